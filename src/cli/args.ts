@@ -1,0 +1,49 @@
+/**
+ * Argument parsing for the CLI commands, on node:util parseArgs, with usage errors as
+ * `ImgsimError('invalid-argument')` (exit code 2).
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ImgsimError } from '../scenario/errors.js';
+
+/** Options every command understands. */
+export const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  quiet: { type: 'boolean', short: 'q' },
+  json: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** What {@link parseCommandArgs} returns: typed option values and positionals. */
+export type ParsedCommandArgs<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: true; strict: true }>
+>;
+
+/**
+ * Parses a command's arguments strictly.
+ * @param command - the command name, for messages
+ * @param argv - the arguments after the command name
+ * @param options - the command's own options
+ * @returns parsed values and positionals
+ * @throws ImgsimError on an unknown option or a missing value
+ */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: O): ParsedCommandArgs<O> {
+  try {
+    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ImgsimError('invalid-argument', `imgsim ${command}: ${message.replace(/\. To specify a positional.*$/s, '')}. See \`imgsim ${command} --help\`.`);
+  }
+}
+
+/**
+ * Parses a whole number option.
+ * @param name - option name for messages
+ * @param value - the raw value, if given
+ * @param min - smallest allowed value
+ * @returns the number, or undefined when not given
+ */
+export function intOption(name: string, value: string | undefined, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new ImgsimError('invalid-argument', `--${name}: expected a whole number >= ${min}, got "${value}"`);
+  return n;
+}

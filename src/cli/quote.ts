@@ -1,0 +1,146 @@
+/**
+ * `imgsim quote <scenario> --size WxH --steps N ...`: the price of one request at every
+ * provider, factor by factor, so any number can be checked by hand.
+ */
+import { AvailabilityCurve } from '../model/availability.js';
+import { quote } from '../model/pricing/quote.js';
+import type { Quote } from '../model/pricing/types.js';
+import type { QuoteRequest } from '../model/pricing/types.js';
+import { ImgsimError } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { FEATURES, type Feature } from '../scenario/schema.js';
+import { isUnitError, parseInstantMs, parseSize } from '../scenario/units.js';
+import { intOption, parseCommandArgs } from './args.js';
+import { table, usd } from '../report/format.js';
+import { EXIT } from './output.js';
+
+/** Usage text. */
+export const QUOTE_USAGE = `Usage: imgsim quote <scenario.yaml> --size WxH --steps N [options]
+
+Prices one request at every provider of the scenario, factor by factor.
+
+Options:
+  --size WxH            image size, e.g. 1024x1024 (required)
+  --steps N             diffusion steps (required)
+  --features a,b        features: ${FEATURES.join(', ')}
+  --quality Q           quality name (e.g. standard, hd, low, medium, high)
+  --tier T              latency tier (default: each provider's first tier)
+  --at ISO              when the request is sent (default: the scenario start); off-peak
+                        windows and dynamic prices read it
+  --prompt-chars N      prompt length in characters (per-token pricing; default 0)
+  --validate            also pay for a vision-model validation
+  --provider ID         only this provider (repeatable)
+  --json                print JSON instead of tables`;
+
+interface QuoteJson {
+  readonly provider: string;
+  readonly availability: number;
+  readonly quote: Quote;
+}
+
+/**
+ * Runs the command.
+ * @param argv - arguments after `quote`
+ * @returns the exit code
+ */
+export function quoteCommand(argv: string[]): number {
+  const { values, positionals } = parseCommandArgs('quote', argv, {
+    size: { type: 'string' },
+    steps: { type: 'string' },
+    features: { type: 'string' },
+    quality: { type: 'string' },
+    tier: { type: 'string' },
+    at: { type: 'string' },
+    'prompt-chars': { type: 'string' },
+    validate: { type: 'boolean' },
+    provider: { type: 'string', multiple: true },
+  });
+  if (values.help) {
+    process.stdout.write(`${QUOTE_USAGE}\n`);
+    return EXIT.ok;
+  }
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `quote: name one scenario file\n${QUOTE_USAGE}`);
+  if (values.size === undefined || values.steps === undefined) throw new ImgsimError('invalid-argument', `quote: --size and --steps are required\n${QUOTE_USAGE}`);
+  const size = parseSize(values.size);
+  if (isUnitError(size)) throw new ImgsimError('invalid-argument', `--size: expected WIDTHxHEIGHT such as 1024x1024, got "${values.size}"`);
+  const steps = intOption('steps', values.steps, 1)!;
+  const features = (values.features ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  for (const f of features) {
+    if (!(FEATURES as readonly string[]).includes(f)) throw new ImgsimError('invalid-argument', `--features: unknown feature "${f}"; features are ${FEATURES.join(', ')}`);
+  }
+  const scenario = loadScenario(file);
+  let atMs = scenario.startMs;
+  if (values.at !== undefined) {
+    const parsed = parseInstantMs(values.at);
+    if (isUnitError(parsed)) throw new ImgsimError('invalid-argument', `--at: expected an ISO time with a zone such as 2026-06-01T03:00:00Z, got "${values.at}"`);
+    atMs = parsed;
+  }
+  const request: QuoteRequest = {
+    size: values.size,
+    width: size.width,
+    height: size.height,
+    steps,
+    ...(values.quality === undefined ? {} : { quality: values.quality }),
+    features: features as Feature[],
+    validate: values.validate ?? false,
+    promptChars: intOption('prompt-chars', values['prompt-chars'], 0) ?? 0,
+  };
+  const only = values.provider;
+  if (only) {
+    for (const id of only) {
+      if (!scenario.providers.some((p) => p.id === id)) throw new ImgsimError('invalid-argument', `--provider: no provider "${id}" in ${file}`);
+    }
+  }
+  const results: QuoteJson[] = scenario.providers
+    .filter((p) => !only || only.includes(p.id))
+    .map((p) => {
+      const availability = new AvailabilityCurve(p.availability, scenario.seed, p.id, scenario.startMs).at(atMs);
+      return { provider: p.id, availability, quote: quote(p, request, { atMs, tier: values.tier, availability }) };
+    });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ at: new Date(atMs).toISOString(), request, quotes: results }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  process.stdout.write(renderQuotes(results, request, atMs));
+  return EXIT.ok;
+}
+
+function renderQuotes(results: readonly QuoteJson[], request: QuoteRequest, atMs: number): string {
+  const features = request.features.length > 0 ? ` with ${request.features.join(', ')}` : '';
+  const out: string[] = [
+    `${request.size}, ${request.steps} steps${request.quality ? `, ${request.quality}` : ''}${features}${request.validate ? ', validated' : ''} at ${new Date(atMs).toISOString()}`,
+    '',
+  ];
+  for (const { provider, availability, quote: q } of results) {
+    if (!q.ok) {
+      out.push(`${provider}: cannot serve it: ${q.reason}`, '');
+      continue;
+    }
+    out.push(`${provider} (tier ${q.tier}, availability ${availability.toFixed(3)})`);
+    const rows = q.lines.map((l) => [l.factor, l.op === 'base' ? '' : l.op === 'add' ? '+' : '×', l.label, String(+l.subtotal.toPrecision(10))]);
+    out.push(indent(table(['factor', 'op', 'arithmetic', 'running total'], rows, ['l', 'l', 'l', 'r'])));
+    out.push(`  total $${+q.totalUsd.toPrecision(10)}${q.credits === undefined ? '' : ` (${+q.credits.toPrecision(10)} credits)`}`, '');
+  }
+  const ranked = results.filter((r) => r.quote.ok).sort((a, b) => total(a.quote) - total(b.quote));
+  if (ranked.length > 1) {
+    out.push('cheapest first:');
+    out.push(indent(table(['provider', 'tier', 'price'], ranked.map((r) => [r.provider, r.quote.ok ? r.quote.tier : '', usd(total(r.quote))]))));
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function total(q: Quote): number {
+  return q.ok ? q.totalUsd : Infinity;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}

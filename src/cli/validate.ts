@@ -1,0 +1,39 @@
+/**
+ * `imgsim validate <scenario>...`: checks every file and prints every problem.
+ */
+import { loadScenario } from '../scenario/load.js';
+import { ImgsimError } from '../scenario/errors.js';
+import { parseCommandArgs } from './args.js';
+import { EXIT, reportError } from './output.js';
+
+/** Usage text. */
+export const VALIDATE_USAGE = `Usage: imgsim validate <scenario.yaml>... [--quiet]
+
+Checks each scenario against the format (docs/scenario-reference.md) and prints every problem
+as file:line:col key.path: message. Exit code 0 when all are valid, 2 otherwise.`;
+
+/**
+ * Runs the command.
+ * @param argv - arguments after `validate`
+ * @returns the exit code
+ */
+export function validateCommand(argv: string[]): number {
+  const { values, positionals } = parseCommandArgs('validate', argv, {});
+  if (values.help) {
+    process.stdout.write(`${VALIDATE_USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) throw new ImgsimError('invalid-argument', `validate: name at least one scenario file\n${VALIDATE_USAGE}`);
+  let code: number = EXIT.ok;
+  for (const file of positionals) {
+    try {
+      const s = loadScenario(file);
+      if (!values.quiet) {
+        process.stdout.write(`${file}: ok (${s.providers.length} providers, ${s.strategies.length} strategies)\n`);
+      }
+    } catch (err) {
+      code = reportError(err);
+    }
+  }
+  return code;
+}

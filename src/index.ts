@@ -1,0 +1,11 @@
+/**
+ * The imgsim library API: what docs/library.md documents. Everything else may change freely.
+ */
+export { ImgsimError, formatProblem, type ErrorCode, type Problem } from './scenario/errors.js';
+export { loadScenario, parseScenarioText, scenarioFromObject } from './scenario/load.js';
+export type { ResolvedScenario, ResolvedProvider } from './scenario/resolve.js';
+export type { Scenario, ScenarioInput, OutcomeKind, Feature, Urgency, StrategyRef } from './scenario/schema.js';
+export { scenarioJsonSchema } from './scenario/json-schema.js';
+export { quote, price, compilePricing } from './model/pricing/quote.js';
+export type { Quote, PriceLine, PriceOptions, QuoteRequest } from './model/pricing/types.js';
+export type { ImageRequest } from './model/request.js';

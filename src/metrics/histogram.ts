@@ -1,0 +1,192 @@
+/**
+ * A latency histogram over integer milliseconds, HdrHistogram-style: exact 1 ms buckets up to
+ * 16,383 ms, then log-linear buckets (8,192 per power of two) up to 2^27 ms (about 37 hours),
+ * then one overflow bucket. Recording is O(1) and allocation-free; memory is one typed array of
+ * 122,881 counts (about 480 KB).
+ */
+import type { LatencySummary } from './report-types.js';
+
+/** Values below this many ms get a bucket each (1 ms resolution): 2^14. */
+const LINEAR_LIMIT_MS = 16_384;
+/** Sub-buckets per power-of-two range above the linear part: 2^13, so relative error < 1/8192. */
+const SUB_BUCKET_BITS = 13;
+const SUB_BUCKETS = 1 << SUB_BUCKET_BITS;
+/** log2 of {@link LINEAR_LIMIT_MS}: the first log-linear range is [2^14, 2^15). */
+const FIRST_EXPONENT = 14;
+/**
+ * The top of the tracked range, 2^27 ms ≈ 37.3 h. Latency includes deferral, so batch work that
+ * waits for an off-peak window can take hours (SPEC 2.6's example deadline is 12 h); the brief
+ * asked for at least one hour. Values at or above go to the overflow bucket.
+ */
+const TOP_EXPONENT = 27;
+const TOP_MS = 2 ** TOP_EXPONENT;
+/** Index of the overflow bucket; also the number of regular buckets. */
+const OVERFLOW_INDEX = LINEAR_LIMIT_MS + (TOP_EXPONENT - FIRST_EXPONENT) * SUB_BUCKETS;
+/** Every bucket including the overflow one: 122,881. */
+const BUCKET_COUNT = OVERFLOW_INDEX + 1;
+
+/**
+ * The bucket a value (ms, already clamped to >= 0) falls into.
+ * @param ms - a non-negative latency
+ * @returns the bucket index
+ */
+function bucketIndex(ms: number): number {
+  const v = Math.round(ms);
+  if (v < LINEAR_LIMIT_MS) return v;
+  if (v >= TOP_MS) return OVERFLOW_INDEX;
+  // v < 2^27 fits in 32 bits, so clz32 gives the exponent e of its leading bit; v >>> (e - 13)
+  // is then in [8192, 16384): the sub-bucket plus 8192. Range e starts at index
+  // 16384 + (e - 14) × 8192 = (e - 13) × 8192, hence:
+  const shift = 31 - Math.clz32(v) - SUB_BUCKET_BITS;
+  return (shift << SUB_BUCKET_BITS) + (v >>> shift);
+}
+
+/**
+ * The lowest value (ms) of a bucket: the value itself in the linear part.
+ * @param index - a bucket index
+ * @returns the bucket's lowest value
+ */
+function bucketLowMs(index: number): number {
+  if (index < LINEAR_LIMIT_MS) return index;
+  if (index >= OVERFLOW_INDEX) return TOP_MS;
+  const r = index - LINEAR_LIMIT_MS;
+  const exponent = FIRST_EXPONENT + (r >>> SUB_BUCKET_BITS);
+  return 2 ** exponent + (r & (SUB_BUCKETS - 1)) * 2 ** (exponent - SUB_BUCKET_BITS);
+}
+
+/**
+ * The 1-based nearest rank of percentile `p` among `count` values: ⌈p/100 × count⌉, at least 1.
+ * A product within a few ulps above an integer counts as that integer, so float noise in `p`
+ * (2.2 × 1500 / 100 = 33.00000000000001) does not push the rank up by one.
+ */
+function nearestRank(p: number, count: number): number {
+  const x = (p * count) / 100;
+  const rank = Math.ceil(x - x * 64 * Number.EPSILON);
+  return Math.min(count, Math.max(1, rank));
+}
+
+/**
+ * A log-linear histogram of latencies in ms. Counts are a Uint32Array: a bucket wraps past
+ * 2^32 - 1 (about 4.3 billion) values, far beyond one run; merge at most that many in total.
+ */
+export class LatencyHistogram {
+  private readonly counts = new Uint32Array(BUCKET_COUNT);
+  private total = 0;
+  // Neumaier-compensated running sum of the unrounded values, for an accurate mean.
+  private sumMs = 0;
+  private sumCompensationMs = 0;
+  private minMs = Infinity;
+  private maxMs = -Infinity;
+
+  /**
+   * Records one latency: O(1), no allocation.
+   * @param ms - milliseconds (finite); negative values and NaN count as 0
+   */
+  record(ms: number): void {
+    // `ms > 0` is false for NaN too, which would otherwise poison the sum.
+    const v = ms > 0 ? ms : 0;
+    this.counts[bucketIndex(v)]! += 1;
+    this.total += 1;
+    this.addToSum(v);
+    if (v < this.minMs) this.minMs = v;
+    if (v > this.maxMs) this.maxMs = v;
+  }
+
+  /** Number of recorded values. */
+  get count(): number {
+    return this.total;
+  }
+
+  /** Mean of the recorded values (unrounded), ms; 0 when empty. */
+  get mean(): number {
+    return this.total === 0 ? 0 : (this.sumMs + this.sumCompensationMs) / this.total;
+  }
+
+  /** Smallest recorded value, exact, ms; 0 when empty. */
+  get min(): number {
+    return this.total === 0 ? 0 : this.minMs;
+  }
+
+  /** Largest recorded value, exact, ms; 0 when empty. */
+  get max(): number {
+    return this.total === 0 ? 0 : this.maxMs;
+  }
+
+  /**
+   * The nearest-rank percentile: the smallest recorded value v with at least p% of the values
+   * <= v, as its bucket reports it (exact below 16,384 ms after rounding to the ms, the bucket's
+   * lowest value above), kept within [min, max]; p = 100 is the exact max.
+   * @param p - percentile in [0, 100]
+   * @returns ms; 0 when empty
+   */
+  percentile(p: number): number {
+    if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
+    if (this.total === 0) return 0;
+    if (p === 100) return this.maxMs;
+    return this.valueAtRank(nearestRank(p, this.total));
+  }
+
+  /**
+   * The summary a report holds.
+   * @returns mean, p50, p90, p95, p99 and max in ms; all 0 when empty
+   */
+  summary(): LatencySummary {
+    if (this.total === 0) return { mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+    const [p50, p90, p95, p99] = this.valuesAtRanks([50, 90, 95, 99].map((p) => nearestRank(p, this.total)));
+    return { mean: this.mean, p50: p50!, p90: p90!, p95: p95!, p99: p99!, max: this.maxMs };
+  }
+
+  /**
+   * Adds every value of another histogram to this one, as if recorded here.
+   * @param other - the histogram to add; left unchanged
+   */
+  merge(other: LatencyHistogram): void {
+    if (other.total === 0) return;
+    const from = bucketIndex(other.minMs);
+    const to = bucketIndex(other.maxMs);
+    for (let i = from; i <= to; i++) this.counts[i]! += other.counts[i]!;
+    this.total += other.total;
+    this.addToSum(other.sumMs);
+    this.addToSum(other.sumCompensationMs);
+    if (other.minMs < this.minMs) this.minMs = other.minMs;
+    if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
+  }
+
+  /** Forgets every recorded value. */
+  reset(): void {
+    if (this.total > 0) this.counts.fill(0, bucketIndex(this.minMs), bucketIndex(this.maxMs) + 1);
+    this.total = 0;
+    this.sumMs = 0;
+    this.sumCompensationMs = 0;
+    this.minMs = Infinity;
+    this.maxMs = -Infinity;
+  }
+
+  private addToSum(x: number): void {
+    // Neumaier's variant of Kahan summation: keeps the low-order bits a plain sum drops.
+    const t = this.sumMs + x;
+    if (Math.abs(this.sumMs) >= Math.abs(x)) this.sumCompensationMs += this.sumMs - t + x;
+    else this.sumCompensationMs += x - t + this.sumMs;
+    this.sumMs = t;
+  }
+
+  private valueAtRank(rank: number): number {
+    return this.valuesAtRanks([rank])[0]!;
+  }
+
+  /** One pass over the occupied buckets for ascending ranks; each value kept within [min, max]. */
+  private valuesAtRanks(ranks: readonly number[]): number[] {
+    const out: number[] = [];
+    const to = bucketIndex(this.maxMs);
+    let seen = 0;
+    let i = bucketIndex(this.minMs);
+    for (const rank of ranks) {
+      while (i < to && seen + this.counts[i]! < rank) {
+        seen += this.counts[i]!;
+        i++;
+      }
+      out.push(Math.min(this.maxMs, Math.max(this.minMs, bucketLowMs(i))));
+    }
+    return out;
+  }
+}

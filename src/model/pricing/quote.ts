@@ -1,0 +1,403 @@
+/**
+ * The price of one request at one provider. `compilePricing` does the per-provider work once;
+ * `price` is the one implementation of the arithmetic (SPEC 2.1), used bare on the simulator's
+ * hot path and with `lines` by `quote`, so the two can never disagree.
+ *
+ * Order of the factors: model base → resolution → step scaling → quality → feature multipliers
+ * → feature add-ons → validation → validation bundle discount → off-peak → dynamic → tier
+ * → credit value (credits pricing only).
+ */
+import { ImgsimError } from '../../scenario/errors.js';
+import type { Feature, Pricing } from '../../scenario/schema.js';
+import type { ResolvedProvider } from '../../scenario/resolve.js';
+import { parseSize, type Size } from '../../scenario/units.js';
+import { makeSampler, serviceScale } from '../latency.js';
+import { inDailyWindow, localMsOfDay } from '../time.js';
+import { list, num } from './_format.js';
+import { qualityTable, qualityValue, type QualityTable } from './_quality.js';
+import { PRICING_MODELS } from './registry.js';
+import type { ModelPricer, PriceLine, PriceOptions, PricingModel, Quote, QuoteRequest, Refusal } from './types.js';
+
+const MS_PER_MINUTE = 60_000;
+
+/** Dynamic pricing without an availability reading assumes a(t) = 0.5, where the multiplier is 1. */
+const NEUTRAL_AVAILABILITY = 0.5;
+
+/** A tier as pricing needs it. */
+export interface CompiledTier {
+  readonly name: string;
+  readonly priceMultiplier: number;
+  /** Median service time of the reference request on this tier, ms. */
+  readonly medianServiceMs: number;
+}
+
+/** An off-peak window with its bounds in minutes after local midnight. */
+export interface CompiledOffPeak {
+  readonly fromMin: number;
+  readonly toMin: number;
+  readonly tz: string;
+  readonly discount: number;
+  /** `02:00–06:00 UTC`, for the line label. */
+  readonly label: string;
+}
+
+/** One provider's pricing, with everything that does not depend on the request precomputed. */
+export interface CompiledPricing {
+  readonly provider: ResolvedProvider;
+  readonly pricing: Pricing;
+  readonly model: PricingModel;
+  readonly pricer: ModelPricer;
+  readonly tiers: ReadonlyMap<string, CompiledTier>;
+  readonly defaultTier: CompiledTier;
+  /** Pixels of `resolution.reference` when it scales linearly, else 0 (no resolution factor). */
+  readonly referencePixels: number;
+  readonly referenceSize: string;
+  /** `steps.included` when step scaling is linear, else 0 (no step factor). */
+  readonly includedSteps: number;
+  /** The `quality` multipliers, when set. */
+  readonly quality: QualityTable | undefined;
+  readonly featureMultiply: ReadonlyMap<Feature, number>;
+  readonly featureAdd: ReadonlyMap<Feature, number>;
+  /** `validation.price`, or undefined when the provider offers no validation pricing. */
+  readonly validationPrice: number | undefined;
+  readonly bundleDiscount: number;
+  readonly offPeak: readonly CompiledOffPeak[];
+  /** `dynamic.range`, or undefined without dynamic pricing. */
+  readonly dynamicRange: number | undefined;
+  /** Default USD per credit for `credits` pricing (first bundle, else `creditPrice`, else 0). */
+  readonly creditValueUsd: number;
+  readonly supportedSizes: ReadonlySet<string> | undefined;
+  readonly maxSteps: number | undefined;
+  readonly supportedFeatures: ReadonlySet<Feature>;
+  readonly supportedQualities: ReadonlySet<string> | undefined;
+}
+
+const compiledByProvider = new WeakMap<ResolvedProvider, CompiledPricing>();
+
+function hhmm(minutes: number): string {
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+}
+
+function pixels(size: Size): number {
+  return size.width * size.height;
+}
+
+/**
+ * Compiles a provider's pricing once (memoised per provider object): tables become maps, sizes
+ * are parsed, tiers are indexed by name, so `price` allocates nothing.
+ * @param provider - a resolved provider
+ * @returns the compiled pricing
+ */
+export function compilePricing(provider: ResolvedProvider): CompiledPricing {
+  const cached = compiledByProvider.get(provider);
+  if (cached !== undefined) return cached;
+  const pricing = provider.pricing;
+  // The registry maps each name to the model for exactly that variant of `Pricing`.
+  const model = PRICING_MODELS[pricing.model] as PricingModel;
+  const pricer = model.compile(pricing, provider);
+
+  const tiers = new Map<string, CompiledTier>();
+  for (const t of provider.tierList) {
+    tiers.set(t.name, { name: t.name, priceMultiplier: t.priceMultiplier, medianServiceMs: makeSampler(t.latency).median });
+  }
+  const defaultTier = tiers.get(provider.defaultTier) ?? tiers.values().next().value;
+  // The schema requires at least one tier; this guards providers built by hand.
+  if (defaultTier === undefined) throw new ImgsimError('internal', `provider ${provider.id} has no tiers; give it at least one under \`tiers\``);
+
+  let referencePixels = 0;
+  const referenceSize = pricing.resolution?.reference ?? provider.reference.size;
+  if (pricing.resolution?.scaling === 'linear') {
+    const ref = parseSize(pricing.resolution.reference);
+    if ('width' in ref) referencePixels = pixels(ref);
+  }
+
+  const featureMultiply = new Map<Feature, number>();
+  const featureAdd = new Map<Feature, number>();
+  for (const [name, charge] of Object.entries(pricing.features ?? {}) as [Feature, { add: number } | { multiply: number }][]) {
+    if ('add' in charge) featureAdd.set(name, charge.add);
+    else featureMultiply.set(name, charge.multiply);
+  }
+
+  const offPeak = (pricing.offPeak ?? []).map(
+    (w): CompiledOffPeak => ({ fromMin: w.from, toMin: w.to, tz: w.tz, discount: w.discount, label: `${hhmm(w.from)}–${hhmm(w.to)} ${w.tz}` }),
+  );
+
+  let creditValueUsd = 0;
+  if (pricing.model === 'credits') {
+    const first = pricing.bundles[0];
+    creditValueUsd = first !== undefined ? first.price / first.credits : (pricing.creditPrice ?? 0);
+  }
+
+  const compiled: CompiledPricing = {
+    provider,
+    pricing,
+    model,
+    pricer,
+    tiers,
+    defaultTier,
+    referencePixels,
+    referenceSize,
+    includedSteps: pricing.steps?.scaling === 'linear' ? pricing.steps.included : 0,
+    quality: pricing.quality === undefined ? undefined : qualityTable(pricing.quality),
+    featureMultiply,
+    featureAdd,
+    validationPrice: pricing.validation?.price,
+    bundleDiscount: pricing.validation?.bundleDiscount ?? 0,
+    offPeak,
+    dynamicRange: pricing.dynamic?.range,
+    creditValueUsd,
+    supportedSizes: provider.supports.sizes === undefined ? undefined : new Set(provider.supports.sizes),
+    maxSteps: provider.supports.maxSteps,
+    supportedFeatures: new Set(provider.supports.features),
+    supportedQualities: provider.supports.qualities === undefined ? undefined : new Set(provider.supports.qualities),
+  };
+  compiledByProvider.set(provider, compiled);
+  return compiled;
+}
+
+/**
+ * The dynamic-pricing multiplier: 1 + range × (1 − 2·a), clipped to [1 − range, 1 + range].
+ * @param range - `dynamic.range`
+ * @param availability - a(t) in [0, 1]
+ * @returns the multiplier
+ */
+export function dynamicMultiplier(range: number, availability: number): number {
+  // Clip a(t) first: with a huge |a|, 1 − 2a overflows and range 0 × Infinity would be NaN.
+  const a = availability < 0 ? 0 : availability > 1 ? 1 : availability;
+  const m = 1 + range * (1 - 2 * a);
+  return Math.min(1 + range, Math.max(1 - range, m));
+}
+
+/**
+ * The largest off-peak discount in force at an instant (windows may wrap midnight and each
+ * reads its own time zone).
+ * @param compiled - compiled pricing
+ * @param atMs - the instant, epoch ms
+ * @returns the index of the winning window in `compiled.offPeak`, or -1 when none applies
+ */
+export function offPeakWindowAt(compiled: CompiledPricing, atMs: number): number {
+  let best = -1;
+  let bestDiscount = 0;
+  const windows = compiled.offPeak;
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!;
+    if (w.discount <= bestDiscount) continue;
+    if (inDailyWindow(localMsOfDay(w.tz, atMs) / MS_PER_MINUTE, w.fromMin, w.toMin)) {
+      best = i;
+      bestDiscount = w.discount;
+    }
+  }
+  return best;
+}
+
+function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
+  const tier = opts.tier === undefined ? c.defaultTier : c.tiers.get(opts.tier);
+  if (tier === undefined) return NaN;
+  const pricer = c.pricer;
+
+  let serviceMs = 0;
+  let serviceIsExpected = false;
+  if (pricer.usesServiceTime) {
+    if (opts.serviceMs !== undefined) serviceMs = opts.serviceMs;
+    else {
+      serviceMs = tier.medianServiceMs * serviceScale(c.provider, r.steps, r.width, r.height);
+      serviceIsExpected = true;
+    }
+  }
+  let amount = pricer.base(r, serviceMs, lines, serviceIsExpected);
+
+  if (c.referencePixels > 0 && !pricer.sizePriced(r)) {
+    const f = (r.width * r.height) / c.referencePixels;
+    amount *= f;
+    lines?.push({ factor: 'resolution', label: `${r.size} / ${c.referenceSize} reference pixels = ×${num(f)}`, op: 'multiply', value: f, subtotal: amount });
+  }
+
+  if (c.includedSteps > 0) {
+    const f = Math.max(1, r.steps / c.includedSteps);
+    amount *= f;
+    lines?.push({ factor: 'step-scaling', label: `max(1, ${r.steps} steps / ${c.includedSteps} included) = ×${num(f)}`, op: 'multiply', value: f, subtotal: amount });
+  }
+
+  if (c.quality !== undefined && !pricer.qualityPriced(r)) {
+    const f = qualityValue(c.quality, r.quality);
+    amount *= f;
+    if (lines !== undefined) {
+      const name = r.quality ?? `${c.quality.first ?? '?'} (first listed)`;
+      lines.push({ factor: 'quality', label: `quality ${name} ×${num(f)}`, op: 'multiply', value: f, subtotal: amount });
+    }
+  }
+
+  const features = r.features;
+  if (c.featureMultiply.size > 0) {
+    for (let i = 0; i < features.length; i++) {
+      const feature = features[i]!;
+      const f = c.featureMultiply.get(feature);
+      if (f === undefined) continue;
+      amount *= f;
+      lines?.push({ factor: `feature:${feature}`, label: `${feature} ×${num(f)}`, op: 'multiply', value: f, subtotal: amount });
+    }
+  }
+  if (c.featureAdd.size > 0) {
+    for (let i = 0; i < features.length; i++) {
+      const feature = features[i]!;
+      const add = c.featureAdd.get(feature);
+      if (add === undefined) continue;
+      amount += add;
+      lines?.push({ factor: `feature:${feature}`, label: `${feature} +${num(add)}`, op: 'add', value: add, subtotal: amount });
+    }
+  }
+
+  if (r.validate && c.validationPrice !== undefined) {
+    amount += c.validationPrice;
+    lines?.push({ factor: 'validation', label: `vision validation +${num(c.validationPrice)}`, op: 'add', value: c.validationPrice, subtotal: amount });
+    if (c.bundleDiscount > 0) {
+      const f = 1 - c.bundleDiscount;
+      amount *= f;
+      lines?.push({
+        factor: 'validation-bundle',
+        label: `generation + validation bundle −${num(c.bundleDiscount * 100)}% = ×${num(f)}`,
+        op: 'multiply',
+        value: f,
+        subtotal: amount,
+      });
+    }
+  }
+
+  if (c.offPeak.length > 0) {
+    const i = offPeakWindowAt(c, opts.atMs);
+    if (i >= 0) {
+      const w = c.offPeak[i]!;
+      const f = 1 - w.discount;
+      amount *= f;
+      lines?.push({ factor: 'off-peak', label: `off-peak ${w.label} −${num(w.discount * 100)}% = ×${num(f)}`, op: 'multiply', value: f, subtotal: amount });
+    }
+  }
+
+  if (c.dynamicRange !== undefined) {
+    const range = c.dynamicRange;
+    const a = opts.availability ?? NEUTRAL_AVAILABILITY;
+    const f = dynamicMultiplier(range, a);
+    amount *= f;
+    lines?.push({
+      factor: 'dynamic',
+      label: `availability ${num(a)}${opts.availability === undefined ? ' (assumed)' : ''}: 1 + ${num(range)} × (1 − 2 × ${num(a)}), within ±${num(range * 100)}% = ×${num(f)}`,
+      op: 'multiply',
+      value: f,
+      subtotal: amount,
+    });
+  }
+
+  if (tier.priceMultiplier !== 1) {
+    amount *= tier.priceMultiplier;
+    lines?.push({ factor: 'tier', label: `${tier.name} tier ×${num(tier.priceMultiplier)}`, op: 'multiply', value: tier.priceMultiplier, subtotal: amount });
+  }
+
+  if (toUsd && c.model.unit === 'credits') {
+    const usdPerCredit = opts.creditValueUsd ?? c.creditValueUsd;
+    const credits = amount;
+    amount *= usdPerCredit;
+    lines?.push({ factor: 'credit-value', label: `${num(credits)} credits × ${num(usdPerCredit)} per credit`, op: 'multiply', value: usdPerCredit, subtotal: amount });
+  }
+  return amount;
+}
+
+/**
+ * The price of one request in USD: every factor of SPEC 2.1 in order. Allocates nothing when
+ * `lines` is undefined. Assumes the provider can serve the request (see {@link refusal}); for
+ * one it cannot (unknown tier, size or quality missing from a table), the result is NaN.
+ * @param compiled - from {@link compilePricing}
+ * @param request - the request
+ * @param opts - instant, tier, availability, service time, credit value
+ * @param lines - when given, receives one line per factor
+ * @returns total USD
+ */
+export function price(compiled: CompiledPricing, request: QuoteRequest, opts: PriceOptions, lines?: PriceLine[]): number {
+  return evaluate(compiled, request, opts, lines, true);
+}
+
+/**
+ * The credits one image consumes under `credits` pricing: every factor of {@link price} but the
+ * final conversion to USD. For other models it is the USD price.
+ * @param compiled - from {@link compilePricing}
+ * @param request - the request
+ * @param opts - instant, tier, availability
+ * @returns credits (USD for models other than `credits`)
+ */
+export function creditsFor(compiled: CompiledPricing, request: QuoteRequest, opts: PriceOptions): number {
+  return evaluate(compiled, request, opts, undefined, false);
+}
+
+/**
+ * Why a provider cannot serve a request, or undefined when it can: an unknown tier, a size it
+ * does not offer (`supports.sizes`, or missing from a per-image `sizes` or per-token
+ * `outputTokens` table), too many steps, a feature it does not list in `supports.features`, or
+ * a quality it does not offer.
+ * @param compiled - from {@link compilePricing}
+ * @param request - the request
+ * @param tier - the tier asked for; the default tier when undefined
+ * @returns the refusal, or undefined
+ */
+export function refusal(compiled: CompiledPricing, request: QuoteRequest, tier?: string): Refusal | undefined {
+  const id = compiled.provider.id;
+  if (tier !== undefined && !compiled.tiers.has(tier)) {
+    return { code: 'tier', reason: `${id} has no tier "${tier}"; tiers: ${list(compiled.tiers.keys())}` };
+  }
+  const sizes = compiled.supportedSizes;
+  if (sizes !== undefined && !sizes.has(request.size)) {
+    return { code: 'size', reason: `${id} does not offer ${request.size}; sizes: ${list(sizes)}` };
+  }
+  const byTable = compiled.pricer.refuse(request, id);
+  if (byTable !== undefined) return byTable;
+  if (compiled.maxSteps !== undefined && request.steps > compiled.maxSteps) {
+    return { code: 'steps', reason: `${id} allows at most ${compiled.maxSteps} steps; the request asks for ${request.steps}` };
+  }
+  for (const feature of request.features) {
+    if (!compiled.supportedFeatures.has(feature)) {
+      const supported = compiled.supportedFeatures.size === 0 ? 'it supports no features' : `features: ${list(compiled.supportedFeatures)}`;
+      return { code: 'feature', reason: `${id} does not support ${feature}; ${supported}` };
+    }
+  }
+  const quality = request.quality;
+  if (quality !== undefined) {
+    const qualities = compiled.supportedQualities;
+    if (qualities !== undefined && !qualities.has(quality)) {
+      return { code: 'quality', reason: `${id} does not offer quality "${quality}"; qualities: ${list(qualities)}` };
+    }
+    const table = compiled.quality;
+    if (table !== undefined && !compiled.pricer.qualityPriced(request) && !table.values.has(quality)) {
+      return { code: 'quality', reason: `${id} does not offer quality "${quality}"; qualities: ${list(table.names)}` };
+    }
+  }
+  return undefined;
+}
+
+function isCompiled(target: ResolvedProvider | CompiledPricing): target is CompiledPricing {
+  return 'pricer' in target;
+}
+
+/**
+ * The itemised price of one request at one provider, or why the provider cannot serve it.
+ * @param target - a provider (compiled on first use and memoised) or its compiled pricing
+ * @param request - the request
+ * @param opts - instant, tier, availability, service time, credit value
+ * @returns the quote
+ */
+export function quote(target: ResolvedProvider | CompiledPricing, request: QuoteRequest, opts: PriceOptions): Quote {
+  const compiled = isCompiled(target) ? target : compilePricing(target);
+  const provider = compiled.provider.id;
+  const refused = refusal(compiled, request, opts.tier);
+  if (refused !== undefined) {
+    return refused.code === 'tier'
+      ? { ok: false, provider, reason: refused.reason, code: refused.code }
+      : { ok: false, provider, tier: opts.tier ?? compiled.defaultTier.name, reason: refused.reason, code: refused.code };
+  }
+  const tier = opts.tier ?? compiled.defaultTier.name;
+  const lines: PriceLine[] = [];
+  const totalUsd = price(compiled, request, opts, lines);
+  if (compiled.model.unit === 'credits') {
+    return { ok: true, provider, tier, totalUsd, credits: creditsFor(compiled, request, opts), lines };
+  }
+  return { ok: true, provider, tier, totalUsd, lines };
+}

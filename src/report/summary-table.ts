@@ -1,0 +1,175 @@
+/**
+ * The per-strategy summary: its columns (shared with the Markdown report) and the plain-text
+ * table `imgsim run` prints.
+ */
+import { count, decimal, percent, table, usd } from './format.js';
+import { formatDuration } from '../scenario/units.js';
+import type { BudgetAlert, Report, StrategyReport, ThresholdResult } from '../metrics/report-types.js';
+
+/** One column of the strategy summary. */
+export interface SummaryColumn {
+  readonly title: string;
+  readonly align: 'l' | 'r';
+  /** The cell text for one strategy. */
+  readonly cell: (s: StrategyReport) => string;
+  /**
+   * Which end is best, for columns that have a best value; `value` gives the number compared,
+   * or undefined when the strategy has none (latency and cost per image without a success).
+   */
+  readonly best?: { readonly better: 'low' | 'high'; readonly value: (s: StrategyReport) => number | undefined };
+}
+
+/** One strategy's row: cell texts and, per column, whether the cell holds the best value. */
+export interface SummaryRow {
+  readonly cells: readonly string[];
+  readonly best: readonly boolean[];
+}
+
+const NONE = '—';
+
+/** A number only strategies with at least one success have (latency, cost per image). */
+const ifSucceeded =
+  (read: (s: StrategyReport) => number) =>
+  (s: StrategyReport): number | undefined =>
+    s.requests.succeeded > 0 ? read(s) : undefined;
+
+function latencyColumn(title: string, read: (s: StrategyReport) => number): SummaryColumn {
+  const value = ifSucceeded(read);
+  return {
+    title,
+    align: 'r',
+    cell: (s) => {
+      const ms = value(s);
+      return ms === undefined ? NONE : formatDuration(ms);
+    },
+    best: { better: 'low', value },
+  };
+}
+
+/**
+ * Formats budget alerts compactly: the overall limit's thresholds, then each project's, with a
+ * count when one fired in several periods.
+ * @param alerts - a strategy's alerts
+ * @returns e.g. `50% 80%×2; catalog: 100%`, or `—` when none fired
+ */
+export function formatAlerts(alerts: readonly BudgetAlert[]): string {
+  if (alerts.length === 0) return NONE;
+  const groups = new Map<string, Map<number, number>>();
+  for (const a of alerts) {
+    const key = a.project ?? '';
+    const group = groups.get(key) ?? new Map<number, number>();
+    group.set(a.threshold, (group.get(a.threshold) ?? 0) + 1);
+    groups.set(key, group);
+  }
+  // '' (the overall limit) sorts first.
+  return [...groups.keys()]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((key) => {
+      const group = groups.get(key)!;
+      const list = [...group.keys()]
+        .sort((a, b) => a - b)
+        .map((t) => {
+          const n = group.get(t)!;
+          return n > 1 ? `${percent(t)}×${n}` : percent(t);
+        })
+        .join(' ');
+      return key === '' ? list : `${key}: ${list}`;
+    })
+    .join('; ');
+}
+
+/** The summary's columns, in order: the same in the terminal and in `report.md`. */
+export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
+  { title: 'strategy', align: 'l', cell: (s) => s.name },
+  { title: 'requests', align: 'r', cell: (s) => count(s.requests.total) },
+  { title: 'success rate', align: 'r', cell: (s) => percent(s.successRate), best: { better: 'high', value: (s) => s.successRate } },
+  { title: 'cost total', align: 'r', cell: (s) => usd(s.cost.total), best: { better: 'low', value: (s) => s.cost.total } },
+  {
+    title: 'cost per image',
+    align: 'r',
+    cell: (s) => (s.requests.succeeded > 0 ? usd(s.cost.perSucceeded) : NONE),
+    best: { better: 'low', value: ifSucceeded((s) => s.cost.perSucceeded) },
+  },
+  { title: 'wasted', align: 'r', cell: (s) => usd(s.cost.wasted), best: { better: 'low', value: (s) => s.cost.wasted } },
+  latencyColumn('p50', (s) => s.latencyMs.p50),
+  latencyColumn('p95', (s) => s.latencyMs.p95),
+  latencyColumn('p99', (s) => s.latencyMs.p99),
+  { title: 'failovers', align: 'r', cell: (s) => count(s.attempts.failovers) },
+  { title: 'SLO attainment', align: 'r', cell: (s) => percent(s.slo.attainment), best: { better: 'high', value: (s) => s.slo.attainment } },
+  { title: 'goodput (/s)', align: 'r', cell: (s) => decimal(s.slo.goodput), best: { better: 'high', value: (s) => s.slo.goodput } },
+  { title: 'budget alerts', align: 'l', cell: (s) => formatAlerts(s.budget.alerts) },
+];
+
+/**
+ * Builds the summary rows and marks the best cell of each column: every strategy whose cell
+ * shows the best value (ties included), unless there is only one strategy or every strategy
+ * shows the same text; NaN and missing values never count as best.
+ * @param report - the report
+ * @returns one row per strategy, in report order
+ */
+export function summaryRows(report: Report): SummaryRow[] {
+  const strategies = report.strategies;
+  const cells = strategies.map((s) => SUMMARY_COLUMNS.map((c) => c.cell(s)));
+  const best = strategies.map(() => SUMMARY_COLUMNS.map(() => false));
+  SUMMARY_COLUMNS.forEach((column, j) => {
+    if (!column.best || strategies.length < 2) return;
+    const { better, value } = column.best;
+    let bestIndex = -1;
+    let bestValue = 0;
+    strategies.forEach((s, i) => {
+      const v = value(s);
+      if (v === undefined || Number.isNaN(v)) return;
+      if (bestIndex < 0 || (better === 'low' ? v < bestValue : v > bestValue)) {
+        bestIndex = i;
+        bestValue = v;
+      }
+    });
+    if (bestIndex < 0) return;
+    const bestText = cells[bestIndex]![j]!;
+    // Nothing stands out when every strategy shows the same text.
+    if (cells.every((row) => row[j] === bestText)) return;
+    strategies.forEach((s, i) => {
+      const v = value(s);
+      if (v !== undefined && !Number.isNaN(v) && cells[i]![j] === bestText) best[i]![j] = true;
+    });
+  });
+  return cells.map((row, i) => ({ cells: row, best: best[i]! }));
+}
+
+/**
+ * Formats a threshold verdict without its mark: the metric, its value and the bound it met or
+ * broke.
+ * @param t - one threshold result
+ * @returns e.g. `latencyMs.p95 = 12,345 > 10,000`, `successRate = 0.995 >= 0.99`
+ */
+export function formatThresholdResult(t: ThresholdResult): string {
+  const limit = decimal(t.limit, 6);
+  if (Number.isNaN(t.value)) return `${t.metric} = n/a (must be ${t.kind === 'max' ? '<=' : '>='} ${limit})`;
+  const op = t.kind === 'max' ? (t.ok ? '<=' : '>') : t.ok ? '>=' : '<';
+  return `${t.metric} = ${decimal(t.value, 6)} ${op} ${limit}`;
+}
+
+/**
+ * Renders the summary for the terminal: an aligned plain-text table of the strategies, then
+ * one line per failed threshold (or one line saying all passed).
+ * @param report - the report
+ * @returns the text, ending with a newline
+ */
+export function renderSummaryTable(report: Report): string {
+  const rows = summaryRows(report).map((r) => r.cells);
+  const lines = [
+    table(
+      SUMMARY_COLUMNS.map((c) => c.title),
+      rows,
+      SUMMARY_COLUMNS.map((c) => c.align),
+    ),
+  ];
+  const results = report.strategies.flatMap((s) => s.thresholds.map((t) => ({ strategy: s.name, t })));
+  const failed = results.filter((r) => !r.t.ok);
+  if (results.length > 0) {
+    lines.push('');
+    if (failed.length === 0) lines.push(results.length === 1 ? '✓ 1 threshold passed' : `✓ all ${results.length} thresholds passed`);
+    for (const { strategy, t } of failed) lines.push(`✗ ${strategy} ${formatThresholdResult(t)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,171 @@
+/**
+ * The provider views and statistics a strategy reads through `RoutingContext`, shared by the
+ * simulator and the live harness. A harness owns one `ProviderHandle` per provider per run and
+ * feeds it what it sees (sends, outcomes, queue lengths); views read it without allocating.
+ */
+import { AvailabilityCurve } from '../model/availability.js';
+import { makeSampler, serviceScale } from '../model/latency.js';
+import { compilePricing, price, quote, refusal, type CompiledPricing } from '../model/pricing/quote.js';
+import type { PriceOptions, Quote } from '../model/pricing/types.js';
+import type { ImageRequest } from '../model/request.js';
+import type { ResolvedProvider } from '../scenario/resolve.js';
+import type { Policy } from '../scenario/schema.js';
+import { CircuitBreaker } from './policy.js';
+import type { BreakerState, ProviderStats, ProviderView } from './strategy.js';
+
+/** Smoothing of the latency EWMA that `ProviderStats.ewmaLatencyMs` reports. */
+const LATENCY_ALPHA = 0.2;
+/** Smoothing of the error-rate EWMA (about the last 20 attempts). */
+const ERROR_ALPHA = 0.05;
+
+/** The clock a view prices at: the harness sets `now` before each routing call. */
+export interface Clock {
+  now: number;
+}
+
+/** Provider-side facts a harness can tell a view (queue length, credit balance). */
+export interface ProviderProbe {
+  /** Attempts waiting for a slot at the provider. */
+  queued(): number;
+  /** Slots currently usable (concurrency × availability). */
+  slots(): number;
+  /** Credits left on the account, or undefined without credits pricing. */
+  creditsLeft(): number | undefined;
+  /** What one credit being spent now cost, USD, or undefined for the pricing default. */
+  creditValueUsd(): number | undefined;
+}
+
+/** One provider within one strategy's run: its view for strategies and its statistics. */
+export class ProviderHandle implements ProviderView, ProviderStats {
+  readonly id: string;
+  readonly index: number;
+  readonly tiers: readonly string[];
+  readonly compiled: CompiledPricing;
+  readonly circuit: CircuitBreaker | undefined;
+  /** Median service time of the reference request per tier, ms. */
+  private readonly medianByTier: ReadonlyMap<string, number>;
+  private readonly opts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
+
+  inFlight = 0;
+  ewmaLatencyMs = Number.NaN;
+  errorRate = 0;
+  attempts = 0;
+
+  /**
+   * @param spec - the provider
+   * @param clock - the harness clock
+   * @param curve - the provider's availability a(t)
+   * @param probe - provider-side facts
+   * @param policy - for the circuit breaker settings
+   */
+  constructor(
+    readonly spec: ResolvedProvider,
+    private readonly clock: Clock,
+    private readonly curve: AvailabilityCurve,
+    private readonly probe: ProviderProbe,
+    policy: Policy,
+  ) {
+    this.id = spec.id;
+    this.index = spec.index;
+    this.tiers = spec.tierList.map((t) => t.name);
+    this.compiled = compilePricing(spec);
+    this.circuit = policy.circuitBreaker ? new CircuitBreaker(policy.circuitBreaker) : undefined;
+    this.medianByTier = new Map(spec.tierList.map((t) => [t.name, makeSampler(t.latency).median]));
+  }
+
+  /** The statistics strategies read (this object). */
+  get stats(): ProviderStats {
+    return this;
+  }
+
+  get queued(): number {
+    return this.probe.queued();
+  }
+
+  get creditsLeft(): number | undefined {
+    return this.probe.creditsLeft();
+  }
+
+  /** Breaker state now (closed without a configured breaker). */
+  get breaker(): BreakerState {
+    return this.circuit ? this.circuit.state(this.clock.now) : 'closed';
+  }
+
+  private fill(atMs: number, tier: string | undefined, availability: number): PriceOptions {
+    const o = this.opts;
+    o.atMs = atMs;
+    o.tier = tier;
+    o.availability = availability;
+    o.serviceMs = undefined;
+    o.creditValueUsd = this.probe.creditValueUsd();
+    return o;
+  }
+
+  quote(request: ImageRequest, tier?: string): Quote {
+    const now = this.clock.now;
+    return quote(this.compiled, request, { ...this.fill(now, tier, this.curve.at(now)) });
+  }
+
+  price(request: ImageRequest, tier?: string): number {
+    if (refusal(this.compiled, request, tier) !== undefined) return Infinity;
+    const now = this.clock.now;
+    return price(this.compiled, request, this.fill(now, tier, this.curve.at(now)));
+  }
+
+  priceAt(request: ImageRequest, atMs: number, tier?: string): number {
+    if (refusal(this.compiled, request, tier) !== undefined) return Infinity;
+    return price(this.compiled, request, this.fill(atMs, tier, this.curve.expectedAt(atMs)));
+  }
+
+  canServe(request: ImageRequest, tier?: string): boolean {
+    return refusal(this.compiled, request, tier) === undefined;
+  }
+
+  predictLatencyMs(request: ImageRequest, tier?: string): number {
+    const median = this.medianByTier.get(tier ?? this.spec.defaultTier) ?? Infinity;
+    const serviceMs = median * serviceScale(this.spec, request.steps, request.width, request.height);
+    const slots = this.probe.slots();
+    if (slots <= 0) return Infinity;
+    // Expected wait for a slot: the work ahead of us spread over the usable slots.
+    const ahead = this.probe.queued() + Math.max(0, this.inFlight - slots + 1);
+    return serviceMs + (ahead > 0 ? (ahead * serviceMs) / slots : 0);
+  }
+
+  /**
+   * Records that an attempt was sent.
+   * @param nowMs - current time
+   */
+  onSend(nowMs: number): void {
+    this.inFlight++;
+    this.attempts++;
+    this.circuit?.onSend(nowMs);
+  }
+
+  /**
+   * Records an attempt's answer.
+   * @param ok - a usable image came back
+   * @param breakerOk - what the breaker counts as success (filtered requests are the client's fault)
+   * @param latencyMs - send to answer
+   * @param nowMs - current time
+   */
+  onAnswer(ok: boolean, breakerOk: boolean, latencyMs: number, nowMs: number): void {
+    this.inFlight--;
+    this.errorRate += ERROR_ALPHA * ((ok ? 0 : 1) - this.errorRate);
+    if (ok) this.ewmaLatencyMs = Number.isNaN(this.ewmaLatencyMs) ? latencyMs : this.ewmaLatencyMs + LATENCY_ALPHA * (latencyMs - this.ewmaLatencyMs);
+    this.circuit?.onResult(breakerOk, nowMs);
+  }
+
+  /** Records that the client cancelled an attempt (a hedge loser): no longer in flight. */
+  onCancel(): void {
+    this.inFlight--;
+  }
+
+  /**
+   * Whether the breaker lets an attempt through now.
+   * @param nowMs - current time
+   * @returns true without a breaker
+   */
+  allows(nowMs: number): boolean {
+    return this.circuit ? this.circuit.allow(nowMs) : true;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `conditional`: rules on request attributes choose a sub-strategy, as gateways route by
+ * metadata.
+ */
+import type { ImageRequest } from '../../model/request.js';
+import type { WhenSpec } from '../../scenario/schema.js';
+import type { AttemptOutcome, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+
+/** Options of `conditional` (see the scenario schema): `rules: [{ when, then }]`, `default`. */
+export type ConditionalOptions = BuiltinOptions<'conditional'>;
+
+/** A rule's conditions with list-or-one fields normalised to lists (or undefined). */
+interface Matcher {
+  readonly when: WhenSpec;
+  readonly projects: readonly string[] | undefined;
+  readonly sizes: readonly string[] | undefined;
+  readonly strategy: Strategy;
+}
+
+/**
+ * Whether a request meets every condition a rule states (an empty `when` matches everything).
+ * @param m - the rule
+ * @param r - the request
+ * @returns true when the rule applies
+ */
+function matches(m: Matcher, r: ImageRequest): boolean {
+  const w = m.when;
+  if (w.urgency !== undefined && r.urgency !== w.urgency) return false;
+  if (m.projects !== undefined && !m.projects.includes(r.project)) return false;
+  if (m.sizes !== undefined && !m.sizes.includes(r.size)) return false;
+  if (w.quality !== undefined && r.quality !== w.quality) return false;
+  if (w.feature !== undefined && !r.features.includes(w.feature)) return false;
+  if (w.validate !== undefined && r.validate !== w.validate) return false;
+  if (w.tier !== undefined && r.tier !== w.tier) return false;
+  if (w.minSteps !== undefined && r.steps < w.minSteps) return false;
+  if (w.maxSteps !== undefined && r.steps > w.maxSteps) return false;
+  return true;
+}
+
+/**
+ * Builds `conditional`: the first rule whose `when` the request meets routes it with its `then`
+ * strategy; no match, `default`. Conditions of a rule must all hold: `urgency`; `project` and
+ * `size` (one value or a list of accepted values); `quality` and `tier` (the request's own);
+ * `feature` (the request asks for it); `validate`; `minSteps` ≤ steps ≤ `maxSteps`. Every
+ * sub-strategy is built once, here, and every finished attempt is passed to all of them so
+ * learning strategies keep learning whichever rule sent the request.
+ * @param options - `rules`, `default`, `name`
+ * @param env - builds the sub-strategies
+ * @returns the strategy
+ */
+export function conditionalStrategy(options: ConditionalOptions, env: StrategyEnv): Strategy {
+  const rules: Matcher[] = options.rules.map(({ when, then }) => ({
+    when,
+    projects: when.project === undefined ? undefined : typeof when.project === 'string' ? [when.project] : [...when.project],
+    sizes: when.size === undefined ? undefined : typeof when.size === 'string' ? [when.size] : [...when.size],
+    strategy: env.build(then),
+  }));
+  const fallback = env.build(options.default);
+  const all: Strategy[] = [...rules.map((r) => r.strategy), fallback];
+  return {
+    name: options.name ?? 'conditional',
+    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
+        if (matches(rule, request)) return rule.strategy.route(request, ctx);
+      }
+      return fallback.route(request, ctx);
+    },
+    observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
+      for (let i = 0; i < all.length; i++) all[i]!.observe?.(outcome, ctx);
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * `deferral`: batch work waits for a cheaper window (off-peak or a lower dynamic price) when it
+ * can still meet its deadline; everything else goes to the wrapped strategy.
+ */
+import type { ImageRequest } from '../../model/request.js';
+import type { AttemptOutcome, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+import { tierFor } from './_ranking.js';
+
+/** Options of `deferral` (see the scenario schema): `base`, `minSaving`, `checkEvery` (ms). */
+export type DeferralOptions = BuiltinOptions<'deferral'>;
+
+/**
+ * The most forecast instants scanned per request: a long deadline with a short `checkEvery`
+ * is scanned with a coarser step so routing stays cheap (a 30-day deadline at 15 min is 2,880).
+ */
+const MAX_SCAN_STEPS = 4_096;
+/** A request is started early enough to be tried twice at the slowest servable provider. */
+const DEADLINE_SAFETY_FACTOR = 2;
+
+/**
+ * Builds `deferral` around `base` (built with `env.build`). Interactive requests and requests
+ * without a deadline go to `base`. For a batch request with `deadlineMs`, over the providers
+ * that can serve it: priceNow = the lowest `price` now; the latest start = deadline − 2 × the
+ * highest finite predicted latency (and before the scenario's end); the forecast at
+ * t = now + k·checkEvery (k = 1, 2, ... up to the latest start) is the lowest `priceAt(t)`. When
+ * the lowest forecast is below priceNow and at most priceNow × (1 − minSaving), the request is
+ * deferred to the earliest t with that forecast; otherwise `base` routes it. Re-routed at that
+ * t, the cheap price is the price now, so it is not deferred again for the same saving.
+ * @param options - `base`, `minSaving`, `checkEvery`, `name`, `tier`
+ * @param env - builds `base`
+ * @returns the strategy
+ */
+export function deferralStrategy(options: DeferralOptions, env: StrategyEnv): Strategy {
+  const strategyTier = options.tier;
+  const { minSaving, checkEvery } = options;
+  const base = env.build(options.base);
+  /** The tier per provider position for the current request ('' when it cannot serve). */
+  const tiers: string[] = [];
+  return {
+    name: options.name ?? 'deferral',
+    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
+      const deadline = request.deadlineMs;
+      if (request.urgency !== 'batch' || deadline === undefined || !(checkEvery > 0)) return base.route(request, ctx);
+      const providers = ctx.providers;
+      let priceNow = Infinity;
+      let slowestMs = 0;
+      let servable = 0;
+      for (let i = 0; i < providers.length; i++) {
+        const view = providers[i]!;
+        const tier = tierFor(view, request, strategyTier);
+        if (tier === undefined || !view.canServe(request, tier)) {
+          tiers[i] = '';
+          continue;
+        }
+        tiers[i] = tier;
+        servable++;
+        const price = view.price(request, tier);
+        if (price < priceNow) priceNow = price;
+        // A provider with no usable slot now predicts Infinity; it says nothing about later.
+        const latency = view.predictLatencyMs(request, tier);
+        if (latency > slowestMs && latency !== Infinity) slowestMs = latency;
+      }
+      if (servable === 0 || !(priceNow > 0) || priceNow === Infinity) return base.route(request, ctx);
+
+      const now = ctx.now;
+      const latestStart = Math.min(deadline - DEADLINE_SAFETY_FACTOR * slowestMs, ctx.endMs - 1);
+      if (latestStart < now + checkEvery) return base.route(request, ctx);
+      const step = Math.max(checkEvery, Math.ceil((latestStart - now) / MAX_SCAN_STEPS));
+      const target = priceNow * (1 - minSaving);
+      let bestPrice = Infinity;
+      let bestAt = 0;
+      for (let t = now + step; t <= latestStart; t += step) {
+        let forecast = Infinity;
+        for (let i = 0; i < providers.length; i++) {
+          const tier = tiers[i]!;
+          if (tier === '') continue;
+          const price = providers[i]!.priceAt(request, t, tier);
+          if (price < forecast) forecast = price;
+        }
+        if (forecast < bestPrice) {
+          bestPrice = forecast;
+          bestAt = t;
+        }
+      }
+      if (bestPrice < priceNow && bestPrice <= target) return { deferUntil: bestAt };
+      return base.route(request, ctx);
+    },
+    observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
+      base.observe?.(outcome, ctx);
+    },
+  };
+}

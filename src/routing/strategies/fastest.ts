@@ -1,0 +1,54 @@
+/**
+ * `fastest`: lowest observed latency, learnt from the strategy's own successful attempts.
+ */
+import type { ImageRequest } from '../../model/request.js';
+import type { AttemptOutcome, RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+import { Ranking, collectServable, noProvider } from './_ranking.js';
+
+/** Options of `fastest` (see the scenario schema): `alpha`, the EWMA weight of a new sample. */
+export type FastestOptions = BuiltinOptions<'fastest'>;
+
+/**
+ * Builds `fastest`: ascending expected latency, where a provider's expected latency is the
+ * strategy's own EWMA of the latency of its successful attempts
+ * (`ewma ← alpha·latencyMs + (1 − alpha)·ewma`, seeded by the first sample), and, before the
+ * first success there, the provider's `predictLatencyMs(request, tier)`. Ties by provider index.
+ * @param options - `alpha`, `name`, `tier`
+ * @returns the strategy
+ */
+export function fastestStrategy(options: FastestOptions): Strategy {
+  const strategyTier = options.tier;
+  const alpha = options.alpha;
+  const ranking = new Ranking();
+  /** EWMA latency per provider index, NaN until observed. */
+  let ewma = new Float64Array(0);
+  return {
+    name: options.name ?? 'fastest',
+    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
+      const providers = ctx.providers;
+      collectServable(ranking, request, providers, strategyTier);
+      if (ranking.size === 0) return noProvider(request);
+      for (let k = 0; k < ranking.size; k++) {
+        const pos = ranking.order[k]!;
+        const seen = pos < ewma.length ? ewma[pos]! : NaN;
+        ranking.setKey(pos, Number.isNaN(seen) ? providers[pos]!.predictLatencyMs(request, ranking.tier[pos]) : seen);
+      }
+      ranking.sort();
+      return { candidates: ranking.candidates(providers) };
+    },
+    observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
+      if (outcome.kind !== 'success') return;
+      const view = ctx.provider(outcome.provider);
+      if (view === undefined) return;
+      const i = view.index;
+      if (i >= ewma.length) {
+        const grown = new Float64Array(Math.max(ctx.providers.length, i + 1)).fill(NaN);
+        grown.set(ewma);
+        ewma = grown;
+      }
+      const prev = ewma[i]!;
+      ewma[i] = Number.isNaN(prev) ? outcome.latencyMs : alpha * outcome.latencyMs + (1 - alpha) * prev;
+    },
+  };
+}

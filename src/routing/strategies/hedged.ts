@@ -1,0 +1,35 @@
+/**
+ * `hedged`: a second attempt at another provider when the first is slow to answer.
+ */
+import type { ImageRequest } from '../../model/request.js';
+import type { AttemptOutcome, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+
+/** Options of `hedged` (see the scenario schema): `base`, `delay` (ms). */
+export type HedgedOptions = BuiltinOptions<'hedged'>;
+
+/**
+ * Builds `hedged` around `base` (built with `env.build`): `base`'s decision, with
+ * `hedgeAfterMs: delay` added when it lists at least two candidates, so the policy sends the
+ * second candidate if the first has not answered after `delay` (the loser is cancelled; both
+ * are billed as the providers' billing says). Deferrals, rejections and single candidates pass
+ * through unchanged.
+ * @param options - `base`, `delay`, `name`
+ * @param env - builds `base`
+ * @returns the strategy
+ */
+export function hedgedStrategy(options: HedgedOptions, env: StrategyEnv): Strategy {
+  const delay = options.delay;
+  const base = env.build(options.base);
+  return {
+    name: options.name ?? 'hedged',
+    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
+      const decision = base.route(request, ctx);
+      if (!('candidates' in decision) || decision.candidates.length < 2) return decision;
+      return { candidates: decision.candidates, hedgeAfterMs: delay };
+    },
+    observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
+      base.observe?.(outcome, ctx);
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * `random`: every servable provider, in an order shuffled with the strategy's seeded stream.
+ */
+import type { ImageRequest } from '../../model/request.js';
+import type { RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+import { Ranking, collectServable, noProvider } from './_ranking.js';
+
+/** Options of `random` (see the scenario schema). */
+export type RandomOptions = BuiltinOptions<'random'>;
+
+/**
+ * Builds `random`: a uniform random order of the servable providers (Fisher–Yates with
+ * `ctx.rng`, so runs with the same seed are identical).
+ * @param options - `name`, `tier`
+ * @returns the strategy
+ */
+export function randomStrategy(options: RandomOptions = {}): Strategy {
+  const strategyTier = options.tier;
+  const ranking = new Ranking();
+  return {
+    name: options.name ?? 'random',
+    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
+      collectServable(ranking, request, ctx.providers, strategyTier);
+      const n = ranking.size;
+      if (n === 0) return noProvider(request);
+      const order = ranking.order;
+      // Fisher–Yates shuffle
+      for (let i = n - 1; i > 0; i--) {
+        const j = ctx.rng.int(i + 1);
+        const t = order[i]!;
+        order[i] = order[j]!;
+        order[j] = t;
+      }
+      return { candidates: ranking.candidates(ctx.providers) };
+    },
+  };
+}

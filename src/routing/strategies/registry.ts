@@ -1,0 +1,136 @@
+/**
+ * The strategy registry: turns a scenario's strategy reference into a `Strategy`. Adding a
+ * built-in is adding its file and one line in {@link BUILTIN_FACTORIES}.
+ */
+import { ImgsimError } from '../../scenario/errors.js';
+import { strategyDisplayName } from '../../scenario/check.js';
+import type { ResolvedScenario } from '../../scenario/resolve.js';
+import {
+  BUILTIN_STRATEGIES,
+  builtinStrategySchema,
+  type BuiltinStrategyName,
+  type BuiltinStrategySpec,
+  type StrategyRef,
+} from '../../scenario/schema.js';
+import type { Strategy, StrategyEnv, StrategyFactory } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+import { callFactory, invalidStrategyFile } from './_file-factory.js';
+import { budgetGuardStrategy } from './budget-guard.js';
+import { cheapestStrategy } from './cheapest.js';
+import { conditionalStrategy } from './conditional.js';
+import { deferralStrategy } from './deferral.js';
+import { failoverStrategy } from './failover.js';
+import { fastestStrategy } from './fastest.js';
+import { hedgedStrategy } from './hedged.js';
+import { leastLoadedStrategy } from './least-loaded.js';
+import { randomStrategy } from './random.js';
+import { roundRobinStrategy } from './round-robin.js';
+import { scoreStrategy } from './score.js';
+import { sloAwareStrategy } from './slo-aware.js';
+import { weightedStrategy } from './weighted.js';
+
+/** What building strategies needs: the scenario, and the factories of its strategy files. */
+export interface BuildEnv {
+  readonly scenario: ResolvedScenario;
+  /** Loaded strategy files (see `loadStrategyFile`), keyed by the path as the scenario writes it. */
+  readonly files: ReadonlyMap<string, StrategyFactory>;
+}
+
+/** The factory of built-in `K`: its parsed options, and an env for building nested strategies. */
+export type BuiltinFactory<K extends BuiltinStrategyName> = (options: BuiltinOptions<K>, env: StrategyEnv) => Strategy;
+
+/** Every built-in strategy's factory, by name. */
+export const BUILTIN_FACTORIES: { readonly [K in BuiltinStrategyName]: BuiltinFactory<K> } = {
+  'round-robin': roundRobinStrategy,
+  random: randomStrategy,
+  weighted: weightedStrategy,
+  cheapest: cheapestStrategy,
+  fastest: fastestStrategy,
+  'least-loaded': leastLoadedStrategy,
+  score: scoreStrategy,
+  failover: failoverStrategy,
+  'slo-aware': sloAwareStrategy,
+  deferral: deferralStrategy,
+  hedged: hedgedStrategy,
+  'budget-guard': budgetGuardStrategy,
+  conditional: conditionalStrategy,
+};
+
+/**
+ * Options a bare name needs but the schema does not default (the first two depend on the
+ * providers): a bare `failover` tries the providers in scenario order, a bare `weighted`
+ * weighs them equally, a bare `conditional` has no rules (it is its `default`).
+ * @param name - the built-in name
+ * @param scenario - the scenario
+ * @returns the options to parse along with `{ use: name }`
+ */
+function providerDefaults(name: BuiltinStrategyName, scenario: ResolvedScenario): Record<string, unknown> {
+  if (name === 'failover') return { order: scenario.providers.map((p) => p.id) };
+  if (name === 'weighted') return { weights: Object.fromEntries(scenario.providers.map((p) => [p.id, 1])) };
+  if (name === 'conditional') return { rules: [] };
+  return {};
+}
+
+/**
+ * Parses a built-in reference with the schema, so its defaults apply (they live only there)
+ * and a hand-built spec (e.g. from a strategy file's `env.build`) is checked.
+ * @param input - `{ use, ...options }`
+ * @returns the parsed spec
+ */
+function parseBuiltin(input: object): BuiltinStrategySpec {
+  const parsed = builtinStrategySchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
+    const use = (input as { use?: unknown }).use;
+    throw new ImgsimError('invalid-strategy', `strategy \`${String(use)}\`: ${issues.join('; ')}`);
+  }
+  return parsed.data as BuiltinStrategySpec;
+}
+
+/**
+ * Builds a strategy from a scenario reference: a built-in name (with the schema's default
+ * options), `{ use, ...options }`, or `{ file, options }` (the preloaded factory is called
+ * with the options and an env whose `build` builds nested references). The strategy's `name`
+ * is always `strategyDisplayName(ref)`.
+ * @param ref - the reference
+ * @param env - the scenario and the loaded strategy files
+ * @returns the strategy
+ * @throws ImgsimError `invalid-strategy` for an unknown name, bad options, a file that was not
+ *   loaded, or a file factory that throws or returns something that is not a strategy
+ */
+export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
+  const strategyEnv: StrategyEnv = {
+    scenario: env.scenario,
+    build: (nested) => buildStrategy(nested, env),
+  };
+  if (typeof ref === 'string') {
+    if (!(BUILTIN_STRATEGIES as readonly string[]).includes(ref)) {
+      throw new ImgsimError('invalid-strategy', `unknown strategy \`${ref}\`; built-ins are ${BUILTIN_STRATEGIES.join(', ')}`);
+    }
+    const name = ref as BuiltinStrategyName;
+    return buildBuiltin(parseBuiltin({ use: name, ...providerDefaults(name, env.scenario) }), strategyEnv);
+  }
+  if ('use' in ref) return buildBuiltin(parseBuiltin(ref), strategyEnv);
+
+  const factory = env.files.get(ref.file);
+  if (factory === undefined) {
+    throw invalidStrategyFile(ref.file, 'the file was not loaded (pass its factory from `loadStrategyFile` in `files`)');
+  }
+  const made = callFactory(ref.file, factory, ref.options, strategyEnv);
+  const name = strategyDisplayName(ref);
+  if (made.name === name) return made;
+  // Run under the scenario's name; bind so the file's methods keep their `this`.
+  const route = made.route.bind(made);
+  return made.observe === undefined ? { name, route } : { name, route, observe: made.observe.bind(made) };
+}
+
+/**
+ * Calls the factory of a parsed built-in spec.
+ * @param spec - the parsed spec
+ * @param env - the strategy env
+ * @returns the strategy
+ */
+function buildBuiltin(spec: BuiltinStrategySpec, env: StrategyEnv): Strategy {
+  const factory = BUILTIN_FACTORIES[spec.use] as BuiltinFactory<BuiltinStrategyName>;
+  return factory(spec, env);
+}

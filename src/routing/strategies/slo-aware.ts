@@ -1,0 +1,89 @@
+/**
+ * `slo-aware`: the cheapest (provider, tier) predicted to meet the interactive latency SLO.
+ */
+import type { ImageRequest } from '../../model/request.js';
+import type { RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+import { Ranking, collectServable, noProvider } from './_ranking.js';
+
+/** Options of `slo-aware` (see the scenario schema): `margin`, a safety factor on predictions. */
+export type SloAwareOptions = BuiltinOptions<'slo-aware'>;
+
+/**
+ * The interactive latency bound a request is routed against: the SLO's p95, else p99, p90, p50.
+ * @param ctx - the routing context
+ * @returns the bound in ms, or undefined without an interactive SLO
+ */
+function interactiveBoundMs(ctx: RoutingContext): number | undefined {
+  const slo = ctx.slo.interactive;
+  if (slo === undefined) return undefined;
+  return slo.p95 ?? slo.p99 ?? slo.p90 ?? slo.p50;
+}
+
+/**
+ * Builds `slo-aware`. For an interactive request when the scenario has an interactive SLO
+ * bound (p95, else p99, p90, p50): every provider is considered in each of its tiers that can
+ * serve the request (only the `tier` option's tier when set). Providers with a tier predicted
+ * to meet the bound (`predictLatencyMs × margin <= bound`) come first, cheapest first, each in
+ * its cheapest fitting tier; then the others by predicted latency, each in its fastest tier.
+ * Batch requests, and interactive ones without an SLO, go cheapest first (as `cheapest`).
+ * Ties by provider index.
+ * @param options - `margin`, `name`, `tier`
+ * @returns the strategy
+ */
+export function sloAwareStrategy(options: SloAwareOptions): Strategy {
+  const strategyTier = options.tier;
+  const margin = options.margin;
+  const ranking = new Ranking();
+  return {
+    name: options.name ?? 'slo-aware',
+    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
+      const providers = ctx.providers;
+      const bound = request.urgency === 'interactive' ? interactiveBoundMs(ctx) : undefined;
+      if (bound === undefined) {
+        collectServable(ranking, request, providers, strategyTier);
+        if (ranking.size === 0) return noProvider(request);
+        for (let k = 0; k < ranking.size; k++) {
+          const pos = ranking.order[k]!;
+          ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
+        }
+      } else {
+        ranking.reset(providers.length);
+        for (let i = 0; i < providers.length; i++) {
+          const view = providers[i]!;
+          // Best fitting tier (cheapest, then faster) and fastest tier overall.
+          let fitTier: string | undefined;
+          let fitPrice = Infinity;
+          let fitLatency = Infinity;
+          let fastTier: string | undefined;
+          let fastLatency = Infinity;
+          const tiers = view.tiers;
+          for (let t = 0; t < tiers.length; t++) {
+            const tier = tiers[t]!;
+            if (strategyTier !== undefined && tier !== strategyTier) continue;
+            if (!view.canServe(request, tier)) continue;
+            const latency = view.predictLatencyMs(request, tier);
+            if (fastTier === undefined || latency < fastLatency) {
+              fastTier = tier;
+              fastLatency = latency;
+            }
+            if (latency * margin <= bound) {
+              const price = view.price(request, tier);
+              if (fitTier === undefined || price < fitPrice || (price === fitPrice && latency < fitLatency)) {
+                fitTier = tier;
+                fitPrice = price;
+                fitLatency = latency;
+              }
+            }
+          }
+          // key: 0 = predicted to meet the bound, 1 = not; key2: price, or latency.
+          if (fitTier !== undefined) ranking.add(i, fitTier, 0, fitPrice);
+          else if (fastTier !== undefined) ranking.add(i, fastTier, 1, fastLatency);
+        }
+        if (ranking.size === 0) return noProvider(request);
+      }
+      ranking.sort();
+      return { candidates: ranking.candidates(providers) };
+    },
+  };
+}

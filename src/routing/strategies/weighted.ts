@@ -1,0 +1,65 @@
+/**
+ * `weighted`: splits traffic by configured weights (e.g. a 90/10 canary).
+ */
+import type { ImageRequest } from '../../model/request.js';
+import type { ProviderView, RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { BuiltinOptions } from './_options.js';
+import { Ranking, collectServable, noProvider } from './_ranking.js';
+
+/** Options of `weighted` (see the scenario schema): `weights` by provider id. */
+export type WeightedOptions = BuiltinOptions<'weighted'>;
+
+/**
+ * Builds `weighted`: the first candidate is drawn with `ctx.rng` among the servable providers
+ * with probability weight / total weight; the rest follow by weight, highest first (ties by
+ * provider index). Providers without a weight count 0: they are never drawn first and only
+ * serve as fallbacks (first only when no servable provider has a weight).
+ * @param options - `weights`, `name`, `tier`
+ * @returns the strategy
+ */
+export function weightedStrategy(options: WeightedOptions): Strategy {
+  const strategyTier = options.tier;
+  const weights = new Map<string, number>(Object.entries(options.weights));
+  const ranking = new Ranking();
+  // Weight per provider position, rebuilt only when the provider list changes (never, in a run).
+  let weightOf = new Float64Array(0);
+  let weightsFor: readonly ProviderView[] | undefined;
+  return {
+    name: options.name ?? 'weighted',
+    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
+      const providers = ctx.providers;
+      if (providers !== weightsFor) {
+        weightOf = Float64Array.from(providers, (v) => weights.get(v.id) ?? 0);
+        weightsFor = providers;
+      }
+      collectServable(ranking, request, providers, strategyTier);
+      const n = ranking.size;
+      if (n === 0) return noProvider(request);
+      let total = 0;
+      let positive = 0;
+      for (let k = 0; k < n; k++) {
+        const pos = ranking.order[k]!;
+        const w = weightOf[pos]!;
+        ranking.setKey(pos, -w); // ascending sort of -w = weight descending
+        total += w;
+        if (w > 0) positive++;
+      }
+      ranking.sort();
+      if (positive > 1) {
+        // Draw the first candidate by weight, then move it to the front.
+        const order = ranking.order;
+        let r = ctx.rng.next() * total;
+        let pick = 0;
+        for (let k = 0; k < positive; k++) {
+          r += ranking.key[order[k]!]!; // key = -weight
+          pick = k;
+          if (r < 0) break;
+        }
+        const chosen = order[pick]!;
+        for (let k = pick; k > 0; k--) order[k] = order[k - 1]!;
+        order[0] = chosen;
+      }
+      return { candidates: ranking.candidates(providers) };
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The strategy API (SPEC section 3): what a router sees and what it decides. The same strategy
+ * object runs unchanged in simulated time and in live mode; the harness of each mode provides
+ * the `RoutingContext`.
+ */
+import type { Rng } from '../model/random.js';
+import type { ImageRequest } from '../model/request.js';
+import type { Quote } from '../model/pricing/types.js';
+import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
+import type { OutcomeKind } from '../scenario/schema.js';
+
+/** A router: ranks providers for each request and may learn from every finished attempt. */
+export interface Strategy {
+  readonly name: string;
+  /** Rank providers for one request; the policy tries them in order. */
+  route(request: ImageRequest, ctx: RoutingContext): RouteDecision;
+  /** Optional: learn from every finished attempt. */
+  observe?(outcome: AttemptOutcome, ctx: RoutingContext): void;
+}
+
+/** One provider to try, optionally in a given latency tier (default: the provider's first). */
+export interface Candidate {
+  readonly provider: string;
+  readonly tier?: string;
+}
+
+/**
+ * What a strategy decides for a request: candidates to try in order (with `hedgeAfterMs`, an
+ * imgsim extension, a second attempt goes to the next candidate if the first has not answered
+ * by then), a later time to route again, or a rejection.
+ */
+export type RouteDecision =
+  | { readonly candidates: readonly Candidate[]; readonly hedgeAfterMs?: number }
+  | { readonly deferUntil: number }
+  | { readonly reject: string };
+
+/** The result of one attempt at one provider. */
+export interface AttemptOutcome {
+  readonly requestId: number;
+  readonly provider: string;
+  readonly tier: string;
+  /** 1-based attempt number within the request. */
+  readonly attempt: number;
+  readonly kind: OutcomeKind;
+  /** When the attempt was sent, epoch ms (simulated in sim mode). */
+  readonly sentMs: number;
+  /** When its answer (or the client's timeout) came, epoch ms. */
+  readonly endedMs: number;
+  /** endedMs − sentMs. */
+  readonly latencyMs: number;
+  /** USD billed for this attempt (0 when not billed). */
+  readonly costUsd: number;
+  /** For `rate-limited`: how long the provider asked to wait; undefined when it gave no Retry-After. */
+  readonly retryAfterMs?: number;
+  /** A provider error code, e.g. `insufficient_quota`. */
+  readonly code?: string;
+  /** True for the second attempt of a hedged pair. */
+  readonly hedge: boolean;
+}
+
+/** Circuit-breaker state of a provider within one strategy's run. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** Live statistics of a provider as one strategy's run has seen them. */
+export interface ProviderStats {
+  /** Attempts sent and not yet answered. */
+  readonly inFlight: number;
+  /** Attempts waiting at the provider for a slot (what a status endpoint would report). */
+  readonly queued: number;
+  /** Exponentially weighted mean latency of successful attempts, ms; NaN before the first. */
+  readonly ewmaLatencyMs: number;
+  /** Share of failed attempts among the recent ones (EWMA), in [0, 1]. */
+  readonly errorRate: number;
+  readonly breaker: BreakerState;
+  /** Credits left on the provider's account; undefined unless it uses `credits` pricing. */
+  readonly creditsLeft: number | undefined;
+  /** Attempts sent so far in this run. */
+  readonly attempts: number;
+}
+
+/** What a strategy may know of one provider. */
+export interface ProviderView {
+  readonly id: string;
+  readonly index: number;
+  /** The provider as the scenario describes it (static). */
+  readonly spec: ResolvedProvider;
+  /** Tier names in scenario order; the first is the default. */
+  readonly tiers: readonly string[];
+  /** The itemised price of a request now (dynamic and off-peak factors at `ctx.now`). */
+  quote(request: ImageRequest, tier?: string): Quote;
+  /** The price of a request now, USD; `Infinity` when the provider cannot serve it. Fast. */
+  price(request: ImageRequest, tier?: string): number;
+  /**
+   * A forecast of the price at a later time: off-peak windows at `atMs`, and the dynamic
+   * multiplier from the availability expected then (base and diurnal curve, without noise or
+   * outages: what a published price forecast would show). Infinity when it cannot serve.
+   */
+  priceAt(request: ImageRequest, atMs: number, tier?: string): number;
+  /** Whether the provider supports the request's size, steps, features, quality and tier. */
+  canServe(request: ImageRequest, tier?: string): boolean;
+  /**
+   * Predicted time to answer the request now: the tier's median service time scaled to the
+   * request, plus the expected wait for a slot given the current queue.
+   */
+  predictLatencyMs(request: ImageRequest, tier?: string): number;
+  readonly stats: ProviderStats;
+}
+
+/** Spend against the scenario's budget in the current period. */
+export interface BudgetView {
+  /** The period's limit, USD; Infinity without a budget. */
+  readonly limitUsd: number;
+  /** Spent in the current period, USD. */
+  readonly spentUsd: number;
+  /** Start and end of the current period, epoch ms. */
+  readonly periodStartMs: number;
+  readonly periodEndMs: number;
+  /** Spent and limit for one project in the current period (limit Infinity when uncapped). */
+  project(name: string): { readonly limitUsd: number; readonly spentUsd: number };
+}
+
+/** Everything a strategy may read when it routes. */
+export interface RoutingContext {
+  /** The clock, epoch ms (simulated time in sim mode). */
+  readonly now: number;
+  readonly providers: readonly ProviderView[];
+  /** Looks a provider up by id. */
+  provider(id: string): ProviderView | undefined;
+  readonly budget: BudgetView;
+  readonly slo: ResolvedScenario['slo'];
+  readonly policy: ResolvedScenario['policy'];
+  /** The scenario's simulated window, epoch ms. */
+  readonly startMs: number;
+  readonly endMs: number;
+  /** A seeded stream for this strategy. */
+  readonly rng: Rng;
+}
+
+/** What a strategy factory receives: its options and the scenario it runs in. */
+export interface StrategyEnv {
+  readonly scenario: ResolvedScenario;
+  /** Builds a nested strategy (for wrappers such as `deferral`, `hedged`, `conditional`). */
+  build(ref: ResolvedScenario['strategies'][number]): Strategy;
+}
+
+/** A strategy file's default export: options in, strategy out. */
+export type StrategyFactory<O = Record<string, unknown>> = (options: O, env?: StrategyEnv) => Strategy;
+
+/**
+ * Identity helper for authoring strategy files with types.
+ * @param factory - the factory
+ * @returns the same factory
+ */
+export function defineStrategy<O = Record<string, unknown>>(factory: StrategyFactory<O>): StrategyFactory<O> {
+  return factory;
+}

@@ -1,0 +1,211 @@
+/**
+ * Cross-field checks: what the schema cannot see field by field (ids that must exist, sums,
+ * orderings, files that must be there). Each problem carries the key path it is about.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { suggest } from './errors.js';
+import type { LatencySpec, Scenario, StrategyRef } from './schema.js';
+
+/** A cross-field problem before it is given a line and column. */
+export interface PathProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Runs every cross-field check.
+ * @param s - a scenario that passed the schema
+ * @param file - the scenario file, for resolving relative paths (`<inline>`: the working folder)
+ * @returns the problems found, empty when the scenario is consistent
+ */
+export function crossCheck(s: Scenario, file: string): PathProblem[] {
+  const out: PathProblem[] = [];
+  const dir = file === '<inline>' ? process.cwd() : path.dirname(path.resolve(file));
+  const ids = s.providers.map((p) => p.id);
+  const tiers = new Set(s.providers.flatMap((p) => Object.keys(p.tiers)));
+  const knownProvider = (id: string, at: (string | number)[]): void => {
+    if (!ids.includes(id)) out.push({ path: at, message: unknownMessage('provider', id, ids) });
+  };
+  const knownTier = (tier: string | undefined, at: (string | number)[]): void => {
+    if (tier !== undefined && !tiers.has(tier)) out.push({ path: at, message: unknownMessage('tier', tier, [...tiers]) });
+  };
+
+  const seen = new Map<string, number>();
+  s.providers.forEach((p, i) => {
+    const first = seen.get(p.id);
+    if (first !== undefined) out.push({ path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}" (also providers[${first}])` });
+    else seen.set(p.id, i);
+    checkProvider(p, i, out);
+  });
+  checkAccounts(s, out);
+
+  const { arrivals, mix, trace } = s.traffic;
+  if (trace !== undefined) {
+    if (arrivals !== undefined || mix !== undefined) {
+      out.push({ path: ['traffic', 'trace'], message: 'give either `trace` or `arrivals` with `mix`, not both' });
+    }
+    const traceFile = typeof trace === 'string' ? trace : trace.file;
+    if (!existsSync(path.resolve(dir, traceFile))) {
+      out.push({ path: ['traffic', 'trace', ...(typeof trace === 'string' ? [] : ['file'])], message: `trace file not found: ${traceFile} (paths are relative to the scenario file)` });
+    }
+  } else {
+    if (arrivals === undefined) out.push({ path: ['traffic', 'arrivals'], message: 'missing; expected `arrivals` with `mix`, or a `trace`' });
+    if (mix === undefined || mix.length === 0) out.push({ path: ['traffic', 'mix'], message: 'missing; expected at least one request class' });
+    else {
+      if (mix.reduce((sum, m) => sum + m.weight, 0) <= 0) out.push({ path: ['traffic', 'mix'], message: 'the mix weights sum to 0; give at least one class a positive weight' });
+      const names = new Set<string>();
+      mix.forEach((m, i) => {
+        if (names.has(m.name)) out.push({ path: ['traffic', 'mix', i, 'name'], message: `duplicate request class "${m.name}"` });
+        names.add(m.name);
+        if (typeof m.steps === 'object' && m.steps.max < m.steps.min) out.push({ path: ['traffic', 'mix', i, 'steps'], message: 'max is below min' });
+        if (m.promptWords && m.promptWords.max < m.promptWords.min) out.push({ path: ['traffic', 'mix', i, 'promptWords'], message: 'max is below min' });
+        knownTier(m.tier, ['traffic', 'mix', i, 'tier']);
+      });
+    }
+  }
+
+  const names = new Map<string, number>();
+  s.strategies.forEach((ref, i) => {
+    const name = strategyDisplayName(ref);
+    const first = names.get(name);
+    if (first !== undefined) {
+      out.push({ path: ['strategies', i], message: `duplicate strategy name "${name}" (also strategies[${first}]); give one a \`name\`` });
+    } else names.set(name, i);
+    checkStrategy(ref, ['strategies', i], { knownProvider, knownTier, dir, out });
+  });
+
+  s.thresholds.forEach((t, i) => {
+    if (t.min === undefined && t.max === undefined) out.push({ path: ['thresholds', i], message: 'give `min`, `max` or both' });
+    if (t.strategy !== undefined && !names.has(t.strategy)) {
+      out.push({ path: ['thresholds', i, 'strategy'], message: unknownMessage('strategy', t.strategy, [...names.keys()]) });
+    }
+  });
+  return out;
+}
+
+/**
+ * The name a strategy reference runs under: its `name`, else the built-in name, else the
+ * file's base name.
+ * @param ref - a parsed strategy reference
+ * @returns the display name
+ */
+export function strategyDisplayName(ref: StrategyRef): string {
+  if (typeof ref === 'string') return ref;
+  if (ref.name !== undefined) return ref.name;
+  if ('use' in ref) return ref.use;
+  return path.basename(ref.file).replace(/\.[cm]?[jt]s$/, '');
+}
+
+interface StrategyCheckContext {
+  knownProvider: (id: string, at: (string | number)[]) => void;
+  knownTier: (tier: string | undefined, at: (string | number)[]) => void;
+  dir: string;
+  out: PathProblem[];
+}
+
+function checkStrategy(ref: StrategyRef, at: (string | number)[], c: StrategyCheckContext): void {
+  if (typeof ref === 'string') return;
+  if ('file' in ref) {
+    if (!existsSync(path.resolve(c.dir, ref.file))) {
+      c.out.push({ path: [...at, 'file'], message: `strategy file not found: ${ref.file} (paths are relative to the scenario file)` });
+    } else if (!/\.[cm]?[jt]s$/.test(ref.file)) {
+      c.out.push({ path: [...at, 'file'], message: 'expected a .ts, .mts, .js or .mjs file' });
+    }
+    return;
+  }
+  c.knownTier(ref.tier, [...at, 'tier']);
+  switch (ref.use) {
+    case 'failover':
+      ref.order.forEach((id, j) => {
+        c.knownProvider(id, [...at, 'order', j]);
+      });
+      break;
+    case 'weighted':
+      for (const id of Object.keys(ref.weights)) c.knownProvider(id, [...at, 'weights', id]);
+      if (Object.values(ref.weights).every((w) => w <= 0)) c.out.push({ path: [...at, 'weights'], message: 'the weights sum to 0' });
+      break;
+    case 'deferral':
+    case 'hedged':
+      checkStrategy(ref.base, [...at, 'base'], c);
+      break;
+    case 'budget-guard':
+      c.knownTier(ref.downgradeTier, [...at, 'downgradeTier']);
+      checkStrategy(ref.base, [...at, 'base'], c);
+      break;
+    case 'conditional':
+      ref.rules.forEach((r, j) => {
+        c.knownTier(r.when.tier, [...at, 'rules', j, 'when', 'tier']);
+        checkStrategy(r.then, [...at, 'rules', j, 'then'], c);
+      });
+      checkStrategy(ref.default, [...at, 'default'], c);
+      break;
+    default:
+      break;
+  }
+}
+
+function checkProvider(p: Scenario['providers'][number], i: number, out: PathProblem[]): void {
+  const at = (...rest: (string | number)[]): (string | number)[] => ['providers', i, ...rest];
+  for (const [name, tier] of Object.entries(p.tiers)) checkLatency(tier.latency, at('tiers', name, 'latency'), out);
+  if (p.failures.errorLatency) checkLatency(p.failures.errorLatency, at('failures', 'errorLatency'), out);
+  const f = p.failures;
+  const total = f.serverError + f.timeout + f.generative + f.filtered + f.connectionReset + f.malformed;
+  if (total > 1 + 1e-12) out.push({ path: at('failures'), message: `failure probabilities sum to ${+total.toFixed(6)}; they must sum to at most 1` });
+
+  const pricing = p.pricing;
+  if (pricing.model === 'credits') {
+    if (pricing.bundles.length === 0 && pricing.creditPrice === undefined) {
+      out.push({ path: at('pricing'), message: 'a credits provider needs `bundles` or a `creditPrice` for credits bought one by one' });
+    }
+    const bundleNames = pricing.bundles.map((b, j) => b.name ?? String(j));
+    pricing.upfront.forEach((u, j) => {
+      const ok = typeof u.bundle === 'number' ? u.bundle < pricing.bundles.length : pricing.bundles.some((b) => b.name === u.bundle);
+      if (!ok) out.push({ path: at('pricing', 'upfront', j, 'bundle'), message: unknownMessage('bundle', String(u.bundle), bundleNames) });
+    });
+    if (pricing.purchase === 'upfront' && pricing.upfront.length === 0) {
+      out.push({ path: at('pricing', 'upfront'), message: 'purchase is `upfront` but no bundles are listed to buy up front' });
+    }
+  }
+  if (pricing.model === 'per-token') {
+    for (const [size, table] of Object.entries(pricing.outputTokens)) {
+      if (Object.keys(table).length === 0) out.push({ path: at('pricing', 'outputTokens', size), message: 'expected at least one quality with its token count' });
+    }
+  }
+  if (p.supports.sizes && p.supports.sizes.length === 0) out.push({ path: at('supports', 'sizes'), message: 'an empty list serves no request; omit it to accept any size' });
+  if (p.rateLimit?.burst !== undefined && p.rateLimit.burst < 1) out.push({ path: at('rateLimit', 'burst'), message: 'expected at least 1' });
+}
+
+function checkLatency(spec: LatencySpec, at: (string | number)[], out: PathProblem[]): void {
+  if (spec.dist === 'lognormal' && !(spec.p99 > spec.median)) out.push({ path: [...at, 'p99'], message: 'p99 must be greater than median' });
+  if (spec.dist === 'uniform' && spec.max < spec.min) out.push({ path: [...at, 'max'], message: 'max must be at least min' });
+  if ((spec.dist === 'gamma' || spec.dist === 'exponential') && spec.mean <= 0) out.push({ path: [...at, 'mean'], message: 'mean must be positive' });
+  if (spec.dist === 'gamma' && spec.sd <= 0) out.push({ path: [...at, 'sd'], message: 'sd must be positive' });
+}
+
+function checkAccounts(s: Scenario, out: PathProblem[]): void {
+  const byAccount = new Map<string, number>();
+  s.providers.forEach((p, i) => {
+    const account = p.account ?? p.id;
+    const first = byAccount.get(account);
+    if (first === undefined) {
+      byAccount.set(account, i);
+      return;
+    }
+    const q = s.providers[first]!;
+    if (JSON.stringify(p.rateLimit) !== JSON.stringify(q.rateLimit)) {
+      out.push({ path: ['providers', i, 'rateLimit'], message: `providers on account "${account}" share one rate limit; it differs from providers[${first}]` });
+    }
+    if (JSON.stringify(p.quota) !== JSON.stringify(q.quota)) {
+      out.push({ path: ['providers', i, 'quota'], message: `providers on account "${account}" share one quota; it differs from providers[${first}]` });
+    }
+    if (p.pricing.model === 'credits' && q.pricing.model === 'credits' && JSON.stringify(p.pricing.bundles) !== JSON.stringify(q.pricing.bundles)) {
+      out.push({ path: ['providers', i, 'pricing', 'bundles'], message: `providers on account "${account}" share one credit balance; their bundles must match providers[${first}]` });
+    }
+  });
+}
+
+function unknownMessage(what: string, name: string, known: readonly string[]): string {
+  const near = suggest(name, known);
+  return `unknown ${what} "${name}"${near === undefined ? (known.length > 0 ? `; known: ${known.join(', ')}` : '') : `; did you mean "${near}"?`}`;
+}

@@ -1,0 +1,183 @@
+/**
+ * Scenario loading: YAML text in, a validated `ResolvedScenario` out, or one `ImgsimError`
+ * listing every problem with its file, line, column and key path.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { crossCheck } from './check.js';
+import { ImgsimError, formatPath, type Problem } from './errors.js';
+import { resolveScenario, type ResolvedScenario } from './resolve.js';
+import { scenarioSchema, type Scenario } from './schema.js';
+
+/** Largest scenario file read (a scenario is configuration, not data: traces live apart). */
+export const MAX_SCENARIO_BYTES = 2 * 1024 * 1024;
+/** Most YAML alias expansions allowed, against "billion laughs" documents. */
+export const MAX_ALIAS_COUNT = 200;
+
+/** Where the YAML text came from and how to find positions in it. */
+interface Source {
+  readonly file: string;
+  readonly doc: Document.Parsed | undefined;
+  readonly lines: LineCounter | undefined;
+}
+
+/**
+ * Reads, validates and resolves a scenario file.
+ * @param file - path to a `.yaml` scenario
+ * @returns the resolved scenario
+ * @throws ImgsimError with code `invalid-scenario` or `file-not-found`
+ */
+export function loadScenario(file: string): ResolvedScenario {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new ImgsimError('file-not-found', `${file}: not a file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof ImgsimError) throw err;
+    throw new ImgsimError('file-not-found', `${file}: no such scenario file`);
+  }
+  if (size > MAX_SCENARIO_BYTES) {
+    throw ImgsimError.scenario([
+      { file, path: '', message: `is ${size} bytes; scenarios are limited to ${MAX_SCENARIO_BYTES} bytes (replay large traffic with traffic.trace)` },
+    ]);
+  }
+  return parseScenarioText(readFileSync(file, 'utf8'), file);
+}
+
+/**
+ * Validates and resolves scenario YAML text.
+ * @param text - the YAML
+ * @param file - name used in messages and as the base for relative paths
+ * @returns the resolved scenario
+ * @throws ImgsimError listing every problem
+ */
+export function parseScenarioText(text: string, file = '<inline>'): ResolvedScenario {
+  if (text.length > MAX_SCENARIO_BYTES) {
+    throw ImgsimError.scenario([{ file, path: '', message: `is over ${MAX_SCENARIO_BYTES} bytes; scenarios are limited to that size` }]);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const source: Source = { file, doc, lines };
+  if (doc.errors.length > 0) {
+    throw ImgsimError.scenario(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${firstLine(e.message)}` };
+      }),
+    );
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message =
+      err instanceof ReferenceError && /alias/i.test(err.message)
+        ? `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses); refusing a possible alias bomb`
+        : `YAML: ${firstLine(err instanceof Error ? err.message : String(err))}`;
+    throw ImgsimError.scenario([{ file, path: '', message }]);
+  }
+  return validateScenario(data, source);
+}
+
+/**
+ * Validates and resolves a scenario given as a plain object (the library API and msw handlers).
+ * @param data - the scenario object, as YAML would parse
+ * @param file - name used in messages and as the base for relative paths
+ * @returns the resolved scenario
+ * @throws ImgsimError listing every problem
+ */
+export function scenarioFromObject(data: unknown, file = '<inline>'): ResolvedScenario {
+  return validateScenario(data, { file, doc: undefined, lines: undefined });
+}
+
+function validateScenario(data: unknown, source: Source): ResolvedScenario {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw ImgsimError.scenario([{ file: source.file, line: 1, col: 1, path: '', message: 'expected a mapping with `version: 1`, `name`, `providers` and `traffic`' }]);
+  }
+  const parsed = scenarioSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) {
+    throw ImgsimError.scenario(sortProblems(parsed.error.issues.flatMap((issue) => toProblems(issue, source))));
+  }
+  const scenario: Scenario = parsed.data;
+  const problems = crossCheck(scenario, source.file).map((p) => place(source, p.path, p.message, false));
+  if (problems.length > 0) throw ImgsimError.scenario(sortProblems(problems));
+  return resolveScenario(scenario, source.file);
+}
+
+function toProblems(issue: z.core.$ZodIssue, source: Source): Problem[] {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // Report the union option that got furthest: skip options that failed on the value's type
+    // itself, then prefer the one with the fewest problems.
+    const viable = issue.errors.filter((errs) => !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+    const best = viable.sort((a, b) => a.length - b.length)[0];
+    if (best) return best.flatMap((e) => toProblems({ ...e, path: [...issue.path, ...e.path] }, source));
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const messages = issue.message.split('\n');
+    return issue.keys.map((key, i) => place(source, [...issue.path, key], messages[i] ?? `unknown key \`${key}\``, true));
+  }
+  return [place(source, issue.path, withGot(issue), false)];
+}
+
+function withGot(issue: z.core.$ZodIssue): string {
+  let input = (issue as { input?: unknown }).input;
+  const last = issue.path[issue.path.length - 1];
+  if (typeof input === 'object' && input !== null && !Array.isArray(input) && typeof last === 'string' && last in input) {
+    input = (input as Record<string, unknown>)[last]; // a discriminator: show its value
+  }
+  if (input === undefined) return issue.code === 'custom' ? issue.message : `missing; ${issue.message}`;
+  if (issue.message.includes(', got ')) return issue.message;
+  if ((typeof input === 'string' || typeof input === 'number') && issue.message.includes(`\`${input}\``)) return issue.message;
+  if (typeof input === 'string') return `${issue.message}, got "${input.length > 60 ? `${input.slice(0, 57)}...` : input}"`;
+  if (typeof input === 'number' || typeof input === 'boolean' || input === null) return `${issue.message}, got ${String(input)}`;
+  return issue.message;
+}
+
+function place(source: Source, path: readonly PropertyKey[], message: string, atKey: boolean): Problem {
+  const pos = locate(source, path, atKey);
+  return { file: source.file, ...pos, path: formatPath(path), message };
+}
+
+/** Finds the line and column of a key path: the deepest node that exists along it. */
+function locate(source: Source, path: readonly PropertyKey[], atKey: boolean): { line?: number; col?: number } {
+  const { doc, lines } = source;
+  if (!doc || !lines) return {};
+  let node: Node | null | undefined = doc.contents;
+  let offset = node?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length && node; i++) {
+    const seg = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const keyNode = pair.key as Node;
+      const valueNode = pair.value as Node | null;
+      const last = i === path.length - 1;
+      if (last && (atKey || !valueNode?.range)) {
+        offset = keyNode.range?.[0] ?? offset;
+        node = undefined;
+        break;
+      }
+      node = valueNode;
+      offset = valueNode?.range?.[0] ?? keyNode.range?.[0] ?? offset;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  const lp = lines.linePos(offset);
+  return { line: lp.line, col: lp.col };
+}
+
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) || a.path.localeCompare(b.path));
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,132 @@
+/**
+ * Resolution: a parsed scenario in, a `ResolvedScenario` out, with every default that depends
+ * on another field applied here (and only here), times made absolute, and paths made relative
+ * to the scenario file. The engine and the models read resolved values only and never check
+ * for `undefined` where a default exists.
+ */
+import path from 'node:path';
+import type { Feature, Pricing, ProviderSpec, Scenario } from './schema.js';
+import { parseAtMs, parseSize, type Size } from './units.js';
+
+/** A time span in epoch ms, [startMs, endMs). */
+export interface Span {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** A provider's tier with its name. */
+export interface ResolvedTier {
+  readonly name: string;
+  readonly latency: ProviderSpec['tiers'][string]['latency'];
+  readonly priceMultiplier: number;
+}
+
+/** A provider with defaults that depend on other fields applied. */
+export interface ResolvedProvider extends Omit<ProviderSpec, 'account' | 'availability' | 'supports'> {
+  /** What the provider serves; `features` defaults to the features its pricing prices. */
+  readonly supports: Omit<ProviderSpec['supports'], 'features'> & { readonly features: readonly Feature[] };
+  /** Account id; providers sharing it share the rate limit, quota and credits. Defaults to `id`. */
+  readonly account: string;
+  /** Position in the scenario's provider list. */
+  readonly index: number;
+  readonly referenceSize: Size;
+  /** Tiers in the order written; the first is the default. */
+  readonly tierList: readonly ResolvedTier[];
+  readonly defaultTier: string;
+  readonly availability: Omit<ProviderSpec['availability'], 'outages'> & { readonly outages: readonly Span[] };
+}
+
+/** Credits pricing, narrowed. */
+export type CreditsPricing = Extract<Pricing, { model: 'credits' }>;
+
+/** A trace to replay, resolved to an absolute path and a format. */
+export interface ResolvedTrace {
+  readonly file: string;
+  readonly format: 'jsonl' | 'csv';
+  readonly onBadRow: 'fail' | 'skip';
+}
+
+/** Arrivals with bursts as absolute spans. */
+export type ResolvedArrivals = Omit<NonNullable<Scenario['traffic']['arrivals']>, 'pattern'> & {
+  readonly pattern: Omit<NonNullable<Scenario['traffic']['arrivals']>['pattern'], 'bursts'> & {
+    readonly bursts: readonly (Span & { readonly multiplier: number })[];
+  };
+};
+
+/** Traffic: either synthetic (arrivals and mix) or a trace. */
+export type ResolvedTraffic =
+  | { readonly kind: 'synthetic'; readonly arrivals: ResolvedArrivals; readonly mix: Scenario['traffic']['mix'] & object }
+  | { readonly kind: 'trace'; readonly trace: ResolvedTrace };
+
+/** A scenario ready for the models and the engine. */
+export interface ResolvedScenario extends Omit<Scenario, 'providers' | 'traffic' | 'start' | 'duration'> {
+  /** The scenario file as given, or `<inline>`. */
+  readonly file: string;
+  /** Folder that relative paths are resolved against. */
+  readonly dir: string;
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly endMs: number;
+  readonly providers: readonly ResolvedProvider[];
+  readonly traffic: ResolvedTraffic;
+}
+
+/**
+ * Applies the defaults that depend on other fields. Assumes the scenario passed validation
+ * (`check.ts`), so lookups it relies on succeed.
+ * @param scenario - parsed scenario
+ * @param file - the scenario file (for messages and relative paths)
+ * @returns the resolved scenario
+ */
+export function resolveScenario(scenario: Scenario, file: string): ResolvedScenario {
+  const dir = file === '<inline>' ? process.cwd() : path.dirname(path.resolve(file));
+  const startMs = scenario.start;
+  const at = (v: string | number): number => parseAtMs(v, startMs) as number;
+  const providers = scenario.providers.map((p, index): ResolvedProvider => {
+    const tierList = Object.entries(p.tiers).map(([name, t]) => ({ name, latency: t.latency, priceMultiplier: t.priceMultiplier }));
+    return {
+      ...p,
+      account: p.account ?? p.id,
+      index,
+      supports: { ...p.supports, features: p.supports.features ?? (Object.keys(p.pricing.features ?? {}) as Feature[]) },
+      referenceSize: parseSize(p.reference.size) as Size,
+      tierList,
+      defaultTier: tierList[0]!.name,
+      availability: {
+        ...p.availability,
+        outages: p.availability.outages.map((o) => ({ startMs: at(o.at), endMs: at(o.at) + o.duration })),
+      },
+    };
+  });
+  const { arrivals, mix, trace } = scenario.traffic;
+  let traffic: ResolvedTraffic;
+  if (trace !== undefined) {
+    const spec = typeof trace === 'string' ? { file: trace, onBadRow: 'fail' as const } : trace;
+    const abs = path.resolve(dir, spec.file);
+    const format = 'format' in spec && spec.format ? spec.format : abs.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl';
+    traffic = { kind: 'trace', trace: { file: abs, format, onBadRow: spec.onBadRow } };
+  } else {
+    const a = arrivals!;
+    traffic = {
+      kind: 'synthetic',
+      arrivals: {
+        ...a,
+        pattern: {
+          ...a.pattern,
+          bursts: a.pattern.bursts.map((b) => ({ startMs: at(b.at), endMs: at(b.at) + b.duration, multiplier: b.multiplier })),
+        },
+      },
+      mix: mix!,
+    };
+  }
+  return {
+    ...scenario,
+    file,
+    dir,
+    startMs,
+    durationMs: scenario.duration,
+    endMs: startMs + scenario.duration,
+    providers,
+    traffic,
+  };
+}

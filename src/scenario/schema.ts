@@ -1,0 +1,649 @@
+/**
+ * The scenario schema (SPEC section 2): the single source of truth for what a scenario may say.
+ * Types come from it (`z.output`); units are parsed here, so the output holds plain numbers in
+ * the unit each name says (ms, per second, USD). Defaults that need no other field are applied
+ * here; defaults that depend on other fields are applied in `resolve.ts`.
+ */
+import { z } from 'zod';
+import { suggest } from './errors.js';
+import {
+  DURATION_EXPECTED,
+  DURATION_PATTERN,
+  GROWTH_EXPECTED,
+  INSTANT_EXPECTED,
+  MONEY_EXPECTED,
+  RATE_EXPECTED,
+  RATE_PATTERN,
+  SIZE_EXPECTED,
+  SIZE_PATTERN,
+  TIME_OF_DAY_EXPECTED,
+  TIME_OF_DAY_PATTERN,
+  isTimeZone,
+  isUnitError,
+  parseAtMs,
+  parseDurationMs,
+  parseGrowthPerMs,
+  parseInstantMs,
+  parseMoneyUsd,
+  parseRatePerSec,
+  parseSize,
+  parseTimeOfDay,
+  type Parsed,
+} from './units.js';
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/**
+ * A strict object: unknown keys are errors, each reported with the nearest valid name.
+ * The message holds one line per unknown key, in the order of `issue.keys`, so the loader can
+ * place each at its own key in the file.
+ */
+function obj<T extends z.ZodRawShape>(shape: T) {
+  const names = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== 'unrecognized_keys') return undefined;
+      return issue.keys
+        .map((key) => {
+          const near = suggest(key, names);
+          const hint = near === undefined ? `valid keys are ${names.join(', ')}` : `did you mean \`${near}\`?`;
+          return `unknown key \`${key}\`; ${hint}`;
+        })
+        .join('\n');
+    },
+  });
+}
+
+function unit<T>(pattern: string, expected: string, parse: (v: unknown) => Parsed<T>, numeric = true) {
+  const str = z.string().regex(new RegExp(pattern), { error: `expected ${expected}` });
+  const num = z.number({ error: `expected ${expected}` }).nonnegative({ error: `expected ${expected}` });
+  const input = numeric ? z.union([num, str], { error: `expected ${expected}` }) : str;
+  return input.transform((v, ctx) => {
+    const out = parse(v);
+    if (isUnitError(out)) {
+      ctx.issues.push({ code: 'custom', message: `expected ${out.error}`, input: v });
+      return z.NEVER;
+    }
+    return out;
+  });
+}
+
+/** A duration: `500ms`, `2s`, `5m`, `1h`, `30d`, or a number of milliseconds. Output: ms. */
+const duration = () => unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs);
+/** A rate: `20/s`, `1200/m`, or a number per second. Output: per second. */
+const rate = () => unit(RATE_PATTERN, RATE_EXPECTED, parseRatePerSec);
+/** A size `WxH`, kept as the string (it is also a record key and a label). */
+const size = () => z.string({ error: `expected ${SIZE_EXPECTED}` }).regex(new RegExp(SIZE_PATTERN), { error: `expected ${SIZE_EXPECTED}` });
+/** A time of day `HH:MM`. Output: minutes after midnight. */
+const timeOfDay = () =>
+  z
+    .string({ error: `expected ${TIME_OF_DAY_EXPECTED}` })
+    .regex(new RegExp(TIME_OF_DAY_PATTERN), { error: `expected ${TIME_OF_DAY_EXPECTED}` })
+    .transform((v) => parseTimeOfDay(v) as number);
+/** An IANA time zone, checked against the runtime's zone database. */
+const timeZone = () =>
+  z
+    .string()
+    .refine(isTimeZone, { error: 'expected an IANA time zone such as "UTC", "America/New_York" or "Europe/Berlin"' })
+    .default('UTC');
+/** Money in USD: a number or `"$0.04"`. Output: USD. */
+const money = () =>
+  z
+    .union([z.number().nonnegative(), z.string().regex(/^\s*\$?\s*(\d+(\.\d+)?|\.\d+)\s*(USD)?\s*$/i, { error: `expected ${MONEY_EXPECTED}` })], {
+      error: `expected ${MONEY_EXPECTED}`,
+    })
+    .transform((v) => parseMoneyUsd(v) as number);
+/** A number > 0. */
+const positive = () => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
+/** A number >= 0. */
+const nonNegative = () => z.number({ error: 'expected a number >= 0' }).nonnegative({ error: 'expected a number >= 0' });
+/** A whole number >= min. */
+const int = (min: number) =>
+  z.number({ error: `expected a whole number >= ${min}` }).int({ error: `expected a whole number >= ${min}` }).min(min, {
+    error: `expected a whole number >= ${min}`,
+  });
+/** A probability in [0, 1]. */
+const probability = () =>
+  z.number({ error: 'expected a probability between 0 and 1' }).min(0, { error: 'expected a probability between 0 and 1' }).max(1, {
+    error: 'expected a probability between 0 and 1',
+  });
+/** A fraction in [0, 1) used for discounts. */
+const fraction = () =>
+  z.number({ error: 'expected a fraction between 0 and 1' }).min(0, { error: 'expected a fraction between 0 and 1' }).max(1, {
+    error: 'expected a fraction between 0 and 1',
+  });
+/** A name used as an id: lower-case letters, digits and dashes. */
+const id = (what: string) =>
+  z
+    .string({ error: `expected ${what}: lower-case letters, digits and dashes` })
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: `expected ${what}: lower-case letters, digits and dashes` });
+/** A point in simulated time: an ISO instant or a duration after `start`; resolved later. */
+const pointInTime = () =>
+  z.union([z.number().nonnegative(), z.string()]).refine((v) => !isUnitError(parseAtMs(v, 0)), {
+    error: `expected ${INSTANT_EXPECTED}, or ${DURATION_EXPECTED} after start`,
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Shared vocabularies
+
+/** Features a request may ask for and a provider may support or surcharge. */
+export const FEATURES = ['inpainting', 'outpainting', 'lora', 'controlnet', 'ip-adapter'] as const;
+/** A feature name. */
+export type Feature = (typeof FEATURES)[number];
+const feature = () => z.enum(FEATURES, { error: `expected a feature: ${FEATURES.join(', ')}` });
+
+/** Outcome kinds of one attempt (SPEC 2.3); used in reports, policy and strategies. */
+export const OUTCOME_KINDS = [
+  'success',
+  'server-error',
+  'timeout',
+  'generative',
+  'filtered',
+  'rate-limited',
+  'overloaded',
+  'connection-reset',
+] as const;
+/** An attempt outcome kind. */
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+const failureKind = () =>
+  z.enum(OUTCOME_KINDS.filter((k) => k !== 'success') as [Exclude<OutcomeKind, 'success'>, ...Exclude<OutcomeKind, 'success'>[]], {
+    error: `expected a failure kind: ${OUTCOME_KINDS.slice(1).join(', ')}`,
+  });
+
+/** Request urgency classes; SLOs are set per class. */
+export const URGENCIES = ['interactive', 'batch'] as const;
+/** An urgency class. */
+export type Urgency = (typeof URGENCIES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Latency (SPEC 2.4)
+
+/** A latency distribution; the drawn value is the service time of the reference request. */
+export const latencySpecSchema = z.discriminatedUnion(
+  'dist',
+  [
+    obj({ dist: z.literal('fixed'), value: duration() }),
+    obj({ dist: z.literal('uniform'), min: duration(), max: duration() }),
+    obj({ dist: z.literal('exponential'), mean: duration() }),
+    obj({ dist: z.literal('normal'), mean: duration(), sd: duration() }),
+    obj({ dist: z.literal('lognormal'), median: duration(), p99: duration() }),
+    obj({ dist: z.literal('gamma'), mean: duration(), sd: duration() }),
+  ],
+  { error: 'expected `dist` to be one of fixed, uniform, exponential, normal, lognormal, gamma' },
+);
+/** A parsed latency spec (durations in ms). */
+export type LatencySpec = z.output<typeof latencySpecSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Pricing (SPEC 2.1)
+
+const featureCharge = () =>
+  z.union([obj({ add: nonNegative() }), obj({ multiply: nonNegative() })], {
+    error: 'expected `{ add: amount }` or `{ multiply: factor }`',
+  });
+
+/** Modifiers that combine with any pricing model. */
+const pricingModifiers = {
+  resolution: obj({ reference: size(), scaling: z.enum(['linear', 'none']).default('linear') }).optional(),
+  steps: obj({ included: int(1), scaling: z.enum(['linear', 'none']).default('linear') }).optional(),
+  quality: z.record(z.string(), nonNegative()).optional(),
+  features: z.partialRecord(feature(), featureCharge()).optional(),
+  offPeak: z.array(obj({ from: timeOfDay(), to: timeOfDay(), tz: timeZone(), discount: fraction() })).optional(),
+  dynamic: obj({ range: fraction() }).optional(),
+  validation: obj({ price: money(), bundleDiscount: fraction().default(0) }).optional(),
+  billing: obj({
+    generative: z.boolean().default(true),
+    filtered: z.boolean().default(false),
+    serverError: z.boolean().default(false),
+    timeout: z.boolean().default(false),
+    connectionReset: z.boolean().default(false),
+  }).prefault({}),
+};
+
+const bundleSchema = obj({
+  name: z.string().optional(),
+  credits: positive(),
+  price: money(),
+  expiresAfter: duration().optional(),
+});
+
+/** One pricing model plus the modifiers; `model` picks the model. */
+export const pricingSchema = z.discriminatedUnion(
+  'model',
+  [
+    obj({
+      model: z.literal('per-image'),
+      price: money(),
+      sizes: z.record(size(), z.union([money(), z.record(z.string(), money())])).optional(),
+      ...pricingModifiers,
+    }),
+    obj({ model: z.literal('per-step'), perStep: money(), base: money().default(0), minSteps: int(0).default(0), ...pricingModifiers }),
+    obj({
+      model: z.literal('per-token'),
+      inputPerMillion: money(),
+      outputPerMillion: money(),
+      outputTokens: z.record(size(), z.record(z.string(), int(0))),
+      ...pricingModifiers,
+    }),
+    obj({ model: z.literal('per-megapixel'), perMegapixel: money(), includedSteps: int(1).default(1), ...pricingModifiers }),
+    obj({ model: z.literal('compute-time'), perSecond: money(), ...pricingModifiers }),
+    obj({
+      model: z.literal('credits'),
+      perImage: nonNegative(),
+      creditPrice: money().optional(),
+      bundles: z.array(bundleSchema).default([]),
+      purchase: z.enum(['auto', 'upfront']).default('auto'),
+      upfront: z.array(obj({ bundle: z.union([z.string(), int(0)]), count: int(1) })).default([]),
+      ...pricingModifiers,
+    }),
+  ],
+  { error: 'expected `model` to be one of per-image, per-step, per-token, per-megapixel, compute-time, credits' },
+);
+/** Parsed pricing of one provider. */
+export type Pricing = z.output<typeof pricingSchema>;
+/** The pricing model names. */
+export type PricingModelName = Pricing['model'];
+
+// ---------------------------------------------------------------------------------------------
+// Providers
+
+const tierSchema = obj({ latency: latencySpecSchema, priceMultiplier: positive().default(1) });
+
+/** GPU availability a(t) (SPEC 2.2). */
+export const availabilitySchema = obj({
+  base: probability().default(1),
+  diurnal: obj({ amplitude: probability(), trough: timeOfDay(), tz: timeZone() }).optional(),
+  noise: obj({ sd: nonNegative(), halfLife: duration() }).optional(),
+  outages: z.array(obj({ at: pointInTime(), duration: duration() })).default([]),
+  randomOutages: obj({ mtbf: duration(), mttr: duration() }).optional(),
+});
+
+/** Failure probabilities per attempt (SPEC 2.3). */
+export const failuresSchema = obj({
+  serverError: probability().default(0),
+  timeout: probability().default(0),
+  generative: probability().default(0),
+  filtered: probability().default(0),
+  connectionReset: probability().default(0),
+  malformed: probability().default(0),
+  errorLatency: latencySpecSchema.optional(),
+});
+
+/** One provider: one model at one vendor endpoint. */
+export const providerSchema = obj({
+  id: id('a provider id'),
+  region: z.string().default('global'),
+  dialect: z.enum(['openai', 'async']).default('openai'),
+  model: z.string().optional(),
+  account: z.string().optional(),
+  reference: obj({ size: size().default('1024x1024'), steps: int(1).default(30) }).prefault({}),
+  pricing: pricingSchema,
+  tiers: z.record(id('a tier name'), tierSchema).refine((t) => Object.keys(t).length > 0, { error: 'expected at least one tier' }),
+  latencyScaling: z.enum(['linear', 'none']).default('linear'),
+  capacity: obj({ concurrency: int(1).default(64), queue: int(0).default(256) }).prefault({}),
+  rateLimit: obj({ rpm: positive(), burst: int(1).optional() }).optional(),
+  quota: obj({ limit: money(), period: duration().default(30 * 86_400_000) }).optional(),
+  supports: obj({
+    sizes: z.array(size()).optional(),
+    maxSteps: int(1).optional(),
+    features: z.array(feature()).optional(),
+    qualities: z.array(z.string()).optional(),
+  }).prefault({}),
+  availability: availabilitySchema.prefault({}),
+  failures: failuresSchema.prefault({}),
+});
+/** A parsed provider. */
+export type ProviderSpec = z.output<typeof providerSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Traffic (SPEC 2.5)
+
+const stepsSpec = () => z.union([int(1), obj({ min: int(1), max: int(1) })], { error: 'expected a step count or `{ min, max }`' });
+
+/** One request class of the synthetic mix. */
+export const mixItemSchema = obj({
+  name: z.string(),
+  weight: nonNegative().default(1),
+  size: size().default('1024x1024'),
+  steps: stepsSpec().default(30),
+  quality: z.string().optional(),
+  features: z.array(feature()).default([]),
+  validate: z.boolean().default(false),
+  urgency: z.enum(URGENCIES).default('interactive'),
+  deadline: duration().optional(),
+  project: z.string().optional(),
+  tier: z.string().optional(),
+  promptWords: obj({ min: int(1), max: int(1) }).optional(),
+});
+/** A parsed mix item. */
+export type MixItem = z.output<typeof mixItemSchema>;
+
+/** A trace to replay: a path, or a path with format and error handling. */
+export const traceSchema = z.union([
+  z.string().min(1),
+  obj({
+    file: z.string().min(1),
+    format: z.enum(['jsonl', 'csv']).optional(),
+    onBadRow: z.enum(['fail', 'skip']).default('fail'),
+  }),
+]);
+
+/** Synthetic arrivals. */
+export const arrivalsSchema = obj({
+  process: z.enum(['poisson', 'uniform']).default('poisson'),
+  rate: rate(),
+  pattern: obj({
+    diurnal: obj({ amplitude: fraction(), peak: timeOfDay(), tz: timeZone() }).optional(),
+    weekly: obj({ weekend: nonNegative() }).optional(),
+    growth: z
+      .string({ error: `expected ${GROWTH_EXPECTED}` })
+      .transform((v, ctx) => {
+        const out = parseGrowthPerMs(v);
+        if (isUnitError(out)) {
+          ctx.issues.push({ code: 'custom', message: `expected ${out.error}`, input: v });
+          return z.NEVER;
+        }
+        return out;
+      })
+      .optional(),
+    bursts: z.array(obj({ at: pointInTime(), duration: duration(), multiplier: nonNegative() })).default([]),
+  }).prefault({}),
+});
+
+/** Traffic: arrivals and a mix, or a trace. */
+export const trafficSchema = obj({
+  arrivals: arrivalsSchema.optional(),
+  mix: z.array(mixItemSchema).optional(),
+  trace: traceSchema.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Strategies (SPEC 2.6)
+
+/** Names of the built-in strategies (binding). */
+export const BUILTIN_STRATEGIES = [
+  'round-robin',
+  'random',
+  'weighted',
+  'cheapest',
+  'fastest',
+  'least-loaded',
+  'score',
+  'failover',
+  'slo-aware',
+  'deferral',
+  'hedged',
+  'budget-guard',
+  'conditional',
+] as const;
+/** A built-in strategy name. */
+export type BuiltinStrategyName = (typeof BUILTIN_STRATEGIES)[number];
+
+const strategyName = () =>
+  z.string().refine((s) => (BUILTIN_STRATEGIES as readonly string[]).includes(s), {
+    error: (issue) => {
+      const near = typeof issue.input === 'string' ? suggest(issue.input, BUILTIN_STRATEGIES) : undefined;
+      return `unknown strategy \`${String(issue.input)}\`${near ? `; did you mean \`${near}\`?` : `; built-ins are ${BUILTIN_STRATEGIES.join(', ')}`}`;
+    },
+  });
+
+const common = { name: z.string().min(1).optional(), tier: z.string().optional() };
+
+const whenSchema = obj({
+  urgency: z.enum(URGENCIES).optional(),
+  project: z.union([z.string(), z.array(z.string())]).optional(),
+  size: z.union([size(), z.array(size())]).optional(),
+  quality: z.string().optional(),
+  feature: feature().optional(),
+  validate: z.boolean().optional(),
+  tier: z.string().optional(),
+  minSteps: int(1).optional(),
+  maxSteps: int(1).optional(),
+});
+
+const plainStrategy = (use: BuiltinStrategyName) => obj({ use: z.literal(use), ...common });
+
+/** A built-in strategy with options; wrappers nest other strategy references. */
+export const builtinStrategySchema = z.discriminatedUnion(
+  'use',
+  [
+    plainStrategy('round-robin'),
+    plainStrategy('random'),
+    plainStrategy('cheapest'),
+    plainStrategy('least-loaded'),
+    obj({ use: z.literal('fastest'), ...common, alpha: fraction().default(0.2) }),
+    obj({ use: z.literal('weighted'), ...common, weights: z.record(z.string(), nonNegative()) }),
+    obj({
+      use: z.literal('score'),
+      ...common,
+      weights: obj({ cost: nonNegative().default(1), latency: nonNegative().default(1), errors: nonNegative().default(1) }).prefault({}),
+    }),
+    obj({ use: z.literal('failover'), ...common, order: z.array(z.string()).min(1) }),
+    obj({ use: z.literal('slo-aware'), ...common, margin: positive().default(1) }),
+    obj({
+      use: z.literal('deferral'),
+      ...common,
+      get base() {
+        return strategyRefSchema.default('cheapest');
+      },
+      minSaving: fraction().default(0.05),
+      checkEvery: duration().default(15 * 60_000),
+    }),
+    obj({
+      use: z.literal('hedged'),
+      ...common,
+      get base() {
+        return strategyRefSchema.default('fastest');
+      },
+      delay: duration().default(2_000),
+    }),
+    obj({
+      use: z.literal('budget-guard'),
+      ...common,
+      get base() {
+        return strategyRefSchema.default('cheapest');
+      },
+      downgradeAt: fraction().default(0.8),
+      downgradeTier: z.string().optional(),
+      rejectAt: positive().default(1),
+    }),
+    obj({
+      use: z.literal('conditional'),
+      ...common,
+      get rules() {
+        return z.array(
+          obj({
+            when: whenSchema,
+            get then() {
+              return strategyRefSchema;
+            },
+          }),
+        );
+      },
+      get default() {
+        return strategyRefSchema.default('cheapest');
+      },
+    }),
+  ],
+  {
+    error: (issue) => {
+      const use = (issue.input as { use?: unknown } | undefined)?.use;
+      const near = typeof use === 'string' ? suggest(use, BUILTIN_STRATEGIES) : undefined;
+      return `unknown strategy \`${String(use)}\`; ${near ? `did you mean \`${near}\`?` : `built-ins are ${BUILTIN_STRATEGIES.join(', ')}`}`;
+    },
+  },
+);
+
+/** A strategy loaded from a TypeScript or JavaScript file (path relative to the scenario). */
+export const fileStrategySchema = obj({
+  file: z.string().min(1),
+  name: z.string().min(1).optional(),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** A strategy reference: a built-in name, a built-in with options, or a file. */
+export const strategyRefSchema: z.ZodType<StrategyRef, StrategyRefInput> = z.union(
+  [strategyName(), builtinStrategySchema, fileStrategySchema],
+  { error: 'expected a built-in strategy name, `{ use: name, ... }` or `{ file: path, ... }`' },
+) as unknown as z.ZodType<StrategyRef, StrategyRefInput>;
+
+/** A parsed built-in strategy with options. */
+export type BuiltinStrategySpec =
+  | { use: 'round-robin' | 'random' | 'cheapest' | 'least-loaded'; name?: string; tier?: string }
+  | { use: 'fastest'; name?: string; tier?: string; alpha: number }
+  | { use: 'weighted'; name?: string; tier?: string; weights: Record<string, number> }
+  | { use: 'score'; name?: string; tier?: string; weights: { cost: number; latency: number; errors: number } }
+  | { use: 'failover'; name?: string; tier?: string; order: string[] }
+  | { use: 'slo-aware'; name?: string; tier?: string; margin: number }
+  | { use: 'deferral'; name?: string; tier?: string; base: StrategyRef; minSaving: number; checkEvery: number }
+  | { use: 'hedged'; name?: string; tier?: string; base: StrategyRef; delay: number }
+  | {
+      use: 'budget-guard';
+      name?: string;
+      tier?: string;
+      base: StrategyRef;
+      downgradeAt: number;
+      downgradeTier?: string;
+      rejectAt: number;
+    }
+  | {
+      use: 'conditional';
+      name?: string;
+      tier?: string;
+      rules: { when: z.output<typeof whenSchema>; then: StrategyRef }[];
+      default: StrategyRef;
+    };
+/** A parsed file strategy. */
+export interface FileStrategySpec {
+  file: string;
+  name?: string;
+  options: Record<string, unknown>;
+}
+/** A parsed strategy reference. */
+export type StrategyRef = string | BuiltinStrategySpec | FileStrategySpec;
+/** A strategy reference as written in YAML (loose: the schema checks it). */
+export type StrategyRefInput = string | Record<string, unknown>;
+/** Conditions of a `conditional` rule. */
+export type WhenSpec = z.output<typeof whenSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Policy, SLO, budget, thresholds
+
+/** How a ranked candidate list is executed (defaults per SPEC 2.6). */
+export const policySchema = obj({
+  timeout: duration().default(60_000),
+  maxAttempts: int(1).default(3),
+  retryOn: z.array(failureKind()).default(['server-error', 'timeout', 'rate-limited', 'overloaded', 'generative', 'connection-reset']),
+  backoff: obj({
+    initial: duration().default(200),
+    max: duration().default(5_000),
+    multiplier: positive().default(2),
+    jitter: z.boolean().default(true),
+  }).prefault({}),
+  circuitBreaker: obj({ failures: int(1), window: duration(), cooldown: duration() }).optional(),
+});
+/** A parsed policy. */
+export type Policy = z.output<typeof policySchema>;
+
+const latencyBound = () => duration().optional();
+
+/** Service-level objectives per urgency class. */
+export const sloSchema = obj({
+  interactive: obj({ p50: latencyBound(), p90: latencyBound(), p95: latencyBound(), p99: latencyBound() }).optional(),
+  batch: obj({ deadline: latencyBound(), p95: latencyBound() }).optional(),
+});
+
+/** Spend budget with alerts. */
+export const budgetSchema = obj({
+  limit: money(),
+  period: duration().default(30 * 86_400_000),
+  perProject: z.record(z.string(), money()).default({}),
+  alerts: z.array(positive()).default([0.5, 0.8, 1]),
+  onExhausted: z.enum(['reject', 'allow']).default('reject'),
+  webhook: z.url().optional(),
+});
+
+/** Metrics a threshold may gate on: paths into a strategy's report. */
+export const THRESHOLD_METRICS = [
+  'requests.total',
+  'requests.succeeded',
+  'requests.failed',
+  'requests.rejected',
+  'requests.deferred',
+  'successRate',
+  'cost.total',
+  'cost.perSucceeded',
+  'cost.wasted',
+  'latencyMs.mean',
+  'latencyMs.p50',
+  'latencyMs.p90',
+  'latencyMs.p95',
+  'latencyMs.p99',
+  'latencyMs.max',
+  'attempts.total',
+  'attempts.retries',
+  'attempts.failovers',
+  'attempts.recovered',
+  'attempts.exhausted',
+  'slo.attainment',
+  'slo.goodput',
+  'budget.spent',
+] as const;
+/** A threshold metric path. */
+export type ThresholdMetric = (typeof THRESHOLD_METRICS)[number];
+
+/** One CI gate. */
+export const thresholdSchema = obj({
+  metric: z.string().refine((m) => (THRESHOLD_METRICS as readonly string[]).includes(m), {
+    error: (issue) => {
+      const near = typeof issue.input === 'string' ? suggest(issue.input, THRESHOLD_METRICS) : undefined;
+      return `unknown metric \`${String(issue.input)}\`${near ? `; did you mean \`${near}\`?` : `; known metrics are ${THRESHOLD_METRICS.join(', ')}`}`;
+    },
+  }),
+  max: z.number().optional(),
+  min: z.number().optional(),
+  strategy: z.string().optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The scenario
+
+/** A whole scenario file, `version: 1`. */
+export const scenarioSchema = obj({
+  $schema: z.string().optional(),
+  version: z.literal(1, { error: 'expected `version: 1`' }),
+  name: z
+    .string({ error: 'expected a name: letters, digits, dot, dash and underscore' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'expected a name: letters, digits, dot, dash and underscore' }),
+  description: z.string().optional(),
+  seed: int(0).default(1),
+  start: z
+    .string({ error: `expected ${INSTANT_EXPECTED}` })
+    .transform((v, ctx) => {
+      const ms = parseInstantMs(v);
+      if (isUnitError(ms)) {
+        ctx.issues.push({ code: 'custom', message: `expected ${ms.error}`, input: v });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .prefault('2026-01-01T00:00:00Z'),
+  duration: duration().prefault('24h'),
+  auth: obj({ keys: z.array(z.string().min(1)).min(1) }).optional(),
+  providers: z.array(providerSchema).min(1, { error: 'expected at least one provider' }),
+  traffic: trafficSchema,
+  strategies: z.array(strategyRefSchema).min(1).default(['cheapest']),
+  policy: policySchema.prefault({}),
+  slo: sloSchema.default({}),
+  budget: budgetSchema.optional(),
+  thresholds: z.array(thresholdSchema).default([]),
+});
+
+/** A scenario as parsed (units converted, simple defaults applied). */
+export type Scenario = z.output<typeof scenarioSchema>;
+/** A scenario as written. */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+/** Every size-like string is parsed with this; re-exported for resolve. */
+export { parseSize, SIZE_EXPECTED };

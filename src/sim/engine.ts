@@ -1,0 +1,769 @@
+/**
+ * The discrete-event simulator: one strategy over one scenario's traffic on a virtual clock.
+ * Events live in a binary heap of typed arrays; requests and attempts are pooled records; no
+ * timers, no promise per event. Its cost grows with the number of events, not with simulated
+ * time, and nothing per request outlives the request.
+ *
+ * An attempt's life: sent (after any backoff) → at the provider: a(t) = 0 → `overloaded`; no
+ * rate-limit token → `rate-limited` with Retry-After; quota spent → `rate-limited`
+ * (`insufficient_quota`); then one draw decides its outcome and service time (common random
+ * numbers keyed by request, provider and visit); fast failures (`server-error`, `filtered`)
+ * answer after the error latency without a slot; the rest take a slot when one is free (slots =
+ * ⌊concurrency × a(t)⌋), else wait in the FIFO queue, else (queue full) `overloaded`. The client
+ * gives up at `policy.timeout`; an abandoned attempt keeps its slot until the provider is done,
+ * as a real GPU would.
+ */
+import { AvailabilityCurve } from '../model/availability.js';
+import { drawOutcome } from '../model/failures.js';
+import { serviceScale } from '../model/latency.js';
+import { creditsFor, price } from '../model/pricing/quote.js';
+import type { PriceOptions } from '../model/pricing/types.js';
+import { rngFor, type Rng } from '../model/random.js';
+import type { ImageRequest } from '../model/request.js';
+import { RunCollector } from '../metrics/collector.js';
+import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
+import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { ProviderHandle, type Clock } from '../routing/provider-view.js';
+import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
+import type { OutcomeKind } from '../scenario/schema.js';
+import { EventHeap } from './heap.js';
+import { AccountRuntime, ProviderRuntime } from './provider-runtime.js';
+import type { RequestSource } from './traffic.js';
+
+// Event kinds.
+const EV_ARRIVAL = 1;
+const EV_ROUTE = 2;
+const EV_SEND = 3;
+const EV_DONE = 4;
+const EV_ANSWER = 5;
+const EV_TIMEOUT = 6;
+const EV_HEDGE = 7;
+const EV_TICK = 8;
+
+/** How often each provider re-reads a(t) to start queued work when slots open up, ms. */
+const TICK_MS = 60_000;
+/** A request deferred more often than this is rejected (a strategy that never lets go). */
+const MAX_DEFERRALS = 10_000;
+
+/** Creates the availability curves shared by every strategy's run (a(t) is the same for all). */
+export function availabilityCurves(scenario: ResolvedScenario): AvailabilityCurve[] {
+  return scenario.providers.map((p) => new AvailabilityCurve(p.availability, scenario.seed, p.id, scenario.startMs));
+}
+
+class RequestState {
+  request!: ImageRequest;
+  readonly walk = new CandidateWalk();
+  /** Attempts whose answer the client still waits for. */
+  inFlight = 0;
+  /** Attempt records not yet released (the request's record lives until they are). */
+  pending = 0;
+  done = false;
+  deferrals = 0;
+  failedAttempts = 0;
+  hedgeAfterMs = 0;
+  hedged = false;
+  lastKind: OutcomeKind = 'success';
+  /** Visits per provider, for common random numbers. */
+  visits!: Int32Array;
+  /** Refs of this request's attempts (at most maxAttempts). */
+  attemptRefs!: Int32Array;
+  attemptCount = 0;
+}
+
+class AttemptState {
+  req = -1;
+  provider = -1;
+  candidate = -1;
+  tier = 0;
+  tierName = '';
+  sentMs = 0;
+  deadlineMs = 0;
+  serviceMs = 0;
+  /** What the provider will answer (drawn when the attempt reaches it). */
+  kind: OutcomeKind = 'success';
+  retryAfterMs = -1;
+  code = '';
+  hedge = false;
+  /** Heap events that still refer to this record. */
+  events = 0;
+  /** The client has its answer (or gave up, or cancelled). */
+  clientDone = false;
+  /** The provider holds no slot or queue place for it any more. */
+  providerDone = false;
+  /** Started service (holds or held a slot). */
+  started = false;
+  cancelled = false;
+  priceUsd = 0;
+  credits = 0;
+}
+
+/** The result of one strategy's run, before thresholds. */
+export interface EngineResult {
+  readonly collector: RunCollector;
+  /** Events processed (a measure of work, for benchmarks). */
+  readonly events: number;
+}
+
+/** Callback for progress: simulated time reached, ms since start. */
+export type ProgressFn = (simulatedMs: number) => void;
+
+/** One strategy's simulation. Create, then `run()` once. */
+export class Simulation {
+  private readonly heap = new EventHeap();
+  private readonly clock: Clock = { now: 0 };
+  private readonly runtimes: ProviderRuntime[];
+  private readonly handles: ProviderHandle[];
+  private readonly providerIndex = new Map<string, number>();
+  private readonly accounts: AccountRuntime[] = [];
+  private readonly requests: RequestState[] = [];
+  private readonly freeRequests: number[] = [];
+  private readonly attempts: AttemptState[] = [];
+  private readonly freeAttempts: number[] = [];
+  private readonly collector: RunCollector;
+  private readonly budget: BudgetTracker;
+  private readonly ctx: RoutingContext;
+  private readonly policyRng: Rng;
+  private readonly retryOn: ReadonlySet<OutcomeKind>;
+  private readonly next: NextAttempt = { index: -1, delayMs: 0, retry: false };
+  private readonly priceOpts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
+  private readonly fired: FiredAlert[] = [];
+  private readonly outcome: { -readonly [K in keyof AttemptOutcome]: AttemptOutcome[K] };
+  private walkForAllow: CandidateWalk | undefined;
+  private readonly allow = (index: number): boolean => {
+    const c = this.walkForAllow!.candidates[index]!;
+    const p = this.providerIndex.get(c.provider);
+    return p !== undefined && this.handles[p]!.allows(this.clock.now);
+  };
+  private events = 0;
+  /** Tick events in the heap (they alone do not keep a run going). */
+  private ticks = 0;
+
+  /**
+   * @param scenario - the resolved scenario
+   * @param strategy - the strategy under test
+   * @param source - its requests (a fresh stream per strategy: the same requests for each)
+   * @param curves - availability curves from {@link availabilityCurves}
+   */
+  constructor(
+    private readonly scenario: ResolvedScenario,
+    private readonly strategy: Strategy,
+    private readonly source: RequestSource,
+    curves: readonly AvailabilityCurve[],
+  ) {
+    const accountByName = new Map<string, AccountRuntime>();
+    this.runtimes = scenario.providers.map((p, i) => {
+      let account = accountByName.get(p.account);
+      if (!account) {
+        account = new AccountRuntime(p, scenario.startMs);
+        accountByName.set(p.account, account);
+        this.accounts.push(account);
+      }
+      this.providerIndex.set(p.id, i);
+      return new ProviderRuntime(p, curves[i]!, account, scenario.seed);
+    });
+    this.handles = this.runtimes.map((rt) => {
+      const ledger = rt.account.ledger;
+      return new ProviderHandle(
+        rt.spec,
+        this.clock,
+        rt.curve,
+        {
+          queued: () => rt.queue.length,
+          slots: () => rt.slots(this.clock.now),
+          creditsLeft: () => (ledger ? ledger.balance(this.clock.now) : undefined),
+          creditValueUsd: () => undefined,
+        },
+        scenario.policy,
+      );
+    });
+    this.collector = new RunCollector(
+      scenario.providers.map((p) => p.id),
+      scenario.startMs,
+    );
+    this.budget = new BudgetTracker(scenario.budget, scenario.startMs);
+    this.retryOn = new Set(scenario.policy.retryOn);
+    this.policyRng = rngFor(scenario.seed, `policy/${strategy.name}`);
+    const handles = this.handles;
+    const index = this.providerIndex;
+    const clock = this.clock;
+    this.ctx = {
+      get now() {
+        return clock.now;
+      },
+      providers: handles,
+      provider: (id: string) => {
+        const i = index.get(id);
+        return i === undefined ? undefined : handles[i];
+      },
+      budget: this.budget,
+      slo: scenario.slo,
+      policy: scenario.policy,
+      startMs: scenario.startMs,
+      endMs: scenario.endMs,
+      rng: rngFor(scenario.seed, `strategy/${strategy.name}`),
+    };
+    this.outcome = {
+      requestId: 0,
+      provider: '',
+      tier: '',
+      attempt: 0,
+      kind: 'success',
+      sentMs: 0,
+      endedMs: 0,
+      latencyMs: 0,
+      costUsd: 0,
+      retryAfterMs: undefined,
+      code: undefined,
+      hedge: false,
+    };
+  }
+
+  /**
+   * Runs the simulation to the end of the window and until every request has finished.
+   * @param onProgress - called now and then with simulated ms since start
+   * @returns the collector and the number of events
+   */
+  run(onProgress?: ProgressFn): EngineResult {
+    const { startMs, endMs } = this.scenario;
+    this.clock.now = startMs;
+    this.pullArrival();
+    for (let i = 0; i < this.runtimes.length; i++) this.heap.push(startMs + TICK_MS, EV_TICK, i);
+    this.ticks = this.runtimes.length;
+    const heap = this.heap;
+    let progressAt = 0;
+    while (heap.pop()) {
+      const t = heap.time;
+      this.clock.now = t;
+      this.events++;
+      switch (heap.kind) {
+        case EV_ARRIVAL:
+          this.onArrival();
+          break;
+        case EV_ROUTE:
+          this.route(heap.ref);
+          break;
+        case EV_SEND:
+          this.onSendEvent(heap.ref);
+          break;
+        case EV_DONE:
+          this.onDoneEvent(heap.ref);
+          break;
+        case EV_ANSWER:
+          this.onAnswerEvent(heap.ref);
+          break;
+        case EV_TIMEOUT:
+          this.onTimeoutEvent(heap.ref);
+          break;
+        case EV_HEDGE:
+          this.onHedge(heap.ref);
+          break;
+        case EV_TICK:
+          this.onTick(heap.ref);
+          break;
+        default:
+          break;
+      }
+      if (onProgress && (this.events & 0xffff) === 0 && t - startMs > progressAt) {
+        progressAt = t - startMs;
+        onProgress(Math.min(progressAt, endMs - startMs));
+      }
+    }
+    this.finishAccounts(Math.max(endMs, this.clock.now));
+    return { collector: this.collector, events: this.events };
+  }
+
+  // --- arrivals and routing ------------------------------------------------------------------
+
+  private pendingArrival: ImageRequest | undefined;
+
+  private pullArrival(): void {
+    const req = this.source.next();
+    if (req === undefined || req.arrivalMs >= this.scenario.endMs) return;
+    this.pendingArrival = req;
+    this.heap.push(req.arrivalMs, EV_ARRIVAL, 0);
+  }
+
+  private onArrival(): void {
+    const req = this.pendingArrival!;
+    this.pendingArrival = undefined;
+    this.route(this.allocRequest(req));
+    this.pullArrival();
+  }
+
+  private allocRequest(req: ImageRequest): number {
+    let slot = this.freeRequests.pop();
+    if (slot === undefined) {
+      slot = this.requests.length;
+      const r = new RequestState();
+      r.visits = new Int32Array(this.runtimes.length);
+      r.attemptRefs = new Int32Array(this.scenario.policy.maxAttempts + 1);
+      this.requests.push(r);
+    }
+    const r = this.requests[slot]!;
+    r.request = req;
+    r.inFlight = 0;
+    r.pending = 0;
+    r.done = false;
+    r.deferrals = 0;
+    r.failedAttempts = 0;
+    r.hedgeAfterMs = 0;
+    r.hedged = false;
+    r.lastKind = 'success';
+    r.attemptCount = 0;
+    r.visits.fill(0);
+    return slot;
+  }
+
+  private route(slot: number): void {
+    const r = this.requests[slot]!;
+    const now = this.clock.now;
+    const refused = this.budget.refusal(r.request.project, now);
+    if (refused !== undefined) {
+      this.finish(slot, 'rejected', refused);
+      return;
+    }
+    const decision = this.strategy.route(r.request, this.ctx);
+    if ('reject' in decision) {
+      this.finish(slot, 'rejected', decision.reject);
+      return;
+    }
+    if ('deferUntil' in decision) {
+      if (r.deferrals === 0) this.collector.deferred++;
+      if (++r.deferrals > MAX_DEFERRALS) {
+        this.finish(slot, 'rejected', 'deferred too often');
+        return;
+      }
+      this.heap.push(Math.max(decision.deferUntil, now), EV_ROUTE, slot);
+      return;
+    }
+    r.walk.reset(decision.candidates);
+    r.hedgeAfterMs = decision.hedgeAfterMs ?? 0;
+    this.nextAttempt(slot, false);
+    if (r.hedgeAfterMs > 0 && !r.done && decision.candidates.length > 1) this.heap.push(now + r.hedgeAfterMs, EV_HEDGE, slot);
+  }
+
+  /** Starts the request's next attempt, or ends the request when there is none. */
+  private nextAttempt(slot: number, hedge: boolean): void {
+    const r = this.requests[slot]!;
+    this.walkForAllow = r.walk;
+    const n = r.walk.next(this.scenario.policy, this.clock.now, this.allow, this.policyRng, this.next);
+    if (n.index < 0) {
+      if (!hedge && r.inFlight === 0) {
+        if (r.walk.attempts > 0) this.collector.exhausted++;
+        this.finish(slot, 'failed', r.walk.attempts > 0 ? r.lastKind : 'no-candidate');
+      }
+      return;
+    }
+    const c: Candidate = r.walk.candidates[n.index]!;
+    const p = this.providerIndex.get(c.provider)!;
+    const a = this.allocAttempt(slot);
+    const at = this.attempts[a]!;
+    at.provider = p;
+    at.candidate = n.index;
+    const spec = this.runtimes[p]!.spec;
+    const tierName = c.tier ?? spec.defaultTier;
+    let tier = 0;
+    while (tier < spec.tierList.length && spec.tierList[tier]!.name !== tierName) tier++;
+    at.tier = tier < spec.tierList.length ? tier : 0;
+    at.tierName = spec.tierList[at.tier]!.name;
+    at.hedge = hedge;
+    r.walk.sent(n.index);
+    r.inFlight++;
+    if (hedge) this.collector.hedges++;
+    else if (r.walk.attempts > 1) {
+      if (n.retry) this.collector.retries++;
+      else this.collector.failovers++;
+    }
+    if (n.delayMs > 0) this.pushAttempt(this.clock.now + n.delayMs, EV_SEND, a);
+    else this.send(a);
+  }
+
+  private onHedge(slot: number): void {
+    const r = this.requests[slot]!;
+    if (r.done || r.hedged || r.inFlight !== 1) return;
+    r.hedged = true;
+    this.nextAttempt(slot, true);
+  }
+
+  // --- attempts at providers -----------------------------------------------------------------
+
+  private allocAttempt(slot: number): number {
+    let a = this.freeAttempts.pop();
+    if (a === undefined) {
+      a = this.attempts.length;
+      this.attempts.push(new AttemptState());
+    }
+    const at = this.attempts[a]!;
+    at.req = slot;
+    at.events = 0;
+    at.clientDone = false;
+    at.providerDone = false;
+    at.started = false;
+    at.cancelled = false;
+    at.retryAfterMs = -1;
+    at.code = '';
+    at.serviceMs = 0;
+    const r = this.requests[slot]!;
+    r.pending++;
+    if (r.attemptCount < r.attemptRefs.length) r.attemptRefs[r.attemptCount++] = a;
+    return a;
+  }
+
+  private pushAttempt(timeMs: number, kind: number, a: number): void {
+    this.attempts[a]!.events++;
+    this.heap.push(timeMs, kind, a);
+  }
+
+  /** Frees an attempt record once nothing refers to it any more. */
+  private release(a: number): void {
+    const at = this.attempts[a]!;
+    if (!at.clientDone || !at.providerDone || at.events > 0) return;
+    const slot = at.req;
+    at.req = -1;
+    this.freeAttempts.push(a);
+    const r = this.requests[slot]!;
+    r.pending--;
+    if (r.done && r.pending === 0) this.freeRequests.push(slot);
+  }
+
+  private onSendEvent(a: number): void {
+    const at = this.attempts[a]!;
+    at.events--;
+    if (at.clientDone) {
+      // Cancelled while it waited for its backoff: it never reaches the provider.
+      at.providerDone = true;
+      this.release(a);
+      return;
+    }
+    this.send(a);
+  }
+
+  private send(a: number): void {
+    const at = this.attempts[a]!;
+    const r = this.requests[at.req]!;
+    const now = this.clock.now;
+    const rt = this.runtimes[at.provider]!;
+    const handle = this.handles[at.provider]!;
+    const req = r.request;
+    at.sentMs = now;
+    at.deadlineMs = now + this.scenario.policy.timeout;
+    handle.onSend(now);
+    this.collector.attempts++;
+    const visit = r.visits[at.provider]!++;
+    const rng = rt.draws.at(req.id, visit);
+    const u = rng.next();
+    const availability = rt.curve.at(now);
+    if (availability <= 0) {
+      this.fastAnswer(a, 'overloaded', rng);
+      return;
+    }
+    const retryAfterMs = rt.account.take(now);
+    if (retryAfterMs > 0) {
+      at.retryAfterMs = retryAfterMs;
+      this.fastAnswer(a, 'rate-limited', rng);
+      return;
+    }
+    if (rt.account.quotaExhausted(now)) {
+      at.code = 'insufficient_quota';
+      this.fastAnswer(a, 'rate-limited', rng);
+      return;
+    }
+    const kind = drawOutcome(rt.spec.failures, u);
+    if (kind === 'server-error' || kind === 'filtered') {
+      this.fastAnswer(a, kind, rng);
+      return;
+    }
+    at.kind = kind;
+    at.serviceMs = rt.samplers[at.tier]!.sample(rng) * serviceScale(rt.spec, req.steps, req.width, req.height);
+    // The price is fixed when the request is sent (off-peak and dynamic factors at send time).
+    const opts = this.priceOpts;
+    opts.atMs = now;
+    opts.tier = at.tierName;
+    opts.availability = availability;
+    opts.serviceMs = at.serviceMs;
+    opts.creditValueUsd = undefined;
+    const compiled = handle.compiled;
+    if (rt.account.ledger) at.credits = creditsFor(compiled, req, opts);
+    else at.priceUsd = price(compiled, req, opts);
+    if (rt.busy < rt.slots(now)) {
+      this.start(a, rt);
+    } else if (rt.queue.length < rt.spec.capacity.queue) {
+      rt.queue.push(a);
+      this.pushAttempt(at.deadlineMs, EV_TIMEOUT, a);
+      this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
+    } else {
+      this.fastAnswer(a, 'overloaded', rng);
+    }
+  }
+
+  /** An answer that needs no slot: it comes back after the error latency. */
+  private fastAnswer(a: number, kind: OutcomeKind, rng: Rng): void {
+    const at = this.attempts[a]!;
+    at.kind = kind;
+    at.providerDone = true;
+    const latencyMs = Math.min(this.runtimes[at.provider]!.errorSampler.sample(rng), this.scenario.policy.timeout);
+    if (latencyMs <= 0) {
+      this.deliver(a, kind);
+      this.release(a);
+      return;
+    }
+    this.pushAttempt(this.clock.now + latencyMs, EV_ANSWER, a);
+  }
+
+  private onAnswerEvent(a: number): void {
+    const at = this.attempts[a]!;
+    at.events--;
+    if (!at.clientDone) this.deliver(a, at.kind);
+    this.release(a);
+  }
+
+  private start(a: number, rt: ProviderRuntime): void {
+    const at = this.attempts[a]!;
+    const now = this.clock.now;
+    at.started = true;
+    rt.busy++;
+    this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
+    const doneMs = now + at.serviceMs;
+    this.pushAttempt(doneMs, EV_DONE, a);
+    // The client gives up first: a queued attempt already has its timeout event.
+    if ((at.kind === 'timeout' || doneMs > at.deadlineMs) && now === at.sentMs) this.pushAttempt(at.deadlineMs, EV_TIMEOUT, a);
+  }
+
+  private onDoneEvent(a: number): void {
+    const at = this.attempts[a]!;
+    const rt = this.runtimes[at.provider]!;
+    at.events--;
+    at.providerDone = true;
+    rt.busy--;
+    this.drainQueue(rt);
+    if (at.clientDone) {
+      // The client left (timed out, or lost a hedge race); the provider finished the work anyway.
+      this.billAbandoned(a);
+    } else if (at.kind !== 'timeout') {
+      this.deliver(a, at.kind);
+    }
+    this.release(a);
+  }
+
+  private drainQueue(rt: ProviderRuntime): void {
+    const slots = rt.slots(this.clock.now);
+    while (rt.busy < slots && rt.queue.length > 0) {
+      const a = rt.queue.shift();
+      const at = this.attempts[a]!;
+      if (at.clientDone) {
+        // The client closed its connection before the work started: the provider drops it.
+        at.providerDone = true;
+        this.release(a);
+        continue;
+      }
+      this.start(a, rt);
+    }
+  }
+
+  private onTimeoutEvent(a: number): void {
+    const at = this.attempts[a]!;
+    at.events--;
+    if (!at.clientDone) this.deliver(a, 'timeout');
+    this.release(a);
+  }
+
+  /** The client gets an attempt's answer: bill, inform the strategy, move the request on. */
+  private deliver(a: number, kind: OutcomeKind): void {
+    const at = this.attempts[a]!;
+    const r = this.requests[at.req]!;
+    const now = this.clock.now;
+    at.clientDone = true;
+    const handle = this.handles[at.provider]!;
+    const ok = kind === 'success';
+    handle.onAnswer(ok, ok || kind === 'filtered', now - at.sentMs, now);
+    this.collector.attempt(at.provider, kind);
+    // A client-side timeout is billed (per billing.timeout) when the provider finishes the work.
+    const costUsd = kind === 'timeout' ? 0 : this.bill(a, kind, r.request.project);
+    if (this.strategy.observe) this.observe(a, kind, costUsd);
+    r.inFlight--;
+    if (r.done) return;
+    if (ok) {
+      this.cancelOthers(at.req, a);
+      if (r.failedAttempts > 0) this.collector.recovered++;
+      this.finish(at.req, 'succeeded', kind);
+      return;
+    }
+    r.failedAttempts++;
+    r.lastKind = kind;
+    if (kind === 'rate-limited' && at.retryAfterMs > 0) r.walk.retryAfter(at.candidate, now + at.retryAfterMs);
+    if (r.inFlight > 0) return; // a hedge partner is still running
+    if (!this.retryOn.has(kind)) {
+      this.finish(at.req, 'failed', kind);
+      return;
+    }
+    this.nextAttempt(at.req, false);
+  }
+
+  private observe(a: number, kind: OutcomeKind, costUsd: number): void {
+    const at = this.attempts[a]!;
+    const r = this.requests[at.req]!;
+    const o = this.outcome;
+    o.requestId = r.request.id;
+    o.provider = this.handles[at.provider]!.id;
+    o.tier = at.tierName;
+    o.attempt = r.walk.attempts;
+    o.kind = kind;
+    o.sentMs = at.sentMs;
+    o.endedMs = this.clock.now;
+    o.latencyMs = this.clock.now - at.sentMs;
+    o.costUsd = costUsd;
+    o.retryAfterMs = at.retryAfterMs >= 0 ? at.retryAfterMs : undefined;
+    o.code = at.code === '' ? undefined : at.code;
+    o.hedge = at.hedge;
+    this.strategy.observe!(o, this.ctx);
+  }
+
+  /** A hedge race is over: the request's other attempts are cancelled. */
+  private cancelOthers(slot: number, winner: number): void {
+    const r = this.requests[slot]!;
+    if (r.inFlight === 0) return;
+    for (let i = 0; i < r.attemptCount; i++) {
+      const a = r.attemptRefs[i]!;
+      const at = this.attempts[a]!;
+      if (a === winner || at.req !== slot || at.clientDone) continue;
+      at.clientDone = true;
+      at.cancelled = true;
+      r.inFlight--;
+      this.collector.cancelled(at.provider);
+      this.handles[at.provider]!.onCancel();
+    }
+  }
+
+  private bill(a: number, kind: OutcomeKind, project: string): number {
+    const billing = this.runtimes[this.attempts[a]!.provider]!.spec.pricing.billing;
+    let billed: boolean;
+    switch (kind) {
+      case 'success':
+        billed = true;
+        break;
+      case 'generative':
+        billed = billing.generative;
+        break;
+      case 'filtered':
+        billed = billing.filtered;
+        break;
+      case 'server-error':
+        billed = billing.serverError;
+        break;
+      case 'timeout':
+        billed = billing.timeout;
+        break;
+      case 'connection-reset':
+        billed = billing.connectionReset;
+        break;
+      default:
+        billed = false; // rate-limited and overloaded attempts never reach a GPU
+    }
+    return billed ? this.charge(a, kind !== 'success', project) : 0;
+  }
+
+  /** Bills work the provider finished after the client left. */
+  private billAbandoned(a: number): void {
+    const at = this.attempts[a]!;
+    const billing = this.runtimes[at.provider]!.spec.pricing.billing;
+    // A hedge loser that ran is billed like any finished generation; a timed-out attempt per billing.timeout.
+    const billed = at.cancelled ? at.kind === 'success' || (at.kind === 'generative' && billing.generative) : billing.timeout;
+    if (billed) this.charge(a, true, this.requests[at.req]!.request.project);
+  }
+
+  private charge(a: number, wasted: boolean, project: string): number {
+    const at = this.attempts[a]!;
+    const rt = this.runtimes[at.provider]!;
+    const now = this.clock.now;
+    const costUsd = rt.account.ledger ? rt.account.ledger.spend(at.credits, now) : at.priceUsd;
+    if (!(costUsd > 0)) return 0;
+    this.collector.cost(at.provider, project, costUsd, wasted, now);
+    rt.account.addSpend(costUsd, now);
+    this.budget.spend(costUsd, project, now, this.fired);
+    if (this.fired.length > 0) this.recordAlerts();
+    return costUsd;
+  }
+
+  private recordAlerts(): void {
+    for (const f of this.fired) {
+      this.collector.alerts.push({
+        threshold: f.threshold,
+        at: new Date(f.atMs).toISOString(),
+        ...(f.project === undefined ? {} : { project: f.project }),
+        period: f.period,
+      });
+    }
+    this.fired.length = 0;
+  }
+
+  private finish(slot: number, end: 'succeeded' | 'failed' | 'rejected', reason: string): void {
+    const r = this.requests[slot]!;
+    if (r.done) return;
+    r.done = true;
+    const req = r.request;
+    const now = this.clock.now;
+    const latencyMs = now - req.arrivalMs;
+    const attained = end === 'succeeded' && this.withinSlo(req, latencyMs, now);
+    this.collector.finish(end, req.urgency, latencyMs, attained, reason);
+    if (r.pending === 0) this.freeRequests.push(slot);
+  }
+
+  /** Whether a succeeded request met its class's bound (batch: its deadline). */
+  private withinSlo(req: ImageRequest, latencyMs: number, now: number): boolean {
+    const slo = this.scenario.slo;
+    if (req.urgency === 'batch') {
+      const deadline = req.deadlineMs ?? (slo.batch?.deadline !== undefined ? req.arrivalMs + slo.batch.deadline : Infinity);
+      return now <= deadline && (slo.batch?.p95 === undefined || latencyMs <= slo.batch.p95);
+    }
+    const i = slo.interactive;
+    return latencyMs <= (i?.p95 ?? i?.p99 ?? i?.p90 ?? i?.p50 ?? Infinity);
+  }
+
+  // --- time-driven work ----------------------------------------------------------------------
+
+  private onTick(p: number): void {
+    const rt = this.runtimes[p]!;
+    this.drainQueue(rt);
+    if (rt.account.ledger && rt.account.provider === rt.spec) this.expireCredits(p, this.clock.now);
+    // Keep ticking while anything else can still happen.
+    this.ticks--;
+    if (this.clock.now < this.scenario.endMs || this.heap.size > this.ticks || rt.queue.length > 0) {
+      this.heap.push(this.clock.now + TICK_MS, EV_TICK, p);
+      this.ticks++;
+    }
+  }
+
+  private readonly expiredSeenUsd = new Map<number, number>();
+
+  private expireCredits(p: number, untilMs: number): void {
+    const ledger = this.runtimes[p]!.account.ledger!;
+    const atMs = Math.min(untilMs, this.scenario.endMs);
+    ledger.expireUntil(atMs);
+    const expiredUsd = ledger.summary().expiredUsd;
+    const before = this.expiredSeenUsd.get(p) ?? 0;
+    if (expiredUsd > before) {
+      this.expiredSeenUsd.set(p, expiredUsd);
+      this.collector.cost(p, '', expiredUsd - before, true, atMs);
+    }
+  }
+
+  private finishAccounts(untilMs: number): void {
+    for (let p = 0; p < this.runtimes.length; p++) {
+      const rt = this.runtimes[p]!;
+      const ledger = rt.account.ledger;
+      if (!ledger || rt.account.provider !== rt.spec) continue;
+      this.expireCredits(p, untilMs);
+      const s = ledger.summary();
+      this.collector.credits[rt.spec.account] = {
+        bought: s.bought,
+        used: s.used,
+        expired: s.expired,
+        cash: s.cash,
+        expiredUsd: s.expiredUsd,
+        bundles: s.bundlesBought,
+      };
+    }
+    this.collector.budgetSpentUsd = this.budget.totalUsd;
+  }
+}
