@@ -9,3 +9,20 @@ export { scenarioJsonSchema } from './scenario/json-schema.js';
 export { quote, price, compilePricing } from './model/pricing/quote.js';
 export type { Quote, PriceLine, PriceOptions, QuoteRequest } from './model/pricing/types.js';
 export type { ImageRequest } from './model/request.js';
+export { simulate, type SimulateOptions } from './sim/run.js';
+export type { Report, StrategyReport, LatencySummary, ProviderReport, ThresholdResult, BudgetAlert, CreditsReport } from './metrics/report-types.js';
+export type {
+  Strategy,
+  StrategyFactory,
+  StrategyEnv,
+  RouteDecision,
+  RoutingContext,
+  ProviderView,
+  ProviderStats,
+  AttemptOutcome,
+  Candidate,
+  BudgetView,
+  BreakerState,
+} from './routing/strategy.js';
+export { defineStrategy } from './routing/strategy.js';
+export { serializeReport } from './report/json.js';

@@ -2,7 +2,7 @@
  * What one strategy's run measures, in running sums, counters, histograms and hourly buckets:
  * nothing per request outlives the request. `toReport` turns it into a `StrategyReport`.
  */
-import type { OutcomeKind, Urgency } from '../scenario/schema.js';
+import { OUTCOME_KINDS, type OutcomeKind, type Urgency } from '../scenario/schema.js';
 import { LatencyHistogram } from './histogram.js';
 import type { BudgetAlert, CreditsReport, ProviderReport, StrategyReport } from './report-types.js';
 
@@ -11,11 +11,17 @@ const HOUR_MS = 3_600_000;
 /** How a request ended. */
 export type RequestEnd = 'succeeded' | 'failed' | 'rejected';
 
+/** Outcome kinds counted per provider: the attempt kinds plus `cancelled` hedge losers. */
+const COUNTED_OUTCOMES = [...OUTCOME_KINDS, 'cancelled'] as const;
+const OUTCOME_INDEX: Readonly<Record<string, number>> = Object.fromEntries(COUNTED_OUTCOMES.map((k, i) => [k, i]));
+const CANCELLED = COUNTED_OUTCOMES.length - 1;
+
 interface ProviderCounters {
   attempts: number;
   succeeded: number;
   costUsd: number;
-  outcomes: Map<string, number>;
+  /** Counts by index into COUNTED_OUTCOMES. */
+  outcomes: Float64Array;
   peakInFlight: number;
   peakQueue: number;
 }
@@ -24,6 +30,13 @@ interface ProviderCounters {
 export class RunCollector {
   readonly latency = new LatencyHistogram();
   private readonly latencyByUrgency = new Map<Urgency, LatencyHistogram>();
+  /** The project last billed and its running sum (flushed to the map on a change of project). */
+  private lastProject = '';
+  private lastProjectUsd = 0;
+  /** The last urgency seen and its counters: requests of a class come in runs, skip the map. */
+  private lastUrgency: Urgency | undefined;
+  private lastSlo = { requests: 0, attained: 0 };
+  private lastHistogram: LatencyHistogram | undefined;
   private readonly providers: ProviderCounters[];
   private readonly costByProject = new Map<string, number>();
   private readonly costByHour: number[] = [];
@@ -56,7 +69,7 @@ export class RunCollector {
     private readonly providerIds: readonly string[],
     private readonly startMs: number,
   ) {
-    this.providers = providerIds.map(() => ({ attempts: 0, succeeded: 0, costUsd: 0, outcomes: new Map(), peakInFlight: 0, peakQueue: 0 }));
+    this.providers = providerIds.map(() => ({ attempts: 0, succeeded: 0, costUsd: 0, outcomes: new Float64Array(COUNTED_OUTCOMES.length), peakInFlight: 0, peakQueue: 0 }));
   }
 
   /**
@@ -68,7 +81,7 @@ export class RunCollector {
     const p = this.providers[provider]!;
     p.attempts++;
     if (kind === 'success') p.succeeded++;
-    p.outcomes.set(kind, (p.outcomes.get(kind) ?? 0) + 1);
+    p.outcomes[OUTCOME_INDEX[kind]!]!++;
   }
 
   /**
@@ -78,7 +91,7 @@ export class RunCollector {
   cancelled(provider: number): void {
     const p = this.providers[provider]!;
     p.attempts++;
-    p.outcomes.set('cancelled', (p.outcomes.get('cancelled') ?? 0) + 1);
+    p.outcomes[CANCELLED]!++;
   }
 
   /**
@@ -94,7 +107,14 @@ export class RunCollector {
     this.costUsd += costUsd;
     if (wasted) this.wastedUsd += costUsd;
     this.providers[provider]!.costUsd += costUsd;
-    if (project !== '') this.costByProject.set(project, (this.costByProject.get(project) ?? 0) + costUsd);
+    if (project !== '') {
+      if (project !== this.lastProject) {
+        if (this.lastProject !== '') this.costByProject.set(this.lastProject, this.lastProjectUsd);
+        this.lastProject = project;
+        this.lastProjectUsd = this.costByProject.get(project) ?? 0;
+      }
+      this.lastProjectUsd += costUsd;
+    }
     const hour = Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS));
     while (this.costByHour.length <= hour) this.costByHour.push(0);
     this.costByHour[hour]! += costUsd;
@@ -122,21 +142,13 @@ export class RunCollector {
    */
   finish(end: RequestEnd, urgency: Urgency, latencyMs: number, attained: boolean, reason: string): void {
     this.total++;
-    let slo = this.sloByUrgency.get(urgency);
-    if (!slo) {
-      slo = { requests: 0, attained: 0 };
-      this.sloByUrgency.set(urgency, slo);
-    }
+    if (urgency !== this.lastUrgency) this.switchUrgency(urgency);
+    const slo = this.lastSlo;
     slo.requests++;
     if (end === 'succeeded') {
       this.succeeded++;
       this.latency.record(latencyMs);
-      let h = this.latencyByUrgency.get(urgency);
-      if (!h) {
-        h = new LatencyHistogram();
-        this.latencyByUrgency.set(urgency, h);
-      }
-      h.record(latencyMs);
+      this.lastHistogram!.record(latencyMs);
       if (attained) {
         this.attained++;
         slo.attained++;
@@ -146,6 +158,22 @@ export class RunCollector {
       else this.rejected++;
       this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
     }
+  }
+
+  private switchUrgency(urgency: Urgency): void {
+    let slo = this.sloByUrgency.get(urgency);
+    if (!slo) {
+      slo = { requests: 0, attained: 0 };
+      this.sloByUrgency.set(urgency, slo);
+    }
+    let h = this.latencyByUrgency.get(urgency);
+    if (!h) {
+      h = new LatencyHistogram();
+      this.latencyByUrgency.set(urgency, h);
+    }
+    this.lastUrgency = urgency;
+    this.lastSlo = slo;
+    this.lastHistogram = h;
   }
 
   /**
@@ -164,11 +192,16 @@ export class RunCollector {
         attempts: p.attempts,
         succeeded: p.succeeded,
         cost: p.costUsd,
-        outcomes: Object.fromEntries([...p.outcomes].sort(([a], [b]) => a.localeCompare(b))),
+        outcomes: Object.fromEntries(
+          COUNTED_OUTCOMES.map((k, j) => [k, p.outcomes[j]!] as const)
+            .filter(([, n]) => n > 0)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        ),
         peakInFlight: p.peakInFlight,
         peakQueue: p.peakQueue,
       };
     });
+    if (this.lastProject !== '') this.costByProject.set(this.lastProject, this.lastProjectUsd);
     const latencyByUrgency: StrategyReport['latencyByUrgency'] = {};
     for (const [u, h] of [...this.latencyByUrgency].sort(([a], [b]) => a.localeCompare(b))) latencyByUrgency[u] = h.summary();
     const byUrgency: StrategyReport['slo']['byUrgency'] = {};

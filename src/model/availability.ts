@@ -98,6 +98,18 @@ export class AvailabilityCurve {
    * @returns a(t) in [0, 1]
    */
   at(tMs: number): number {
+    // The engine and the provider views ask several times at one instant.
+    if (tMs === this.lastAtMs) return this.lastA;
+    const a = this.compute(tMs);
+    this.lastAtMs = tMs;
+    this.lastA = a;
+    return a;
+  }
+
+  private lastAtMs = Number.NaN;
+  private lastA = 0;
+
+  private compute(tMs: number): number {
     for (let i = 0; i < this.outages.length; i++) {
       const o = this.outages[i]!;
       if (tMs >= o.startMs && tMs < o.endMs) return 0;

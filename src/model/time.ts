@@ -7,7 +7,8 @@ const QUARTER_HOUR_MS = 900_000;
 const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCache = new Map<string, Map<number, number>>();
+/** Per zone: offsets by UTC quarter-hour, and the last one looked up. */
+const zones = new Map<string, { lastKey: number; lastOffsetMs: number; offsets: Map<number, number> }>();
 
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
@@ -44,18 +45,22 @@ function computeOffsetMs(tz: string, epochMs: number): number {
  */
 export function tzOffsetMs(tz: string, epochMs: number): number {
   if (tz === 'UTC' || tz === 'Etc/UTC') return 0;
-  let cache = offsetCache.get(tz);
-  if (!cache) {
-    cache = new Map();
-    offsetCache.set(tz, cache);
+  let zone = zones.get(tz);
+  if (!zone) {
+    zone = { lastKey: Number.NaN, lastOffsetMs: 0, offsets: new Map() };
+    zones.set(tz, zone);
   }
   const key = Math.floor(epochMs / QUARTER_HOUR_MS);
-  let off = cache.get(key);
+  // Simulated time moves forward: most look-ups hit the quarter-hour of the previous one.
+  if (key === zone.lastKey) return zone.lastOffsetMs;
+  let off = zone.offsets.get(key);
   if (off === undefined) {
     off = computeOffsetMs(tz, key * QUARTER_HOUR_MS);
-    if (cache.size > 200_000) cache.clear(); // bounded: a year of quarter-hours is 35,040 keys
-    cache.set(key, off);
+    if (zone.offsets.size > 200_000) zone.offsets.clear(); // bounded: a year of quarter-hours is 35,040 keys
+    zone.offsets.set(key, off);
   }
+  zone.lastKey = key;
+  zone.lastOffsetMs = off;
   return off;
 }
 

@@ -7,6 +7,9 @@
 import type { Scenario } from '../scenario/schema.js';
 import type { BudgetView } from './strategy.js';
 
+/** Sums of float prices drift by ulps (10 × 0.05 = 0.49999999999999994): a millionth of a cent is "reached". */
+const SPEND_EPSILON_USD = 1e-8;
+
 /** The budget section of a scenario. */
 export type BudgetSpec = NonNullable<Scenario['budget']>;
 
@@ -78,8 +81,8 @@ export class BudgetTracker implements BudgetView {
    * @returns the reason, or undefined when it may go ahead
    */
   refusal(project: string, nowMs: number): string | undefined {
-    if (this.spec?.onExhausted !== 'reject') return undefined;
     this.advance(nowMs);
+    if (this.spec?.onExhausted !== 'reject') return undefined;
     if (this.spentUsd >= this.limitUsd) return 'budget';
     const p = this.projects.get(project);
     return p && p.spentUsd >= p.limitUsd ? `budget:${project}` : undefined;
@@ -93,18 +96,19 @@ export class BudgetTracker implements BudgetView {
    * @param fired - where fired alerts are pushed
    */
   spend(costUsd: number, project: string, nowMs: number, fired: FiredAlert[]): void {
-    if (costUsd === 0 || this.spec === undefined) return;
+    if (costUsd === 0) return;
+    this.totalUsd += costUsd;
+    if (this.spec === undefined) return;
     this.advance(nowMs);
     this.spentUsd += costUsd;
-    this.totalUsd += costUsd;
-    while (this.nextAlert < this.alerts.length && this.spentUsd >= this.alerts[this.nextAlert]! * this.limitUsd) {
+    while (this.nextAlert < this.alerts.length && this.spentUsd >= this.alerts[this.nextAlert]! * this.limitUsd - SPEND_EPSILON_USD) {
       fired.push({ threshold: this.alerts[this.nextAlert]!, atMs: nowMs, project: undefined, period: this.period });
       this.nextAlert++;
     }
     const p = this.projects.get(project);
     if (p) {
       p.spentUsd += costUsd;
-      while (p.nextAlert < this.alerts.length && p.spentUsd >= this.alerts[p.nextAlert]! * p.limitUsd) {
+      while (p.nextAlert < this.alerts.length && p.spentUsd >= this.alerts[p.nextAlert]! * p.limitUsd - SPEND_EPSILON_USD) {
         fired.push({ threshold: this.alerts[p.nextAlert]!, atMs: nowMs, project, period: this.period });
         p.nextAlert++;
       }

@@ -40,6 +40,7 @@ export class CandidateWalk {
   private tried = 0;
   /** Earliest time each candidate may be tried again after a 429, by index; 0 = any time. */
   private readonly notBeforeMs: number[] = [];
+  private hasNotBefore = false;
 
   /**
    * Starts a walk over a new candidate list.
@@ -51,7 +52,10 @@ export class CandidateWalk {
     this.attempts = 0;
     this.retries = 0;
     this.tried = 0;
-    this.notBeforeMs.length = 0;
+    if (this.hasNotBefore) {
+      this.notBeforeMs.length = 0;
+      this.hasNotBefore = false;
+    }
   }
 
   /**
@@ -70,6 +74,7 @@ export class CandidateWalk {
    */
   retryAfter(index: number, untilMs: number): void {
     this.notBeforeMs[index] = Math.max(this.notBeforeMs[index] ?? 0, untilMs);
+    this.hasNotBefore = true;
   }
 
   /**
@@ -95,7 +100,8 @@ export class CandidateWalk {
       out.retry = (this.tried & (1 << (index % 30))) !== 0;
       if (out.retry) {
         this.retries++;
-        out.delayMs = Math.max(backoffMs(policy.backoff, this.retries, rng), (this.notBeforeMs[index] ?? 0) - nowMs);
+        const notBefore = this.hasNotBefore ? (this.notBeforeMs[index] ?? 0) : 0;
+        out.delayMs = Math.max(backoffMs(policy.backoff, this.retries, rng), notBefore - nowMs);
       }
       return out;
     }
@@ -159,21 +165,31 @@ export class CircuitBreaker {
   }
 
   /**
-   * Records that an attempt was sent (a half-open breaker's trial).
+   * Records that an attempt was sent.
    * @param nowMs - current time
+   * @returns true when it is a half-open breaker's trial (pass it back to `onResult`/`abandonTrial`)
    */
-  onSend(nowMs: number): void {
-    if (this.state(nowMs) === 'half-open') this.trialInFlight = true;
+  onSend(nowMs: number): boolean {
+    if (this.state(nowMs) !== 'half-open') return false;
+    this.trialInFlight = true;
+    return true;
+  }
+
+  /** The trial attempt was cancelled before it answered: let another trial through. */
+  abandonTrial(): void {
+    this.trialInFlight = false;
   }
 
   /**
    * Records an attempt's result.
    * @param ok - whether it succeeded (filtered requests count as ok: the request's fault)
    * @param nowMs - current time
+   * @param trial - whether this attempt was the half-open trial (from `onSend`)
    */
-  onResult(ok: boolean, nowMs: number): void {
+  onResult(ok: boolean, nowMs: number, trial = false): void {
     if (this.open) {
-      if (this.state(nowMs) === 'half-open' && this.trialInFlight) {
+      // Only the trial's answer decides; answers of attempts sent before the breaker opened do not.
+      if (trial && this.trialInFlight) {
         this.trialInFlight = false;
         if (ok) {
           this.open = false;

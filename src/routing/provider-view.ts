@@ -4,7 +4,7 @@
  * feeds it what it sees (sends, outcomes, queue lengths); views read it without allocating.
  */
 import { AvailabilityCurve } from '../model/availability.js';
-import { makeSampler, serviceScale } from '../model/latency.js';
+import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
 import { compilePricing, price, quote, refusal, type CompiledPricing } from '../model/pricing/quote.js';
 import type { PriceOptions, Quote } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
@@ -42,8 +42,8 @@ export class ProviderHandle implements ProviderView, ProviderStats {
   readonly tiers: readonly string[];
   readonly compiled: CompiledPricing;
   readonly circuit: CircuitBreaker | undefined;
-  /** Median service time of the reference request per tier, ms. */
-  private readonly medianByTier: ReadonlyMap<string, number>;
+  /** Service-time distribution of the reference request per tier. */
+  private readonly samplerByTier: ReadonlyMap<string, LatencySampler>;
   private readonly opts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
 
   inFlight = 0;
@@ -70,7 +70,7 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     this.tiers = spec.tierList.map((t) => t.name);
     this.compiled = compilePricing(spec);
     this.circuit = policy.circuitBreaker ? new CircuitBreaker(policy.circuitBreaker) : undefined;
-    this.medianByTier = new Map(spec.tierList.map((t) => [t.name, makeSampler(t.latency).median]));
+    this.samplerByTier = new Map(spec.tierList.map((t) => [t.name, makeSampler(t.latency)]));
   }
 
   /** The statistics strategies read (this object). */
@@ -107,38 +107,72 @@ export class ProviderHandle implements ProviderView, ProviderStats {
   }
 
   price(request: ImageRequest, tier?: string): number {
-    if (refusal(this.compiled, request, tier) !== undefined) return Infinity;
+    if (!this.servable(request, tier)) return Infinity;
     const now = this.clock.now;
     return price(this.compiled, request, this.fill(now, tier, this.curve.at(now)));
   }
 
   priceAt(request: ImageRequest, atMs: number, tier?: string): number {
-    if (refusal(this.compiled, request, tier) !== undefined) return Infinity;
+    if (!this.servable(request, tier)) return Infinity;
     return price(this.compiled, request, this.fill(atMs, tier, this.curve.expectedAt(atMs)));
   }
 
   canServe(request: ImageRequest, tier?: string): boolean {
-    return refusal(this.compiled, request, tier) === undefined;
+    return this.servable(request, tier);
   }
 
-  predictLatencyMs(request: ImageRequest, tier?: string): number {
-    const median = this.medianByTier.get(tier ?? this.spec.defaultTier) ?? Infinity;
-    const serviceMs = median * serviceScale(this.spec, request.steps, request.width, request.height);
+  // A one-entry memo of `refusal`: synthetic requests of one class share their size, feature
+  // array and quality, so consecutive checks mostly repeat.
+  private memoSize = '';
+  private memoSteps = -1;
+  private memoFeatures: readonly string[] | undefined;
+  private memoQuality: string | undefined;
+  private memoTier: string | undefined;
+  private memoOk = false;
+
+  private servable(request: ImageRequest, tier: string | undefined): boolean {
+    if (
+      request.size === this.memoSize &&
+      request.steps === this.memoSteps &&
+      request.features === this.memoFeatures &&
+      request.quality === this.memoQuality &&
+      tier === this.memoTier
+    ) {
+      return this.memoOk;
+    }
+    this.memoOk = refusal(this.compiled, request, tier) === undefined;
+    this.memoSize = request.size;
+    this.memoSteps = request.steps;
+    this.memoFeatures = request.features;
+    this.memoQuality = request.quality;
+    this.memoTier = tier;
+    return this.memoOk;
+  }
+
+  predictLatencyMs(request: ImageRequest, tier?: string, quantile = 0.5): number {
+    const sampler = this.samplerByTier.get(tier ?? this.spec.defaultTier);
+    if (sampler === undefined) return Infinity;
+    const referenceMs = quantile === 0.5 ? sampler.median : sampler.quantile(quantile);
+    const serviceMs = referenceMs * serviceScale(this.spec, request.steps, request.width, request.height);
     const slots = this.probe.slots();
     if (slots <= 0) return Infinity;
-    // Expected wait for a slot: the work ahead of us spread over the usable slots.
-    const ahead = this.probe.queued() + Math.max(0, this.inFlight - slots + 1);
-    return serviceMs + (ahead > 0 ? (ahead * serviceMs) / slots : 0);
+    // In flight = holding a slot or queued. A new request waits when every slot is busy: about
+    // (queued + 1) services spread over the slots.
+    const queued = this.probe.queued();
+    const running = this.inFlight - queued;
+    if (running < slots && queued === 0) return serviceMs;
+    return serviceMs + ((queued + 1) * serviceMs) / slots;
   }
 
   /**
    * Records that an attempt was sent.
    * @param nowMs - current time
+   * @returns true when the attempt is the circuit breaker's half-open trial
    */
-  onSend(nowMs: number): void {
+  onSend(nowMs: number): boolean {
     this.inFlight++;
     this.attempts++;
-    this.circuit?.onSend(nowMs);
+    return this.circuit ? this.circuit.onSend(nowMs) : false;
   }
 
   /**
@@ -147,17 +181,22 @@ export class ProviderHandle implements ProviderView, ProviderStats {
    * @param breakerOk - what the breaker counts as success (filtered requests are the client's fault)
    * @param latencyMs - send to answer
    * @param nowMs - current time
+   * @param trial - the attempt was the breaker's half-open trial
    */
-  onAnswer(ok: boolean, breakerOk: boolean, latencyMs: number, nowMs: number): void {
+  onAnswer(ok: boolean, breakerOk: boolean, latencyMs: number, nowMs: number, trial = false): void {
     this.inFlight--;
     this.errorRate += ERROR_ALPHA * ((ok ? 0 : 1) - this.errorRate);
     if (ok) this.ewmaLatencyMs = Number.isNaN(this.ewmaLatencyMs) ? latencyMs : this.ewmaLatencyMs + LATENCY_ALPHA * (latencyMs - this.ewmaLatencyMs);
-    this.circuit?.onResult(breakerOk, nowMs);
+    this.circuit?.onResult(breakerOk, nowMs, trial);
   }
 
-  /** Records that the client cancelled an attempt (a hedge loser): no longer in flight. */
-  onCancel(): void {
+  /**
+   * Records that the client cancelled an attempt (a hedge loser): no longer in flight.
+   * @param trial - the attempt was the breaker's half-open trial, which another may now replace
+   */
+  onCancel(trial = false): void {
     this.inFlight--;
+    if (trial) this.circuit?.abandonTrial();
   }
 
   /**

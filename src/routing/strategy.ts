@@ -99,10 +99,10 @@ export interface ProviderView {
   /** Whether the provider supports the request's size, steps, features, quality and tier. */
   canServe(request: ImageRequest, tier?: string): boolean;
   /**
-   * Predicted time to answer the request now: the tier's median service time scaled to the
-   * request, plus the expected wait for a slot given the current queue.
+   * Predicted time to answer the request now: the tier's service time at `quantile` (default
+   * 0.5, the median) scaled to the request, plus the expected wait for a slot given the queue.
    */
-  predictLatencyMs(request: ImageRequest, tier?: string): number;
+  predictLatencyMs(request: ImageRequest, tier?: string, quantile?: number): number;
   readonly stats: ProviderStats;
 }
 

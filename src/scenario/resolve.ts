@@ -116,7 +116,12 @@ export function resolveScenario(scenario: Scenario, file: string): ResolvedScena
           bursts: a.pattern.bursts.map((b) => ({ startMs: at(b.at), endMs: at(b.at) + b.duration, multiplier: b.multiplier })),
         },
       },
-      mix: mix!,
+      // A batch class without a deadline of its own has the SLO's batch deadline.
+      mix: mix!.map((m) =>
+        m.urgency === 'batch' && m.deadline === undefined && scenario.slo.batch?.deadline !== undefined
+          ? { ...m, deadline: scenario.slo.batch.deadline }
+          : m,
+      ),
     };
   }
   return {

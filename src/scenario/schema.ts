@@ -226,7 +226,7 @@ export const pricingSchema = z.discriminatedUnion(
       outputTokens: z.record(size(), z.record(z.string(), int(0))),
       ...pricingModifiers,
     }),
-    obj({ model: z.literal('per-megapixel'), perMegapixel: money(), includedSteps: int(1).default(1), ...pricingModifiers }),
+    obj({ model: z.literal('per-megapixel'), perMegapixel: money(), includedSteps: int(1), ...pricingModifiers }),
     obj({ model: z.literal('compute-time'), perSecond: money(), ...pricingModifiers }),
     obj({
       model: z.literal('credits'),

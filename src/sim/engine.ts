@@ -13,12 +13,12 @@
  * gives up at `policy.timeout`; an abandoned attempt keeps its slot until the provider is done,
  * as a real GPU would.
  */
-import { AvailabilityCurve } from '../model/availability.js';
+import { AvailabilityCurve, effectiveConcurrency } from '../model/availability.js';
 import { drawOutcome } from '../model/failures.js';
 import { serviceScale } from '../model/latency.js';
 import { creditsFor, price } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
-import { rngFor, type Rng } from '../model/random.js';
+import { drawSourceFor, rngFor, type DrawSource, type Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
@@ -31,8 +31,7 @@ import { EventHeap } from './heap.js';
 import { AccountRuntime, ProviderRuntime } from './provider-runtime.js';
 import type { RequestSource } from './traffic.js';
 
-// Event kinds.
-const EV_ARRIVAL = 1;
+// Event kinds (arrivals wait outside the heap: there is only ever one pending).
 const EV_ROUTE = 2;
 const EV_SEND = 3;
 const EV_DONE = 4;
@@ -62,6 +61,8 @@ class RequestState {
   deferrals = 0;
   failedAttempts = 0;
   hedgeAfterMs = 0;
+  /** When the hedge timer of this request fires (a reused slot ignores its predecessor's timer). */
+  hedgeDueMs = -1;
   hedged = false;
   lastKind: OutcomeKind = 'success';
   /** Visits per provider, for common random numbers. */
@@ -85,6 +86,8 @@ class AttemptState {
   retryAfterMs = -1;
   code = '';
   hedge = false;
+  /** The circuit breaker's half-open trial. */
+  trial = false;
   /** Heap events that still refer to this record. */
   events = 0;
   /** The client has its answer (or gave up, or cancelled). */
@@ -123,7 +126,15 @@ export class Simulation {
   private readonly collector: RunCollector;
   private readonly budget: BudgetTracker;
   private readonly ctx: RoutingContext;
-  private readonly policyRng: Rng;
+  /**
+   * Backoff jitter, keyed by (request id, attempts already sent) rather than drawn in sequence
+   * from a per-strategy stream: a per-strategy sequence gave two strategies that retry the same
+   * request the same way different waits (and from there different queues and outcomes), which
+   * broke common random numbers (SPEC 2.6).
+   */
+  private readonly backoffDraws: DrawSource;
+  /** Passed for first attempts, which are never retries and so draw no jitter (no reseed needed). */
+  private readonly firstAttemptRng: Rng;
   private readonly retryOn: ReadonlySet<OutcomeKind>;
   private readonly next: NextAttempt = { index: -1, delayMs: 0, retry: false };
   private readonly priceOpts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
@@ -183,7 +194,8 @@ export class Simulation {
     );
     this.budget = new BudgetTracker(scenario.budget, scenario.startMs);
     this.retryOn = new Set(scenario.policy.retryOn);
-    this.policyRng = rngFor(scenario.seed, `policy/${strategy.name}`);
+    this.backoffDraws = drawSourceFor(scenario.seed, 'policy/backoff');
+    this.firstAttemptRng = rngFor(scenario.seed, 'policy/first-attempt');
     const handles = this.handles;
     const index = this.providerIndex;
     const clock = this.clock;
@@ -232,40 +244,46 @@ export class Simulation {
     this.ticks = this.runtimes.length;
     const heap = this.heap;
     let progressAt = 0;
-    while (heap.pop()) {
-      const t = heap.time;
-      this.clock.now = t;
-      this.events++;
-      switch (heap.kind) {
-        case EV_ARRIVAL:
-          this.onArrival();
-          break;
-        case EV_ROUTE:
-          this.route(heap.ref);
-          break;
-        case EV_SEND:
-          this.onSendEvent(heap.ref);
-          break;
-        case EV_DONE:
-          this.onDoneEvent(heap.ref);
-          break;
-        case EV_ANSWER:
-          this.onAnswerEvent(heap.ref);
-          break;
-        case EV_TIMEOUT:
-          this.onTimeoutEvent(heap.ref);
-          break;
-        case EV_HEDGE:
-          this.onHedge(heap.ref);
-          break;
-        case EV_TICK:
-          this.onTick(heap.ref);
-          break;
-        default:
-          break;
+    for (;;) {
+      // The next arrival waits outside the heap; at equal times, events already scheduled
+      // (answers, freed slots) happen before the new arrival.
+      const arrival = this.pendingArrival;
+      if (arrival !== undefined && arrival.arrivalMs < heap.peekTime()) {
+        this.clock.now = arrival.arrivalMs;
+        this.events++;
+        this.onArrival();
+      } else {
+        if (!heap.pop()) break;
+        this.clock.now = heap.time;
+        this.events++;
+        switch (heap.kind) {
+          case EV_ROUTE:
+            this.route(heap.ref);
+            break;
+          case EV_SEND:
+            this.onSendEvent(heap.ref);
+            break;
+          case EV_DONE:
+            this.onDoneEvent(heap.ref);
+            break;
+          case EV_ANSWER:
+            this.onAnswerEvent(heap.ref);
+            break;
+          case EV_TIMEOUT:
+            this.onTimeoutEvent(heap.ref);
+            break;
+          case EV_HEDGE:
+            this.onHedge(heap.ref);
+            break;
+          case EV_TICK:
+            this.onTick(heap.ref);
+            break;
+          default:
+            break;
+        }
       }
-      if (onProgress && (this.events & 0xffff) === 0 && t - startMs > progressAt) {
-        progressAt = t - startMs;
+      if (onProgress && (this.events & 0xffff) === 0 && this.clock.now - startMs > progressAt) {
+        progressAt = this.clock.now - startMs;
         onProgress(Math.min(progressAt, endMs - startMs));
       }
     }
@@ -279,14 +297,11 @@ export class Simulation {
 
   private pullArrival(): void {
     const req = this.source.next();
-    if (req === undefined || req.arrivalMs >= this.scenario.endMs) return;
-    this.pendingArrival = req;
-    this.heap.push(req.arrivalMs, EV_ARRIVAL, 0);
+    this.pendingArrival = req === undefined || req.arrivalMs >= this.scenario.endMs ? undefined : req;
   }
 
   private onArrival(): void {
     const req = this.pendingArrival!;
-    this.pendingArrival = undefined;
     this.route(this.allocRequest(req));
     this.pullArrival();
   }
@@ -308,6 +323,7 @@ export class Simulation {
     r.deferrals = 0;
     r.failedAttempts = 0;
     r.hedgeAfterMs = 0;
+    r.hedgeDueMs = -1;
     r.hedged = false;
     r.lastKind = 'success';
     r.attemptCount = 0;
@@ -340,14 +356,21 @@ export class Simulation {
     r.walk.reset(decision.candidates);
     r.hedgeAfterMs = decision.hedgeAfterMs ?? 0;
     this.nextAttempt(slot, false);
-    if (r.hedgeAfterMs > 0 && !r.done && decision.candidates.length > 1) this.heap.push(now + r.hedgeAfterMs, EV_HEDGE, slot);
+    if (r.hedgeAfterMs > 0 && !r.done && decision.candidates.length > 1) {
+      r.hedgeDueMs = now + r.hedgeAfterMs;
+      this.heap.push(r.hedgeDueMs, EV_HEDGE, slot);
+    }
   }
 
   /** Starts the request's next attempt, or ends the request when there is none. */
   private nextAttempt(slot: number, hedge: boolean): void {
     const r = this.requests[slot]!;
     this.walkForAllow = r.walk;
-    const n = r.walk.next(this.scenario.policy, this.clock.now, this.allow, this.policyRng, this.next);
+    // Common random numbers for the jitter too: the same request's k-th attempt draws the same
+    // jitter under every strategy (a reseed of a shared generator: no allocation). A first
+    // attempt is never a retry, so most requests skip the reseed.
+    const jitterRng = r.walk.attempts === 0 ? this.firstAttemptRng : this.backoffDraws.at(r.request.id, r.walk.attempts);
+    const n = r.walk.next(this.scenario.policy, this.clock.now, this.allow, jitterRng, this.next);
     if (n.index < 0) {
       if (!hedge && r.inFlight === 0) {
         if (r.walk.attempts > 0) this.collector.exhausted++;
@@ -381,7 +404,7 @@ export class Simulation {
 
   private onHedge(slot: number): void {
     const r = this.requests[slot]!;
-    if (r.done || r.hedged || r.inFlight !== 1) return;
+    if (this.clock.now !== r.hedgeDueMs || r.done || r.hedged || r.inFlight !== 1) return;
     r.hedged = true;
     this.nextAttempt(slot, true);
   }
@@ -448,7 +471,7 @@ export class Simulation {
     const req = r.request;
     at.sentMs = now;
     at.deadlineMs = now + this.scenario.policy.timeout;
-    handle.onSend(now);
+    at.trial = handle.onSend(now);
     this.collector.attempts++;
     const visit = r.visits[at.provider]!++;
     const rng = rt.draws.at(req.id, visit);
@@ -486,7 +509,7 @@ export class Simulation {
     const compiled = handle.compiled;
     if (rt.account.ledger) at.credits = creditsFor(compiled, req, opts);
     else at.priceUsd = price(compiled, req, opts);
-    if (rt.busy < rt.slots(now)) {
+    if (rt.busy < effectiveConcurrency(rt.spec.capacity.concurrency, availability)) {
       this.start(a, rt);
     } else if (rt.queue.length < rt.spec.capacity.queue) {
       rt.queue.push(a);
@@ -542,6 +565,12 @@ export class Simulation {
       this.billAbandoned(a);
     } else if (at.kind !== 'timeout') {
       this.deliver(a, at.kind);
+    } else {
+      // A drawn `timeout` whose work ended before the client's deadline: the provider never
+      // answers (the client learns at its deadline), but the work is done, so it is billed now
+      // per billing.timeout, as when the work ends after the deadline. (Before this branch such
+      // attempts were never billed, whatever billing.timeout said.)
+      this.billAbandoned(a);
     }
     this.release(a);
   }
@@ -576,7 +605,8 @@ export class Simulation {
     at.clientDone = true;
     const handle = this.handles[at.provider]!;
     const ok = kind === 'success';
-    handle.onAnswer(ok, ok || kind === 'filtered', now - at.sentMs, now);
+    // The breaker counts provider faults: a filtered prompt is the request's, a 429 is a quota.
+    handle.onAnswer(ok, ok || kind === 'filtered' || kind === 'rate-limited', now - at.sentMs, now, at.trial);
     this.collector.attempt(at.provider, kind);
     // A client-side timeout is billed (per billing.timeout) when the provider finishes the work.
     const costUsd = kind === 'timeout' ? 0 : this.bill(a, kind, r.request.project);
@@ -631,7 +661,7 @@ export class Simulation {
       at.cancelled = true;
       r.inFlight--;
       this.collector.cancelled(at.provider);
-      this.handles[at.provider]!.onCancel();
+      this.handles[at.provider]!.onCancel(at.trial);
     }
   }
 
@@ -728,7 +758,7 @@ export class Simulation {
     if (rt.account.ledger && rt.account.provider === rt.spec) this.expireCredits(p, this.clock.now);
     // Keep ticking while anything else can still happen.
     this.ticks--;
-    if (this.clock.now < this.scenario.endMs || this.heap.size > this.ticks || rt.queue.length > 0) {
+    if (this.pendingArrival !== undefined || this.heap.size > this.ticks || rt.queue.length > 0) {
       this.heap.push(this.clock.now + TICK_MS, EV_TICK, p);
       this.ticks++;
     }

@@ -39,10 +39,11 @@ describe('building built-ins', () => {
     const { ctx, build } = setup();
     // hedged: base fastest, delay 2s
     expect(build('hedged').route(makeRequest(), ctx)).toMatchObject({ hedgeAfterMs: 2_000 });
-    // deferral: base cheapest, minSaving 5%, checkEvery 15 min: b is 30% cheaper from 02:00
-    expect(build('deferral').route(makeRequest({ urgency: 'batch', deadlineMs: START_MS + 12 * HOUR_MS }), ctx)).toEqual({
-      deferUntil: START_MS + 2 * HOUR_MS,
-    });
+    // deferral: base cheapest, minSaving 5%, checkEvery 15 min: b is 30% cheaper from 02:00 to 06:00
+    const deferred = build('deferral').route(makeRequest({ urgency: 'batch', deadlineMs: START_MS + 12 * HOUR_MS }), ctx) as { deferUntil: number };
+    expect(deferred.deferUntil).toBeGreaterThanOrEqual(START_MS + 2 * HOUR_MS);
+    expect(deferred.deferUntil).toBeLessThan(START_MS + 6 * HOUR_MS);
+    expect((deferred.deferUntil - START_MS) % (15 * 60_000)).toBe(0);
     // budget-guard: rejects at 100% of the limit
     ctx.budget.limitUsd = 10;
     ctx.budget.spentUsd = 10;

@@ -270,16 +270,34 @@ describe('deferral', () => {
   it('defers a batch request into a cheaper window before its deadline, then routes it there', () => {
     const ctx = makeContext({ providers });
     const s = build({ use: 'deferral', base: 'cheapest', minSaving: 0.05, checkEvery: 15 * 60_000 }, ctx);
-    expect(s.route(batch(), ctx)).toEqual({ deferUntil: START_MS + 2 * HOUR_MS });
-    ctx.now = START_MS + 2 * HOUR_MS; // the request re-enters routing: now is the cheapest
+    const decision = s.route(batch(), ctx);
+    // Some 15-minute instant of the 02:00-06:00 window (deferred work is spread over it by id).
+    expect(decision).toEqual({ deferUntil: expect.any(Number) });
+    const at = (decision as { deferUntil: number }).deferUntil;
+    expect(at).toBeGreaterThanOrEqual(START_MS + 2 * HOUR_MS);
+    expect(at).toBeLessThan(START_MS + 6 * HOUR_MS);
+    expect((at - START_MS) % (15 * 60_000)).toBe(0);
+    ctx.now = at; // the request re-enters routing: now is the cheapest
     expect(ids(s.route(batch(), ctx))).toEqual(['a', 'b']);
   });
 
-  it('waits for the earliest time at the lowest forecast of a dynamic price', () => {
+  it('spreads deferred requests over the instants at the lowest forecast instead of the first', () => {
+    const ctx = makeContext({ providers });
+    const s = build({ use: 'deferral', base: 'cheapest', minSaving: 0.05, checkEvery: 15 * 60_000 }, ctx);
+    const times = new Set<number>();
+    for (let i = 0; i < 32; i++) times.add((s.route(batch(), ctx) as { deferUntil: number }).deferUntil);
+    // 02:00 to 06:00 in 15-minute steps holds 16 instants; 32 consecutive ids use each of them.
+    expect(times.size).toBe(16);
+    expect(Math.min(...times)).toBe(START_MS + 2 * HOUR_MS);
+    expect(Math.max(...times)).toBe(START_MS + 6 * HOUR_MS - 15 * 60_000);
+  });
+
+  it('waits for a time at the lowest forecast of a dynamic price', () => {
     // falls 10% an hour until 03:00, then flat
     const ctx = makeContext({ providers: [{ id: 'a', price: 0.04, forecast: (t) => 1 - 0.1 * Math.min(3, Math.floor((t - START_MS) / HOUR_MS)) }] });
     const s = build({ use: 'deferral', base: 'cheapest', minSaving: 0.05, checkEvery: 15 * 60_000 }, ctx);
-    expect(s.route(batch(), ctx)).toEqual({ deferUntil: START_MS + 3 * HOUR_MS });
+    const at = (s.route(batch(), ctx) as { deferUntil: number }).deferUntil;
+    expect(at).toBeGreaterThanOrEqual(START_MS + 3 * HOUR_MS);
   });
 
   it('does not defer interactive requests or requests without a deadline', () => {
@@ -323,7 +341,8 @@ describe('deferral', () => {
       hops++;
     }
     expect(hops).toBe(1);
-    expect(ctx.now).toBe(START_MS + 2 * HOUR_MS);
+    expect(ctx.now).toBeGreaterThanOrEqual(START_MS + 2 * HOUR_MS);
+    expect(ctx.now).toBeLessThan(START_MS + 6 * HOUR_MS);
   });
 });
 

@@ -17,12 +17,15 @@ export type DeferralOptions = BuiltinOptions<'deferral'>;
 const MAX_SCAN_STEPS = 4_096;
 /** A request is started early enough to be tried twice at the slowest servable provider. */
 const DEADLINE_SAFETY_FACTOR = 2;
+/** Forecasts within this relative distance of the lowest count as the lowest (float noise). */
+const PRICE_TIE = 1e-9;
 
 /**
  * Builds `deferral` around `base` (built with `env.build`). Interactive requests and requests
- * without a deadline go to `base`. For a batch request with `deadlineMs`, over the providers
- * that can serve it: priceNow = the lowest `price` now; the latest start = deadline − 2 × the
- * highest finite predicted latency (and before the scenario's end); the forecast at
+ * without a deadline (their own `deadlineMs`, else arrival + `slo.batch.deadline`) go to
+ * `base`. For a batch request with a deadline, over the providers that can serve it: priceNow =
+ * the lowest `price` now; the latest start = deadline − 2 × the highest finite predicted latency
+ * (and before the scenario's end); the forecast at
  * t = now + k·checkEvery (k = 1, 2, ... up to the latest start) is the lowest `priceAt(t)`. When
  * the lowest forecast is below priceNow and at most priceNow × (1 − minSaving), the request is
  * deferred to the earliest t with that forecast; otherwise `base` routes it. Re-routed at that
@@ -37,10 +40,15 @@ export function deferralStrategy(options: DeferralOptions, env: StrategyEnv): St
   const base = env.build(options.base);
   /** The tier per provider position for the current request ('' when it cannot serve). */
   const tiers: string[] = [];
+  // Scratch space for the scan (at most MAX_SCAN_STEPS instants), reused across requests.
+  const scanAt = new Float64Array(MAX_SCAN_STEPS + 1);
+  const scanPrice = new Float64Array(MAX_SCAN_STEPS + 1);
   return {
     name: options.name ?? 'deferral',
     route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      const deadline = request.deadlineMs;
+      // A batch class without its own deadline has the SLO's (docs: mix `deadline`), as the engine judges it.
+      const sloDeadlineMs = ctx.slo.batch?.deadline;
+      const deadline = request.deadlineMs ?? (sloDeadlineMs === undefined ? undefined : request.arrivalMs + sloDeadlineMs);
       if (request.urgency !== 'batch' || deadline === undefined || !(checkEvery > 0)) return base.route(request, ctx);
       const providers = ctx.providers;
       let priceNow = Infinity;
@@ -69,7 +77,7 @@ export function deferralStrategy(options: DeferralOptions, env: StrategyEnv): St
       const step = Math.max(checkEvery, Math.ceil((latestStart - now) / MAX_SCAN_STEPS));
       const target = priceNow * (1 - minSaving);
       let bestPrice = Infinity;
-      let bestAt = 0;
+      let count = 0;
       for (let t = now + step; t <= latestStart; t += step) {
         let forecast = Infinity;
         for (let i = 0; i < providers.length; i++) {
@@ -78,9 +86,22 @@ export function deferralStrategy(options: DeferralOptions, env: StrategyEnv): St
           const price = providers[i]!.priceAt(request, t, tier);
           if (price < forecast) forecast = price;
         }
-        if (forecast < bestPrice) {
-          bestPrice = forecast;
-          bestAt = t;
+        scanAt[count] = t;
+        scanPrice[count] = forecast;
+        count++;
+        if (forecast < bestPrice) bestPrice = forecast;
+      }
+      // Spread deferred work over every instant at the lowest forecast (keyed by request id),
+      // rather than sending it all at the first one, where it would overflow the queues.
+      let cheapest = 0;
+      for (let j = 0; j < count; j++) if (scanPrice[j]! <= bestPrice * (1 + PRICE_TIE)) cheapest++;
+      let pick = request.id % Math.max(1, cheapest);
+      let bestAt = 0;
+      for (let j = 0; j < count; j++) {
+        if (scanPrice[j]! > bestPrice * (1 + PRICE_TIE)) continue;
+        if (pick-- === 0) {
+          bestAt = scanAt[j]!;
+          break;
         }
       }
       if (bestPrice < priceNow && bestPrice <= target) return { deferUntil: bestAt };

@@ -10,7 +10,7 @@ import { Ranking, collectServable, noProvider } from './_ranking.js';
 export type LeastLoadedOptions = BuiltinOptions<'least-loaded'>;
 
 /**
- * Builds `least-loaded`: ascending load = (in-flight + queued attempts) / configured
+ * Builds `least-loaded`: ascending load = in-flight attempts (queued ones included) / configured
  * `capacity.concurrency`; equal loads by price now, then provider index.
  * @param options - `name`, `tier`
  * @returns the strategy
@@ -28,7 +28,7 @@ export function leastLoadedStrategy(options: LeastLoadedOptions = {}): Strategy 
         const pos = ranking.order[k]!;
         const view = providers[pos]!;
         const stats = view.stats;
-        ranking.setKey(pos, (stats.inFlight + stats.queued) / view.spec.capacity.concurrency);
+        ranking.setKey(pos, stats.inFlight / view.spec.capacity.concurrency); // in flight includes queued
         ranking.setKey2(pos, view.price(request, ranking.tier[pos]));
       }
       ranking.sort();

@@ -21,6 +21,20 @@ function interactiveBoundMs(ctx: RoutingContext): number | undefined {
 }
 
 /**
+ * The quantile the bound is stated at: a p95 bound is met when the 95th percentile of the
+ * latency is within it, so the prediction is made at that quantile, not at the median.
+ * @param ctx - the routing context
+ * @returns 0.95, 0.99, 0.9 or 0.5
+ */
+function boundQuantile(ctx: RoutingContext): number {
+  const slo = ctx.slo.interactive;
+  if (slo?.p95 !== undefined) return 0.95;
+  if (slo?.p99 !== undefined) return 0.99;
+  if (slo?.p90 !== undefined) return 0.9;
+  return 0.5;
+}
+
+/**
  * Builds `slo-aware`. For an interactive request when the scenario has an interactive SLO
  * bound (p95, else p99, p90, p50): every provider is considered in each of its tiers that can
  * serve the request (only the `tier` option's tier when set). Providers with a tier predicted
@@ -40,6 +54,7 @@ export function sloAwareStrategy(options: SloAwareOptions): Strategy {
     route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
       const providers = ctx.providers;
       const bound = request.urgency === 'interactive' ? interactiveBoundMs(ctx) : undefined;
+      const q = bound === undefined ? 0.5 : boundQuantile(ctx);
       if (bound === undefined) {
         collectServable(ranking, request, providers, strategyTier);
         if (ranking.size === 0) return noProvider(request);
@@ -62,7 +77,7 @@ export function sloAwareStrategy(options: SloAwareOptions): Strategy {
             const tier = tiers[t]!;
             if (strategyTier !== undefined && tier !== strategyTier) continue;
             if (!view.canServe(request, tier)) continue;
-            const latency = view.predictLatencyMs(request, tier);
+            const latency = view.predictLatencyMs(request, tier, q);
             if (fastTier === undefined || latency < fastLatency) {
               fastTier = tier;
               fastLatency = latency;
