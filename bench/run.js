@@ -149,6 +149,7 @@ strategies:
 `;
 }
 
-if (!args.has('--e2e-only')) await micro();
+// End to end first, in a fresh process: the micro-benchmarks feed the JIT other shapes.
 await endToEnd(args.has('--quick') ? 1 : 5);
+if (!args.has('--e2e-only')) await micro();
 if (!args.has('--no-memory')) memory();

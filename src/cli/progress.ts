@@ -24,11 +24,11 @@ const REDRAW_MS = 100;
 export function createProgress(quiet: boolean): Progress {
   const stream = process.stderr;
   if (quiet || !stream.isTTY || process.env.CI) return SILENT;
-  const started = Date.now();
+  const started = performance.now();
   let last = 0;
   return {
     update(fraction, label) {
-      const now = Date.now();
+      const now = performance.now();
       if (now - last < REDRAW_MS) return;
       last = now;
       const f = Math.min(1, Math.max(0, fraction));

@@ -30,6 +30,8 @@ Options:
   --strategy NAME     run only this strategy (repeatable)
   --duration D        override the simulated duration (e.g. 1h, 7d)
   --format LIST       comma-separated: ${RUN_FORMATS.join(', ')} (default json,md)
+  --on-bad-row MODE   for a replayed trace: fail (stop at the first bad row, the default
+                      unless the scenario says otherwise) or skip (count and report them)
   --json              print report.json to stdout instead of the table
   --quiet             no progress bar, no table
 Exit codes: 0 ok, 1 a threshold failed, 2 bad input.`;
@@ -46,6 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     strategy: { type: 'string', multiple: true },
     duration: { type: 'string' },
     format: { type: 'string' },
+    'on-bad-row': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
@@ -61,12 +64,20 @@ export async function runCommand(argv: string[]): Promise<number> {
     durationMs = d;
   }
   const seed = intOption('seed', values.seed, 0);
+  const onBadRow = values['on-bad-row'];
+  if (onBadRow !== undefined && onBadRow !== 'fail' && onBadRow !== 'skip') {
+    throw new ImgsimError('invalid-argument', `--on-bad-row: expected fail or skip, got "${onBadRow}"`);
+  }
   const scenario = loadScenario(file);
   const progress = createProgress(values.quiet === true || values.json === true);
   const report = await simulate(scenario, {
     ...(seed === undefined ? {} : { seed }),
     ...(durationMs === undefined ? {} : { durationMs }),
     ...(values.strategy ? { strategies: values.strategy } : {}),
+    ...(onBadRow === undefined ? {} : { onBadRow }),
+    onWarning: (message) => {
+      if (!values.quiet) process.stderr.write(`imgsim: ${message}\n`);
+    },
     onProgress: (i, n, fraction, name) => {
       progress.update((i + fraction) / n, `${name} (${i + 1}/${n}) sim ${formatDuration(fraction * (durationMs ?? scenario.durationMs))}`);
     },

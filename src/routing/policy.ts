@@ -78,6 +78,17 @@ export class CandidateWalk {
   }
 
   /**
+   * Takes back the pick `next` just returned (e.g. a hedge that could only retry the provider
+   * already answering), so the walk is as before it.
+   * @param pick - what `next` returned
+   */
+  unpick(pick: NextAttempt): void {
+    if (pick.index < 0) return;
+    this.cursor = pick.index;
+    if (pick.retry) this.retries--;
+  }
+
+  /**
    * Picks the next attempt.
    * @param policy - the scenario's policy
    * @param nowMs - current time

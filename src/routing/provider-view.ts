@@ -13,6 +13,16 @@ import type { Policy } from '../scenario/schema.js';
 import { CircuitBreaker } from './policy.js';
 import type { BreakerState, ProviderStats, ProviderView } from './strategy.js';
 
+/** One remembered answer of `refusal`. */
+interface Memo {
+  size: string;
+  steps: number;
+  features: readonly string[] | undefined;
+  quality: string | undefined;
+  tier: string | undefined;
+  ok: boolean;
+}
+
 /** Smoothing of the latency EWMA that `ProviderStats.ewmaLatencyMs` reports. */
 const LATENCY_ALPHA = 0.2;
 /** Smoothing of the error-rate EWMA (about the last 20 attempts). */
@@ -121,32 +131,31 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     return this.servable(request, tier);
   }
 
-  // A one-entry memo of `refusal`: synthetic requests of one class share their size, feature
-  // array and quality, so consecutive checks mostly repeat.
-  private memoSize = '';
-  private memoSteps = -1;
-  private memoFeatures: readonly string[] | undefined;
-  private memoQuality: string | undefined;
-  private memoTier: string | undefined;
-  private memoOk = false;
+  // A two-entry memo of `refusal`: synthetic requests of one class share their size, feature
+  // array and quality, so checks mostly repeat; steps matter only under `supports.maxSteps`.
+  private memo0: Memo = { size: '', steps: -1, features: undefined, quality: undefined, tier: undefined, ok: false };
+  private memo1: Memo = { size: '', steps: -1, features: undefined, quality: undefined, tier: undefined, ok: false };
 
   private servable(request: ImageRequest, tier: string | undefined): boolean {
-    if (
-      request.size === this.memoSize &&
-      request.steps === this.memoSteps &&
-      request.features === this.memoFeatures &&
-      request.quality === this.memoQuality &&
-      tier === this.memoTier
-    ) {
-      return this.memoOk;
+    const steps = this.spec.supports.maxSteps === undefined ? -1 : request.steps;
+    let m = this.memo0;
+    if (m.size === request.size && m.steps === steps && m.features === request.features && m.quality === request.quality && m.tier === tier) {
+      return m.ok;
     }
-    this.memoOk = refusal(this.compiled, request, tier) === undefined;
-    this.memoSize = request.size;
-    this.memoSteps = request.steps;
-    this.memoFeatures = request.features;
-    this.memoQuality = request.quality;
-    this.memoTier = tier;
-    return this.memoOk;
+    m = this.memo1;
+    if (m.size === request.size && m.steps === steps && m.features === request.features && m.quality === request.quality && m.tier === tier) {
+      return m.ok;
+    }
+    // A miss replaces the older entry.
+    this.memo1 = this.memo0;
+    this.memo0 = m;
+    m.ok = refusal(this.compiled, request, tier) === undefined;
+    m.size = request.size;
+    m.steps = steps;
+    m.features = request.features;
+    m.quality = request.quality;
+    m.tier = tier;
+    return m.ok;
   }
 
   predictLatencyMs(request: ImageRequest, tier?: string, quantile = 0.5): number {

@@ -163,6 +163,9 @@ function checkProvider(p: Scenario['providers'][number], i: number, out: PathPro
       const ok = typeof u.bundle === 'number' ? u.bundle < pricing.bundles.length : pricing.bundles.some((b) => b.name === u.bundle);
       if (!ok) out.push({ path: at('pricing', 'upfront', j, 'bundle'), message: unknownMessage('bundle', String(u.bundle), bundleNames) });
     });
+    if (pricing.purchase === 'auto' && pricing.upfront.length > 0) {
+      out.push({ path: at('pricing', 'upfront'), message: 'bundles listed under `upfront` are bought only with `purchase: upfront`; set it, or remove the list' });
+    }
     if (pricing.purchase === 'upfront' && pricing.upfront.length === 0) {
       out.push({ path: at('pricing', 'upfront'), message: 'purchase is `upfront` but no bundles are listed to buy up front' });
     }

@@ -25,7 +25,7 @@ import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
-import type { ResolvedScenario } from '../scenario/resolve.js';
+import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { EventHeap } from './heap.js';
 import { AccountRuntime, ProviderRuntime } from './provider-runtime.js';
@@ -88,6 +88,8 @@ class AttemptState {
   hedge = false;
   /** The circuit breaker's half-open trial. */
   trial = false;
+  /** 1-based attempt number within the request. */
+  number = 0;
   /** Heap events that still refer to this record. */
   events = 0;
   /** The client has its answer (or gave up, or cancelled). */
@@ -141,11 +143,15 @@ export class Simulation {
   private readonly fired: FiredAlert[] = [];
   private readonly outcome: { -readonly [K in keyof AttemptOutcome]: AttemptOutcome[K] };
   private walkForAllow: CandidateWalk | undefined;
+  /** A candidate may be tried when its breaker lets it through and it can serve the request. */
   private readonly allow = (index: number): boolean => {
     const c = this.walkForAllow!.candidates[index]!;
     const p = this.providerIndex.get(c.provider);
-    return p !== undefined && this.handles[p]!.allows(this.clock.now);
+    if (p === undefined) return false;
+    const handle = this.handles[p]!;
+    return handle.allows(this.clock.now) && handle.canServe(this.requestForAllow!, c.tier);
   };
+  private requestForAllow: ImageRequest | undefined;
   private events = 0;
   /** Tick events in the heap (they alone do not keep a run going). */
   private ticks = 0;
@@ -366,6 +372,7 @@ export class Simulation {
   private nextAttempt(slot: number, hedge: boolean): void {
     const r = this.requests[slot]!;
     this.walkForAllow = r.walk;
+    this.requestForAllow = r.request;
     // Common random numbers for the jitter too: the same request's k-th attempt draws the same
     // jitter under every strategy (a reseed of a shared generator: no allocation). A first
     // attempt is never a retry, so most requests skip the reseed.
@@ -376,6 +383,11 @@ export class Simulation {
         if (r.walk.attempts > 0) this.collector.exhausted++;
         this.finish(slot, 'failed', r.walk.attempts > 0 ? r.lastKind : 'no-candidate');
       }
+      return;
+    }
+    if (hedge && n.retry) {
+      // A hedge goes to another provider; the only one left is the one already answering.
+      r.walk.unpick(n);
       return;
     }
     const c: Candidate = r.walk.candidates[n.index]!;
@@ -392,6 +404,7 @@ export class Simulation {
     at.tierName = spec.tierList[at.tier]!.name;
     at.hedge = hedge;
     r.walk.sent(n.index);
+    at.number = r.walk.attempts;
     r.inFlight++;
     if (hedge) this.collector.hedges++;
     else if (r.walk.attempts > 1) {
@@ -637,7 +650,7 @@ export class Simulation {
     o.requestId = r.request.id;
     o.provider = this.handles[at.provider]!.id;
     o.tier = at.tierName;
-    o.attempt = r.walk.attempts;
+    o.attempt = at.number;
     o.kind = kind;
     o.sentMs = at.sentMs;
     o.endedMs = this.clock.now;
@@ -667,38 +680,16 @@ export class Simulation {
 
   private bill(a: number, kind: OutcomeKind, project: string): number {
     const billing = this.runtimes[this.attempts[a]!.provider]!.spec.pricing.billing;
-    let billed: boolean;
-    switch (kind) {
-      case 'success':
-        billed = true;
-        break;
-      case 'generative':
-        billed = billing.generative;
-        break;
-      case 'filtered':
-        billed = billing.filtered;
-        break;
-      case 'server-error':
-        billed = billing.serverError;
-        break;
-      case 'timeout':
-        billed = billing.timeout;
-        break;
-      case 'connection-reset':
-        billed = billing.connectionReset;
-        break;
-      default:
-        billed = false; // rate-limited and overloaded attempts never reach a GPU
-    }
-    return billed ? this.charge(a, kind !== 'success', project) : 0;
+    return billable(kind, billing) ? this.charge(a, kind !== 'success', project) : 0;
   }
 
   /** Bills work the provider finished after the client left. */
   private billAbandoned(a: number): void {
     const at = this.attempts[a]!;
     const billing = this.runtimes[at.provider]!.spec.pricing.billing;
-    // A hedge loser that ran is billed like any finished generation; a timed-out attempt per billing.timeout.
-    const billed = at.cancelled ? at.kind === 'success' || (at.kind === 'generative' && billing.generative) : billing.timeout;
+    // A hedge loser that ran is billed as the provider saw it (its drawn outcome); a client
+    // timeout per billing.timeout.
+    const billed = at.cancelled ? billable(at.kind, billing) : billing.timeout;
     if (billed) this.charge(a, true, this.requests[at.req]!.request.project);
   }
 
@@ -795,5 +786,31 @@ export class Simulation {
       };
     }
     this.collector.budgetSpentUsd = this.budget.totalUsd;
+  }
+}
+
+/**
+ * Whether an attempt with this outcome is charged (`pricing.billing`; a success always is,
+ * rate-limited and overloaded attempts never reach a GPU and never are).
+ * @param kind - the outcome
+ * @param billing - the provider's billing rules
+ * @returns true when charged
+ */
+function billable(kind: OutcomeKind, billing: ResolvedProvider['pricing']['billing']): boolean {
+  switch (kind) {
+    case 'success':
+      return true;
+    case 'generative':
+      return billing.generative;
+    case 'filtered':
+      return billing.filtered;
+    case 'server-error':
+      return billing.serverError;
+    case 'timeout':
+      return billing.timeout;
+    case 'connection-reset':
+      return billing.connectionReset;
+    default:
+      return false;
   }
 }

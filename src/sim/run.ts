@@ -13,6 +13,7 @@ import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { StrategyRef } from '../scenario/schema.js';
 import { availabilityCurves, Simulation } from './engine.js';
+import { TraceReader } from './trace.js';
 import { openTraffic } from './traffic.js';
 
 /** The version written into reports. */
@@ -26,6 +27,10 @@ export interface SimulateOptions {
   readonly strategies?: readonly string[];
   /** Overrides the scenario's duration, ms. */
   readonly durationMs?: number;
+  /** Overrides what a replayed trace does with a bad row: stop with an error, or skip it. */
+  readonly onBadRow?: 'fail' | 'skip';
+  /** Called with warnings, e.g. how many trace rows were skipped and why (once per run). */
+  readonly onWarning?: (message: string) => void;
   /**
    * Called now and then: which strategy (0-based) of how many, and the fraction of its
    * simulated window done.
@@ -39,11 +44,15 @@ export interface SimulateOptions {
  * @param opts - overrides
  * @returns the scenario to run
  */
-export function withOverrides(scenario: ResolvedScenario, opts: Pick<SimulateOptions, 'seed' | 'durationMs'>): ResolvedScenario {
+export function withOverrides(scenario: ResolvedScenario, opts: Pick<SimulateOptions, 'seed' | 'durationMs' | 'onBadRow'>): ResolvedScenario {
   const seed = opts.seed ?? scenario.seed;
   const durationMs = opts.durationMs ?? scenario.durationMs;
-  if (seed === scenario.seed && durationMs === scenario.durationMs) return scenario;
-  return { ...scenario, seed, durationMs, endMs: scenario.startMs + durationMs };
+  const traffic =
+    opts.onBadRow !== undefined && scenario.traffic.kind === 'trace'
+      ? { kind: 'trace' as const, trace: { ...scenario.traffic.trace, onBadRow: opts.onBadRow } }
+      : scenario.traffic;
+  if (seed === scenario.seed && durationMs === scenario.durationMs && traffic === scenario.traffic) return scenario;
+  return { ...scenario, seed, durationMs, endMs: scenario.startMs + durationMs, traffic };
 }
 
 /**
@@ -96,6 +105,9 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
           : undefined,
       );
       reports.push(collector.toReport(strategy.name, s.durationMs));
+      if (i === 0 && source instanceof TraceReader && source.skippedRows > 0) {
+        opts.onWarning?.(`${source.file}: skipped ${source.skippedRows} bad rows:\n  ${source.warnings.join('\n  ')}`);
+      }
     } finally {
       source.close();
     }

@@ -170,3 +170,15 @@ describe('problems a person can act on', () => {
     expect(() => loadScenario('no/such/file.yaml')).toThrow(/no such scenario file/);
   });
 });
+
+describe('credits purchase settings', () => {
+  it('rejects an upfront list that `purchase: auto` would ignore', () => {
+    const text = MINIMAL_TEXT.replace(
+      '    pricing: { model: per-image, price: 0.04 }',
+      '    pricing: { model: credits, perImage: 1, bundles: [{ credits: 100, price: 1 }], upfront: [{ bundle: 0, count: 2 }] }',
+    );
+    expect(problems(text)).toEqual([
+      'x.yaml:17:93 providers[1].pricing.upfront: bundles listed under `upfront` are bought only with `purchase: upfront`; set it, or remove the list',
+    ]);
+  });
+});

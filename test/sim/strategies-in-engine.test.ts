@@ -803,13 +803,15 @@ describe('scenarios/market-2026.yaml, one day', () => {
   });
 
   it('shows the credits account in the report', () => {
-    // measured under cheapest: 3 bundles (60,000 credits, $1,200) bought, 40,575.5 credits used.
-    // Nothing expires within a day (bundles last 30 days), so waste stays 0 here.
+    // Bought up front: the launch promotion (20,000 credits for $300, expiring after 3 days);
+    // then monthly bundles (20,000 credits for $400) as the balance runs short. Nothing expires
+    // within the first day, so waste stays 0 here.
     const credits = strategy(report, 'cheapest').credits.creditmill;
     expect(credits).toBeDefined();
     expect(credits!.used).toBeGreaterThan(0);
     expect(credits!.bought).toBeGreaterThanOrEqual(credits!.used);
-    expect(credits!.cash).toBeCloseTo(credits!.bundles * 400, 9); // the monthly bundle: $400
+    expect(credits!.bought).toBe(credits!.bundles * 20_000);
+    expect(credits!.cash).toBeCloseTo(300 + (credits!.bundles - 1) * 400, 9);
     expect(credits!.expired).toBe(0);
     expect(strategy(report, 'cheapest').cost.byProvider.creditmill).toBeGreaterThan(0);
   });

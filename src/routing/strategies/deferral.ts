@@ -28,8 +28,9 @@ const PRICE_TIE = 1e-9;
  * (and before the scenario's end); the forecast at
  * t = now + k·checkEvery (k = 1, 2, ... up to the latest start) is the lowest `priceAt(t)`. When
  * the lowest forecast is below priceNow and at most priceNow × (1 − minSaving), the request is
- * deferred to the earliest t with that forecast; otherwise `base` routes it. Re-routed at that
- * t, the cheap price is the price now, so it is not deferred again for the same saving.
+ * deferred to one of the instants t with that forecast, chosen by request id so that deferred
+ * work spreads over the cheap window instead of arriving all at once; otherwise `base` routes
+ * it. Re-routed at that t, the cheap price is the price now, so it is not deferred again.
  * @param options - `base`, `minSaving`, `checkEvery`, `name`, `tier`
  * @param env - builds `base`
  * @returns the strategy

@@ -1,0 +1,176 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+const ROOT = path.join(import.meta.dirname, '../..');
+const MINIMAL = path.join(ROOT, 'test/fixtures/minimal.yaml');
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'imgsim-cli-'));
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('imgsim validate', () => {
+  it('accepts every shipped scenario', async () => {
+    const files = ['quickstart', 'market-2026', 'list-prices-2025'].map((n) => path.join(ROOT, 'scenarios', `${n}.yaml`));
+    const { code, out } = await cli('validate', ...files);
+    expect(code).toBe(0);
+    expect(out.split('\n').filter((l) => l.endsWith(')'))).toHaveLength(3);
+  });
+
+  it('names file, line 13, column and key path of a bad value, and exits 2 without a stack', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'bad.yaml');
+    const lines = readFileSync(MINIMAL, 'utf8').split('\n');
+    // The fixture's line 12 is `perStep: 0.001`; a line before it moves it to line 13.
+    lines.splice(11, 1, '      minSteps: 0', '      perStep: cheap');
+    writeFileSync(file, lines.join('\n'));
+    expect(readFileSync(file, 'utf8').split('\n')[12]).toBe('      perStep: cheap');
+    const { code, err } = await cli('validate', file);
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:13:16 providers\\[0\\]\\.pricing\\.perStep: expected .*, got "cheap"$`, 'm'));
+    expect(err).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('rejects a misspelled key by name', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'typo.yaml');
+    writeFileSync(file, readFileSync(MINIMAL, 'utf8').replace('    tiers:\n      standard: { latency: { dist: lognormal', '    tiers:\n      standard: { latency: { dist: lognormal').replace('  - id: beta', '    failuers: {}\n  - id: beta'));
+    const { code, err } = await cli('validate', file);
+    expect(code).toBe(2);
+    expect(err).toContain('providers[0].failuers: unknown key `failuers`; did you mean `failures`?');
+  });
+});
+
+describe('imgsim quote', () => {
+  const scenario = (dir: string): string => {
+    const file = path.join(dir, 'q.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+name: q
+providers:
+  - id: lumen
+    pricing: { model: per-step, base: 0.002, perStep: 0.001, offPeak: [{ from: "02:00", to: "06:00", discount: 0.3 }] }
+    tiers:
+      standard: { latency: { dist: fixed, value: 8s } }
+      turbo: { latency: { dist: fixed, value: 400ms }, priceMultiplier: 1.5 }
+  - id: fal
+    pricing: { model: per-megapixel, perMegapixel: 0.025, includedSteps: 28, features: { controlnet: { add: 0.01 } } }
+    tiers: { standard: { latency: { dist: fixed, value: 3s } } }
+traffic: { arrivals: { rate: 1/s }, mix: [{ name: a }] }
+`,
+    );
+    return file;
+  };
+
+  it('matches hand arithmetic: per-step with off-peak and turbo', async () => {
+    const { code, out } = await cli('quote', scenario(tempDir()), '--size', '1024x1024', '--steps', '40', '--at', '2026-06-01T03:00:00Z', '--tier', 'turbo', '--provider', 'lumen', '--json');
+    expect(code).toBe(0);
+    const q = JSON.parse(out).quotes[0].quote;
+    // (0.002 + 0.001 × 40) × (1 − 0.3) × 1.5 = 0.042 × 0.7 × 1.5 = 0.0441
+    expect(q.totalUsd).toBeCloseTo(0.0441, 12);
+  });
+
+  it('matches hand arithmetic: per-megapixel with steps beyond the included ones and ControlNet', async () => {
+    const { out } = await cli('quote', scenario(tempDir()), '--size', '2048x1024', '--steps', '56', '--features', 'controlnet', '--provider', 'fal', '--json');
+    // 2.097152 MP × 0.025 × (56 / 28) + 0.01 = 0.1048576 + 0.01 = 0.1148576
+    expect(JSON.parse(out).quotes[0].quote.totalUsd).toBeCloseTo(0.1148576, 12);
+  });
+
+  it('says why a provider cannot serve a request, and refuses bad options with exit 2', async () => {
+    const file = scenario(tempDir());
+    const { out } = await cli('quote', file, '--size', '1024x1024', '--steps', '30', '--features', 'controlnet');
+    expect(out).toContain('lumen: cannot serve it: lumen does not support controlnet');
+    expect((await cli('quote', file, '--size', 'big', '--steps', '30')).code).toBe(2);
+    expect((await cli('quote', file, '--size', '1024x1024', '--steps', '30', '--features', 'lasers')).code).toBe(2);
+  });
+});
+
+describe('imgsim run', () => {
+  it('writes report.json and report.md, byte-identical across runs, different for another seed', async () => {
+    const dir = tempDir();
+    const first = await cli('run', MINIMAL, '--out', path.join(dir, 'a'), '--quiet');
+    const second = await cli('run', MINIMAL, '--out', path.join(dir, 'b'), '--quiet');
+    const other = await cli('run', MINIMAL, '--out', path.join(dir, 'c'), '--quiet', '--seed', '999');
+    expect([first.code, second.code, other.code]).toEqual([0, 0, 0]);
+    const a = readFileSync(path.join(dir, 'a/report.json'), 'utf8');
+    expect(readFileSync(path.join(dir, 'b/report.json'), 'utf8')).toBe(a);
+    expect(readFileSync(path.join(dir, 'c/report.json'), 'utf8')).not.toBe(a);
+    expect(JSON.parse(a)).toMatchObject({ imgsim: '1.0.0', scenario: 'minimal', seed: 7, mode: 'sim' });
+    expect(readFileSync(path.join(dir, 'a/report.md'), 'utf8')).toContain('| cheapest');
+  });
+
+  it('prints the summary table, and the report with --json', async () => {
+    const dir = tempDir();
+    const table = await cli('run', MINIMAL, '--out', dir, '--strategy', 'cheapest', '--duration', '10m');
+    expect(table.out).toMatch(/^strategy\s+requests/m);
+    expect(table.out).toMatch(/^cheapest\s+[\d,]+/m);
+    const json = await cli('run', MINIMAL, '--out', dir, '--strategy', 'cheapest', '--duration', '10m', '--json');
+    const report = JSON.parse(json.out);
+    expect(report.strategies.map((s: { name: string }) => s.name)).toEqual(['cheapest']);
+    // 10 minutes at 2/s: about 1,200 requests
+    expect(report.strategies[0].requests.total).toBeGreaterThan(1_000);
+    expect(report.window.end).toBe('2026-06-01T00:10:00.000Z');
+  });
+
+  it('exits 1 when a threshold is violated and names it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 't.yaml');
+    writeFileSync(file, `${readFileSync(MINIMAL, 'utf8')}thresholds:\n  - { metric: cost.perSucceeded, max: 0.001 }\n`);
+    const { code, out } = await cli('run', file, '--out', dir, '--duration', '5m');
+    expect(code).toBe(1);
+    expect(out).toContain('cost.perSucceeded');
+  });
+
+  it('refuses bad arguments with exit 2', async () => {
+    expect((await cli('run', MINIMAL, '--duration', 'forever')).code).toBe(2);
+    expect((await cli('run', MINIMAL, '--strategy', 'nope-nope')).code).toBe(2);
+    expect((await cli('run', MINIMAL, '--format', 'pdf')).code).toBe(2);
+    expect((await cli('run')).code).toBe(2);
+    expect((await cli('frobnicate')).code).toBe(2);
+  });
+
+  it('skips bad trace rows with --on-bad-row skip and reports them; fails on them by default', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 't.jsonl'), ['{"at": 0}', '{"at": 1000, "size": "huge"}', '{"at": 2000, "steps": 20}', ''].join('\n'));
+    const file = path.join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      readFileSync(MINIMAL, 'utf8').replace(/traffic:\n(.*\n){3}/, 'traffic:\n  trace: t.jsonl\n'),
+    );
+    const failed = await cli('run', file, '--out', dir, '--quiet');
+    expect(failed.code).toBe(2);
+    expect(failed.err).toMatch(/t\.jsonl:2/);
+    const skipped = await cli('run', file, '--out', dir, '--on-bad-row', 'skip', '--json');
+    expect(skipped.code).toBe(0);
+    expect(skipped.err).toMatch(/skipped 1 bad rows/);
+    expect(JSON.parse(skipped.out).strategies[0].requests.total).toBe(2);
+  });
+});
