@@ -28,7 +28,6 @@ interface ProviderCounters {
 
 /** Counters for one strategy's run. */
 export class RunCollector {
-  readonly latency = new LatencyHistogram();
   private readonly latencyByUrgency = new Map<Urgency, LatencyHistogram>();
   /** The project last billed and its running sum (flushed to the map on a change of project). */
   private lastProject = '';
@@ -147,7 +146,6 @@ export class RunCollector {
     slo.requests++;
     if (end === 'succeeded') {
       this.succeeded++;
-      this.latency.record(latencyMs);
       this.lastHistogram!.record(latencyMs);
       if (attained) {
         this.attained++;
@@ -158,6 +156,13 @@ export class RunCollector {
       else this.rejected++;
       this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
     }
+  }
+
+  /** All succeeded requests' latencies: the per-urgency histograms merged (one record per request). */
+  private overallLatency(): LatencyHistogram {
+    const all = new LatencyHistogram();
+    for (const h of this.latencyByUrgency.values()) all.merge(h);
+    return all;
   }
 
   private switchUrgency(urgency: Urgency): void {
@@ -217,7 +222,7 @@ export class RunCollector {
         byProvider,
         byProject: Object.fromEntries([...this.costByProject].sort(([a], [b]) => a.localeCompare(b))),
       },
-      latencyMs: this.latency.summary(),
+      latencyMs: this.overallLatency().summary(),
       attempts: {
         total: this.attempts,
         retries: this.retries,

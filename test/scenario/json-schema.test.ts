@@ -36,3 +36,26 @@ describe('shipped scenarios', () => {
     expect(s.name).toBe(file.replace(/\.yaml$/, ''));
   });
 });
+
+describe('docs/scenario-reference.md', () => {
+  /** Every property name the schema accepts, at any depth. */
+  function propertyNames(node: unknown, out = new Set<string>()): Set<string> {
+    if (Array.isArray(node)) for (const item of node) propertyNames(item, out);
+    else if (node !== null && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      const props = record.properties;
+      if (props !== null && typeof props === 'object') for (const name of Object.keys(props)) out.add(name);
+      for (const value of Object.values(record)) propertyNames(value, out);
+    }
+    return out;
+  }
+
+  it('documents every key of the schema', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs/scenario-reference.md'), 'utf8');
+    // A key counts as documented when it appears as `name`, or inside an inline type such as
+    // `{ keys: [...] }` or `{ cost, latency, errors }`.
+    const documented = (name: string): boolean => new RegExp(`[\`{,]\\s*${name.replace('$', '\\$')}\\b`).test(doc);
+    const missing = [...propertyNames(scenarioJsonSchema())].filter((name) => !documented(name));
+    expect(missing).toEqual([]);
+  });
+});
