@@ -12,7 +12,7 @@ import { EventHeap } from '../dist/sim/heap.js';
 import { makeSampler } from '../dist/model/latency.js';
 import { rngFor } from '../dist/model/random.js';
 import { compilePricing, price } from '../dist/model/pricing/quote.js';
-import { ArrivalStream } from '../dist/sim/traffic.js';
+import { ArrivalStream } from '../dist/traffic/traffic.js';
 import { AvailabilityCurve } from '../dist/model/availability.js';
 import { ProviderHandle } from '../dist/routing/provider-view.js';
 import { BudgetTracker } from '../dist/routing/budget.js';

@@ -29,7 +29,7 @@ import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js'
 import type { OutcomeKind } from '../scenario/schema.js';
 import { EventHeap } from './heap.js';
 import { AccountRuntime, ProviderRuntime } from './provider-runtime.js';
-import type { RequestSource } from './traffic.js';
+import type { RequestSource } from '../traffic/traffic.js';
 
 // Event kinds (arrivals wait outside the heap: there is only ever one pending).
 const EV_ROUTE = 2;

@@ -13,8 +13,8 @@ import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { StrategyRef } from '../scenario/schema.js';
 import { availabilityCurves, Simulation } from './engine.js';
-import { TraceReader } from './trace.js';
-import { openTraffic } from './traffic.js';
+import { TraceReader } from '../traffic/trace.js';
+import { openTraffic } from '../traffic/traffic.js';
 
 /** The version written into reports. */
 export const IMGSIM_VERSION = '1.0.0';

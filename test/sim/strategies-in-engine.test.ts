@@ -189,7 +189,7 @@ describe('deferral', () => {
      * engine judges attainment that way, but requests carry no `deadlineMs`, so deferral used to
      * route such work at once (FIXED in src/routing/strategies/deferral.ts: it falls back to
      * arrival + slo.batch.deadline; the root fix belongs where requests get their `deadlineMs`,
-     * src/sim/traffic.ts and src/sim/trace.ts, so that every strategy sees it).
+     * src/traffic/traffic.ts and src/traffic/trace.ts, so that every strategy sees it).
      * Same set-up as above without `deadline` on the class: every batch request is deferred.
      */
     const r = await run({

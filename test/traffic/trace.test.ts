@@ -6,8 +6,8 @@ import type { ImageRequest } from '../../src/model/request.js';
 import { ImgsimError } from '../../src/scenario/errors.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ResolvedTrace } from '../../src/scenario/resolve.js';
-import { TraceReader } from '../../src/sim/trace.js';
-import { openTraffic } from '../../src/sim/traffic.js';
+import { TraceReader } from '../../src/traffic/trace.js';
+import { openTraffic } from '../../src/traffic/traffic.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/traces');
 const HOUR = 3_600_000;

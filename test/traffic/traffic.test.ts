@@ -4,7 +4,7 @@ import type { ImageRequest } from '../../src/model/request.js';
 import { localDayOfWeek, localMsOfDay } from '../../src/model/time.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ResolvedArrivals, ResolvedTraffic } from '../../src/scenario/resolve.js';
-import { ArrivalStream, openTraffic, rateMultiplier } from '../../src/sim/traffic.js';
+import { ArrivalStream, openTraffic, rateMultiplier } from '../../src/traffic/traffic.js';
 
 type SyntheticTraffic = Extract<ResolvedTraffic, { kind: 'synthetic' }>;
 
