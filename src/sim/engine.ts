@@ -28,7 +28,8 @@ import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../rou
 import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { EventHeap } from './heap.js';
-import { AccountRuntime, ProviderRuntime } from './provider-runtime.js';
+import { Account } from '../model/account.js';
+import { ProviderRuntime } from './provider-runtime.js';
 import type { RequestSource } from '../traffic/traffic.js';
 
 // Event kinds (arrivals wait outside the heap: there is only ever one pending).
@@ -120,7 +121,7 @@ export class Simulation {
   private readonly runtimes: ProviderRuntime[];
   private readonly handles: ProviderHandle[];
   private readonly providerIndex = new Map<string, number>();
-  private readonly accounts: AccountRuntime[] = [];
+  private readonly accounts: Account[] = [];
   private readonly requests: RequestState[] = [];
   private readonly freeRequests: number[] = [];
   private readonly attempts: AttemptState[] = [];
@@ -168,11 +169,11 @@ export class Simulation {
     private readonly source: RequestSource,
     curves: readonly AvailabilityCurve[],
   ) {
-    const accountByName = new Map<string, AccountRuntime>();
+    const accountByName = new Map<string, Account>();
     this.runtimes = scenario.providers.map((p, i) => {
       let account = accountByName.get(p.account);
       if (!account) {
-        account = new AccountRuntime(p, scenario.startMs);
+        account = new Account(p, scenario.startMs);
         accountByName.set(p.account, account);
         this.accounts.push(account);
       }
@@ -440,6 +441,8 @@ export class Simulation {
     at.retryAfterMs = -1;
     at.code = '';
     at.serviceMs = 0;
+    at.priceUsd = 0;
+    at.credits = 0;
     const r = this.requests[slot]!;
     r.pending++;
     if (r.attemptCount < r.attemptRefs.length) r.attemptRefs[r.attemptCount++] = a;
@@ -494,8 +497,10 @@ export class Simulation {
       this.fastAnswer(a, 'overloaded', rng);
       return;
     }
-    const retryAfterMs = rt.account.take(now);
-    if (retryAfterMs > 0) {
+    const waitMs = rt.account.take(now);
+    if (waitMs > 0) {
+      // Retry-After is sent in whole seconds, as HTTP has it.
+      const retryAfterMs = Math.ceil(waitMs / 1000) * 1000;
       at.retryAfterMs = retryAfterMs;
       this.fastAnswer(a, 'rate-limited', rng);
       return;
@@ -512,16 +517,7 @@ export class Simulation {
     }
     at.kind = kind;
     at.serviceMs = rt.samplers[at.tier]!.sample(rng) * serviceScale(rt.spec, req.steps, req.width, req.height);
-    // The price is fixed when the request is sent (off-peak and dynamic factors at send time).
-    const opts = this.priceOpts;
-    opts.atMs = now;
-    opts.tier = at.tierName;
-    opts.availability = availability;
-    opts.serviceMs = at.serviceMs;
-    opts.creditValueUsd = undefined;
-    const compiled = handle.compiled;
-    if (rt.account.ledger) at.credits = creditsFor(compiled, req, opts);
-    else at.priceUsd = price(compiled, req, opts);
+    this.fixPrice(a, availability);
     if (rt.busy < effectiveConcurrency(rt.spec.capacity.concurrency, availability)) {
       this.start(a, rt);
     } else if (rt.queue.length < rt.spec.capacity.queue) {
@@ -534,10 +530,32 @@ export class Simulation {
   }
 
   /** An answer that needs no slot: it comes back after the error latency. */
+  /**
+   * Fixes the attempt's price when it is sent (off-peak and dynamic factors at send time;
+   * compute-time reads the drawn service time, 0 for a fast failure).
+   */
+  private fixPrice(a: number, availability: number): void {
+    const at = this.attempts[a]!;
+    const rt = this.runtimes[at.provider]!;
+    const opts = this.priceOpts;
+    opts.atMs = this.clock.now;
+    opts.tier = at.tierName;
+    opts.availability = availability;
+    opts.serviceMs = at.serviceMs;
+    opts.creditValueUsd = undefined;
+    const compiled = this.handles[at.provider]!.compiled;
+    const req = this.requests[at.req]!.request;
+    if (rt.account.ledger) at.credits = creditsFor(compiled, req, opts);
+    else at.priceUsd = price(compiled, req, opts);
+  }
+
   private fastAnswer(a: number, kind: OutcomeKind, rng: Rng): void {
     const at = this.attempts[a]!;
     at.kind = kind;
     at.providerDone = true;
+    // Only a billed fast failure needs its price (server errors and filtered prompts may be).
+    const rt = this.runtimes[at.provider]!;
+    if (billable(kind, rt.spec.pricing.billing)) this.fixPrice(a, rt.curve.at(this.clock.now));
     const latencyMs = Math.min(this.runtimes[at.provider]!.errorSampler.sample(rng), this.scenario.policy.timeout);
     if (latencyMs <= 0) {
       this.deliver(a, kind);

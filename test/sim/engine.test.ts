@@ -17,7 +17,7 @@ import type { Report, StrategyReport } from '../../src/metrics/report-types.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ScenarioInput } from '../../src/scenario/schema.js';
 import { simulate } from '../../src/sim/run.js';
-import { DEFAULT_ERROR_LATENCY_MS } from '../../src/sim/provider-runtime.js';
+import { DEFAULT_ERROR_LATENCY_MS } from '../../src/model/account.js';
 
 type ProviderInput = ScenarioInput['providers'][number];
 type PricingInput = ProviderInput['pricing'];

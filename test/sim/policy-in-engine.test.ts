@@ -63,3 +63,37 @@ describe('the policy executor', () => {
     expect(s.cost.total).toBeCloseTo(4, 12);
   });
 });
+
+describe('billing fast failures', () => {
+  it('charges a billed server error its own price, not a stale one from a reused record', async () => {
+    // Two providers at different prices; server errors at `cheap` are billed (billing.serverError),
+    // answered fast, and fail over to `dear`. Every attempt's charge must be its provider's price.
+    const { scenarioFromObject } = await import('../../src/scenario/load.js');
+    const scenario = scenarioFromObject({
+      version: 1,
+      name: 'fast-billing',
+      start: '2026-06-01T00:00:00Z',
+      duration: '200s',
+      providers: [
+        {
+          id: 'cheap',
+          pricing: { model: 'per-image', price: 0.01, billing: { serverError: true } },
+          tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } },
+          failures: { serverError: 0.5 },
+        },
+        { id: 'dear', pricing: { model: 'per-image', price: 0.05 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } },
+      ],
+      traffic: { arrivals: { process: 'uniform', rate: '1/s' }, mix: [{ name: 'i' }] },
+      strategies: [{ use: 'failover', order: ['cheap', 'dear'] }],
+    });
+    const s = (await simulate(scenario)).strategies[0]!;
+    const cheap = s.providers.cheap!;
+    const dear = s.providers.dear!;
+    // every attempt at cheap is billed $0.01 (success or server error), every one at dear $0.05
+    expect(cheap.attempts).toBe(200);
+    expect(cheap.cost).toBeCloseTo(cheap.attempts * 0.01, 10);
+    expect(dear.cost).toBeCloseTo(dear.attempts * 0.05, 10);
+    expect(dear.attempts).toBe(cheap.outcomes['server-error']);
+    expect(s.cost.wasted).toBeCloseTo(cheap.outcomes['server-error']! * 0.01, 10);
+  });
+});
