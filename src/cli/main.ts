@@ -4,10 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
+import { liveCommand } from './live.js';
+import { loadCommand } from './load.js';
 import { EXIT, reportError } from './output.js';
 import { quoteCommand } from './quote.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
 type Command = (argv: string[]) => number | Promise<number>;
@@ -17,6 +20,9 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   validate: { run: validateCommand, summary: 'check scenario files and print every problem' },
   schema: { run: schemaCommand, summary: 'print the scenario JSON Schema' },
   quote: { run: quoteCommand, summary: 'price one request at every provider, factor by factor' },
+  serve: { run: serveCommand, summary: 'serve the providers as live mock HTTP APIs (OpenAI-style)' },
+  live: { run: liveCommand, summary: 'run the traffic over real HTTP, open loop, against serve or a gateway' },
+  load: { run: loadCommand, summary: 'raw HTTP load (autocannon) against serve or a gateway, loopback only' },
 };
 
 function usage(): string {

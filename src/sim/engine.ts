@@ -23,6 +23,7 @@ import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { routingContext } from '../routing/strategy-refs.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
 import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
@@ -203,25 +204,7 @@ export class Simulation {
     this.retryOn = new Set(scenario.policy.retryOn);
     this.backoffDraws = drawSourceFor(scenario.seed, 'policy/backoff');
     this.firstAttemptRng = rngFor(scenario.seed, 'policy/first-attempt');
-    const handles = this.handles;
-    const index = this.providerIndex;
-    const clock = this.clock;
-    this.ctx = {
-      get now() {
-        return clock.now;
-      },
-      providers: handles,
-      provider: (id: string) => {
-        const i = index.get(id);
-        return i === undefined ? undefined : handles[i];
-      },
-      budget: this.budget,
-      slo: scenario.slo,
-      policy: scenario.policy,
-      startMs: scenario.startMs,
-      endMs: scenario.endMs,
-      rng: rngFor(scenario.seed, `strategy/${strategy.name}`),
-    };
+    this.ctx = routingContext(this.handles, this.clock, this.budget, scenario, strategy.name);
     this.outcome = {
       requestId: 0,
       provider: '',

@@ -2,22 +2,14 @@
  * `simulate()`: every strategy of a scenario over the same traffic and the same provider luck,
  * in simulated time, into one report (SPEC section 5).
  */
-import path from 'node:path';
-import { evaluateThresholds } from '../metrics/thresholds.js';
+import { assembleReport } from '../metrics/assemble.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
-import { loadStrategyFile } from '../routing/load-strategy-file.js';
+import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
-import type { StrategyFactory } from '../routing/strategy.js';
-import { strategyDisplayName } from '../scenario/check.js';
-import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import type { StrategyRef } from '../scenario/schema.js';
 import { availabilityCurves, Simulation } from './engine.js';
 import { TraceReader } from '../traffic/trace.js';
 import { openTraffic } from '../traffic/traffic.js';
-
-/** The version written into reports. */
-export const IMGSIM_VERSION = '1.0.0';
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
@@ -56,29 +48,6 @@ export function withOverrides(scenario: ResolvedScenario, opts: Pick<SimulateOpt
 }
 
 /**
- * Loads the strategy files a scenario names (TypeScript or JavaScript, no build step).
- * @param scenario - the resolved scenario
- * @returns factories keyed by the path as the scenario writes it
- */
-export async function loadStrategyFiles(scenario: ResolvedScenario): Promise<Map<string, StrategyFactory>> {
-  const files = new Map<string, StrategyFactory>();
-  const visit = async (ref: StrategyRef): Promise<void> => {
-    if (typeof ref === 'string') return;
-    if ('file' in ref) {
-      if (!files.has(ref.file)) files.set(ref.file, await loadStrategyFile(path.resolve(scenario.dir, ref.file)));
-      return;
-    }
-    if (ref.use === 'deferral' || ref.use === 'hedged' || ref.use === 'budget-guard') await visit(ref.base);
-    if (ref.use === 'conditional') {
-      for (const rule of ref.rules) await visit(rule.then);
-      await visit(ref.default);
-    }
-  };
-  for (const ref of scenario.strategies) await visit(ref);
-  return files;
-}
-
-/**
  * Runs every strategy (or those named) of a scenario in simulated time.
  * @param scenario - from `loadScenario`
  * @param opts - seed, strategy filter, duration, progress callback
@@ -87,8 +56,8 @@ export async function loadStrategyFiles(scenario: ResolvedScenario): Promise<Map
  */
 export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions = {}): Promise<Report> {
   const s = withOverrides(scenario, opts);
-  const refs = selectStrategies(s, opts.strategies);
-  const files = await loadStrategyFiles(s);
+  const refs = selectStrategyRefs(s, opts.strategies);
+  const files = await loadScenarioStrategyFiles(s);
   const curves = availabilityCurves(s);
   const reports: StrategyReport[] = [];
   refs.forEach((ref, i) => {
@@ -112,25 +81,5 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
       source.close();
     }
   });
-  const verdicts = evaluateThresholds(s.thresholds, reports);
-  return {
-    imgsim: IMGSIM_VERSION,
-    scenario: s.name,
-    seed: s.seed,
-    mode: 'sim',
-    window: { start: new Date(s.startMs).toISOString(), end: new Date(s.endMs).toISOString() },
-    strategies: reports.map((r) => ({ ...r, thresholds: verdicts.get(r.name) ?? [] })),
-  };
-}
-
-function selectStrategies(scenario: ResolvedScenario, names: readonly string[] | undefined): StrategyRef[] {
-  if (names === undefined || names.length === 0) return [...scenario.strategies];
-  const byName = new Map(scenario.strategies.map((ref) => [strategyDisplayName(ref), ref] as const));
-  return names.map((name) => {
-    const ref = byName.get(name);
-    if (ref !== undefined) return ref;
-    // A built-in not listed in the scenario can still be run by name.
-    if (/^[a-z-]+$/.test(name)) return name;
-    throw new ImgsimError('invalid-argument', `--strategy: no strategy "${name}"; the scenario has ${[...byName.keys()].join(', ')}`);
-  });
+  return assembleReport(s, 'sim', s.endMs, reports);
 }

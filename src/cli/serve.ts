@@ -1,0 +1,128 @@
+/**
+ * `imgsim serve <scenario>`: the scenario's providers as live mock HTTP endpoints, until
+ * SIGINT or SIGTERM; then a graceful close and the ledger totals.
+ */
+import type { LedgerSnapshot } from '../live/ledger.js';
+import { startServer, type LiveServer } from '../live/server.js';
+import { ImgsimError } from '../scenario/errors.js';
+import { loadScenario } from '../scenario/load.js';
+import { intOption, parseCommandArgs } from './args.js';
+import { EXIT } from './output.js';
+
+/** Usage text. */
+export const SERVE_USAGE = `Usage: imgsim serve <scenario.yaml> [options]
+
+Serves every provider of the scenario as a live mock HTTP API on one port: OpenAI-style
+POST /{provider}/v1/images/generations (or the async predictions API), with the scenario's
+prices, latencies, rate limits and failures, plus admin endpoints under /_imgsim/. Runs until
+Ctrl-C (SIGINT) or SIGTERM, then lets in-flight requests finish and prints the ledger.
+
+Options:
+  --port N            port to listen on (default 8787; 0 picks a free one)
+  --host HOST         interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  --time-scale F      multiply every emulated latency by F (default 1; 0.01 = 100x faster)
+  --quiet             print only the base URL line of each provider
+Exit codes: 0 ok (stopped by a signal), 2 bad input or the port is taken.`;
+
+/** Admin endpoints printed at start, label and path below `/_imgsim/`. */
+const ADMIN_PATHS = [
+  ['dashboard', ''],
+  ['ledger', 'ledger'],
+  ['journal', 'journal'],
+  ['metrics', 'metrics'],
+  ['health', 'health'],
+] as const;
+
+/** Default port of `imgsim serve`. */
+export const DEFAULT_SERVE_PORT = 8787;
+
+/**
+ * Runs the command.
+ * @param argv - arguments after `serve`
+ * @returns the exit code, once a signal stopped the server
+ */
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('serve', argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'time-scale': { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return EXIT.ok;
+  }
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `serve: name one scenario file\n${SERVE_USAGE}`);
+  const port = intOption('port', values.port, 0) ?? DEFAULT_SERVE_PORT;
+  if (port > 65535) throw new ImgsimError('invalid-argument', `--port: expected a port between 0 and 65535, got "${values.port ?? ''}"`);
+  const host = values.host ?? '127.0.0.1';
+  const timeScale = parseTimeScale(values['time-scale']);
+  const scenario = loadScenario(file);
+
+  let server: LiveServer;
+  try {
+    server = await startServer(scenario, { port, host, timeScale });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ImgsimError('invalid-argument', `port ${port} on ${host} is already in use; pick another with --port (0 picks a free one)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new ImgsimError('invalid-argument', `--host: cannot listen on "${host}" (${code})`);
+    throw err;
+  }
+
+  const admin = ADMIN_PATHS.map(([label, path]) => [label, `${server.url}/_imgsim/${path}`] as const);
+  const width = Math.max(...scenario.providers.map((p) => p.id.length), ...(values.quiet ? [] : admin.map(([label]) => label.length)));
+  for (const p of scenario.providers) {
+    process.stdout.write(`${p.id.padEnd(width)}  ${server.url}/${p.id}/v1  (${p.dialect})\n`);
+  }
+  if (!values.quiet) {
+    process.stdout.write('\n');
+    for (const [label, url] of admin) process.stdout.write(`${label.padEnd(width)}  ${url}\n`);
+    process.stdout.write(`\ntime scale ${timeScale}; stop with Ctrl-C\n`);
+  }
+
+  const signal = await waitForSignal();
+  if (!values.quiet) process.stderr.write(`\nimgsim: ${signal}: finishing in-flight requests...\n`);
+  await server.close();
+  process.stdout.write(`${formatLedger(server.providers.ledgerSnapshot())}\n`);
+  return EXIT.ok;
+}
+
+function parseTimeScale(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ImgsimError('invalid-argument', `--time-scale: expected a positive number such as 1 or 0.01, got "${value}"`);
+  return n;
+}
+
+/** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // A second Ctrl-C while draining means "now".
+      process.once('SIGINT', () => process.exit(EXIT.ok));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** `ledger: 12 requests, $0.4800 billed (success 11, rate-limited 1)` plus one line per provider that saw traffic. */
+function formatLedger(ledger: LedgerSnapshot): string {
+  const outcomes = (o: LedgerSnapshot['totals']['outcomes']): string =>
+    Object.entries(o)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ');
+  const line = (label: string, t: { costUsd: number; requests: number; outcomes: LedgerSnapshot['totals']['outcomes'] }): string =>
+    `${label}${t.requests} ${t.requests === 1 ? 'request' : 'requests'}, $${t.costUsd.toFixed(4)} billed${t.requests > 0 ? ` (${outcomes(t.outcomes)})` : ''}`;
+  const ids = Object.keys(ledger.providers);
+  const width = Math.max(0, ...ids.map((id) => id.length));
+  const lines = [line('ledger: ', ledger.totals)];
+  for (const id of ids) {
+    const p = ledger.providers[id];
+    if (p && p.requests > 0) lines.push(line(`  ${id.padEnd(width)}  `, p));
+  }
+  return lines.join('\n');
+}

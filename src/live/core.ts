@@ -1,0 +1,552 @@
+/**
+ * The core of live mode: one `LiveProviders` answers every request for `imgsim serve` and for
+ * the msw handlers (protocol.ts is the interface). It routes, authenticates and validates, runs
+ * the request through the provider model (provider.ts) on a scaled clock, shapes the answer in
+ * the provider's dialect, and keeps the ledger, journal and metrics (ledger.ts).
+ *
+ * Clocks: simulated now = scenario start + (wall − wall at construction) / timeScale, so at
+ * timeScale 0.01 emulated latencies are 100× shorter and simulated time (off-peak windows,
+ * a(t), rate-limit refills, quota periods) runs 100× faster.
+ *
+ * Retry-After: the bucket's wait is simulated time; it is sent as wall time (wait × timeScale)
+ * in `retry-after-ms` (exact, read first by the OpenAI SDKs) and in `retry-after` as whole
+ * seconds, at least 1, as HTTP requires an integer.
+ */
+import { AvailabilityCurve } from '../model/availability.js';
+import type { CreditsSummary } from '../model/credits.js';
+import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
+import { parsePredictionRequest, predictionBody, predictionOutput, MAX_PREDICTIONS, type Prediction } from './async-dialect.js';
+import { LiveLedger, type JournalEntry, type LedgerSnapshot, type LiveOutcome } from './ledger.js';
+import {
+  errorResponse,
+  invalid,
+  openAiSuccessBody,
+  parseOpenAiRequest,
+  truncatedJson,
+  type LiveError,
+  type ParsedImageRequest,
+} from './openai-dialect.js';
+import { pngById } from './png.js';
+import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
+import { Account } from '../model/account.js';
+import { LiveProvider, rateLimitState, type LiveAttemptResult, type RateLimitState } from './provider.js';
+
+/** Options of {@link LiveProviders}. */
+export interface LiveOptions {
+  /** Wall ms per simulated ms (default 1; 0.01 = every emulated latency 100× shorter). */
+  readonly timeScale?: number;
+  /** Wall clock, ms (default `performance.now()`); tests pass a fake one. */
+  readonly now?: () => number;
+  /** Seed of the outcome and latency draws (default the scenario's seed). */
+  readonly seed?: number;
+  /** Requests the journal keeps (default 200). */
+  readonly journalSize?: number;
+  /** Where the server is reachable, for `url` answers (default empty: root-relative URLs). */
+  readonly baseUrl?: string;
+}
+
+/** Default journal length. */
+export const DEFAULT_JOURNAL_SIZE = 200;
+
+type Route =
+  | { readonly kind: 'generations' | 'submit'; readonly provider: string }
+  | { readonly kind: 'poll'; readonly provider: string; readonly id: string };
+
+const JSON_TYPE = 'application/json';
+
+function ok(body: unknown, headers: LiveHeaders = {}, status = 200): LiveResponse {
+  return { kind: 'json', status, headers: { 'content-type': JSON_TYPE, ...headers }, body };
+}
+
+function notFound(message: string, code = 'not_found'): LiveResponse {
+  return errorResponse({ status: 404, type: 'invalid_request_error', code, message });
+}
+
+function methodNotAllowed(method: string, allow: string, path: string): LiveResponse {
+  return errorResponse({ status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not allowed on ${path}; use ${allow}.` }, { allow });
+}
+
+/** `x-ratelimit-reset-requests` in OpenAI's style: `120ms`, `1.5s`. */
+function formatResetMs(ms: number): string {
+  return ms < 1000 ? `${Math.ceil(ms)}ms` : `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+function isLiveError(v: ParsedImageRequest | LiveError): v is LiveError {
+  return 'status' in v;
+}
+
+/** The mock providers of one scenario, answering transport-neutral requests. */
+export class LiveProviders {
+  /** Wall ms per simulated ms. */
+  readonly timeScale: number;
+  private readonly now: () => number;
+  private readonly wallStartMs: number;
+  private readonly epochStartMs: number;
+  private readonly baseUrl: string;
+  private readonly providers = new Map<string, LiveProvider>();
+  private accounts = new Map<string, Account>();
+  private readonly ledger: LiveLedger;
+  private readonly predictions = new Map<string, Prediction>();
+  private readonly keys: ReadonlySet<string> | undefined;
+  private pendingCount = 0;
+  private closed = false;
+  private requestSeq = 0;
+
+  /**
+   * @param scenario - the resolved scenario
+   * @param opts - time scale, clock, seed, journal size, base URL
+   */
+  constructor(
+    readonly scenario: ResolvedScenario,
+    opts: LiveOptions = {},
+  ) {
+    const { timeScale = 1, now = () => performance.now(), seed = scenario.seed, journalSize = DEFAULT_JOURNAL_SIZE, baseUrl = '' } = opts;
+    if (!(timeScale > 0)) throw new RangeError(`timeScale must be a positive number (0.01 runs 100× faster), got ${timeScale}`);
+    this.timeScale = timeScale;
+    this.now = now;
+    this.wallStartMs = now();
+    this.epochStartMs = Date.now();
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.keys = scenario.auth === undefined ? undefined : new Set(scenario.auth.keys);
+    this.ledger = new LiveLedger(
+      scenario.providers.map((p) => p.id),
+      journalSize,
+    );
+    this.resetAccounts();
+    const clock = { simNowMs: () => this.simNowMs(), timeScale };
+    for (const p of scenario.providers) {
+      const curve = new AvailabilityCurve(p.availability, seed, p.id, scenario.startMs);
+      this.providers.set(p.id, new LiveProvider(p, curve, () => this.accounts.get(p.account)!, clock, seed));
+    }
+  }
+
+  /** @returns simulated now, epoch ms */
+  simNowMs(): number {
+    return this.scenario.startMs + (this.now() - this.wallStartMs) / this.timeScale;
+  }
+
+  private wallEpochMs(): number {
+    return this.epochStartMs + (this.now() - this.wallStartMs);
+  }
+
+  private rateLimitOf(account: string): RateLimitState | undefined {
+    const a = this.accounts.get(account);
+    return a === undefined ? undefined : rateLimitState(a, this.simNowMs(), this.timeScale);
+  }
+
+  private resetAccounts(): void {
+    this.accounts = new Map();
+    for (const p of this.scenario.providers) {
+      if (!this.accounts.has(p.account)) this.accounts.set(p.account, new Account(p, this.scenario.startMs));
+    }
+  }
+
+  /**
+   * Answers one request.
+   * @param req - the request as the transport read it
+   * @returns what the transport must do
+   */
+  async handle(req: LiveRequest): Promise<LiveResponse> {
+    this.pendingCount++;
+    try {
+      return await this.route(req);
+    } finally {
+      this.pendingCount--;
+    }
+  }
+
+  /** @returns requests whose answer is not decided yet (for graceful shutdown) */
+  inFlight(): number {
+    return this.pendingCount;
+  }
+
+  /**
+   * The ledger: billed cost, requests and outcomes per provider, and totals.
+   * @returns a plain-data snapshot
+   */
+  ledgerSnapshot(): LedgerSnapshot {
+    return this.ledger.snapshot(this.creditsByProvider());
+  }
+
+  /**
+   * Cancels every timer; requests still waiting answer 503 `server_shutting_down`, and so
+   * does every later request.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.providers.values()) p.close();
+    return Promise.resolve();
+  }
+
+  private creditsByProvider(): Map<string, CreditsSummary> {
+    const out = new Map<string, CreditsSummary>();
+    const now = this.simNowMs();
+    for (const p of this.scenario.providers) {
+      const ledger = this.accounts.get(p.account)?.ledger;
+      if (ledger === undefined) continue;
+      ledger.expireUntil(now);
+      out.set(p.id, ledger.summary());
+    }
+    return out;
+  }
+
+  // --- routing ---------------------------------------------------------------------------------
+
+  private async route(req: LiveRequest): Promise<LiveResponse> {
+    const parts = req.path.split('/').filter((s) => s !== '');
+    if (parts[0] === '_imgsim') return this.admin(req, parts.slice(1));
+    if (this.closed) return errorResponse({ status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' });
+    const route = matchProviderRoute(parts);
+    if (route === undefined) return notFound(`No route for ${req.method} ${req.path}. Provider routes are /{provider}/v1/images/generations and /{provider}/v1/predictions.`);
+    const provider = this.providers.get(route.provider);
+    if (provider === undefined) {
+      return notFound(`Unknown provider "${route.provider}"; providers: ${[...this.providers.keys()].join(', ')}.`, 'unknown_provider');
+    }
+    const dialect = provider.spec.dialect;
+    if (route.kind === 'generations' ? dialect !== 'openai' : dialect !== 'async') {
+      const use = dialect === 'openai' ? `POST /${route.provider}/v1/images/generations` : `POST /${route.provider}/v1/predictions`;
+      return notFound(`Provider "${route.provider}" speaks the ${dialect} dialect; use ${use}.`);
+    }
+    const allow = route.kind === 'poll' ? 'GET' : 'POST';
+    if (req.method.toUpperCase() !== allow) return methodNotAllowed(req.method, allow, req.path);
+    if (route.kind === 'poll') return this.poll(req, provider, route.id);
+    return this.generate(req, provider, route.kind);
+  }
+
+  private authError(req: LiveRequest): LiveError | undefined {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S.*)$/i.exec(header.trim());
+    const key = m?.[1]?.trim();
+    if (key === undefined || key === '') {
+      return { status: 401, type: 'authentication_error', code: 'invalid_api_key', message: 'Missing API key: send `Authorization: Bearer <key>`.' };
+    }
+    if (this.keys !== undefined && !this.keys.has(key)) {
+      return { status: 401, type: 'authentication_error', code: 'invalid_api_key', message: 'Incorrect API key provided; use one of the scenario\'s `auth.keys`.' };
+    }
+    return undefined;
+  }
+
+  private bodyErrorOf(req: LiveRequest): LiveError | undefined {
+    if (req.bodyError === 'too-large') {
+      return { status: 413, type: 'invalid_request_error', code: 'payload_too_large', message: 'The request body is over the 10 MB limit.' };
+    }
+    if (req.bodyError === 'malformed-json') {
+      return invalid('We could not parse the JSON body of your request; send valid JSON with `Content-Type: application/json`.', undefined, 'invalid_json');
+    }
+    return undefined;
+  }
+
+  private nextRequestId(prefix: string): string {
+    return `${prefix}_${(++this.requestSeq).toString(36).padStart(10, '0')}`;
+  }
+
+  // --- provider requests -----------------------------------------------------------------------
+
+  private async generate(req: LiveRequest, provider: LiveProvider, kind: 'generations' | 'submit'): Promise<LiveResponse> {
+    const arrivedWall = this.now();
+    const arrivedSim = this.simNowMs();
+    const id = this.nextRequestId(kind === 'submit' ? 'pred' : 'req');
+    const spec = provider.spec;
+    const headerProject = req.headers['x-imgsim-project'];
+    const base: Record<string, string> = { 'x-request-id': id, 'x-imgsim-provider': spec.id };
+    const journal = (outcome: LiveOutcome, status: number | null, extra: { tier?: string; code?: string; costUsd?: number; project?: string }): void => {
+      const wallMs = this.now() - arrivedWall;
+      this.ledger.record({
+        id,
+        time: new Date(this.epochStartMs + (arrivedWall - this.wallStartMs)).toISOString(),
+        simTime: new Date(arrivedSim).toISOString(),
+        provider: spec.id,
+        project: extra.project ?? headerProject ?? 'default',
+        body: req.body,
+        tier: extra.tier,
+        outcome,
+        code: extra.code,
+        costUsd: extra.costUsd ?? 0,
+        status,
+        latencyMs: wallMs,
+        simLatencyMs: wallMs / this.timeScale,
+      });
+    };
+    const reject = (e: LiveError): LiveResponse => {
+      journal('invalid-request', e.status, { code: e.code });
+      return errorResponse(e, { ...base, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
+    };
+
+    const early = this.authError(req) ?? this.bodyErrorOf(req);
+    if (early !== undefined) return reject(early);
+    const parsed = kind === 'submit' ? parsePredictionRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(req.body, provider.compiled, headerProject);
+    if (isLiveError(parsed)) return reject(parsed);
+
+    if (kind === 'submit') return this.submit(provider, parsed, id, base, journal);
+
+    const result = await provider.run({ request: parsed.request, n: parsed.n, tier: parsed.tier, ...(req.signal === undefined ? {} : { signal: req.signal }) });
+    const headers = this.answerHeaders(base, parsed, result);
+    const response = this.openAiAnswer(spec, parsed, result, headers);
+    const status = response.kind === 'json' || response.kind === 'malformed' ? response.status : null;
+    journal(result.kind, result.kind === 'aborted' ? null : status, { tier: parsed.tier, code: result.code, costUsd: result.costUsd, project: parsed.project });
+    return response;
+  }
+
+  private answerHeaders(base: Record<string, string>, parsed: ParsedImageRequest, result: LiveAttemptResult): Record<string, string> {
+    const headers: Record<string, string> = {
+      ...base,
+      'x-imgsim-tier': parsed.tier,
+      'x-imgsim-outcome': result.kind,
+      'x-imgsim-cost-usd': String(result.costUsd),
+      ...rateLimitHeaders(result.rateLimit),
+    };
+    if (result.retryAfterMs !== undefined) {
+      headers['retry-after'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
+      headers['retry-after-ms'] = String(Math.ceil(result.retryAfterMs));
+    }
+    return headers;
+  }
+
+  private openAiAnswer(spec: ResolvedProvider, parsed: ParsedImageRequest, result: LiveAttemptResult, headers: LiveHeaders): LiveResponse {
+    const createdS = Math.floor(this.wallEpochMs() / 1000);
+    switch (result.kind) {
+      case 'success':
+        return ok(openAiSuccessBody(spec, parsed, createdS, this.baseUrl), headers);
+      case 'malformed':
+        return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson(openAiSuccessBody(spec, parsed, createdS, this.baseUrl)) };
+      case 'connection-reset':
+        return { kind: 'reset', headers };
+      case 'timeout':
+        return { kind: 'hang' };
+      case 'aborted':
+        return errorResponse({ status: 499, type: 'invalid_request_error', code: 'client_closed_request', message: 'The client closed the request.' }, headers);
+      default:
+        return errorResponse(errorFor(result), headers);
+    }
+  }
+
+  private submit(
+    provider: LiveProvider,
+    parsed: ParsedImageRequest,
+    id: string,
+    base: Record<string, string>,
+    journal: (outcome: LiveOutcome, status: number | null, extra: { tier?: string; code?: string; costUsd?: number; project?: string }) => void,
+  ): Promise<LiveResponse> | LiveResponse {
+    const iso = (): string => new Date(this.wallEpochMs()).toISOString();
+    const prediction: Prediction = {
+      id,
+      provider: provider.spec.id,
+      request: parsed,
+      createdAt: iso(),
+      status: 'starting',
+      startedAt: undefined,
+      completedAt: undefined,
+      output: undefined,
+      error: undefined,
+      pendingFault: undefined,
+      costUsd: 0,
+    };
+    let admitted = false;
+    const running = provider.run({
+      request: parsed.request,
+      n: parsed.n,
+      tier: parsed.tier,
+      onAdmit: () => {
+        admitted = true;
+      },
+      onStart: () => {
+        prediction.status = 'processing';
+        prediction.startedAt = iso();
+      },
+    });
+    const extra = (r: LiveAttemptResult): { tier: string; code?: string; costUsd: number; project: string } => ({
+      tier: parsed.tier,
+      ...(r.code === undefined ? {} : { code: r.code }),
+      costUsd: r.costUsd,
+      project: parsed.project,
+    });
+    // `admitted` is set synchronously by run(); the checker cannot see through the callback.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    if (!admitted) {
+      // Refused at the door (rate limit, quota, overload): an HTTP error, no prediction.
+      return running.then((r) => {
+        const response = errorResponse(errorFor(r), this.answerHeaders(base, parsed, r));
+        journal(r.kind, response.kind === 'json' ? response.status : null, extra(r));
+        return response;
+      });
+    }
+    this.storePrediction(prediction);
+    void running.then((r) => {
+      prediction.costUsd = r.costUsd;
+      this.completePrediction(prediction, r);
+      journal(r.kind, 201, extra(r));
+    });
+    return ok(predictionBody(prediction, this.baseUrl), { ...base, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': 'accepted', 'x-imgsim-cost-usd': '0' }, 201);
+  }
+
+  private storePrediction(p: Prediction): void {
+    if (this.predictions.size >= MAX_PREDICTIONS) {
+      for (const [key, old] of this.predictions) {
+        if (old.status === 'succeeded' || old.status === 'failed') {
+          this.predictions.delete(key);
+          break;
+        }
+      }
+    }
+    this.predictions.set(p.id, p);
+  }
+
+  private completePrediction(p: Prediction, r: LiveAttemptResult): void {
+    const done = (status: 'succeeded' | 'failed'): void => {
+      p.status = status;
+      p.completedAt = new Date(this.wallEpochMs()).toISOString();
+    };
+    switch (r.kind) {
+      case 'timeout':
+        // The provider never answers: the prediction stays `processing`.
+        return;
+      case 'success':
+        p.output = predictionOutput(p.request, this.baseUrl);
+        done('succeeded');
+        return;
+      case 'malformed':
+        p.output = predictionOutput(p.request, this.baseUrl);
+        p.pendingFault = 'malformed';
+        done('succeeded');
+        return;
+      case 'connection-reset':
+        p.pendingFault = 'reset';
+        p.error = { message: 'The connection was reset while the result was delivered.', type: 'server_error', code: 'connection_reset' };
+        done('failed');
+        return;
+      default: {
+        const e = errorFor(r);
+        p.error = { message: e.message, type: e.type, code: e.code };
+        done('failed');
+      }
+    }
+  }
+
+  private poll(req: LiveRequest, provider: LiveProvider, predictionId: string): LiveResponse {
+    const base: Record<string, string> = { 'x-request-id': this.nextRequestId('req'), 'x-imgsim-provider': provider.spec.id };
+    const authError = this.authError(req);
+    if (authError !== undefined) return errorResponse(authError, base);
+    const p = this.predictions.get(predictionId);
+    if (p?.provider !== provider.spec.id) return errorResponse({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `No prediction "${predictionId}" at ${provider.spec.id}.` }, base);
+    const headers: LiveHeaders = {
+      ...base,
+      'x-imgsim-tier': p.request.tier,
+      'x-imgsim-outcome': p.status,
+      'x-imgsim-cost-usd': String(p.costUsd),
+      ...rateLimitHeaders(this.rateLimitOf(provider.spec.account)),
+    };
+    const fault = p.pendingFault;
+    if (fault !== undefined) {
+      // The fault hits the first poll that would have delivered the result, once.
+      p.pendingFault = undefined;
+      if (fault === 'reset') return { kind: 'reset', headers };
+      return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson(predictionBody(p, this.baseUrl)) };
+    }
+    return ok(predictionBody(p, this.baseUrl), headers);
+  }
+
+  // --- admin -----------------------------------------------------------------------------------
+
+  private admin(req: LiveRequest, parts: readonly string[]): LiveResponse {
+    const method = req.method.toUpperCase();
+    const path = parts.join('/');
+    const imageMatch = /^images\/([0-9a-f]+)\.png$/.exec(path);
+    const allow = path === 'reset' ? 'POST' : imageMatch !== null || ['', 'health', 'ledger', 'journal', 'metrics'].includes(path) ? 'GET' : undefined;
+    if (allow === undefined) return notFound(`No admin route ${req.path}; see /_imgsim/health, ledger, journal, metrics, reset.`);
+    if (method !== allow && !(allow === 'GET' && method === 'HEAD')) return methodNotAllowed(req.method, allow, req.path);
+    if (imageMatch !== null) {
+      const png = pngById(imageMatch[1]!);
+      if (png === undefined) return notFound(`No image ${req.path}.`);
+      return { kind: 'raw', status: 200, headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=31536000, immutable' }, body: png };
+    }
+    switch (path) {
+      case '':
+        return { kind: 'raw', status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: DASHBOARD_HTML };
+      case 'health':
+        return ok({
+          status: this.closed ? 'closing' : 'ok',
+          providers: [...this.providers.keys()],
+          simTime: new Date(this.simNowMs()).toISOString(),
+          timeScale: this.timeScale,
+          inFlight: this.pendingCount,
+        });
+      case 'ledger':
+        return ok(this.ledgerSnapshot());
+      case 'journal': {
+        const limitRaw = req.query.get('limit');
+        const limit = limitRaw === null ? Infinity : Number(limitRaw);
+        if (!(limit >= 0)) return errorResponse(invalid('`limit` must be a non-negative number.', 'limit'));
+        return ok({ entries: this.ledger.journal(limit) satisfies JournalEntry[] });
+      }
+      case 'metrics': {
+        const gauges = [...this.providers.values()].map((p) => ({ provider: p.spec.id, inFlight: p.busy, queued: p.queued }));
+        return { kind: 'raw', status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: this.ledger.metrics(gauges) };
+      }
+      default: // reset
+        this.ledger.reset();
+        this.resetAccounts();
+        for (const p of this.providers.values()) p.resetCounters();
+        for (const [key, p] of this.predictions) if (p.status === 'succeeded' || p.status === 'failed') this.predictions.delete(key);
+        return ok({ status: 'reset' });
+    }
+  }
+}
+
+function matchProviderRoute(parts: readonly string[]): Route | undefined {
+  const [provider, v1, a, b, extra] = parts;
+  if (provider === undefined || v1 !== 'v1' || extra !== undefined) return undefined;
+  if (a === 'images' && b === 'generations') return { kind: 'generations', provider };
+  if (a === 'predictions') return b === undefined ? { kind: 'submit', provider } : { kind: 'poll', provider, id: b };
+  return undefined;
+}
+
+/**
+ * `x-ratelimit-remaining-requests` without a rate limit: SPEC 6 names the header on every
+ * answer, so an unlimited account reports the largest 32-bit count instead of omitting it.
+ */
+const UNLIMITED_REMAINING = '2147483647';
+
+function rateLimitHeaders(rl: RateLimitState | undefined): Record<string, string> {
+  if (rl === undefined) return { 'x-ratelimit-remaining-requests': UNLIMITED_REMAINING };
+  return {
+    'x-ratelimit-limit-requests': String(rl.limit),
+    'x-ratelimit-remaining-requests': String(rl.remaining),
+    'x-ratelimit-reset-requests': formatResetMs(rl.resetMs),
+  };
+}
+
+/** The HTTP error of a provider answer that is not a success. */
+function errorFor(r: LiveAttemptResult): LiveError {
+  switch (r.kind) {
+    case 'rate-limited':
+      return r.code === 'insufficient_quota'
+        ? { status: 429, type: 'rate_limit_error', code: 'insufficient_quota', message: 'You exceeded your current quota for this period; wait for the next period or raise `quota.limit`.' }
+        : { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests; retry after the time in the Retry-After header.' };
+    case 'overloaded':
+      return { status: 503, type: 'server_error', code: 'overloaded', message: 'The engine is currently overloaded; please try again later.' };
+    case 'filtered':
+      return { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', message: 'Your request was rejected by the safety system.', param: 'prompt' };
+    case 'generative':
+      return { status: 500, type: 'server_error', code: 'generation_failed', message: 'Image generation failed; the result was unusable.' };
+    case 'shutdown':
+      return { status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' };
+    default:
+      return { status: 500, type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.' };
+  }
+}
+
+/** A minimal live dashboard: the ledger and the last requests, refreshed every second. */
+const DASHBOARD_HTML = `<!doctype html>
+<html><head><meta charset="utf-8"><title>imgsim live</title>
+<style>body{font:14px system-ui;margin:2em}pre{background:#f4f4f4;padding:1em;overflow:auto}</style></head>
+<body><h1>imgsim live</h1><h2>Ledger</h2><pre id="ledger"></pre><h2>Last requests</h2><pre id="journal"></pre>
+<script>
+async function tick(){
+  const l = await (await fetch('ledger')).json();
+  document.getElementById('ledger').textContent = JSON.stringify(l, null, 2);
+  const j = await (await fetch('journal?limit=20')).json();
+  document.getElementById('journal').textContent = j.entries.map(e => [e.time, e.provider, e.tier, e.outcome, e.status, e.costUsd.toFixed(4), Math.round(e.latencyMs) + 'ms'].join('  ')).reverse().join('\\n');
+}
+tick(); setInterval(tick, 1000);
+</script></body></html>
+`;

@@ -1,0 +1,91 @@
+/**
+ * The strategies a run uses: selecting them by name and loading the files they name. Shared by
+ * the simulator and the live harness.
+ */
+import path from 'node:path';
+import { loadStrategyFile } from './load-strategy-file.js';
+import type { RoutingContext, StrategyFactory } from './strategy.js';
+import type { BudgetTracker } from './budget.js';
+import type { Clock, ProviderHandle } from './provider-view.js';
+import { rngFor } from '../model/random.js';
+import { strategyDisplayName } from '../scenario/check.js';
+import { ImgsimError } from '../scenario/errors.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
+import type { StrategyRef } from '../scenario/schema.js';
+
+/**
+ * Loads the strategy files a scenario names, nested ones included.
+ * @param scenario - the resolved scenario
+ * @returns factories keyed by the path as the scenario writes it
+ */
+export async function loadScenarioStrategyFiles(scenario: ResolvedScenario): Promise<Map<string, StrategyFactory>> {
+  const files = new Map<string, StrategyFactory>();
+  const visit = async (ref: StrategyRef): Promise<void> => {
+    if (typeof ref === 'string') return;
+    if ('file' in ref) {
+      if (!files.has(ref.file)) files.set(ref.file, await loadStrategyFile(path.resolve(scenario.dir, ref.file)));
+      return;
+    }
+    if (ref.use === 'deferral' || ref.use === 'hedged' || ref.use === 'budget-guard') await visit(ref.base);
+    if (ref.use === 'conditional') {
+      for (const rule of ref.rules) await visit(rule.then);
+      await visit(ref.default);
+    }
+  };
+  for (const ref of scenario.strategies) await visit(ref);
+  return files;
+}
+
+/**
+ * The strategies to run: all of the scenario's, or those named (a built-in not listed in the
+ * scenario may be named too).
+ * @param scenario - the resolved scenario
+ * @param names - display names, or undefined/empty for all
+ * @returns the references, in the order asked
+ * @throws ImgsimError `invalid-argument` for a name the scenario does not have
+ */
+export function selectStrategyRefs(scenario: ResolvedScenario, names: readonly string[] | undefined): StrategyRef[] {
+  if (names === undefined || names.length === 0) return [...scenario.strategies];
+  const byName = new Map(scenario.strategies.map((ref) => [strategyDisplayName(ref), ref] as const));
+  return names.map((name) => {
+    const ref = byName.get(name);
+    if (ref !== undefined) return ref;
+    if (/^[a-z-]+$/.test(name)) return name;
+    throw new ImgsimError('invalid-argument', `no strategy "${name}" in the scenario; it has ${[...byName.keys()].join(', ')}`);
+  });
+}
+
+/**
+ * A routing context over provider handles, whose clock the harness moves.
+ * @param handles - the provider views, in scenario order
+ * @param clock - the harness clock (`now`, simulated epoch ms)
+ * @param budget - the run's budget tracker
+ * @param scenario - the scenario (SLO, policy, window, seed)
+ * @param strategyName - for the strategy's own seeded stream `strategy/<name>`
+ * @returns the context
+ */
+export function routingContext(
+  handles: readonly ProviderHandle[],
+  clock: Clock,
+  budget: BudgetTracker,
+  scenario: ResolvedScenario,
+  strategyName: string,
+): RoutingContext {
+  const index = new Map(handles.map((h, i) => [h.id, i] as const));
+  return {
+    get now() {
+      return clock.now;
+    },
+    providers: handles,
+    provider: (id: string) => {
+      const i = index.get(id);
+      return i === undefined ? undefined : handles[i];
+    },
+    budget,
+    slo: scenario.slo,
+    policy: scenario.policy,
+    startMs: scenario.startMs,
+    endMs: scenario.endMs,
+    rng: rngFor(scenario.seed, `strategy/${strategyName}`),
+  };
+}
