@@ -27,9 +27,11 @@ import {
   type ParsedImageRequest,
 } from './openai-dialect.js';
 import { pngById } from './png.js';
+import { DASHBOARD_HTML } from './dashboard.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 import { Account } from '../model/account.js';
 import { LiveProvider, rateLimitState, type LiveAttemptResult, type RateLimitState } from './provider.js';
+import { LiveBudget } from './budget-alerts.js';
 
 /** Options of {@link LiveProviders}. */
 export interface LiveOptions {
@@ -86,11 +88,14 @@ export class LiveProviders {
   private readonly providers = new Map<string, LiveProvider>();
   private accounts = new Map<string, Account>();
   private readonly ledger: LiveLedger;
+  private readonly budget: LiveBudget;
   private readonly predictions = new Map<string, Prediction>();
   private readonly keys: ReadonlySet<string> | undefined;
   private pendingCount = 0;
   private closed = false;
   private requestSeq = 0;
+  /** Path segments by path (the provider routes repeat on every request); bounded. */
+  private readonly partsByPath = new Map<string, readonly string[]>();
 
   /**
    * @param scenario - the resolved scenario
@@ -113,6 +118,7 @@ export class LiveProviders {
       journalSize,
     );
     this.resetAccounts();
+    this.budget = new LiveBudget(scenario);
     const clock = { simNowMs: () => this.simNowMs(), timeScale };
     for (const p of scenario.providers) {
       const curve = new AvailabilityCurve(p.availability, seed, p.id, scenario.startMs);
@@ -165,7 +171,9 @@ export class LiveProviders {
    * @returns a plain-data snapshot
    */
   ledgerSnapshot(): LedgerSnapshot {
-    return this.ledger.snapshot(this.creditsByProvider());
+    const snapshot = this.ledger.snapshot(this.creditsByProvider());
+    const budget = this.budget.snapshot(this.simNowMs());
+    return budget === undefined ? snapshot : { ...snapshot, budget };
   }
 
   /**
@@ -175,6 +183,7 @@ export class LiveProviders {
   close(): Promise<void> {
     this.closed = true;
     for (const p of this.providers.values()) p.close();
+    this.budget.close();
     return Promise.resolve();
   }
 
@@ -193,7 +202,7 @@ export class LiveProviders {
   // --- routing ---------------------------------------------------------------------------------
 
   private async route(req: LiveRequest): Promise<LiveResponse> {
-    const parts = req.path.split('/').filter((s) => s !== '');
+    const parts = this.pathParts(req.path);
     if (parts[0] === '_imgsim') return this.admin(req, parts.slice(1));
     if (this.closed) return errorResponse({ status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' });
     const route = matchProviderRoute(parts);
@@ -211,6 +220,16 @@ export class LiveProviders {
     if (req.method.toUpperCase() !== allow) return methodNotAllowed(req.method, allow, req.path);
     if (route.kind === 'poll') return this.poll(req, provider, route.id);
     return this.generate(req, provider, route.kind);
+  }
+
+  private pathParts(path: string): readonly string[] {
+    let parts = this.partsByPath.get(path);
+    if (parts === undefined) {
+      parts = path.split('/').filter((s) => s !== '');
+      if (this.partsByPath.size >= 1024) this.partsByPath.clear();
+      this.partsByPath.set(path, parts);
+    }
+    return parts;
   }
 
   private authError(req: LiveRequest): LiveError | undefined {
@@ -251,21 +270,23 @@ export class LiveProviders {
     const base: Record<string, string> = { 'x-request-id': id, 'x-imgsim-provider': spec.id };
     const journal = (outcome: LiveOutcome, status: number | null, extra: { tier?: string; code?: string; costUsd?: number; project?: string }): void => {
       const wallMs = this.now() - arrivedWall;
-      this.ledger.record({
+      if (extra.costUsd !== undefined) this.budget.bill(extra.costUsd, extra.project ?? headerProject ?? 'default', this.simNowMs());
+      // Positional and by reference (times as numbers, the body uncloned): the journal formats when read.
+      this.ledger.recordRequest(
         id,
-        time: new Date(this.epochStartMs + (arrivedWall - this.wallStartMs)).toISOString(),
-        simTime: new Date(arrivedSim).toISOString(),
-        provider: spec.id,
-        project: extra.project ?? headerProject ?? 'default',
-        body: req.body,
-        tier: extra.tier,
+        this.epochStartMs + (arrivedWall - this.wallStartMs),
+        arrivedSim,
+        spec.id,
+        extra.project ?? headerProject ?? 'default',
+        req.body,
+        extra.tier,
         outcome,
-        code: extra.code,
-        costUsd: extra.costUsd ?? 0,
+        extra.code,
+        extra.costUsd ?? 0,
         status,
-        latencyMs: wallMs,
-        simLatencyMs: wallMs / this.timeScale,
-      });
+        wallMs,
+        wallMs / this.timeScale,
+      );
     };
     const reject = (e: LiveError): LiveResponse => {
       journal('invalid-request', e.status, { code: e.code });
@@ -279,22 +300,30 @@ export class LiveProviders {
 
     if (kind === 'submit') return this.submit(provider, parsed, id, base, journal);
 
-    const result = await provider.run({ request: parsed.request, n: parsed.n, tier: parsed.tier, ...(req.signal === undefined ? {} : { signal: req.signal }) });
+    const result = await provider.run({ request: parsed.request, n: parsed.n, tier: parsed.tier, signal: req.signal });
     const headers = this.answerHeaders(base, parsed, result);
     const response = this.openAiAnswer(spec, parsed, result, headers);
     const status = response.kind === 'json' || response.kind === 'malformed' ? response.status : null;
     journal(result.kind, result.kind === 'aborted' ? null : status, { tier: parsed.tier, code: result.code, costUsd: result.costUsd, project: parsed.project });
+    // The emulation error of an answer the transport writes now (a hang is never written).
+    if (result.lagMs !== undefined && response.kind !== 'hang') this.ledger.recordEmulationLag(spec.id, result.lagMs);
     return response;
   }
 
   private answerHeaders(base: Record<string, string>, parsed: ParsedImageRequest, result: LiveAttemptResult): Record<string, string> {
-    const headers: Record<string, string> = {
-      ...base,
-      'x-imgsim-tier': parsed.tier,
-      'x-imgsim-outcome': result.kind,
-      'x-imgsim-cost-usd': String(result.costUsd),
-      ...rateLimitHeaders(result.rateLimit),
-    };
+    // Built in place (no spreads): this runs for every answer.
+    const headers: Record<string, string> = {};
+    for (const name in base) headers[name] = base[name]!;
+    headers['x-imgsim-tier'] = parsed.tier;
+    headers['x-imgsim-outcome'] = result.kind;
+    headers['x-imgsim-cost-usd'] = String(result.costUsd);
+    const rl = result.rateLimit;
+    if (rl === undefined) headers['x-ratelimit-remaining-requests'] = UNLIMITED_REMAINING;
+    else {
+      headers['x-ratelimit-limit-requests'] = String(rl.limit);
+      headers['x-ratelimit-remaining-requests'] = String(rl.remaining);
+      headers['x-ratelimit-reset-requests'] = formatResetMs(rl.resetMs);
+    }
     if (result.retryAfterMs !== undefined) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
       headers['retry-after-ms'] = String(Math.ceil(result.retryAfterMs));
@@ -480,10 +509,11 @@ export class LiveProviders {
       }
       case 'metrics': {
         const gauges = [...this.providers.values()].map((p) => ({ provider: p.spec.id, inFlight: p.busy, queued: p.queued }));
-        return { kind: 'raw', status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: this.ledger.metrics(gauges) };
+        return { kind: 'raw', status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: this.ledger.metrics(gauges) + this.budget.metrics() };
       }
       default: // reset
         this.ledger.reset();
+        this.budget.reset();
         this.resetAccounts();
         for (const p of this.providers.values()) p.resetCounters();
         for (const [key, p] of this.predictions) if (p.status === 'succeeded' || p.status === 'failed') this.predictions.delete(key);
@@ -534,19 +564,3 @@ function errorFor(r: LiveAttemptResult): LiveError {
       return { status: 500, type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.' };
   }
 }
-
-/** A minimal live dashboard: the ledger and the last requests, refreshed every second. */
-const DASHBOARD_HTML = `<!doctype html>
-<html><head><meta charset="utf-8"><title>imgsim live</title>
-<style>body{font:14px system-ui;margin:2em}pre{background:#f4f4f4;padding:1em;overflow:auto}</style></head>
-<body><h1>imgsim live</h1><h2>Ledger</h2><pre id="ledger"></pre><h2>Last requests</h2><pre id="journal"></pre>
-<script>
-async function tick(){
-  const l = await (await fetch('ledger')).json();
-  document.getElementById('ledger').textContent = JSON.stringify(l, null, 2);
-  const j = await (await fetch('journal?limit=20')).json();
-  document.getElementById('journal').textContent = j.entries.map(e => [e.time, e.provider, e.tier, e.outcome, e.status, e.costUsd.toFixed(4), Math.round(e.latencyMs) + 'ms'].join('  ')).reverse().join('\\n');
-}
-tick(); setInterval(tick, 1000);
-</script></body></html>
-`;

@@ -4,6 +4,7 @@
  */
 import type { CreditsSummary } from '../model/credits.js';
 import type { OutcomeKind } from '../scenario/schema.js';
+import type { BudgetSnapshot } from './budget-alerts.js';
 
 /**
  * How a live request ended: the simulator's outcome kinds, plus `malformed` (a 200 with a
@@ -56,6 +57,8 @@ export interface LedgerSnapshot {
     readonly requests: number;
     readonly outcomes: Readonly<Partial<Record<LiveOutcome, number>>>;
   };
+  /** Spend against the scenario's budget and the alerts fired (present when it has a budget). */
+  readonly budget?: BudgetSnapshot;
 }
 
 /** Gauges read at scrape time. */
@@ -71,6 +74,12 @@ export interface ProviderGauges {
  */
 export const LATENCY_BUCKETS_S = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300] as const;
 
+/**
+ * Upper bounds of the emulation-lag histogram, wall seconds: how late an answer was decided
+ * after its emulated latency was over (timer lateness and event-loop delay).
+ */
+export const EMULATION_LAG_BUCKETS_S = [0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
 class ProviderTotals {
   costUsd = 0;
   requests = 0;
@@ -79,6 +88,45 @@ class ProviderTotals {
   readonly bucketCounts = new Float64Array(LATENCY_BUCKETS_S.length);
   latencySumS = 0;
   latencyCount = 0;
+  /** Per bucket (not cumulative); the last slot is above the largest bound. */
+  readonly lagCounts = new Float64Array(EMULATION_LAG_BUCKETS_S.length + 1);
+  lagSumS = 0;
+  lagCount = 0;
+}
+
+/** A journal slot, reused as the ring turns; times are kept as numbers and formatted when read. */
+class JournalSlot {
+  id = '';
+  wallEpochMs = 0;
+  simEpochMs = 0;
+  provider = '';
+  project = '';
+  body: unknown = undefined;
+  tier: string | undefined = undefined;
+  outcome: LiveOutcome = 'success';
+  code: string | undefined = undefined;
+  costUsd = 0;
+  status: number | null = null;
+  latencyMs = 0;
+  simLatencyMs = 0;
+
+  toEntry(): JournalEntry {
+    return {
+      id: this.id,
+      time: new Date(this.wallEpochMs).toISOString(),
+      simTime: new Date(this.simEpochMs).toISOString(),
+      provider: this.provider,
+      project: this.project,
+      body: this.body,
+      tier: this.tier,
+      outcome: this.outcome,
+      code: this.code,
+      costUsd: this.costUsd,
+      status: this.status,
+      latencyMs: this.latencyMs,
+      simLatencyMs: this.simLatencyMs,
+    };
+  }
 }
 
 function escapeLabel(value: string): string {
@@ -88,8 +136,11 @@ function escapeLabel(value: string): string {
 /** The ledger and journal of one `LiveProviders`. */
 export class LiveLedger {
   private totals = new Map<string, ProviderTotals>();
-  private journalRing: JournalEntry[] = [];
+  /** Reused slots (allocated as the journal first fills); `journalCount` are in use, the oldest at `journalHead`. */
+  private readonly journalRing: JournalSlot[] = [];
+  private readonly journalCapacity: number;
   private journalHead = 0;
+  private journalCount = 0;
 
   /**
    * @param providerIds - every provider, so each shows in the ledger from the start
@@ -99,6 +150,7 @@ export class LiveLedger {
     private readonly providerIds: readonly string[],
     private readonly journalSize: number,
   ) {
+    this.journalCapacity = journalSize > 0 ? Math.floor(journalSize) : 0;
     this.reset();
   }
 
@@ -107,29 +159,114 @@ export class LiveLedger {
    * @param entry - the journal entry (its cost and outcome go to the ledger)
    */
   record(entry: JournalEntry): void {
-    let t = this.totals.get(entry.provider);
-    if (t === undefined) {
-      t = new ProviderTotals();
-      this.totals.set(entry.provider, t);
-    }
+    this.recordRequest(
+      entry.id,
+      Date.parse(entry.time),
+      Date.parse(entry.simTime),
+      entry.provider,
+      entry.project,
+      entry.body,
+      entry.tier,
+      entry.outcome,
+      entry.code,
+      entry.costUsd,
+      entry.status,
+      entry.latencyMs,
+      entry.simLatencyMs,
+    );
+  }
+
+  /**
+   * Records a finished request without building an entry (the hot path of live mode).
+   * @param id - `x-request-id`
+   * @param wallEpochMs - arrival, wall epoch ms
+   * @param simEpochMs - arrival, simulated epoch ms
+   * @param provider - provider id
+   * @param project - project
+   * @param body - the request body as received (kept by reference)
+   * @param tier - latency tier, when it got that far
+   * @param outcome - how it ended
+   * @param code - error code sent
+   * @param costUsd - billed
+   * @param status - HTTP status sent, or null
+   * @param latencyMs - wall ms from arrival to answer
+   * @param simLatencyMs - the same on the simulated clock
+   */
+  recordRequest(
+    id: string,
+    wallEpochMs: number,
+    simEpochMs: number,
+    provider: string,
+    project: string,
+    body: unknown,
+    tier: string | undefined,
+    outcome: LiveOutcome,
+    code: string | undefined,
+    costUsd: number,
+    status: number | null,
+    latencyMs: number,
+    simLatencyMs: number,
+  ): void {
+    const t = this.totalsOf(provider);
     t.requests++;
-    t.outcomes.set(entry.outcome, (t.outcomes.get(entry.outcome) ?? 0) + 1);
-    if (entry.costUsd > 0) {
-      t.costUsd += entry.costUsd;
-      t.costByProject.set(entry.project, (t.costByProject.get(entry.project) ?? 0) + entry.costUsd);
+    t.outcomes.set(outcome, (t.outcomes.get(outcome) ?? 0) + 1);
+    if (costUsd > 0) {
+      t.costUsd += costUsd;
+      t.costByProject.set(project, (t.costByProject.get(project) ?? 0) + costUsd);
     }
-    if (entry.outcome !== 'invalid-request') {
-      const s = entry.simLatencyMs / 1000;
+    if (outcome !== 'invalid-request') {
+      const s = simLatencyMs / 1000;
       for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) if (s <= LATENCY_BUCKETS_S[i]!) t.bucketCounts[i]!++;
       t.latencySumS += s;
       t.latencyCount++;
     }
-    if (this.journalSize <= 0) return;
-    if (this.journalRing.length < this.journalSize) this.journalRing.push(entry);
-    else {
-      this.journalRing[this.journalHead] = entry;
-      this.journalHead = (this.journalHead + 1) % this.journalSize;
+    const size = this.journalCapacity;
+    if (size === 0) return;
+    let slot: JournalSlot;
+    if (this.journalCount < size) {
+      const at = (this.journalHead + this.journalCount++) % size;
+      slot = this.journalRing[at] ??= new JournalSlot();
+    } else {
+      slot = this.journalRing[this.journalHead]!;
+      this.journalHead = (this.journalHead + 1) % size;
     }
+    slot.id = id;
+    slot.wallEpochMs = wallEpochMs;
+    slot.simEpochMs = simEpochMs;
+    slot.provider = provider;
+    slot.project = project;
+    slot.body = body;
+    slot.tier = tier;
+    slot.outcome = outcome;
+    slot.code = code;
+    slot.costUsd = costUsd;
+    slot.status = status;
+    slot.latencyMs = latencyMs;
+    slot.simLatencyMs = simLatencyMs;
+  }
+
+  /**
+   * Records how late an answer was decided after its emulated latency was over.
+   * @param provider - provider id
+   * @param lagMs - wall ms (an early timer, below 0, counts as 0)
+   */
+  recordEmulationLag(provider: string, lagMs: number): void {
+    const t = this.totalsOf(provider);
+    const s = lagMs > 0 ? lagMs / 1000 : 0;
+    let i = 0;
+    while (i < EMULATION_LAG_BUCKETS_S.length && s > EMULATION_LAG_BUCKETS_S[i]!) i++;
+    t.lagCounts[i]!++;
+    t.lagSumS += s;
+    t.lagCount++;
+  }
+
+  private totalsOf(provider: string): ProviderTotals {
+    let t = this.totals.get(provider);
+    if (t === undefined) {
+      t = new ProviderTotals();
+      this.totals.set(provider, t);
+    }
+    return t;
   }
 
   /**
@@ -138,8 +275,11 @@ export class LiveLedger {
    * @returns journal entries
    */
   journal(limit = Infinity): JournalEntry[] {
-    const ordered = [...this.journalRing.slice(this.journalHead), ...this.journalRing.slice(0, this.journalHead)];
-    return limit >= ordered.length ? ordered : ordered.slice(ordered.length - Math.max(0, limit));
+    const size = this.journalCapacity;
+    const count = limit >= this.journalCount ? this.journalCount : Math.max(0, Math.floor(limit));
+    const out: JournalEntry[] = [];
+    for (let i = this.journalCount - count; i < this.journalCount; i++) out.push(this.journalRing[(this.journalHead + i) % size]!.toEntry());
+    return out;
   }
 
   /**
@@ -200,13 +340,27 @@ export class LiveLedger {
       out.push(`imgsim_latency_seconds_sum{provider="${p}"} ${t.latencySumS}`);
       out.push(`imgsim_latency_seconds_count{provider="${p}"} ${t.latencyCount}`);
     }
+    out.push('# HELP imgsim_emulation_lag_seconds How late answers were decided after their emulated latency was over (timer and event-loop delay), wall seconds.');
+    out.push('# TYPE imgsim_emulation_lag_seconds histogram');
+    for (const [id, t] of this.totals) {
+      const p = escapeLabel(id);
+      let cumulative = 0;
+      for (let i = 0; i < EMULATION_LAG_BUCKETS_S.length; i++) {
+        cumulative += t.lagCounts[i]!;
+        out.push(`imgsim_emulation_lag_seconds_bucket{provider="${p}",le="${EMULATION_LAG_BUCKETS_S[i]!}"} ${cumulative}`);
+      }
+      out.push(`imgsim_emulation_lag_seconds_bucket{provider="${p}",le="+Inf"} ${t.lagCount}`);
+      out.push(`imgsim_emulation_lag_seconds_sum{provider="${p}"} ${t.lagSumS}`);
+      out.push(`imgsim_emulation_lag_seconds_count{provider="${p}"} ${t.lagCount}`);
+    }
     return out.join('\n') + '\n';
   }
 
   /** Forgets every total and the journal. */
   reset(): void {
     this.totals = new Map(this.providerIds.map((id) => [id, new ProviderTotals()]));
-    this.journalRing = [];
+    for (const slot of this.journalRing) slot.body = undefined;
     this.journalHead = 0;
+    this.journalCount = 0;
   }
 }

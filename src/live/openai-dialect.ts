@@ -218,8 +218,13 @@ export function usageFor(provider: ResolvedProvider, req: ParsedImageRequest): I
  */
 export function imageData(req: ParsedImageRequest, baseUrl: string): ({ b64_json: string } | { url: string })[] {
   const png = pngForPrompt(req.prompt);
-  const entry = req.responseFormat === 'b64_json' ? { b64_json: Buffer.from(png.bytes).toString('base64') } : { url: `${baseUrl}/_imgsim/images/${png.id}.png` };
-  return Array.from({ length: req.n }, () => ({ ...entry }));
+  const out: ({ b64_json: string } | { url: string })[] = [];
+  if (req.responseFormat === 'b64_json') for (let i = 0; i < req.n; i++) out.push({ b64_json: png.base64 });
+  else {
+    const url = `${baseUrl}/_imgsim/images/${png.id}.png`;
+    for (let i = 0; i < req.n; i++) out.push({ url });
+  }
+  return out;
 }
 
 /**

@@ -118,12 +118,32 @@ export function pngById(id: string): Uint8Array | undefined {
   return png;
 }
 
+/** An image as the answers use it. */
+export interface PromptImage {
+  readonly id: string;
+  readonly bytes: Uint8Array;
+  /** The PNG bytes as base64 (`b64_json`). */
+  readonly base64: string;
+}
+
+/** Images by prompt, so a repeated prompt costs one map lookup (no hash, no encoding). */
+const byPrompt = new Map<string, PromptImage>();
+
 /**
- * The image of a prompt.
+ * The image of a prompt (cached per prompt).
  * @param prompt - the prompt
- * @returns its id and PNG bytes
+ * @returns its id, PNG bytes and their base64
  */
-export function pngForPrompt(prompt: string): { readonly id: string; readonly bytes: Uint8Array } {
+export function pngForPrompt(prompt: string): PromptImage {
+  const cached = byPrompt.get(prompt);
+  if (cached !== undefined) return cached;
   const id = imageIdFor(prompt);
-  return { id, bytes: pngById(id)! };
+  const bytes = pngById(id)!;
+  const image: PromptImage = { id, bytes, base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+  if (byPrompt.size >= CACHE_SIZE) {
+    const oldest = byPrompt.keys().next().value;
+    if (oldest !== undefined) byPrompt.delete(oldest);
+  }
+  byPrompt.set(prompt, image);
+  return image;
 }

@@ -15,7 +15,7 @@ import { drawOutcome, type LiveFailureKind } from '../model/failures.js';
 import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
 import { compilePricing, creditsFor, price, type CompiledPricing } from '../model/pricing/quote.js';
 import type { QuoteRequest } from '../model/pricing/types.js';
-import { drawSourceFor, type DrawSource } from '../model/random.js';
+import { drawSourceFor, type DrawSource, type Rng } from '../model/random.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
 import type { LiveOutcome } from './ledger.js';
 
@@ -85,9 +85,12 @@ export interface LiveAttemptResult {
   readonly retryAfterMs: number | undefined;
   /** The account's bucket when the answer was decided. */
   readonly rateLimit: RateLimitState | undefined;
+  /**
+   * Wall ms between when the emulated latency was over and when the answer was decided (the
+   * emulation error; negative when a timer fired early); undefined without an emulated wait.
+   */
+  readonly lagMs?: number | undefined;
 }
-
-type Settle = (kind: LiveOutcome, code?: LiveErrorCode, retryAfterMs?: number) => void;
 
 /** A request between arrival and answer. */
 interface Job {
@@ -97,11 +100,26 @@ interface Job {
   /** The whole request (all n images): USD, or credits for `credits` pricing. */
   readonly amount: number;
   readonly account: Account;
-  settle: Settle;
+  readonly resolve: (r: LiveAttemptResult) => void;
   state: 'fast' | 'queued' | 'running' | 'done';
   clientGone: boolean;
-  timer: NodeJS.Timeout | undefined;
-  detach: (() => void) | undefined;
+  /** A `setTimeout` for a positive delay, a `setImmediate` for a zero one. */
+  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** The abort listener, attached only while an abort must act at once (fast and queued jobs). */
+  onAbort: (() => void) | undefined;
+  /** A fast answer's outcome, code and wall Retry-After. */
+  fastKind: LiveOutcome | undefined;
+  fastCode: LiveErrorCode | undefined;
+  retryAfterMs: number | undefined;
+  /** When the answer is due on the simulated clock (set when the emulated wait starts). */
+  dueSimMs: number | undefined;
+}
+
+/** Clears a job timer of either kind. */
+function clearJobTimer(t: NodeJS.Timeout | NodeJS.Immediate): void {
+  // Only a Timeout can be refreshed; clearTimeout ignores an Immediate and vice versa.
+  if ('refresh' in t) clearTimeout(t);
+  else clearImmediate(t);
 }
 
 /** One provider's live state: slots, queue, timers, draws and billing. */
@@ -149,6 +167,15 @@ export class LiveProvider {
    * @returns how it ended, once it has (after the emulated latency)
    */
   run(attempt: LiveAttempt): Promise<LiveAttemptResult> {
+    let resolve!: (r: LiveAttemptResult) => void;
+    const promise = new Promise<LiveAttemptResult>((r) => {
+      resolve = r;
+    });
+    this.admit(attempt, resolve);
+    return promise;
+  }
+
+  private admit(attempt: LiveAttempt, resolve: (r: LiveAttemptResult) => void): void {
     const account = this.account();
     const now = this.clock.simNowMs();
     // One draw sequence per request: u picks the outcome, the next draws the latency.
@@ -157,139 +184,204 @@ export class LiveProvider {
     const availability = this.curve.at(now);
     const kind = drawOutcome(this.spec.failures, u, true);
 
-    return new Promise<LiveAttemptResult>((resolve) => {
-      const finish = (j: Job, result: Omit<LiveAttemptResult, 'rateLimit'>): void => {
-        j.state = 'done';
-        if (j.timer !== undefined) clearTimeout(j.timer);
-        j.detach?.();
-        this.pending.delete(j);
-        resolve({ ...result, rateLimit: rateLimitState(j.account, this.clock.simNowMs(), this.clock.timeScale) });
-      };
-      const makeJob = (serviceMs: number, amount: number, jobKind: LiveFailureKind | 'success'): Job => {
-        const j: Job = {
-          attempt,
-          kind: jobKind,
-          serviceMs,
-          amount,
-          account,
-          state: 'fast',
-          clientGone: false,
-          timer: undefined,
-          detach: undefined,
-          settle: (k, code, retryAfterMs) => {
-            // A client that left while its request held a slot is billed as a client timeout
-            // (the GPU did the work); one that left before is not billed.
-            const billAs: LiveOutcome = k === 'aborted' ? (j.state === 'running' ? 'timeout' : 'aborted') : k;
-            finish(j, { kind: k, code, costUsd: this.charge(j, billAs), retryAfterMs });
-          },
-        };
-        this.pending.add(j);
-        const signal = attempt.signal;
-        if (signal !== undefined) {
-          const onAbort = (): void => {
-            this.onAbort(j);
-          };
-          if (signal.aborted) j.clientGone = true;
-          else {
-            signal.addEventListener('abort', onAbort, { once: true });
-            j.detach = () => {
-              signal.removeEventListener('abort', onAbort);
-            };
-          }
-        }
-        return j;
-      };
-      /** An answer that needs no slot: after the error latency. */
-      const fast = (k: LiveOutcome, code: LiveErrorCode, amount = 0, retryAfterSimMs?: number): void => {
-        const errorMs = this.errorSampler.sample(rng);
-        const j = makeJob(errorMs, amount, kind);
-        if (j.clientGone) {
-          j.settle('aborted');
-          return;
-        }
-        const retryAfterMs = retryAfterSimMs === undefined ? undefined : retryAfterSimMs * this.clock.timeScale;
-        j.timer = setTimeout(() => {
-          j.timer = undefined;
-          j.settle(k, code, retryAfterMs);
-        }, errorMs * this.clock.timeScale);
-      };
+    if (availability <= 0) {
+      this.fast(attempt, resolve, account, rng, kind, 'overloaded', 'overloaded');
+      return;
+    }
+    const waitMs = account.take(now);
+    if (waitMs > 0) {
+      this.fast(attempt, resolve, account, rng, kind, 'rate-limited', 'rate_limit_exceeded', 0, waitMs);
+      return;
+    }
+    if (account.quotaExhausted(now)) {
+      this.fast(attempt, resolve, account, rng, kind, 'rate-limited', 'insufficient_quota');
+      return;
+    }
 
-      const refuse = (): boolean => {
-        if (availability <= 0) fast('overloaded', 'overloaded');
-        else {
-          const waitMs = account.take(now);
-          if (waitMs > 0) fast('rate-limited', 'rate_limit_exceeded', 0, waitMs);
-          else if (account.quotaExhausted(now)) fast('rate-limited', 'insufficient_quota');
-          else return false;
-        }
-        return true;
-      };
-      if (refuse()) return;
-
-      const req = attempt.request;
-      /** The whole request: n images, the prompt's input tokens counted once (as OpenAI bills). */
-      const priceAt = (serviceMs: number): number => {
-        const opts = { atMs: now, tier: attempt.tier, availability, serviceMs };
-        const of = (r: QuoteRequest): number => (account.ledger ? creditsFor(this.compiled, r, opts) : price(this.compiled, r, opts));
-        const first = of(req);
-        return attempt.n > 1 ? first + (attempt.n - 1) * of({ ...req, promptChars: 0 }) : first;
-      };
-      if (kind === 'server-error' || kind === 'filtered') {
-        attempt.onAdmit?.();
-        fast(kind, kind === 'filtered' ? 'content_policy_violation' : 'server_error', priceAt(0));
-        return;
-      }
-
-      const sampler = this.samplers.get(attempt.tier) ?? this.errorSampler;
-      const serviceMs = sampler.sample(rng) * serviceScale(this.spec, req.steps, req.width, req.height);
-      const job = makeJob(serviceMs, priceAt(serviceMs), kind);
-      if (job.clientGone) {
-        job.settle('aborted');
-        return;
-      }
-      if (this.busy < effectiveConcurrency(this.spec.capacity.concurrency, availability)) this.start(job);
-      else if (this.queue.length < this.spec.capacity.queue) {
-        job.state = 'queued';
-        this.queue.push(job);
-      } else {
-        // Queue full: the request never reaches a GPU; it is answered overloaded after the error latency.
-        this.pending.delete(job);
-        job.detach?.();
-        fast('overloaded', 'overloaded');
-        return;
-      }
+    const req = attempt.request;
+    if (kind === 'server-error' || kind === 'filtered') {
       attempt.onAdmit?.();
+      this.fast(attempt, resolve, account, rng, kind, kind, kind === 'filtered' ? 'content_policy_violation' : 'server_error', this.priceAt(attempt, account, now, availability, 0));
+      return;
+    }
+
+    const sampler = this.samplers.get(attempt.tier) ?? this.errorSampler;
+    const serviceMs = sampler.sample(rng) * serviceScale(this.spec, req.steps, req.width, req.height);
+    const job = this.makeJob(attempt, resolve, account, serviceMs, this.priceAt(attempt, account, now, availability, serviceMs), kind);
+    if (attempt.signal?.aborted === true) {
+      job.clientGone = true;
+      this.settle(job, 'aborted');
+      return;
+    }
+    if (this.busy < effectiveConcurrency(this.spec.capacity.concurrency, availability)) this.start(job);
+    else if (this.queue.length < this.spec.capacity.queue) {
+      job.state = 'queued';
+      this.listen(job);
+      this.queue.push(job);
+    } else {
+      // Queue full: the request never reaches a GPU; it is answered overloaded after the error latency.
+      this.pending.delete(job);
+      this.fast(attempt, resolve, account, rng, kind, 'overloaded', 'overloaded');
+      return;
+    }
+    attempt.onAdmit?.();
+  }
+
+  /** An answer that needs no slot: after the error latency. */
+  private fast(
+    attempt: LiveAttempt,
+    resolve: (r: LiveAttemptResult) => void,
+    account: Account,
+    rng: Rng,
+    kind: LiveFailureKind | 'success',
+    k: LiveOutcome,
+    code: LiveErrorCode,
+    amount = 0,
+    retryAfterSimMs?: number,
+  ): void {
+    const errorMs = this.errorSampler.sample(rng);
+    const j = this.makeJob(attempt, resolve, account, errorMs, amount, kind);
+    if (attempt.signal?.aborted === true) {
+      j.clientGone = true;
+      this.settle(j, 'aborted');
+      return;
+    }
+    j.fastKind = k;
+    j.fastCode = code;
+    j.retryAfterMs = retryAfterSimMs === undefined ? undefined : retryAfterSimMs * this.clock.timeScale;
+    this.wait(j, errorMs);
+  }
+
+  /** The whole request: n images, the prompt's input tokens counted once (as OpenAI bills). */
+  private priceAt(attempt: LiveAttempt, account: Account, now: number, availability: number, serviceMs: number): number {
+    const req = attempt.request;
+    const opts = { atMs: now, tier: attempt.tier, availability, serviceMs };
+    const first = account.ledger ? creditsFor(this.compiled, req, opts) : price(this.compiled, req, opts);
+    if (attempt.n <= 1) return first;
+    const rest = { ...req, promptChars: 0 };
+    return first + (attempt.n - 1) * (account.ledger ? creditsFor(this.compiled, rest, opts) : price(this.compiled, rest, opts));
+  }
+
+  private makeJob(attempt: LiveAttempt, resolve: (r: LiveAttemptResult) => void, account: Account, serviceMs: number, amount: number, kind: LiveFailureKind | 'success'): Job {
+    const j: Job = {
+      attempt,
+      kind,
+      serviceMs,
+      amount,
+      account,
+      resolve,
+      state: 'fast',
+      clientGone: false,
+      timer: undefined,
+      onAbort: undefined,
+      fastKind: undefined,
+      fastCode: undefined,
+      retryAfterMs: undefined,
+      dueSimMs: undefined,
+    };
+    this.pending.add(j);
+    return j;
+  }
+
+  /** Listens for the client leaving: a fast or queued job is answered `aborted` at once. */
+  private listen(job: Job): void {
+    const signal = job.attempt.signal;
+    if (signal === undefined || job.onAbort !== undefined) return;
+    const onAbort = (): void => {
+      this.onAbort(job);
+    };
+    job.onAbort = onAbort;
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  private unlisten(job: Job): void {
+    const onAbort = job.onAbort;
+    if (onAbort === undefined) return;
+    job.onAbort = undefined;
+    job.attempt.signal?.removeEventListener('abort', onAbort);
+  }
+
+  /** Waits out a fast job's error latency (no slot), then answers. */
+  private wait(job: Job, simMs: number): void {
+    job.dueSimMs = this.clock.simNowMs() + simMs;
+    const wallMs = simMs * this.clock.timeScale;
+    if (wallMs > 0) {
+      // An abort must answer at once; with no wait, checking the signal when it runs is the same.
+      this.listen(job);
+      job.timer = setTimeout(this.fastDue, wallMs, job);
+    } else job.timer = setImmediate(this.fastDue, job);
+  }
+
+  private readonly fastDue = (job: Job): void => {
+    job.timer = undefined;
+    if (job.attempt.signal?.aborted === true) {
+      job.clientGone = true;
+      this.settle(job, 'aborted');
+      return;
+    }
+    this.settle(job, job.fastKind!, job.fastCode, job.retryAfterMs);
+  };
+
+  /**
+   * Answers a job. A client that left while its request held a slot is billed as a client
+   * timeout (the GPU did the work); one that left before is not billed.
+   */
+  private settle(j: Job, k: LiveOutcome, code?: LiveErrorCode, retryAfterMs?: number): void {
+    const billAs: LiveOutcome = k === 'aborted' ? (j.state === 'running' ? 'timeout' : 'aborted') : k;
+    const costUsd = this.charge(j, billAs);
+    j.state = 'done';
+    if (j.timer !== undefined) {
+      clearJobTimer(j.timer);
+      j.timer = undefined;
+    }
+    this.unlisten(j);
+    this.pending.delete(j);
+    const simNow = this.clock.simNowMs();
+    j.resolve({
+      kind: k,
+      code,
+      costUsd,
+      retryAfterMs,
+      rateLimit: rateLimitState(j.account, simNow, this.clock.timeScale),
+      lagMs: j.dueSimMs === undefined || k === 'aborted' || k === 'shutdown' ? undefined : (simNow - j.dueSimMs) * this.clock.timeScale,
     });
   }
 
   private start(job: Job): void {
     job.state = 'running';
+    // A running job keeps its slot whether or not the client stays: whether it left is read when the service time is over.
+    this.unlisten(job);
     this.busy++;
     job.attempt.onStart?.();
-    job.timer = setTimeout(() => {
-      job.timer = undefined;
-      this.busy--;
-      this.drain();
-      if (job.clientGone) {
-        // The client left; the GPU finished anyway and bills as a client timeout does.
-        job.settle('aborted');
-        return;
-      }
-      switch (job.kind) {
-        case 'success':
-        case 'malformed':
-        case 'connection-reset':
-        case 'timeout':
-          job.settle(job.kind);
-          return;
-        case 'generative':
-          job.settle('generative', 'generation_failed');
-          return;
-        default:
-          job.settle(job.kind, 'server_error');
-      }
-    }, job.serviceMs * this.clock.timeScale);
+    job.dueSimMs = this.clock.simNowMs() + job.serviceMs;
+    const wallMs = job.serviceMs * this.clock.timeScale;
+    job.timer = wallMs > 0 ? setTimeout(this.serviceDone, wallMs, job) : setImmediate(this.serviceDone, job);
   }
+
+  private readonly serviceDone = (job: Job): void => {
+    job.timer = undefined;
+    this.busy--;
+    this.drain();
+    if (job.clientGone || job.attempt.signal?.aborted === true) {
+      // The client left; the GPU finished anyway and bills as a client timeout does.
+      job.clientGone = true;
+      this.settle(job, 'aborted');
+      return;
+    }
+    switch (job.kind) {
+      case 'success':
+      case 'malformed':
+      case 'connection-reset':
+      case 'timeout':
+        this.settle(job, job.kind);
+        return;
+      case 'generative':
+        this.settle(job, 'generative', 'generation_failed');
+        return;
+      default:
+        this.settle(job, job.kind, 'server_error');
+    }
+  };
 
   private drain(): void {
     const slots = effectiveConcurrency(this.spec.capacity.concurrency, this.curve.at(this.clock.simNowMs()));
@@ -312,9 +404,9 @@ export class LiveProvider {
       // A queued request whose client left is dropped before it reaches a GPU.
       const i = this.queue.indexOf(job);
       if (i >= 0) this.queue.splice(i, 1);
-      job.settle('aborted');
+      this.settle(job, 'aborted');
     } else if (job.state === 'fast') {
-      job.settle('aborted');
+      this.settle(job, 'aborted');
     }
     // A running job keeps its slot until the service time is over.
   }
@@ -366,7 +458,7 @@ export class LiveProvider {
     this.retryTimer = undefined;
     for (const job of [...this.pending]) {
       if (job.state === 'running') this.busy--;
-      job.settle('shutdown', 'server_shutting_down');
+      this.settle(job, 'shutdown', 'server_shutting_down');
     }
     this.queue = [];
   }

@@ -17,6 +17,8 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const HEADERS_TIMEOUT_MS = 10_000;
 /** Time a client gets to send a whole request (10 MB at ~350 kB/s); only the upload is timed, never our answer. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** Longest gap between Node's sweeps for header and request timeouts (its default, 30 s, would let a slow client stay 40 s). */
+const CONNECTIONS_CHECK_MS = 1_000;
 /** Idle keep-alive connections close after this: Node's default, above undici's 4 s pool idle time so clients drop a socket before we do. */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /**
@@ -30,6 +32,12 @@ const LINGER_MS = 2_000;
 const DEFAULT_GRACE_MS = 10_000;
 /** Pending connections the kernel may queue; thousands of clients connect at once in load tests. */
 const LISTEN_BACKLOG = 4096;
+/** Unfired abort controllers kept for reuse (creating one per request shows in profiles). */
+const MAX_SPARE_CONTROLLERS = 1024;
+/** A path `new URL` would return unchanged: slash-separated plain segments (no dots, escapes or `//`). */
+const PLAIN_PATH_RE = /^(?:\/[A-Za-z0-9_-]+)+\/?$|^\/$/;
+/** The query of a request without one; the core only reads it. */
+const EMPTY_QUERY = new URLSearchParams();
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -43,6 +51,10 @@ export interface ServerOptions {
   readonly journalSize?: number;
   /** How long `close()` waits for in-flight requests, in ms (default 10 s). */
   readonly graceMs?: number;
+  /** Time a client gets to send all request headers, ms (default 10 s); slower clients get 408. */
+  readonly headersTimeoutMs?: number;
+  /** Time a client gets to send a whole request, body included, ms (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** A running mock-provider server. */
@@ -70,33 +82,75 @@ type BodyResult =
  * @returns the running server, once it listens
  */
 export async function startServer(scenario: ResolvedScenario, opts: ServerOptions = {}): Promise<LiveServer> {
-  const { port = 0, host = '127.0.0.1', graceMs = DEFAULT_GRACE_MS } = opts;
+  const { port = 0, host = '127.0.0.1', graceMs = DEFAULT_GRACE_MS, headersTimeoutMs = HEADERS_TIMEOUT_MS, requestTimeoutMs = REQUEST_TIMEOUT_MS } = opts;
   // Assigned once the port is known (the core needs the base URL for `response_format: url`).
   let providers: LiveProviders | undefined = undefined;
   let closing = false;
   /** Responses not yet finished; `close()` waits for them. */
-  const active = new Set<http.ServerResponse>();
+  let active = 0;
   /** Responses that will never be answered (`hang`); `close()` destroys them at once. */
   const hanging = new Set<http.ServerResponse>();
   let drained: (() => void) | undefined;
+  /** Abort controllers of finished requests whose signal never fired, reused by later requests. */
+  const spareControllers: AbortController[] = [];
 
-  const server = http.createServer((req, res) => {
-    active.add(res);
+  // Node enforces both timeouts only when it sweeps its connections (every 30 s by default), so sweep often enough for them to mean what they say.
+  const connectionsCheckingInterval = Math.max(10, Math.min(CONNECTIONS_CHECK_MS, headersTimeoutMs / 4, requestTimeoutMs / 4));
+  const server = http.createServer({ connectionsCheckingInterval }, (req, res) => {
+    active++;
+    const controller = spareControllers.pop() ?? new AbortController();
+    let reusable = false;
+    // One listener per request: bookkeeping, and the abort when the client leaves before the answer.
     res.on('close', () => {
-      active.delete(res);
-      hanging.delete(res);
-      if (active.size === 0) drained?.();
+      active--;
+      if (hanging.size > 0) hanging.delete(res);
+      if (!res.writableFinished) controller.abort();
+      else if (reusable && spareControllers.length < MAX_SPARE_CONTROLLERS) spareControllers.push(controller);
+      if (active === 0) drained?.();
     });
     if (providers === undefined) {
       writeInternalError(res, 'the server is still starting');
       return;
     }
-    handleRequest(providers, req, res, () => closing).catch((err: unknown) => {
+    const core = providers;
+    const fail = (err: unknown): void => {
       writeInternalError(res, err instanceof Error ? err.message : String(err));
-    });
+    };
+    // Callbacks rather than async functions: no promise per step on the hot path.
+    try {
+      const target = req.url ?? '/';
+      readBody(req, (read) => {
+        if (read.kind === 'aborted') return;
+        try {
+          const { path, query } = splitUrl(target);
+          const method = req.method ?? 'GET';
+          const headers = liveHeaders(req.headers);
+          // Literal objects of one shape each (no spreads): this runs for every request.
+          const live: LiveRequest =
+            read.kind === 'ok'
+              ? { method, path, query, headers, body: read.body, signal: controller.signal }
+              : { method, path, query, headers, body: undefined, bodyError: read.kind, signal: controller.signal };
+          core.handle(live).then((answer) => {
+            try {
+              if (res.destroyed) return;
+              if (read.kind === 'too-large') closeAfterUpload(req, res);
+              writeResponse(req, res, answer, closing, markHanging);
+              // Only a request the core finished with leaves nothing listening to its signal.
+              reusable = answer.kind !== 'hang';
+            } catch (err) {
+              fail(err);
+            }
+          }, fail);
+        } catch (err) {
+          fail(err);
+        }
+      });
+    } catch (err) {
+      fail(err);
+    }
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // No inactivity timeout on sockets: an emulated `timeout` failure must hold its request open.
   server.timeout = 0;
@@ -105,33 +159,6 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
   function markHanging(res: http.ServerResponse): void {
     hanging.add(res);
     if (closing) res.destroy();
-  }
-
-  async function handleRequest(core: LiveProviders, req: http.IncomingMessage, res: http.ServerResponse, isClosing: () => boolean): Promise<void> {
-    const controller = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    const url = new URL(req.url ?? '/', 'http://imgsim.invalid');
-    const headers: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    const read = await readBody(req);
-    if (read.kind === 'aborted') return;
-    const live: LiveRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers,
-      body: read.kind === 'ok' ? read.body : undefined,
-      ...(read.kind === 'ok' ? {} : { bodyError: read.kind }),
-      signal: controller.signal,
-    };
-    const answer = await core.handle(live);
-    if (res.destroyed) return;
-    if (read.kind === 'too-large') closeAfterUpload(req, res);
-    writeResponse(req, res, answer, isClosing(), markHanging);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -160,7 +187,7 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
     });
     server.closeIdleConnections();
     for (const res of hanging) res.destroy();
-    if (active.size > 0) {
+    if (active > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
         drained = () => {
@@ -182,54 +209,85 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
   };
 }
 
-/** Reads and parses a JSON body with the size limit; never rejects. */
-function readBody(req: http.IncomingMessage): Promise<BodyResult> {
+/** The path and query of a request target, as `new URL` parses them (without its cost for plain paths). */
+function splitUrl(target: string): { path: string; query: URLSearchParams } {
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  if (PLAIN_PATH_RE.test(path) && target.indexOf('#') < 0) {
+    return { path, query: q < 0 || q === target.length - 1 ? EMPTY_QUERY : new URLSearchParams(target.slice(q + 1)) };
+  }
+  const url = new URL(target, 'http://imgsim.invalid');
+  return { path: url.pathname, query: url.searchParams };
+}
+
+/** Header values by lower-case name; Node already joined repeated headers, except `set-cookie`. */
+function liveHeaders(headers: http.IncomingHttpHeaders): Record<string, string | undefined> {
+  if (headers['set-cookie'] === undefined) return headers as Record<string, string | undefined>;
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
+}
+
+const TOO_LARGE: BodyResult = { kind: 'too-large' };
+const ABORTED: BodyResult = { kind: 'aborted' };
+const MALFORMED_JSON: BodyResult = { kind: 'malformed-json' };
+const NO_BODY: BodyResult = { kind: 'ok', body: undefined };
+
+/** Reads and parses a JSON body with the size limit, then calls `done` once; never throws. */
+function readBody(req: http.IncomingMessage, done: (result: BodyResult) => void): void {
   const declared = Number(req.headers['content-length']);
   // Answer at once: reading 10 MB only to refuse it helps nobody.
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
     discardRest(req);
-    return Promise.resolve({ kind: 'too-large' });
+    done(TOO_LARGE);
+    return;
   }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    function finish(result: BodyResult): void {
+  let chunks: Buffer[] | undefined;
+  let first: Buffer | undefined;
+  let bytes = 0;
+  let finished = false;
+  const finish = (result: BodyResult): void => {
+    if (finished) return;
+    finished = true;
+    first = undefined;
+    chunks = undefined;
+    if (result === TOO_LARGE) {
       req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      if (result.kind === 'too-large') discardRest(req);
-      // Keep a listener so a late socket error is not an unhandled 'error' event.
-      else req.on('error', noop);
-      resolve(result);
+      discardRest(req);
     }
-    function onData(chunk: Buffer): void {
-      bytes += chunk.length;
-      if (bytes > MAX_BODY_BYTES) {
-        chunks.length = 0;
-        finish({ kind: 'too-large' });
-        return;
-      }
-      chunks.push(chunk);
+    // The 'error' listener stays, so a late socket error is not an unhandled 'error' event.
+    done(result);
+  };
+  const onData = (chunk: Buffer): void => {
+    if (finished) return;
+    bytes += chunk.length;
+    if (bytes > MAX_BODY_BYTES) {
+      finish(TOO_LARGE);
+      return;
     }
-    function onEnd(): void {
-      if (bytes === 0) {
-        finish({ kind: 'ok', body: undefined });
-        return;
-      }
-      try {
-        finish({ kind: 'ok', body: JSON.parse(Buffer.concat(chunks, bytes).toString('utf8')) as unknown });
-      } catch {
-        finish({ kind: 'malformed-json' });
-      }
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  };
+  req.on('data', onData);
+  req.on('end', () => {
+    if (finished) return;
+    if (bytes === 0) {
+      finish(NO_BODY);
+      return;
     }
-    function onError(): void {
-      finish({ kind: 'aborted' });
+    let result: BodyResult;
+    try {
+      const buf = chunks === undefined ? first! : Buffer.concat(chunks, bytes);
+      result = { kind: 'ok', body: JSON.parse(buf.toString('utf8')) as unknown };
+    } catch {
+      result = MALFORMED_JSON;
     }
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    if (req.destroyed || req.readableAborted) finish({ kind: 'aborted' });
+    finish(result);
   });
+  req.on('error', () => {
+    finish(ABORTED);
+  });
+  if (req.destroyed || req.readableAborted) finish(ABORTED);
 }
 
 function noop(): void {
@@ -278,16 +336,14 @@ function writeResponse(
   markHanging: (res: http.ServerResponse) => void,
 ): void {
   switch (answer.kind) {
-    case 'json': {
-      const body = JSON.stringify(answer.body);
-      send(res, answer.status, { ...answer.headers, 'content-type': 'application/json' }, body, closeAfter);
+    case 'json':
+      send(res, answer.status, answer.headers, JSON_TYPE, JSON.stringify(answer.body), closeAfter);
       return;
-    }
     case 'raw':
-      send(res, answer.status, answer.headers, answer.body, closeAfter);
+      send(res, answer.status, answer.headers, undefined, answer.body, closeAfter);
       return;
     case 'malformed':
-      send(res, 200, { ...answer.headers, 'content-type': 'application/json' }, answer.body, closeAfter);
+      send(res, 200, answer.headers, JSON_TYPE, answer.body, closeAfter);
       return;
     case 'reset': {
       // The status line and part of the headers, then the socket dies: what a crashed upstream
@@ -306,12 +362,24 @@ function writeResponse(
   }
 }
 
-function send(res: http.ServerResponse, status: number, headers: LiveHeaders, body: string | Uint8Array, closeAfter: boolean): void {
+const JSON_TYPE = 'application/json';
+
+/**
+ * Writes a whole response with one `writeHead` (a flat header list, no per-header `setHeader`)
+ * and one `end`.
+ * @param contentType - overrides the `content-type` of `headers` when given
+ */
+function send(res: http.ServerResponse, status: number, headers: LiveHeaders, contentType: string | undefined, body: string | Uint8Array, closeAfter: boolean): void {
   if (res.headersSent || res.destroyed) return;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-  if (closeAfter) res.setHeader('connection', 'close');
-  res.statusCode = status;
+  const list: (string | number)[] = [];
+  for (const name in headers) {
+    if (contentType !== undefined && name === 'content-type') continue;
+    list.push(name, headers[name]!);
+  }
+  if (contentType !== undefined) list.push('content-type', contentType);
+  list.push('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+  if (closeAfter) list.push('connection', 'close');
+  res.writeHead(status, list as unknown as http.OutgoingHttpHeaders);
   res.end(body);
 }
 
@@ -323,8 +391,7 @@ function writeInternalError(res: http.ServerResponse, message: string): void {
     return;
   }
   const body = JSON.stringify({ error: { message: `imgsim internal error: ${message}`, type: 'server_error', code: 'internal_error' } });
-  res.removeHeader('content-length');
-  send(res, 500, { 'content-type': 'application/json' }, body, false);
+  send(res, 500, {}, JSON_TYPE, body, false);
 }
 
 /** The host part of the server URL: wildcards become loopback, IPv6 gets brackets. */

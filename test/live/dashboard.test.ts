@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { DASHBOARD_HTML } from '../../src/live/dashboard.js';
+import { LiveProviders } from '../../src/live/core.js';
+import { scenarioFromObject } from '../../src/scenario/load.js';
+
+interface Row {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+interface PageHelpers {
+  parse(text: string): Row[];
+  sum(rows: Row[], name: string, by: string): Record<string, number>;
+  quantile(rows: Row[], provider: string, q: number): string;
+}
+
+/** The page's own script, with its timer loop removed, evaluated to reach its helpers. */
+function pageHelpers(): PageHelpers {
+  const script = DASHBOARD_HTML.split('<script>')[1]!.split('</script>')[0]!.replace('tick(); setInterval(tick, 1000);', '');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('fetch', 'document', `${script}; return { parse, sum, quantile };`)(undefined, undefined) as PageHelpers;
+}
+
+describe('the live dashboard', () => {
+  it('reads the same numbers as /_imgsim/metrics: spend per provider and project, requests, outcomes', async () => {
+    const providers = new LiveProviders(
+      scenarioFromObject({
+        version: 1,
+        name: 'dash',
+        providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } }],
+        traffic: { arrivals: { rate: '1/s' }, mix: [{ name: 'a' }] },
+      }),
+      { timeScale: 0.001 },
+    );
+    const post = (project: string) =>
+      providers.handle({
+        method: 'POST',
+        path: '/lumen/v1/images/generations',
+        query: new URLSearchParams(),
+        headers: { authorization: 'Bearer k', 'content-type': 'application/json', 'x-imgsim-project': project },
+        body: { prompt: 'a lighthouse', size: '1024x1024' },
+      });
+    await Promise.all([post('app'), post('app'), post('catalog')]);
+    const metrics = await providers.handle({ method: 'GET', path: '/_imgsim/metrics', query: new URLSearchParams(), headers: {}, body: undefined });
+    expect(metrics.kind).toBe('raw');
+    const text = (metrics as { body: string }).body;
+    const page = pageHelpers();
+    const rows = page.parse(text);
+    // 3 requests × $0.04: 2 for app, 1 for catalog
+    expect(page.sum(rows, 'imgsim_requests_total', 'provider')).toEqual({ lumen: 3 });
+    expect(page.sum(rows, 'imgsim_requests_total', 'outcome')).toEqual({ success: 3 });
+    const byProject = page.sum(rows, 'imgsim_cost_usd_total', 'project');
+    expect(byProject.app).toBeCloseTo(0.08, 12);
+    expect(byProject.catalog).toBeCloseTo(0.04, 12);
+    // every emulated latency is 1 s, so the median bucket is the first bucket holding 1 s
+    expect(page.quantile(rows, 'lumen', 0.5)).toMatch(/^≤\d/);
+    await providers.close();
+  });
+
+  it('is served at /_imgsim/ as HTML', async () => {
+    const providers = new LiveProviders(
+      scenarioFromObject({
+        version: 1,
+        name: 'dash',
+        providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } }],
+        traffic: { arrivals: { rate: '1/s' }, mix: [{ name: 'a' }] },
+      }),
+    );
+    const page = await providers.handle({ method: 'GET', path: '/_imgsim/', query: new URLSearchParams(), headers: {}, body: undefined });
+    expect(page).toMatchObject({ kind: 'raw', status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    await providers.close();
+  });
+});
