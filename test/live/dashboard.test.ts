@@ -21,15 +21,18 @@ function pageHelpers(): PageHelpers {
   return new Function('fetch', 'document', `${script}; return { parse, sum, quantile };`)(undefined, undefined) as PageHelpers;
 }
 
+/** One provider at $0.04 an image, 1 s fixed latency. */
+const ONE_PROVIDER = {
+  version: 1,
+  name: 'dash',
+  providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } }],
+  traffic: { arrivals: { rate: '1/s' }, mix: [{ name: 'a' }] },
+};
+
 describe('the live dashboard', () => {
   it('reads the same numbers as /_imgsim/metrics: spend per provider and project, requests, outcomes', async () => {
     const providers = new LiveProviders(
-      scenarioFromObject({
-        version: 1,
-        name: 'dash',
-        providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } }],
-        traffic: { arrivals: { rate: '1/s' }, mix: [{ name: 'a' }] },
-      }),
+      scenarioFromObject(ONE_PROVIDER),
       { timeScale: 0.001 },
     );
     const post = (project: string) =>
@@ -59,12 +62,7 @@ describe('the live dashboard', () => {
 
   it('is served at /_imgsim/ as HTML', async () => {
     const providers = new LiveProviders(
-      scenarioFromObject({
-        version: 1,
-        name: 'dash',
-        providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } }],
-        traffic: { arrivals: { rate: '1/s' }, mix: [{ name: 'a' }] },
-      }),
+      scenarioFromObject(ONE_PROVIDER),
     );
     const page = await providers.handle({ method: 'GET', path: '/_imgsim/', query: new URLSearchParams(), headers: {}, body: undefined });
     expect(page).toMatchObject({ kind: 'raw', status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } });
