@@ -22,12 +22,12 @@
  * (a gateway's own routing is opaque), attributed per provider and project as the ledger has it.
  */
 import { AvailabilityCurve } from '../model/availability.js';
-import { drawSourceFor, rngFor, type DrawSource, type Rng } from '../model/random.js';
+import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
-import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { CandidateWalk, policyStreams, type NextAttempt } from '../routing/policy.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
@@ -257,9 +257,9 @@ class LivePass {
     );
     this.budget = new BudgetTracker(scenario.budget, scenario.startMs);
     this.retryOn = new Set(scenario.policy.retryOn);
-    // The same named streams as the simulator, so jitter and strategy draws match it.
-    this.backoffDraws = drawSourceFor(scenario.seed, 'policy/backoff');
-    this.firstAttemptRng = rngFor(scenario.seed, 'policy/first-attempt');
+    const streams = policyStreams(scenario.seed);
+    this.backoffDraws = streams.backoff;
+    this.firstAttemptRng = streams.firstAttempt;
     this.ctx = routingContext(this.handles, clock, this.budget, scenario, strategy.name);
   }
 

@@ -13,7 +13,7 @@
  * - an outcome not in `retryOn` ends the request at once; so do `maxAttempts` attempts, and a
  *   walk that finds no candidate whose breaker lets it through (`exhausted`).
  */
-import type { Rng } from '../model/random.js';
+import { drawSourceFor, rngFor, type DrawSource, type Rng } from '../model/random.js';
 import type { Policy } from '../scenario/schema.js';
 import type { BreakerState, Candidate } from './strategy.js';
 
@@ -223,4 +223,15 @@ export class CircuitBreaker {
       this.count = 0;
     }
   }
+}
+
+/**
+ * The policy's random streams, named in one place so the simulator and the live harness draw
+ * alike: backoff jitter keyed by (request, attempt) for common random numbers, and a stream
+ * for first attempts, which never wait and so never read it.
+ * @param seed - the scenario seed
+ * @returns the two streams
+ */
+export function policyStreams(seed: number): { readonly backoff: DrawSource; readonly firstAttempt: Rng } {
+  return { backoff: drawSourceFor(seed, 'policy/backoff'), firstAttempt: rngFor(seed, 'policy/first-attempt') };
 }

@@ -18,11 +18,11 @@ import { drawOutcome } from '../model/failures.js';
 import { serviceScale } from '../model/latency.js';
 import { creditsFor, price } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
-import { drawSourceFor, rngFor, type DrawSource, type Rng } from '../model/random.js';
+import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
-import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { CandidateWalk, policyStreams, type NextAttempt } from '../routing/policy.js';
 import { routingContext } from '../routing/strategy-refs.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
@@ -202,8 +202,9 @@ export class Simulation {
     );
     this.budget = new BudgetTracker(scenario.budget, scenario.startMs);
     this.retryOn = new Set(scenario.policy.retryOn);
-    this.backoffDraws = drawSourceFor(scenario.seed, 'policy/backoff');
-    this.firstAttemptRng = rngFor(scenario.seed, 'policy/first-attempt');
+    const streams = policyStreams(scenario.seed);
+    this.backoffDraws = streams.backoff;
+    this.firstAttemptRng = streams.firstAttempt;
     this.ctx = routingContext(this.handles, this.clock, this.budget, scenario, strategy.name);
     this.outcome = {
       requestId: 0,
