@@ -96,6 +96,8 @@ export class LiveProviders {
   private requestSeq = 0;
   /** Path segments by path (the provider routes repeat on every request); bounded. */
   private readonly partsByPath = new Map<string, readonly string[]>();
+  /** The last `authorization` header that passed {@link authError}. */
+  private lastAcceptedAuth: string | undefined = undefined;
 
   /**
    * @param scenario - the resolved scenario
@@ -152,13 +154,33 @@ export class LiveProviders {
    * @param req - the request as the transport read it
    * @returns what the transport must do
    */
-  async handle(req: LiveRequest): Promise<LiveResponse> {
+  handle(req: LiveRequest): Promise<LiveResponse> {
+    return new Promise<LiveResponse>((resolve, reject) => {
+      this.respond(req, resolve, reject);
+    });
+  }
+
+  /**
+   * {@link handle} without promises (the hot path of `imgsim serve`): exactly one of `done`
+   * and `fail` is called once, synchronously when the answer needs no wait.
+   * @param req - the request as the transport read it
+   * @param done - receives what the transport must do
+   * @param fail - receives an internal error
+   */
+  respond(req: LiveRequest, done: (answer: LiveResponse) => void, fail: (err: unknown) => void): void {
     this.pendingCount++;
+    let answer: LiveResponse | undefined;
     try {
-      return await this.route(req);
-    } finally {
+      answer = this.route(req, done, fail);
+    } catch (err) {
       this.pendingCount--;
+      fail(err);
+      return;
     }
+    // undefined: the answer comes later, through `done` or `fail` (the route decrements then).
+    if (answer === undefined) return;
+    this.pendingCount--;
+    done(answer);
   }
 
   /** @returns requests whose answer is not decided yet (for graceful shutdown) */
@@ -201,7 +223,8 @@ export class LiveProviders {
 
   // --- routing ---------------------------------------------------------------------------------
 
-  private async route(req: LiveRequest): Promise<LiveResponse> {
+  /** @returns the answer, or undefined when it will be passed to `done` (or `fail`) later */
+  private route(req: LiveRequest, done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined {
     const parts = this.pathParts(req.path);
     if (parts[0] === '_imgsim') return this.admin(req, parts.slice(1));
     if (this.closed) return errorResponse({ status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' });
@@ -219,7 +242,22 @@ export class LiveProviders {
     const allow = route.kind === 'poll' ? 'GET' : 'POST';
     if (req.method.toUpperCase() !== allow) return methodNotAllowed(req.method, allow, req.path);
     if (route.kind === 'poll') return this.poll(req, provider, route.id);
-    return this.generate(req, provider, route.kind);
+    if (route.kind === 'submit') {
+      const submitted = this.generate(req, provider, 'submit');
+      if (!(submitted instanceof Promise)) return submitted;
+      submitted.then(
+        (answer) => {
+          this.pendingCount--;
+          done(answer);
+        },
+        (err: unknown) => {
+          this.pendingCount--;
+          fail(err);
+        },
+      );
+      return undefined;
+    }
+    return this.generate(req, provider, 'generations', done, fail);
   }
 
   private pathParts(path: string): readonly string[] {
@@ -234,6 +272,8 @@ export class LiveProviders {
 
   private authError(req: LiveRequest): LiveError | undefined {
     const header = req.headers.authorization ?? '';
+    // Clients send the same header on every request; the keys never change, so one that passed passes again.
+    if (header === this.lastAcceptedAuth) return undefined;
     const m = /^Bearer\s+(\S.*)$/i.exec(header.trim());
     const key = m?.[1]?.trim();
     if (key === undefined || key === '') {
@@ -242,6 +282,7 @@ export class LiveProviders {
     if (this.keys !== undefined && !this.keys.has(key)) {
       return { status: 401, type: 'authentication_error', code: 'invalid_api_key', message: 'Incorrect API key provided; use one of the scenario\'s `auth.keys`.' };
     }
+    this.lastAcceptedAuth = header;
     return undefined;
   }
 
@@ -261,53 +302,76 @@ export class LiveProviders {
 
   // --- provider requests -----------------------------------------------------------------------
 
-  private async generate(req: LiveRequest, provider: LiveProvider, kind: 'generations' | 'submit'): Promise<LiveResponse> {
+  private generate(req: LiveRequest, provider: LiveProvider, kind: 'submit'): LiveResponse | Promise<LiveResponse>;
+  private generate(req: LiveRequest, provider: LiveProvider, kind: 'generations', done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined;
+  private generate(
+    req: LiveRequest,
+    provider: LiveProvider,
+    kind: 'generations' | 'submit',
+    done?: (answer: LiveResponse) => void,
+    fail?: (err: unknown) => void,
+  ): LiveResponse | Promise<LiveResponse> | undefined {
+    // One clock read for the arrival: simulated now derives from it.
     const arrivedWall = this.now();
-    const arrivedSim = this.simNowMs();
+    const arrivedSim = this.scenario.startMs + (arrivedWall - this.wallStartMs) / this.timeScale;
     const id = this.nextRequestId(kind === 'submit' ? 'pred' : 'req');
     const spec = provider.spec;
     const headerProject = req.headers['x-imgsim-project'];
-    const base: Record<string, string> = { 'x-request-id': id, 'x-imgsim-provider': spec.id };
-    const journal = (outcome: LiveOutcome, status: number | null, extra: { tier?: string; code?: string; costUsd?: number; project?: string }): void => {
-      const wallMs = this.now() - arrivedWall;
-      if (extra.costUsd !== undefined) this.budget.bill(extra.costUsd, extra.project ?? headerProject ?? 'default', this.simNowMs());
-      // Positional and by reference (times as numbers, the body uncloned): the journal formats when read.
-      this.ledger.recordRequest(
-        id,
-        this.epochStartMs + (arrivedWall - this.wallStartMs),
-        arrivedSim,
-        spec.id,
-        extra.project ?? headerProject ?? 'default',
-        req.body,
-        extra.tier,
-        outcome,
-        extra.code,
-        extra.costUsd ?? 0,
-        status,
-        wallMs,
-        wallMs / this.timeScale,
-      );
-    };
-    const reject = (e: LiveError): LiveResponse => {
-      journal('invalid-request', e.status, { code: e.code });
-      return errorResponse(e, { ...base, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
-    };
 
     const early = this.authError(req) ?? this.bodyErrorOf(req);
-    if (early !== undefined) return reject(early);
-    const parsed = kind === 'submit' ? parsePredictionRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(req.body, provider.compiled, headerProject);
-    if (isLiveError(parsed)) return reject(parsed);
+    const parsed = early ?? (kind === 'submit' ? parsePredictionRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(req.body, provider.compiled, headerProject));
+    if (isLiveError(parsed)) {
+      this.journal(id, arrivedWall, arrivedSim, spec.id, headerProject ?? 'default', req.body, undefined, 'invalid-request', parsed.code, 0, parsed.status, this.now());
+      return errorResponse(parsed, { 'x-request-id': id, 'x-imgsim-provider': spec.id, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
+    }
 
-    if (kind === 'submit') return this.submit(provider, parsed, id, base, journal);
+    if (kind === 'submit') {
+      const journal = (outcome: LiveOutcome, status: number | null, extra: { tier?: string; code?: string; costUsd?: number; project?: string }): void => {
+        this.journal(id, arrivedWall, arrivedSim, spec.id, extra.project ?? headerProject ?? 'default', req.body, extra.tier, outcome, extra.code, extra.costUsd ?? 0, status, this.now());
+      };
+      return this.submit(provider, parsed, id, { 'x-request-id': id, 'x-imgsim-provider': spec.id }, journal);
+    }
 
-    const result = await provider.run({ request: parsed.request, n: parsed.n, tier: parsed.tier, signal: req.signal });
-    const headers = this.answerHeaders(base, parsed, result);
-    const response = this.openAiAnswer(spec, parsed, result, headers);
-    const status = response.kind === 'json' || response.kind === 'malformed' ? response.status : null;
-    journal(result.kind, result.kind === 'aborted' ? null : status, { tier: parsed.tier, code: result.code, costUsd: result.costUsd, project: parsed.project });
-    // The emulation error of an answer the transport writes now (a hang is never written).
-    if (result.lagMs !== undefined && response.kind !== 'hang') this.ledger.recordEmulationLag(spec.id, result.lagMs);
-    return response;
+    provider.runWith({ request: parsed.request, n: parsed.n, tier: parsed.tier, signal: req.signal, atSimMs: arrivedSim }, (result) => {
+      let response: LiveResponse;
+      try {
+        // One clock read for the answer: the journal, the budget and `created` share it.
+        const answeredWall = this.now();
+        response = this.openAiAnswer(spec, parsed, result, id, answeredWall);
+        const status = response.kind === 'json' || response.kind === 'malformed' ? response.status : null;
+        this.journal(id, arrivedWall, arrivedSim, spec.id, parsed.project, req.body, parsed.tier, result.kind, result.code, result.costUsd, result.kind === 'aborted' ? null : status, answeredWall);
+        // The emulation error of an answer the transport writes now (a hang is never written).
+        if (result.lagMs !== undefined && response.kind !== 'hang') this.ledger.recordEmulationLag(spec.id, result.lagMs);
+      } catch (err) {
+        this.pendingCount--;
+        fail!(err);
+        return;
+      }
+      this.pendingCount--;
+      done!(response);
+    });
+    return undefined;
+  }
+
+  /** Records a finished provider request in the budget, ledger and journal (positional: this runs for every request). */
+  private journal(
+    id: string,
+    arrivedWall: number,
+    arrivedSim: number,
+    provider: string,
+    project: string,
+    body: unknown,
+    tier: string | undefined,
+    outcome: LiveOutcome,
+    code: string | undefined,
+    costUsd: number,
+    status: number | null,
+    answeredWall: number,
+  ): void {
+    const wallMs = answeredWall - arrivedWall;
+    if (costUsd > 0) this.budget.bill(costUsd, project, this.scenario.startMs + (answeredWall - this.wallStartMs) / this.timeScale);
+    // Times as numbers, the body uncloned: the journal formats when read.
+    this.ledger.recordRequest(id, this.epochStartMs + (arrivedWall - this.wallStartMs), arrivedSim, provider, project, body, tier, outcome, code, costUsd, status, wallMs, wallMs / this.timeScale);
   }
 
   private answerHeaders(base: Record<string, string>, parsed: ParsedImageRequest, result: LiveAttemptResult): Record<string, string> {
@@ -331,21 +395,43 @@ export class LiveProviders {
     return headers;
   }
 
-  private openAiAnswer(spec: ResolvedProvider, parsed: ParsedImageRequest, result: LiveAttemptResult, headers: LiveHeaders): LiveResponse {
-    const createdS = Math.floor(this.wallEpochMs() / 1000);
+  /**
+   * The headers of a provider's answer, built in one literal-ordered pass (no spreads): this
+   * runs for every answer. With `contentType`, `content-type` comes first, as `ok` puts it.
+   */
+  private resultHeaders(id: string, providerId: string, parsed: ParsedImageRequest, result: LiveAttemptResult, contentType: boolean): Record<string, string> {
+    const headers: Record<string, string> = contentType
+      ? { 'content-type': JSON_TYPE, 'x-request-id': id, 'x-imgsim-provider': providerId, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': result.kind, 'x-imgsim-cost-usd': String(result.costUsd) }
+      : { 'x-request-id': id, 'x-imgsim-provider': providerId, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': result.kind, 'x-imgsim-cost-usd': String(result.costUsd) };
+    const rl = result.rateLimit;
+    if (rl === undefined) headers['x-ratelimit-remaining-requests'] = UNLIMITED_REMAINING;
+    else {
+      headers['x-ratelimit-limit-requests'] = String(rl.limit);
+      headers['x-ratelimit-remaining-requests'] = String(rl.remaining);
+      headers['x-ratelimit-reset-requests'] = formatResetMs(rl.resetMs);
+    }
+    if (result.retryAfterMs !== undefined) {
+      headers['retry-after'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
+      headers['retry-after-ms'] = String(Math.ceil(result.retryAfterMs));
+    }
+    return headers;
+  }
+
+  private openAiAnswer(spec: ResolvedProvider, parsed: ParsedImageRequest, result: LiveAttemptResult, id: string, answeredWall: number): LiveResponse {
+    const createdS = Math.floor((this.epochStartMs + (answeredWall - this.wallStartMs)) / 1000);
     switch (result.kind) {
       case 'success':
-        return ok(openAiSuccessBody(spec, parsed, createdS, this.baseUrl), headers);
+        return { kind: 'json', status: 200, headers: this.resultHeaders(id, spec.id, parsed, result, true), body: openAiSuccessBody(spec, parsed, createdS, this.baseUrl) };
       case 'malformed':
-        return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson(openAiSuccessBody(spec, parsed, createdS, this.baseUrl)) };
+        return { kind: 'malformed', status: 200, headers: this.resultHeaders(id, spec.id, parsed, result, true), body: truncatedJson(openAiSuccessBody(spec, parsed, createdS, this.baseUrl)) };
       case 'connection-reset':
-        return { kind: 'reset', headers };
+        return { kind: 'reset', headers: this.resultHeaders(id, spec.id, parsed, result, false) };
       case 'timeout':
         return { kind: 'hang' };
       case 'aborted':
-        return errorResponse({ status: 499, type: 'invalid_request_error', code: 'client_closed_request', message: 'The client closed the request.' }, headers);
+        return errorResponse({ status: 499, type: 'invalid_request_error', code: 'client_closed_request', message: 'The client closed the request.' }, this.resultHeaders(id, spec.id, parsed, result, false));
       default:
-        return errorResponse(errorFor(result), headers);
+        return errorResponse(errorFor(result), this.resultHeaders(id, spec.id, parsed, result, false));
     }
   }
 

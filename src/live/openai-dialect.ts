@@ -72,6 +72,21 @@ export interface FieldNames {
 
 const OPENAI_FIELDS: FieldNames = { n: ['n'], steps: ['steps'] };
 
+/** `parseSize` results by size string (a few sizes repeat on every request); bounded. */
+const sizeCache = new Map<string, ReturnType<typeof parseSize>>();
+
+/** {@link parseSize}, memoised per string (results are immutable). */
+function parseSizeCached(size: unknown): ReturnType<typeof parseSize> {
+  if (typeof size !== 'string') return parseSize(size);
+  let parsed = sizeCache.get(size);
+  if (parsed === undefined) {
+    parsed = parseSize(size);
+    if (sizeCache.size >= 256) sizeCache.clear();
+    sizeCache.set(size, parsed);
+  }
+  return parsed;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -117,7 +132,7 @@ export function parseImageFields(
 
   let size = fields.size ?? 'auto';
   if (size === 'auto') size = provider.reference.size;
-  const parsedSize = parseSize(size);
+  const parsedSize = parseSizeCached(size);
   if (typeof size !== 'string' || !('width' in parsedSize)) {
     return invalid('`size` must be `WIDTHxHEIGHT` such as 1024x1024, or `auto`.', 'size');
   }

@@ -61,6 +61,8 @@ export interface LiveAttempt {
   readonly tier: string;
   /** Aborted when the client leaves: a queued request is dropped; a running one keeps its slot. */
   readonly signal?: AbortSignal;
+  /** Simulated now when the request arrived, epoch ms, when the caller read the clock already (saves a read). */
+  readonly atSimMs?: number;
   /** Called when the request takes a slot (the async dialect's `processing`). */
   readonly onStart?: () => void;
   /**
@@ -167,17 +169,24 @@ export class LiveProvider {
    * @returns how it ended, once it has (after the emulated latency)
    */
   run(attempt: LiveAttempt): Promise<LiveAttemptResult> {
-    let resolve!: (r: LiveAttemptResult) => void;
-    const promise = new Promise<LiveAttemptResult>((r) => {
-      resolve = r;
+    return new Promise<LiveAttemptResult>((resolve) => {
+      this.admit(attempt, resolve);
     });
-    this.admit(attempt, resolve);
-    return promise;
+  }
+
+  /**
+   * {@link run} without a promise (the hot path of `imgsim serve`): `done` is called once,
+   * when the request has ended (synchronously inside this call when its client already left).
+   * @param attempt - what to do
+   * @param done - receives how it ended
+   */
+  runWith(attempt: LiveAttempt, done: (r: LiveAttemptResult) => void): void {
+    this.admit(attempt, done);
   }
 
   private admit(attempt: LiveAttempt, resolve: (r: LiveAttemptResult) => void): void {
     const account = this.account();
-    const now = this.clock.simNowMs();
+    const now = attempt.atSimMs ?? this.clock.simNowMs();
     // One draw sequence per request: u picks the outcome, the next draws the latency.
     const rng = this.draws.at(this.seq++, 0);
     const u = rng.next();
@@ -213,7 +222,7 @@ export class LiveProvider {
       this.settle(job, 'aborted');
       return;
     }
-    if (this.busy < effectiveConcurrency(this.spec.capacity.concurrency, availability)) this.start(job);
+    if (this.busy < effectiveConcurrency(this.spec.capacity.concurrency, availability)) this.start(job, now);
     else if (this.queue.length < this.spec.capacity.queue) {
       job.state = 'queued';
       this.listen(job);
@@ -326,9 +335,9 @@ export class LiveProvider {
    * Answers a job. A client that left while its request held a slot is billed as a client
    * timeout (the GPU did the work); one that left before is not billed.
    */
-  private settle(j: Job, k: LiveOutcome, code?: LiveErrorCode, retryAfterMs?: number): void {
+  private settle(j: Job, k: LiveOutcome, code?: LiveErrorCode, retryAfterMs?: number, simNow = this.clock.simNowMs()): void {
     const billAs: LiveOutcome = k === 'aborted' ? (j.state === 'running' ? 'timeout' : 'aborted') : k;
-    const costUsd = this.charge(j, billAs);
+    const costUsd = this.charge(j, billAs, simNow);
     j.state = 'done';
     if (j.timer !== undefined) {
       clearJobTimer(j.timer);
@@ -336,7 +345,6 @@ export class LiveProvider {
     }
     this.unlisten(j);
     this.pending.delete(j);
-    const simNow = this.clock.simNowMs();
     j.resolve({
       kind: k,
       code,
@@ -347,13 +355,13 @@ export class LiveProvider {
     });
   }
 
-  private start(job: Job): void {
+  private start(job: Job, simNow: number): void {
     job.state = 'running';
     // A running job keeps its slot whether or not the client stays: whether it left is read when the service time is over.
     this.unlisten(job);
     this.busy++;
     job.attempt.onStart?.();
-    job.dueSimMs = this.clock.simNowMs() + job.serviceMs;
+    job.dueSimMs = simNow + job.serviceMs;
     const wallMs = job.serviceMs * this.clock.timeScale;
     job.timer = wallMs > 0 ? setTimeout(this.serviceDone, wallMs, job) : setImmediate(this.serviceDone, job);
   }
@@ -361,11 +369,13 @@ export class LiveProvider {
   private readonly serviceDone = (job: Job): void => {
     job.timer = undefined;
     this.busy--;
-    this.drain();
+    // One clock read for the slot it frees and the answer.
+    const simNow = this.clock.simNowMs();
+    this.drain(simNow);
     if (job.clientGone || job.attempt.signal?.aborted === true) {
       // The client left; the GPU finished anyway and bills as a client timeout does.
       job.clientGone = true;
-      this.settle(job, 'aborted');
+      this.settle(job, 'aborted', undefined, undefined, simNow);
       return;
     }
     switch (job.kind) {
@@ -373,21 +383,22 @@ export class LiveProvider {
       case 'malformed':
       case 'connection-reset':
       case 'timeout':
-        this.settle(job, job.kind);
+        this.settle(job, job.kind, undefined, undefined, simNow);
         return;
       case 'generative':
-        this.settle(job, 'generative', 'generation_failed');
+        this.settle(job, 'generative', 'generation_failed', undefined, simNow);
         return;
       default:
-        this.settle(job, job.kind, 'server_error');
+        this.settle(job, job.kind, 'server_error', undefined, simNow);
     }
   };
 
-  private drain(): void {
-    const slots = effectiveConcurrency(this.spec.capacity.concurrency, this.curve.at(this.clock.simNowMs()));
+  private drain(simNow = this.clock.simNowMs()): void {
+    if (this.queue.length === 0) return;
+    const slots = effectiveConcurrency(this.spec.capacity.concurrency, this.curve.at(simNow));
     while (this.busy < slots && this.queue.length > 0) {
       const job = this.queue.shift()!;
-      if (job.state === 'queued') this.start(job);
+      if (job.state === 'queued') this.start(job, simNow);
     }
     // Nothing running to free a slot (a(t) fell to 0): look again later, as the simulator's tick does.
     if (this.busy === 0 && this.queue.length > 0 && this.retryTimer === undefined) {
@@ -412,7 +423,7 @@ export class LiveProvider {
   }
 
   /** Bills an answer per `pricing.billing`; a client that left is billed as a client timeout. */
-  private charge(job: Job, kind: LiveOutcome): number {
+  private charge(job: Job, kind: LiveOutcome, now: number): number {
     const billing = this.spec.pricing.billing;
     let billed: boolean;
     switch (kind) {
@@ -439,7 +450,6 @@ export class LiveProvider {
         billed = false;
     }
     if (!billed) return 0;
-    const now = this.clock.simNowMs();
     const costUsd = job.account.ledger ? job.account.ledger.spend(job.amount, now) : job.amount;
     if (!(costUsd > 0)) return 0;
     job.account.addSpend(costUsd, now);

@@ -130,17 +130,22 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
             read.kind === 'ok'
               ? { method, path, query, headers, body: read.body, signal: controller.signal }
               : { method, path, query, headers, body: undefined, bodyError: read.kind, signal: controller.signal };
-          core.handle(live).then((answer) => {
-            try {
-              if (res.destroyed) return;
-              if (read.kind === 'too-large') closeAfterUpload(req, res);
-              writeResponse(req, res, answer, closing, markHanging);
-              // Only a request the core finished with leaves nothing listening to its signal.
-              reusable = answer.kind !== 'hang';
-            } catch (err) {
-              fail(err);
-            }
-          }, fail);
+          // Callbacks, no promise: a zero-latency answer is written in the same turn it is decided.
+          core.respond(
+            live,
+            (answer) => {
+              try {
+                if (res.destroyed) return;
+                if (read.kind === 'too-large') closeAfterUpload(req, res);
+                writeResponse(req, res, answer, closing, markHanging);
+                // Only a request the core finished with leaves nothing listening to its signal.
+                reusable = answer.kind !== 'hang';
+              } catch (err) {
+                fail(err);
+              }
+            },
+            fail,
+          );
         } catch (err) {
           fail(err);
         }
