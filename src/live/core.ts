@@ -381,18 +381,7 @@ export class LiveProviders {
     headers['x-imgsim-tier'] = parsed.tier;
     headers['x-imgsim-outcome'] = result.kind;
     headers['x-imgsim-cost-usd'] = String(result.costUsd);
-    const rl = result.rateLimit;
-    if (rl === undefined) headers['x-ratelimit-remaining-requests'] = UNLIMITED_REMAINING;
-    else {
-      headers['x-ratelimit-limit-requests'] = String(rl.limit);
-      headers['x-ratelimit-remaining-requests'] = String(rl.remaining);
-      headers['x-ratelimit-reset-requests'] = formatResetMs(rl.resetMs);
-    }
-    if (result.retryAfterMs !== undefined) {
-      headers['retry-after'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
-      headers['retry-after-ms'] = String(Math.ceil(result.retryAfterMs));
-    }
-    return headers;
+    return limitHeaders(headers, result);
   }
 
   /**
@@ -403,18 +392,7 @@ export class LiveProviders {
     const headers: Record<string, string> = contentType
       ? { 'content-type': JSON_TYPE, 'x-request-id': id, 'x-imgsim-provider': providerId, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': result.kind, 'x-imgsim-cost-usd': String(result.costUsd) }
       : { 'x-request-id': id, 'x-imgsim-provider': providerId, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': result.kind, 'x-imgsim-cost-usd': String(result.costUsd) };
-    const rl = result.rateLimit;
-    if (rl === undefined) headers['x-ratelimit-remaining-requests'] = UNLIMITED_REMAINING;
-    else {
-      headers['x-ratelimit-limit-requests'] = String(rl.limit);
-      headers['x-ratelimit-remaining-requests'] = String(rl.remaining);
-      headers['x-ratelimit-reset-requests'] = formatResetMs(rl.resetMs);
-    }
-    if (result.retryAfterMs !== undefined) {
-      headers['retry-after'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
-      headers['retry-after-ms'] = String(Math.ceil(result.retryAfterMs));
-    }
-    return headers;
+    return limitHeaders(headers, result);
   }
 
   private openAiAnswer(spec: ResolvedProvider, parsed: ParsedImageRequest, result: LiveAttemptResult, id: string, answeredWall: number): LiveResponse {
@@ -649,4 +627,26 @@ function errorFor(r: LiveAttemptResult): LiveError {
     default:
       return { status: 500, type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.' };
   }
+}
+
+/**
+ * Adds the rate-limit headers of an answer (`x-ratelimit-*`, and `retry-after` in whole seconds
+ * with the exact `retry-after-ms` on a 429) to headers built in place.
+ * @param headers - the answer's headers so far
+ * @param result - the provider's result
+ * @returns the same headers object
+ */
+function limitHeaders(headers: Record<string, string>, result: LiveAttemptResult): Record<string, string> {
+  const rl = result.rateLimit;
+  if (rl === undefined) headers['x-ratelimit-remaining-requests'] = UNLIMITED_REMAINING;
+  else {
+    headers['x-ratelimit-limit-requests'] = String(rl.limit);
+    headers['x-ratelimit-remaining-requests'] = String(rl.remaining);
+    headers['x-ratelimit-reset-requests'] = formatResetMs(rl.resetMs);
+  }
+  if (result.retryAfterMs !== undefined) {
+    headers['retry-after'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
+    headers['retry-after-ms'] = String(Math.ceil(result.retryAfterMs));
+  }
+  return headers;
 }
