@@ -27,7 +27,7 @@ import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
-import { CandidateWalk, policyStreams, type NextAttempt } from '../routing/policy.js';
+import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
@@ -36,7 +36,7 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { openTraffic } from '../traffic/traffic.js';
 import { DEFAULT_API_KEY, imagesBody, readLedger, resetServer, sendAttempt, type AttemptAnswer } from './_http.js';
-import { loadScenarioStrategyFiles, routingContext, selectStrategyRefs } from '../routing/strategy-refs.js';
+import { loadScenarioStrategyFiles, runRouting, selectStrategyRefs } from '../routing/strategy-refs.js';
 import { assembleReport } from '../metrics/assemble.js';
 
 /** Open requests beyond which new arrivals are rejected as `client-overload` (the brief's bound). */
@@ -255,12 +255,8 @@ class LivePass {
       scenario.providers.map((p) => p.id),
       scenario.startMs,
     );
-    this.budget = new BudgetTracker(scenario.budget, scenario.startMs);
-    this.retryOn = new Set(scenario.policy.retryOn);
-    const streams = policyStreams(scenario.seed);
-    this.backoffDraws = streams.backoff;
-    this.firstAttemptRng = streams.firstAttempt;
-    this.ctx = routingContext(this.handles, clock, this.budget, scenario, strategy.name);
+    ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
+      runRouting(this.handles, clock, scenario, strategy.name));
   }
 
   // --- clocks ----------------------------------------------------------------------------

@@ -5,13 +5,14 @@
 import path from 'node:path';
 import { loadStrategyFile } from './load-strategy-file.js';
 import type { RoutingContext, StrategyFactory } from './strategy.js';
-import type { BudgetTracker } from './budget.js';
+import { BudgetTracker } from './budget.js';
+import { policyStreams } from './policy.js';
 import type { Clock, ProviderHandle } from './provider-view.js';
-import { rngFor } from '../model/random.js';
+import { rngFor, type DrawSource, type Rng } from '../model/random.js';
 import { strategyDisplayName } from '../scenario/check.js';
 import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import type { StrategyRef } from '../scenario/schema.js';
+import type { OutcomeKind, StrategyRef } from '../scenario/schema.js';
 
 /**
  * Loads the strategy files a scenario names, nested ones included.
@@ -87,5 +88,38 @@ export function routingContext(
     startMs: scenario.startMs,
     endMs: scenario.endMs,
     rng: rngFor(scenario.seed, `strategy/${strategyName}`),
+  };
+}
+
+/** What a harness needs to route and retry one strategy's requests. */
+export interface RunRouting {
+  readonly budget: BudgetTracker;
+  readonly ctx: RoutingContext;
+  /** Outcome kinds the policy retries (`policy.retryOn`). */
+  readonly retryOn: ReadonlySet<OutcomeKind>;
+  /** Backoff jitter keyed by (request, attempt): common random numbers across strategies. */
+  readonly backoffDraws: DrawSource;
+  /** Handed to the policy for first attempts, which never wait and so never draw. */
+  readonly firstAttemptRng: Rng;
+}
+
+/**
+ * The routing state of one strategy's run, built the same way by the simulator and the live
+ * harness so that they budget, retry and draw alike.
+ * @param handles - the provider views, in scenario order
+ * @param clock - the harness clock
+ * @param scenario - the scenario
+ * @param strategyName - the strategy's name (its seeded stream)
+ * @returns budget tracker, routing context, retry set and policy streams
+ */
+export function runRouting(handles: readonly ProviderHandle[], clock: Clock, scenario: ResolvedScenario, strategyName: string): RunRouting {
+  const budget = new BudgetTracker(scenario.budget, scenario.startMs);
+  const streams = policyStreams(scenario.seed);
+  return {
+    budget,
+    ctx: routingContext(handles, clock, budget, scenario, strategyName),
+    retryOn: new Set(scenario.policy.retryOn),
+    backoffDraws: streams.backoff,
+    firstAttemptRng: streams.firstAttempt,
   };
 }

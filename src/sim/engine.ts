@@ -22,8 +22,8 @@ import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
-import { CandidateWalk, policyStreams, type NextAttempt } from '../routing/policy.js';
-import { routingContext } from '../routing/strategy-refs.js';
+import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { runRouting } from '../routing/strategy-refs.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
 import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
@@ -200,12 +200,8 @@ export class Simulation {
       scenario.providers.map((p) => p.id),
       scenario.startMs,
     );
-    this.budget = new BudgetTracker(scenario.budget, scenario.startMs);
-    this.retryOn = new Set(scenario.policy.retryOn);
-    const streams = policyStreams(scenario.seed);
-    this.backoffDraws = streams.backoff;
-    this.firstAttemptRng = streams.firstAttempt;
-    this.ctx = routingContext(this.handles, this.clock, this.budget, scenario, strategy.name);
+    ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
+      runRouting(this.handles, this.clock, scenario, strategy.name));
     this.outcome = {
       requestId: 0,
       provider: '',

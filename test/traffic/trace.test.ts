@@ -64,6 +64,26 @@ function request(fields: Partial<ImageRequest> & Pick<ImageRequest, 'id' | 'arri
   };
 }
 
+/** Row 2 of both fixtures: every column set (a batch ControlNet + LoRA job with a 12 h deadline). */
+function catalogRow(extra: Partial<ImageRequest> = {}): ImageRequest {
+  return request({
+    id: 1,
+    arrivalMs: START + 2_000,
+    size: '1792x1024',
+    width: 1792,
+    height: 1024,
+    steps: 50,
+    quality: 'hd',
+    features: ['controlnet', 'lora'],
+    urgency: 'batch',
+    deadlineMs: START + 2_000 + 12 * HOUR,
+    project: 'catalog',
+    tier: 'turbo',
+    validate: true,
+    ...extra,
+  });
+}
+
 describe('replaying the fixtures', () => {
   it('turns every JSONL row into the exact request, ISO and offset `at` alike', () => {
     const r = reader(path.join(FIXTURES, 'basic.jsonl'));
@@ -71,21 +91,7 @@ describe('replaying the fixtures', () => {
       // "2026-06-01T00:00:01Z" is 1 s after the start
       request({ id: 0, arrivalMs: START + 1_000, project: 'app', prompt: 'a red fox', promptChars: 9 }),
       // 2000 ms offset; deadline 12h after `at`; unknown field `user` ignored
-      request({
-        id: 1,
-        arrivalMs: START + 2_000,
-        size: '1792x1024',
-        width: 1792,
-        height: 1024,
-        steps: 50,
-        quality: 'hd',
-        features: ['controlnet', 'lora'],
-        urgency: 'batch',
-        deadlineMs: START + 2_000 + 12 * HOUR,
-        project: 'catalog',
-        tier: 'turbo',
-        validate: true,
-      }),
+      catalogRow(),
       // "3s" after the start; steps as a digit string
       request({ id: 2, arrivalMs: START + 3_000, size: '512x512', width: 512, height: 512, steps: 20 }),
       // 02:00:04+02:00 is 00:00:04Z; a prompt's length wins over promptChars
@@ -102,23 +108,7 @@ describe('replaying the fixtures', () => {
     expect(prompt.length).toBe(34);
     expect(pullAll(reader(path.join(FIXTURES, 'basic.csv')))).toEqual([
       request({ id: 0, arrivalMs: START + 1_000, project: 'app', prompt: 'a red fox', promptChars: 9 }),
-      request({
-        id: 1,
-        arrivalMs: START + 2_000,
-        size: '1792x1024',
-        width: 1792,
-        height: 1024,
-        steps: 50,
-        quality: 'hd',
-        features: ['controlnet', 'lora'],
-        urgency: 'batch',
-        deadlineMs: START + 2_000 + 12 * HOUR,
-        project: 'catalog',
-        prompt,
-        promptChars: 34,
-        tier: 'turbo',
-        validate: true,
-      }),
+      catalogRow({ prompt, promptChars: 34 }),
       // features separated by `|`; validate "no"; an empty quoted prompt is no prompt
       request({ id: 2, arrivalMs: START + 3_000, size: '512x512', width: 512, height: 512, steps: 20, features: ['inpainting', 'lora'] }),
       // a short row leaves the remaining columns unset
