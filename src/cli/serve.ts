@@ -3,9 +3,9 @@
  * SIGINT or SIGTERM; then a graceful close and the ledger totals.
  */
 import type { LedgerSnapshot } from '../live/ledger.js';
-import { startServer, type LiveServer } from '../live/server.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
+import { ServeStartError, startServerThread, type ServerThread } from './_serve-thread.js';
 import { intOption, parseCommandArgs } from './args.js';
 import { EXIT } from './output.js';
 
@@ -57,13 +57,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (port > 65535) throw new ImgsimError('invalid-argument', `--port: expected a port between 0 and 65535, got "${values.port ?? ''}"`);
   const host = values.host ?? '127.0.0.1';
   const timeScale = parseTimeScale(values['time-scale']);
+  // Loaded here for its errors (exit 2 with file:line:col); the server thread loads it again.
   const scenario = loadScenario(file);
 
-  let server: LiveServer;
+  let server: ServerThread;
   try {
-    server = await startServer(scenario, { port, host, timeScale });
+    server = await startServerThread({ file, port, host, timeScale });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof ServeStartError)) throw err;
+    const code = err.code;
     if (code === 'EADDRINUSE') throw new ImgsimError('invalid-argument', `port ${port} on ${host} is already in use; pick another with --port (0 picks a free one)`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new ImgsimError('invalid-argument', `--host: cannot listen on "${host}" (${code})`);
     throw err;
@@ -82,8 +84,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
 
   const signal = await waitForSignal();
   if (!values.quiet) process.stderr.write(`\nimgsim: ${signal}: finishing in-flight requests...\n`);
-  await server.close();
-  process.stdout.write(`${formatLedger(server.providers.ledgerSnapshot())}\n`);
+  process.stdout.write(`${formatLedger(await server.close())}\n`);
   return EXIT.ok;
 }
 

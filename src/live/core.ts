@@ -21,6 +21,7 @@ import {
   errorResponse,
   invalid,
   openAiSuccessBody,
+  parseOpenAiEditRequest,
   parseOpenAiRequest,
   truncatedJson,
   type LiveError,
@@ -51,7 +52,7 @@ export interface LiveOptions {
 export const DEFAULT_JOURNAL_SIZE = 200;
 
 type Route =
-  | { readonly kind: 'generations' | 'submit'; readonly provider: string }
+  | { readonly kind: 'generations' | 'edits' | 'submit'; readonly provider: string }
   | { readonly kind: 'poll'; readonly provider: string; readonly id: string };
 
 const JSON_TYPE = 'application/json';
@@ -229,13 +230,13 @@ export class LiveProviders {
     if (parts[0] === '_imgsim') return this.admin(req, parts.slice(1));
     if (this.closed) return errorResponse({ status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' });
     const route = matchProviderRoute(parts);
-    if (route === undefined) return notFound(`No route for ${req.method} ${req.path}. Provider routes are /{provider}/v1/images/generations and /{provider}/v1/predictions.`);
+    if (route === undefined) return notFound(`No route for ${req.method} ${req.path}. Provider routes are /{provider}/v1/images/generations, /{provider}/v1/images/edits and /{provider}/v1/predictions.`);
     const provider = this.providers.get(route.provider);
     if (provider === undefined) {
       return notFound(`Unknown provider "${route.provider}"; providers: ${[...this.providers.keys()].join(', ')}.`, 'unknown_provider');
     }
     const dialect = provider.spec.dialect;
-    if (route.kind === 'generations' ? dialect !== 'openai' : dialect !== 'async') {
+    if (route.kind === 'generations' || route.kind === 'edits' ? dialect !== 'openai' : dialect !== 'async') {
       const use = dialect === 'openai' ? `POST /${route.provider}/v1/images/generations` : `POST /${route.provider}/v1/predictions`;
       return notFound(`Provider "${route.provider}" speaks the ${dialect} dialect; use ${use}.`);
     }
@@ -257,7 +258,7 @@ export class LiveProviders {
       );
       return undefined;
     }
-    return this.generate(req, provider, 'generations', done, fail);
+    return this.generate(req, provider, route.kind, done, fail);
   }
 
   private pathParts(path: string): readonly string[] {
@@ -293,6 +294,9 @@ export class LiveProviders {
     if (req.bodyError === 'malformed-json') {
       return invalid('We could not parse the JSON body of your request; send valid JSON with `Content-Type: application/json`.', undefined, 'invalid_json');
     }
+    if (req.bodyError === 'malformed-form') {
+      return invalid('We could not parse the multipart/form-data body of your request; check its boundary and parts.', undefined, 'invalid_multipart');
+    }
     return undefined;
   }
 
@@ -303,11 +307,11 @@ export class LiveProviders {
   // --- provider requests -----------------------------------------------------------------------
 
   private generate(req: LiveRequest, provider: LiveProvider, kind: 'submit'): LiveResponse | Promise<LiveResponse>;
-  private generate(req: LiveRequest, provider: LiveProvider, kind: 'generations', done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined;
+  private generate(req: LiveRequest, provider: LiveProvider, kind: 'generations' | 'edits', done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined;
   private generate(
     req: LiveRequest,
     provider: LiveProvider,
-    kind: 'generations' | 'submit',
+    kind: 'generations' | 'edits' | 'submit',
     done?: (answer: LiveResponse) => void,
     fail?: (err: unknown) => void,
   ): LiveResponse | Promise<LiveResponse> | undefined {
@@ -319,7 +323,13 @@ export class LiveProviders {
     const headerProject = req.headers['x-imgsim-project'];
 
     const early = this.authError(req) ?? this.bodyErrorOf(req);
-    const parsed = early ?? (kind === 'submit' ? parsePredictionRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(req.body, provider.compiled, headerProject));
+    const parsed =
+      early ??
+      (kind === 'submit'
+        ? parsePredictionRequest(req.body, provider.compiled, headerProject)
+        : kind === 'edits'
+          ? parseOpenAiEditRequest(req.body, provider.compiled, headerProject)
+          : parseOpenAiRequest(req.body, provider.compiled, headerProject));
     if (isLiveError(parsed)) {
       this.journal(id, arrivedWall, arrivedSim, spec.id, headerProject ?? 'default', req.body, undefined, 'invalid-request', parsed.code, 0, parsed.status, this.now());
       return errorResponse(parsed, { 'x-request-id': id, 'x-imgsim-provider': spec.id, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
@@ -589,7 +599,7 @@ export class LiveProviders {
 function matchProviderRoute(parts: readonly string[]): Route | undefined {
   const [provider, v1, a, b, extra] = parts;
   if (provider === undefined || v1 !== 'v1' || extra !== undefined) return undefined;
-  if (a === 'images' && b === 'generations') return { kind: 'generations', provider };
+  if (a === 'images' && (b === 'generations' || b === 'edits')) return { kind: b, provider };
   if (a === 'predictions') return b === undefined ? { kind: 'submit', provider } : { kind: 'poll', provider, id: b };
   return undefined;
 }

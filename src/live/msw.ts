@@ -14,6 +14,7 @@ import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario, scenarioFromObject } from '../scenario/load.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { LiveProviders } from './core.js';
+import { isMultipart, parseMultipart } from './multipart.js';
 import type { LiveRequest, LiveResponse } from './protocol.js';
 
 /** Bodies above this size are refused with 413, as `imgsim serve` does. */
@@ -73,6 +74,13 @@ async function toLiveRequest(request: Request, baseUrl: string): Promise<LiveReq
   const declared = Number(headers['content-length'] ?? '0');
   if (declared > MAX_BODY_BYTES) {
     bodyError = 'too-large';
+  } else if (request.method !== 'GET' && request.method !== 'HEAD' && isMultipart(headers['content-type'])) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > MAX_BODY_BYTES) bodyError = 'too-large';
+    else {
+      body = await parseMultipart(bytes, headers['content-type']!);
+      if (body === undefined) bodyError = 'malformed-form';
+    }
   } else if (request.method !== 'GET' && request.method !== 'HEAD') {
     const text = await request.text();
     if (text.length > MAX_BODY_BYTES) bodyError = 'too-large';

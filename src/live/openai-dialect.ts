@@ -10,7 +10,7 @@ import { FEATURES, type Feature } from '../scenario/schema.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
 import { parseSize } from '../scenario/units.js';
 import { pngForPrompt } from './png.js';
-import type { LiveHeaders, LiveResponse } from './protocol.js';
+import type { LiveFile, LiveHeaders, LiveResponse } from './protocol.js';
 
 /** Most images one request may ask for (OpenAI's limit). */
 export const MAX_IMAGES_PER_REQUEST = 10;
@@ -198,6 +198,54 @@ export function parseImageFields(
  */
 export function parseOpenAiRequest(body: unknown, compiled: CompiledPricing, project: string | undefined): ParsedImageRequest | LiveError {
   return parseImageFields(body, compiled, project, OPENAI_FIELDS);
+}
+
+/** Image types the edits endpoint accepts, as OpenAI's does. */
+const EDIT_IMAGE_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/webp'];
+
+function isFile(v: unknown): v is LiveFile {
+  return isRecord(v) && v.file === true;
+}
+
+/** A multipart text field that holds an integer, as a number (anything else is passed on for the usual 400). */
+function intField(v: unknown): unknown {
+  return typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+}
+
+/**
+ * Parses an OpenAI `POST /v1/images/edits` body (`multipart/form-data`, as the SDKs send it):
+ * `image` (or `image[]`, one or more files), optional `mask`, `prompt`, and the generation
+ * fields as text. An edit is priced as a generation with the `inpainting` feature (plus any
+ * `features` named), so a provider that does not offer inpainting answers 400.
+ * @param body - the form fields
+ * @param compiled - the provider's compiled pricing
+ * @param project - from `x-imgsim-project`, when sent
+ * @returns the request, or the 400 to answer
+ */
+export function parseOpenAiEditRequest(body: unknown, compiled: CompiledPricing, project: string | undefined): ParsedImageRequest | LiveError {
+  if (!isRecord(body)) return invalid('Image edits take a multipart/form-data body with an `image` file, a `prompt` and optionally a `mask` file.');
+  const images = [body.image, body['image[]']].flat().filter((v) => v !== undefined);
+  if (images.length === 0) return invalid('`image` is required: the image to edit, as a file part.', 'image');
+  for (const image of images) {
+    if (!isFile(image)) return invalid('`image` must be a file part (PNG, JPEG or WebP), not text.', 'image');
+    if (!EDIT_IMAGE_TYPES.includes(image.type)) return invalid(`\`image\` must be PNG, JPEG or WebP; got ${image.type === '' ? 'no content type' : image.type}.`, 'image');
+    if (image.size === 0) return invalid('`image` is an empty file.', 'image');
+  }
+  const mask = body.mask;
+  if (mask !== undefined && (!isFile(mask) || mask.type !== 'image/png')) return invalid('`mask` must be a PNG file part.', 'mask');
+  const extra = [body.features, body['features[]']].flat().filter((v) => v !== undefined && v !== 'inpainting');
+  const fields: Record<string, unknown> = {
+    prompt: body.prompt,
+    n: intField(body.n),
+    size: body.size,
+    quality: body.quality,
+    response_format: body.response_format,
+    steps: intField(body.steps),
+    tier: body.tier,
+    project: body.project,
+    features: ['inpainting', ...extra],
+  };
+  return parseImageFields(fields, compiled, project, OPENAI_FIELDS);
 }
 
 /** `usage` of per-token providers. */

@@ -15,15 +15,29 @@ export interface LiveRequest {
   /** Header values by lower-case name. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   /**
-   * The body: parsed JSON, `undefined` when there was none, or `{ malformed: true }`-marked
-   * through `bodyError` when it could not be parsed.
+   * The body: parsed JSON; for `multipart/form-data` (image edits) a {@link FormFields}
+   * record; `undefined` when there was none or when `bodyError` says why it could not be read.
    */
   readonly body: unknown;
-  /** Set by the transport when the body was not valid JSON, or too large (413). */
-  readonly bodyError?: 'malformed-json' | 'too-large';
+  /** Set by the transport when the body was not valid JSON or multipart, or too large (413). */
+  readonly bodyError?: 'malformed-json' | 'malformed-form' | 'too-large';
   /** Aborted when the client goes away; pending emulated work stops waiting. */
   readonly signal?: AbortSignal;
 }
+
+/** A file of a multipart body: what the provider models read of it (its bytes are not kept). */
+export interface LiveFile {
+  readonly file: true;
+  /** The part's file name. */
+  readonly name: string;
+  /** The part's content type, e.g. `image/png`. */
+  readonly type: string;
+  /** Bytes. */
+  readonly size: number;
+}
+
+/** A multipart body by field name: text fields as strings, files as {@link LiveFile}; repeated names become arrays. */
+export type FormFields = Record<string, string | LiveFile | (string | LiveFile)[]>;
 
 /** Headers of a response, by lower-case name. */
 export type LiveHeaders = Record<string, string>;

@@ -105,8 +105,8 @@ interface Job {
   readonly resolve: (r: LiveAttemptResult) => void;
   state: 'fast' | 'queued' | 'running' | 'done';
   clientGone: boolean;
-  /** A `setTimeout` for a positive delay, a `setImmediate` for a zero one. */
-  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** The `setTimeout` of a positive delay (a zero delay answers at once, without a timer). */
+  timer: NodeJS.Timeout | undefined;
   /** The abort listener, attached only while an abort must act at once (fast and queued jobs). */
   onAbort: (() => void) | undefined;
   /** A fast answer's outcome, code and wall Retry-After. */
@@ -117,19 +117,14 @@ interface Job {
   dueSimMs: number | undefined;
 }
 
-/** Clears a job timer of either kind. */
-function clearJobTimer(t: NodeJS.Timeout | NodeJS.Immediate): void {
-  // Only a Timeout can be refreshed; clearTimeout ignores an Immediate and vice versa.
-  if ('refresh' in t) clearTimeout(t);
-  else clearImmediate(t);
-}
-
 /** One provider's live state: slots, queue, timers, draws and billing. */
 export class LiveProvider {
   /** Requests holding a slot. */
   busy = 0;
   private queue: Job[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
+  /** True while {@link drain} runs (a zero-latency job re-enters it). */
+  private draining = false;
   private readonly pending = new Set<Job>();
   private seq = 0;
   private draws: DrawSource;
@@ -222,18 +217,20 @@ export class LiveProvider {
       this.settle(job, 'aborted');
       return;
     }
-    if (this.busy < effectiveConcurrency(this.spec.capacity.concurrency, availability)) this.start(job, now);
-    else if (this.queue.length < this.spec.capacity.queue) {
+    if (this.busy < effectiveConcurrency(this.spec.capacity.concurrency, availability)) {
+      attempt.onAdmit?.();
+      // With no emulated latency this answers before it returns.
+      this.start(job, now);
+    } else if (this.queue.length < this.spec.capacity.queue) {
       job.state = 'queued';
       this.listen(job);
       this.queue.push(job);
+      attempt.onAdmit?.();
     } else {
       // Queue full: the request never reaches a GPU; it is answered overloaded after the error latency.
       this.pending.delete(job);
       this.fast(attempt, resolve, account, rng, kind, 'overloaded', 'overloaded');
-      return;
     }
-    attempt.onAdmit?.();
   }
 
   /** An answer that needs no slot: after the error latency. */
@@ -318,7 +315,7 @@ export class LiveProvider {
       // An abort must answer at once; with no wait, checking the signal when it runs is the same.
       this.listen(job);
       job.timer = setTimeout(this.fastDue, wallMs, job);
-    } else job.timer = setImmediate(this.fastDue, job);
+    } else this.fastDue(job);
   }
 
   private readonly fastDue = (job: Job): void => {
@@ -340,7 +337,7 @@ export class LiveProvider {
     const costUsd = this.charge(j, billAs, simNow);
     j.state = 'done';
     if (j.timer !== undefined) {
-      clearJobTimer(j.timer);
+      clearTimeout(j.timer);
       j.timer = undefined;
     }
     this.unlisten(j);
@@ -363,7 +360,9 @@ export class LiveProvider {
     job.attempt.onStart?.();
     job.dueSimMs = simNow + job.serviceMs;
     const wallMs = job.serviceMs * this.clock.timeScale;
-    job.timer = wallMs > 0 ? setTimeout(this.serviceDone, wallMs, job) : setImmediate(this.serviceDone, job);
+    // No timer for a zero latency: the answer is written in the turn the request arrived (drain guards the recursion).
+    if (wallMs > 0) job.timer = setTimeout(this.serviceDone, wallMs, job);
+    else this.serviceDone(job);
   }
 
   private readonly serviceDone = (job: Job): void => {
@@ -394,11 +393,17 @@ export class LiveProvider {
   };
 
   private drain(simNow = this.clock.simNowMs()): void {
-    if (this.queue.length === 0) return;
+    // A zero-latency job finishes inside start() and drains again: the outer loop goes on instead.
+    if (this.queue.length === 0 || this.draining) return;
     const slots = effectiveConcurrency(this.spec.capacity.concurrency, this.curve.at(simNow));
-    while (this.busy < slots && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      if (job.state === 'queued') this.start(job, simNow);
+    this.draining = true;
+    try {
+      while (this.busy < slots && this.queue.length > 0) {
+        const job = this.queue.shift()!;
+        if (job.state === 'queued') this.start(job, simNow);
+      }
+    } finally {
+      this.draining = false;
     }
     // Nothing running to free a slot (a(t) fell to 0): look again later, as the simulator's tick does.
     if (this.busy === 0 && this.queue.length > 0 && this.retryTimer === undefined) {

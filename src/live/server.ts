@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { LiveProviders } from './core.js';
+import { isMultipart, parseMultipart } from './multipart.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 
 /** Largest request body accepted; beyond it the answer is 413 (the OpenAI Images API caps uploads alike). */
@@ -72,6 +73,7 @@ export interface LiveServer {
 type BodyResult =
   | { readonly kind: 'ok'; readonly body: unknown }
   | { readonly kind: 'malformed-json' }
+  | { readonly kind: 'malformed-form' }
   | { readonly kind: 'too-large' }
   | { readonly kind: 'aborted' };
 
@@ -236,9 +238,10 @@ function liveHeaders(headers: http.IncomingHttpHeaders): Record<string, string |
 const TOO_LARGE: BodyResult = { kind: 'too-large' };
 const ABORTED: BodyResult = { kind: 'aborted' };
 const MALFORMED_JSON: BodyResult = { kind: 'malformed-json' };
+const MALFORMED_FORM: BodyResult = { kind: 'malformed-form' };
 const NO_BODY: BodyResult = { kind: 'ok', body: undefined };
 
-/** Reads and parses a JSON body with the size limit, then calls `done` once; never throws. */
+/** Reads and parses a JSON (or multipart) body with the size limit, then calls `done` once; never throws. */
 function readBody(req: http.IncomingMessage, done: (result: BodyResult) => void): void {
   const declared = Number(req.headers['content-length']);
   // Answer at once: reading 10 MB only to refuse it helps nobody.
@@ -280,9 +283,17 @@ function readBody(req: http.IncomingMessage, done: (result: BodyResult) => void)
       finish(NO_BODY);
       return;
     }
+    const buf = chunks === undefined ? first! : Buffer.concat(chunks, bytes);
+    const contentType = req.headers['content-type'];
+    if (isMultipart(contentType)) {
+      // Image edits: parsed off the hot path of JSON requests.
+      void parseMultipart(buf, contentType!).then((fields) => {
+        finish(fields === undefined ? MALFORMED_FORM : { kind: 'ok', body: fields });
+      });
+      return;
+    }
     let result: BodyResult;
     try {
-      const buf = chunks === undefined ? first! : Buffer.concat(chunks, bytes);
       result = { kind: 'ok', body: JSON.parse(buf.toString('utf8')) as unknown };
     } catch {
       result = MALFORMED_JSON;

@@ -1,0 +1,96 @@
+/**
+ * Runs `imgsim serve`'s server on a worker thread with a small young generation.
+ *
+ * Why: a mock provider holds thousands of requests open for seconds, so nearly everything a
+ * request allocates survives V8's minor GCs. With the default young generation (semi-spaces
+ * growing to 16 MB) each scavenge copies megabytes of survivors and stops the server for
+ * 10-25 ms, and every answer due in that pause is written late: the emulated latency's p99
+ * error went past 5 ms at 5,000 open requests. Semi-spaces of ~2 MB keep each pause near
+ * 1-2 ms (more, shorter pauses; the same total work). A thread is the one place a running
+ * process can choose that (`resourceLimits`), without re-spawning itself.
+ */
+import { Worker } from 'node:worker_threads';
+import type { LedgerSnapshot } from '../live/ledger.js';
+
+/** Young generation of the server thread, MB (V8 splits it into two semi-spaces and a large-object space). */
+export const SERVE_YOUNG_GENERATION_MB = 6;
+
+/** What the worker needs to start the server. */
+export interface ServeWorkerData {
+  readonly file: string;
+  readonly port: number;
+  readonly host: string;
+  readonly timeScale: number;
+}
+
+/** Messages from the worker. */
+export type ServeWorkerReply =
+  | { readonly kind: 'listening'; readonly url: string }
+  | { readonly kind: 'failed'; readonly code: string | undefined; readonly message: string }
+  | { readonly kind: 'closed'; readonly ledger: LedgerSnapshot };
+
+/** A server running on its own thread. */
+export interface ServerThread {
+  readonly url: string;
+  /** Closes the server gracefully and returns its ledger; the thread then exits. */
+  close(): Promise<LedgerSnapshot>;
+}
+
+/** A start failure of the server (e.g. the port is taken), with the errno code. */
+export class ServeStartError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Starts the server of a scenario file on a worker thread.
+ * @param data - scenario file (already validated), port, host, time scale
+ * @returns the running server once it listens
+ */
+export function startServerThread(data: ServeWorkerData): Promise<ServerThread> {
+  const worker = new Worker(new URL('./_serve-worker.js', import.meta.url), {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: SERVE_YOUNG_GENERATION_MB },
+  });
+  // Every reply, in order; an `error` (an exception escaped the thread) ends all waits.
+  const replies: ServeWorkerReply[] = [];
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  worker.on('message', (m: ServeWorkerReply) => {
+    replies.push(m);
+    wake?.();
+  });
+  worker.on('error', (err) => {
+    failure = err;
+    wake?.();
+  });
+  worker.on('exit', (code) => {
+    failure ??= new Error(`the server thread exited (code ${code})`);
+    wake?.();
+  });
+  const next = async (): Promise<ServeWorkerReply> => {
+    for (;;) {
+      const m = replies.shift();
+      if (m !== undefined) return m;
+      if (failure !== undefined) throw failure;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
+  return next().then((first) => {
+    if (first.kind === 'failed') throw new ServeStartError(first.message, first.code);
+    if (first.kind !== 'listening') throw new Error(`unexpected message from the server thread: ${first.kind}`);
+    return {
+      url: first.url,
+      close: async () => {
+        worker.postMessage('close');
+        const last = await next();
+        if (last.kind !== 'closed') throw new Error(`unexpected message from the server thread: ${last.kind}`);
+        return last.ledger;
+      },
+    };
+  });
+}

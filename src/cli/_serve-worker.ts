@@ -1,0 +1,31 @@
+/**
+ * The thread `imgsim serve` runs its server on (see serve.ts for why a thread). It loads the
+ * scenario, starts the server, says where it listens, and on `close` shuts it down gracefully
+ * and sends the ledger back. Internal to the CLI: nothing else imports it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { startServer } from '../live/server.js';
+import { loadScenario } from '../scenario/load.js';
+import type { ServeWorkerData, ServeWorkerReply } from './_serve-thread.js';
+
+const port = parentPort;
+if (port === null) throw new Error('_serve-worker runs only as a worker thread');
+const data = workerData as ServeWorkerData;
+const reply = (message: ServeWorkerReply): void => {
+  port.postMessage(message);
+};
+
+try {
+  const server = await startServer(loadScenario(data.file), { port: data.port, host: data.host, timeScale: data.timeScale });
+  port.once('message', () => {
+    void server.close().then(() => {
+      reply({ kind: 'closed', ledger: server.providers.ledgerSnapshot() });
+      port.close();
+    });
+  });
+  reply({ kind: 'listening', url: server.url });
+} catch (err) {
+  const e = err as NodeJS.ErrnoException;
+  reply({ kind: 'failed', code: e.code, message: e.message });
+  port.close();
+}

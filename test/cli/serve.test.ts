@@ -1,0 +1,78 @@
+// `imgsim serve` as users run it: the compiled CLI in its own process (its server runs on a
+// worker thread), stopped by a signal. `npm test` builds dist/ first.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.join(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/imgsim.js');
+const QUICKSTART = path.join(ROOT, 'scenarios/quickstart.yaml');
+
+interface Exited {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function serve(...args: string[]): { child: ChildProcessWithoutNullStreams; firstLine: Promise<string>; exited: Promise<Exited> } {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  let gotLine: (line: string) => void = () => undefined;
+  const firstLine = new Promise<string>((resolve) => (gotLine = resolve));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    const nl = out.indexOf('\n');
+    if (nl >= 0) gotLine(out.slice(0, nl));
+  });
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<Exited>((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+  return { child, firstLine, exited };
+}
+
+describe('imgsim serve (the CLI process)', () => {
+  it('serves until SIGTERM, then finishes in-flight requests and prints the ledger, exit 0', async () => {
+    const { child, firstLine, exited } = serve(QUICKSTART, '--port', '0', '--time-scale', '0.01');
+    const base = /(http:\/\/127\.0\.0\.1:\d+)\/(\S+)\/v1/.exec(await firstLine);
+    expect(base).not.toBeNull();
+    const [, url, provider] = base!;
+    const res = await fetch(`${url}/${provider}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a lighthouse', size: '1024x1024' }),
+    });
+    expect(res.status).toBe(200);
+    const cost = Number(res.headers.get('x-imgsim-cost-usd'));
+    // A request still waiting for its emulated latency when the signal comes is finished, not dropped.
+    const inFlight = fetch(`${url}/${provider}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a second lighthouse', size: '1024x1024' }),
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGTERM');
+    expect((await inFlight).status).toBe(200);
+    const { code, out, err } = await exited;
+    expect(code).toBe(0);
+    expect(err).toContain('SIGTERM: finishing in-flight requests');
+    expect(out).toContain(`ledger: 2 requests, $${(2 * cost).toFixed(4)} billed (success 2)`);
+  });
+
+  it('refuses a port that is taken, and a bad scenario, with exit 2 and no stack', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = String((blocker.address() as { port: number }).port);
+    try {
+      const taken = await serve(QUICKSTART, '--port', port).exited;
+      expect(taken.code).toBe(2);
+      expect(taken.err).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(taken.err).not.toMatch(/\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+    const bad = await serve(path.join(ROOT, 'no-such.yaml')).exited;
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/no-such\.yaml/);
+  });
+});
