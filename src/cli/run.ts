@@ -1,6 +1,7 @@
 /**
  * `imgsim run <scenario>`: simulate every strategy, print the summary table, write the reports.
  */
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { thresholdsFailed } from '../metrics/thresholds.js';
 import { writeFileAtomic } from '../report/atomic.js';
@@ -16,13 +17,15 @@ import { EXIT } from './output.js';
 import { createProgress } from './progress.js';
 
 /** Report formats `run` can write. */
-export const RUN_FORMATS = ['json', 'md'] as const;
+export const RUN_FORMATS = ['json', 'md', 'html', 'png'] as const;
 
 /** Usage text. */
 export const RUN_USAGE = `Usage: imgsim run <scenario.yaml> [options]
 
 Runs every strategy of the scenario in simulated time on the same traffic and the same
-provider luck, prints a summary table and writes report.json and report.md.
+provider luck, prints a summary table and writes report.json and report.md (and, with
+--format html,png, report.html and PNG charts under charts/). With GITHUB_STEP_SUMMARY set,
+report.md is also appended to that file.
 
 Options:
   --out DIR           where to write the reports (default reports/<scenario name>/)
@@ -86,7 +89,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   const outDir = values.out ?? path.join('reports', scenario.name);
   const json = serializeReport(report);
   if (formats.has('json')) writeFileAtomic(path.join(outDir, 'report.json'), json);
-  if (formats.has('md')) writeFileAtomic(path.join(outDir, 'report.md'), renderMarkdown(report, { scenarioFile: file }));
+  // Charts first: report.md references the PNGs. Imported only when asked for (Chart.js, canvas).
+  const visual =
+    formats.has('html') || formats.has('png')
+      ? await (await import('../report/visual.js')).writeVisualReports(report, scenario, { outDir, html: formats.has('html'), png: formats.has('png'), scenarioFile: file })
+      : undefined;
+  for (const w of visual?.warnings ?? []) if (!values.quiet) process.stderr.write(`imgsim: ${w}\n`);
+  const markdown = renderMarkdown(report, { scenarioFile: file, ...(visual ? { charts: visual.markdownCharts } : {}) });
+  if (formats.has('md')) writeFileAtomic(path.join(outDir, 'report.md'), markdown);
+  const stepSummary = process.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary !== undefined && stepSummary !== '') appendFileSync(stepSummary, markdown);
   if (values.json) process.stdout.write(json);
   else if (!values.quiet) {
     process.stdout.write(`${renderSummaryTable(report)}\n`);
