@@ -20,18 +20,18 @@ const NONE = '—';
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Makes text safe inside a table cell: no pipes, no line breaks. */
-function cellText(text: string): string {
+export function cellText(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** Inline code that survives backticks in the text. */
-function code(text: string): string {
+export function code(text: string): string {
   const fence = text.includes('`') ? '``' : '`';
   return `${fence}${text.replace(/\r?\n/g, ' ')}${fence}`;
 }
 
 /** A GitHub-flavoured Markdown table, padded so the source reads aligned too. */
-function mdTable(header: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[]): string {
+export function mdTable(header: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[]): string {
   const safeHeader = header.map(cellText);
   const widths = safeHeader.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const isRight = (i: number): boolean => align[i] === 'r';
