@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
+import { compareCommand } from './compare.js';
 import { liveCommand } from './live.js';
 import { loadCommand } from './load.js';
 import { EXIT, reportError } from './output.js';
@@ -17,6 +18,7 @@ type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   run: { run: runCommand, summary: 'simulate every strategy of a scenario and write the reports' },
+  compare: { run: compareCommand, summary: 'compare two report.json files metric by metric; exit 1 on a regression' },
   validate: { run: validateCommand, summary: 'check scenario files and print every problem' },
   schema: { run: schemaCommand, summary: 'print the scenario JSON Schema' },
   quote: { run: quoteCommand, summary: 'price one request at every provider, factor by factor' },

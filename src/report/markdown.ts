@@ -57,18 +57,18 @@ export interface ReportSection {
 const plain = (texts: readonly string[]): TableCell[] => texts.map((text) => ({ text }));
 
 /** Makes text safe inside a table cell: no pipes, no line breaks. */
-function cellText(text: string): string {
+export function cellText(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** Inline code that survives backticks in the text. */
-function code(text: string): string {
+export function code(text: string): string {
   const fence = text.includes('`') ? '``' : '`';
   return `${fence}${text.replace(/\r?\n/g, ' ')}${fence}`;
 }
 
 /** A GitHub-flavoured Markdown table, padded so the source reads aligned too; best cells in bold. */
-function mdTable(t: ReportTable): string {
+export function mdTable(t: ReportTable): string {
   const safeHeader = t.header.map(cellText);
   const rows = t.rows.map((r) => r.map((c) => (c.best === true ? `**${cellText(c.text)}**` : cellText(c.text))));
   const widths = safeHeader.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
