@@ -120,8 +120,12 @@ export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
   const name = strategyDisplayName(ref);
   if (made.name === name) return made;
   // Run under the scenario's name; bind so the file's methods keep their `this`.
-  const route = made.route.bind(made);
-  return made.observe === undefined ? { name, route } : { name, route, observe: made.observe.bind(made) };
+  return {
+    name,
+    route: made.route.bind(made),
+    ...(made.observe === undefined ? {} : { observe: made.observe.bind(made) }),
+    ...(made.explain === undefined ? {} : { explain: made.explain.bind(made) }),
+  };
 }
 
 /**
