@@ -23,6 +23,7 @@ import { failoverStrategy } from './failover.js';
 import { fastestStrategy } from './fastest.js';
 import { hedgedStrategy } from './hedged.js';
 import { leastLoadedStrategy } from './least-loaded.js';
+import { openRouterStrategy } from './openrouter.js';
 import { randomStrategy } from './random.js';
 import { roundRobinStrategy } from './round-robin.js';
 import { scoreStrategy } from './score.js';
@@ -54,6 +55,7 @@ export const BUILTIN_FACTORIES: { readonly [K in BuiltinStrategyName]: BuiltinFa
   hedged: hedgedStrategy,
   'budget-guard': budgetGuardStrategy,
   conditional: conditionalStrategy,
+  openrouter: openRouterStrategy,
 };
 
 /**
