@@ -23,6 +23,9 @@ export type {
   Candidate,
   BudgetView,
   BreakerState,
+  RouteExplanation,
+  CandidateExplanation,
+  ExcludedProvider,
 } from './routing/strategy.js';
 export { defineStrategy } from './routing/strategy.js';
 export { serializeReport } from './report/json.js';

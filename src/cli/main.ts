@@ -7,6 +7,7 @@ import { ImgsimError } from '../scenario/errors.js';
 import { compareCommand } from './compare.js';
 import { liveCommand } from './live.js';
 import { loadCommand } from './load.js';
+import { explainCommand } from './explain.js';
 import { EXIT, reportError } from './output.js';
 import { quoteCommand } from './quote.js';
 import { runCommand } from './run.js';
@@ -22,6 +23,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   validate: { run: validateCommand, summary: 'check scenario files and print every problem' },
   schema: { run: schemaCommand, summary: 'print the scenario JSON Schema' },
   quote: { run: quoteCommand, summary: 'price one request at every provider, factor by factor' },
+  explain: { run: explainCommand, summary: 'how each strategy would route one request at one moment, and why' },
   serve: { run: serveCommand, summary: 'serve the providers as live mock HTTP APIs (OpenAI-style)' },
   live: { run: liveCommand, summary: 'run the traffic over real HTTP, open loop, against serve or a gateway' },
   load: { run: loadCommand, summary: 'raw HTTP load (autocannon) against serve or a gateway, loopback only' },

@@ -23,6 +23,7 @@ import { failoverStrategy } from './failover.js';
 import { fastestStrategy } from './fastest.js';
 import { hedgedStrategy } from './hedged.js';
 import { leastLoadedStrategy } from './least-loaded.js';
+import { openRouterStrategy } from './openrouter.js';
 import { randomStrategy } from './random.js';
 import { roundRobinStrategy } from './round-robin.js';
 import { scoreStrategy } from './score.js';
@@ -54,6 +55,7 @@ export const BUILTIN_FACTORIES: { readonly [K in BuiltinStrategyName]: BuiltinFa
   hedged: hedgedStrategy,
   'budget-guard': budgetGuardStrategy,
   conditional: conditionalStrategy,
+  openrouter: openRouterStrategy,
 };
 
 /**
@@ -120,8 +122,12 @@ export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
   const name = strategyDisplayName(ref);
   if (made.name === name) return made;
   // Run under the scenario's name; bind so the file's methods keep their `this`.
-  const route = made.route.bind(made);
-  return made.observe === undefined ? { name, route } : { name, route, observe: made.observe.bind(made) };
+  return {
+    name,
+    route: made.route.bind(made),
+    ...(made.observe === undefined ? {} : { observe: made.observe.bind(made) }),
+    ...(made.explain === undefined ? {} : { explain: made.explain.bind(made) }),
+  };
 }
 
 /**
