@@ -149,6 +149,17 @@ describe('imgsim run', () => {
     expect(out).toContain('cost.perSucceeded');
   });
 
+  it('writes the attempt log with --attempts-log: one JSON line per attempt', async () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'logs/attempts.jsonl');
+    const { code, out } = await cli('run', MINIMAL, '--out', dir, '--strategy', 'cheapest', '--duration', '5m', '--attempts-log', log, '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { strategies: { attempts: { total: number } }[] };
+    const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(report.strategies[0]!.attempts.total);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ tier: 'standard', strategy: 'cheapest', attempt: 1 });
+  });
+
   it('refuses bad arguments with exit 2', async () => {
     expect((await cli('run', MINIMAL, '--duration', 'forever')).code).toBe(2);
     expect((await cli('run', MINIMAL, '--strategy', 'nope-nope')).code).toBe(2);
