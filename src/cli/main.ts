@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
 import { compareCommand } from './compare.js';
+import { fitCommand } from './fit.js';
 import { liveCommand } from './live.js';
 import { loadCommand } from './load.js';
 import { explainCommand } from './explain.js';
@@ -27,6 +28,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   serve: { run: serveCommand, summary: 'serve the providers as live mock HTTP APIs (OpenAI-style)' },
   live: { run: liveCommand, summary: 'run the traffic over real HTTP, open loop, against serve or a gateway' },
   load: { run: loadCommand, summary: 'raw HTTP load (autocannon) against serve or a gateway, loopback only' },
+  fit: { run: fitCommand, summary: 'fit providers (latency, errors, prices) to a log of attempts' },
 };
 
 function usage(): string {

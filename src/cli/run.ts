@@ -3,12 +3,15 @@
  */
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
+import { formatAttemptLine } from '../metrics/attempt-log.js';
+import type { Report } from '../metrics/report-types.js';
 import { thresholdsFailed } from '../metrics/thresholds.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { compareReports, parseTolerances } from '../report/compare.js';
 import { renderComparisonMarkdown, renderComparisonText } from '../report/compare-render.js';
 import { parseReport, serializeReport } from '../report/json.js';
 import { renderReportJunit } from '../report/junit.js';
+import { LineFileWriter } from '../report/line-file.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSummaryTable } from '../report/summary-table.js';
 import { ImgsimError } from '../scenario/errors.js';
@@ -42,6 +45,8 @@ Options:
 ${TOLERANCE_HELP}
   --on-bad-row MODE   for a replayed trace: fail (stop at the first bad row, the default
                       unless the scenario says otherwise) or skip (count and report them)
+  --attempts-log FILE write every attempt at a provider as a JSON line (see docs/cli.md);
+                      one strategy's run is what a gateway would log: pair it with --strategy
   --json              print report.json to stdout instead of the table
   --quiet             no progress bar, no table
 Exit codes: 0 ok, 1 a threshold failed or a metric regressed from the baseline, 2 bad input.`;
@@ -61,6 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'on-bad-row': { type: 'string' },
     baseline: { type: 'string' },
     tolerance: { type: 'string', multiple: true },
+    'attempts-log': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
@@ -86,18 +92,33 @@ export async function runCommand(argv: string[]): Promise<number> {
   const baseline = values.baseline === undefined ? undefined : readReportFile(values.baseline);
   const scenario = loadScenario(file);
   const progress = createProgress(values.quiet === true || values.json === true);
-  const report = await simulate(scenario, {
-    ...(seed === undefined ? {} : { seed }),
-    ...(durationMs === undefined ? {} : { durationMs }),
-    ...(values.strategy ? { strategies: values.strategy } : {}),
-    ...(onBadRow === undefined ? {} : { onBadRow }),
-    onWarning: (message) => {
-      if (!values.quiet) process.stderr.write(`imgsim: ${message}\n`);
-    },
-    onProgress: (i, n, fraction, name) => {
-      progress.update((i + fraction) / n, `${name} (${i + 1}/${n}) sim ${formatDuration(fraction * (durationMs ?? scenario.durationMs))}`);
-    },
-  });
+  const attemptsLog = values['attempts-log'] === undefined ? undefined : new LineFileWriter(values['attempts-log']);
+  let report: Report;
+  try {
+    report = await simulate(scenario, {
+      ...(seed === undefined ? {} : { seed }),
+      ...(durationMs === undefined ? {} : { durationMs }),
+      ...(values.strategy ? { strategies: values.strategy } : {}),
+      ...(onBadRow === undefined ? {} : { onBadRow }),
+      ...(attemptsLog === undefined
+        ? {}
+        : {
+            onAttempt: (record) => {
+              attemptsLog.write(formatAttemptLine(record));
+            },
+          }),
+      onWarning: (message) => {
+        if (!values.quiet) process.stderr.write(`imgsim: ${message}\n`);
+      },
+      onProgress: (i, n, fraction, name) => {
+        progress.update((i + fraction) / n, `${name} (${i + 1}/${n}) sim ${formatDuration(fraction * (durationMs ?? scenario.durationMs))}`);
+      },
+    });
+    attemptsLog?.close();
+  } catch (err) {
+    attemptsLog?.abort();
+    throw err;
+  }
   progress.done();
   const outDir = values.out ?? path.join('reports', scenario.name);
   const json = serializeReport(report);
@@ -126,6 +147,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${renderSummaryTable(report)}\n`);
     if (comparison !== undefined) process.stdout.write(`\n${renderComparisonText(comparison, labels)}`);
     process.stdout.write(`\nreports written to ${outDir}${path.sep}\n`);
+    if (attemptsLog) process.stdout.write(`${attemptsLog.lines} attempts logged to ${attemptsLog.path}\n`);
   }
   return thresholdsFailed(report) || comparison?.failed === true ? EXIT.failed : EXIT.ok;
 }

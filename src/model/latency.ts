@@ -37,6 +37,12 @@ export interface LatencySampler {
    * @returns milliseconds
    */
   quantile(p: number): number;
+  /**
+   * The distribution function P(X <= x) (used to judge fits, never on the engine's path).
+   * @param x - milliseconds
+   * @returns a probability in [0, 1]
+   */
+  cdf(x: number): number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,8 +122,14 @@ function lnGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
-/** Regularized lower incomplete gamma P(a, x) (Numerical Recipes §6.2: series or Lentz continued fraction). */
-function gammaP(a: number, x: number): number {
+/**
+ * Regularized lower incomplete gamma P(a, x) (Numerical Recipes §6.2: series or Lentz continued
+ * fraction): the Gamma(a, 1) distribution function; 1 − P(k/2, x/2) is the chi-square tail.
+ * @param a - shape, > 0
+ * @param x - point, >= 0
+ * @returns P(a, x) in [0, 1]
+ */
+export function gammaP(a: number, x: number): number {
   if (x <= 0) return 0;
   const gln = lnGamma(a);
   const maxIter = 10_000 + Math.ceil(10 * Math.sqrt(a));
@@ -211,6 +223,9 @@ class FixedSampler implements LatencySampler {
   quantile(): number {
     return this.valueMs;
   }
+  cdf(x: number): number {
+    return x >= this.valueMs ? 1 : 0;
+  }
 }
 
 class UniformSampler implements LatencySampler {
@@ -228,6 +243,10 @@ class UniformSampler implements LatencySampler {
   quantile(p: number): number {
     return this.minMs + this.widthMs * clamp01(p);
   }
+  cdf(x: number): number {
+    if (this.widthMs === 0) return x >= this.minMs ? 1 : 0;
+    return clamp01((x - this.minMs) / this.widthMs);
+  }
 }
 
 class ExponentialSampler implements LatencySampler {
@@ -241,6 +260,9 @@ class ExponentialSampler implements LatencySampler {
   quantile(p: number): number {
     if (p <= 0) return 0;
     return p >= 1 ? Infinity : -this.mean * Math.log1p(-p);
+  }
+  cdf(x: number): number {
+    return x <= 0 ? 0 : -Math.expm1(-x / this.mean);
   }
 }
 
@@ -273,6 +295,10 @@ class TruncatedNormalSampler implements LatencySampler {
     // F(x) = (Φ((x − mu)/sd) − Φ(α)) / (1 − Φ(α)), inverted.
     return Math.max(0, this.muMs + this.sdMs * normalQuantile(this.cutMass + p * (1 - this.cutMass)));
   }
+  cdf(x: number): number {
+    if (x <= 0) return 0;
+    return clamp01((normalCdf((x - this.muMs) / this.sdMs) - this.cutMass) / (1 - this.cutMass));
+  }
 }
 
 /** exp(N(ln median, sigma)); written as median × exp(sigma z) so quantile(0.5) is exactly the median. */
@@ -291,6 +317,11 @@ class LognormalSampler implements LatencySampler {
     if (p <= 0) return 0;
     if (p >= 1) return this.sigma === 0 ? this.median : Infinity;
     return this.median * Math.exp(this.sigma * normalQuantile(p));
+  }
+  cdf(x: number): number {
+    if (x <= 0) return 0;
+    if (this.sigma === 0) return x >= this.median ? 1 : 0;
+    return normalCdf(Math.log(x / this.median) / this.sigma);
   }
 }
 
@@ -336,6 +367,9 @@ class GammaSampler implements LatencySampler {
   }
   quantile(p: number): number {
     return gammaPInv(this.shape, p) * this.scaleMs;
+  }
+  cdf(x: number): number {
+    return x <= 0 ? 0 : gammaP(this.shape, x / this.scaleMs);
   }
 }
 

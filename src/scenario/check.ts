@@ -45,6 +45,9 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
     if (arrivals !== undefined || mix !== undefined) {
       out.push({ path: ['traffic', 'trace'], message: 'give either `trace` or `arrivals` with `mix`, not both' });
     }
+    if (typeof trace !== 'string' && typeof trace.columns === 'object' && trace.columns.until !== undefined && trace.columns.count === undefined) {
+      out.push({ path: ['traffic', 'trace', 'columns', 'until'], message: '`until` spreads a row\'s `count` requests over [at, until); map `count` too, or drop `until`' });
+    }
     const traceFile = typeof trace === 'string' ? trace : trace.file;
     if (!existsSync(path.resolve(dir, traceFile))) {
       out.push({ path: ['traffic', 'trace', ...(typeof trace === 'string' ? [] : ['file'])], message: `trace file not found: ${traceFile} (paths are relative to the scenario file)` });

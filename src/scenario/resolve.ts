@@ -5,7 +5,7 @@
  * for `undefined` where a default exists.
  */
 import path from 'node:path';
-import type { Feature, Pricing, ProviderSpec, Scenario } from './schema.js';
+import type { Feature, Pricing, ProviderSpec, Scenario, TimeFormat, TraceColumnPreset, TraceColumns } from './schema.js';
 import { parseAtMs, parseSize, type Size } from './units.js';
 
 /** A time span in epoch ms, [startMs, endMs). */
@@ -44,6 +44,13 @@ export interface ResolvedTrace {
   readonly file: string;
   readonly format: 'jsonl' | 'csv';
   readonly onBadRow: 'fail' | 'skip';
+  /**
+   * Which columns hold the row fields: a ready-made mapping's name or a mapping; left out,
+   * every field is read from the column named after it.
+   */
+  readonly columns?: TraceColumnPreset | TraceColumns;
+  /** How `at` and `until` are written; left out, the ready-made mapping's format, else `auto`. */
+  readonly timeFormat?: TimeFormat;
 }
 
 /** Arrivals with bursts as absolute spans. */
@@ -104,7 +111,16 @@ export function resolveScenario(scenario: Scenario, file: string): ResolvedScena
     const spec = typeof trace === 'string' ? { file: trace, onBadRow: 'fail' as const } : trace;
     const abs = path.resolve(dir, spec.file);
     const format = 'format' in spec && spec.format ? spec.format : abs.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl';
-    traffic = { kind: 'trace', trace: { file: abs, format, onBadRow: spec.onBadRow } };
+    traffic = {
+      kind: 'trace',
+      trace: {
+        file: abs,
+        format,
+        onBadRow: spec.onBadRow,
+        ...('columns' in spec && spec.columns !== undefined ? { columns: spec.columns } : {}),
+        ...('timeFormat' in spec && spec.timeFormat !== undefined ? { timeFormat: spec.timeFormat } : {}),
+      },
+    };
   } else {
     const a = arrivals!;
     traffic = {

@@ -319,13 +319,79 @@ export const mixItemSchema = obj({
 /** A parsed mix item. */
 export type MixItem = z.output<typeof mixItemSchema>;
 
-/** A trace to replay: a path, or a path with format and error handling. */
+/** Row fields a trace column mapping may name: the row fields, plus `count` and `until` for aggregated logs. */
+export const TRACE_FIELDS = [
+  'at',
+  'size',
+  'steps',
+  'quality',
+  'features',
+  'urgency',
+  'deadline',
+  'project',
+  'prompt',
+  'promptChars',
+  'tier',
+  'validate',
+  'count',
+  'until',
+] as const;
+/** A trace row field. */
+export type TraceField = (typeof TRACE_FIELDS)[number];
+/** Ready-made column mappings for request logs of well-known tools (defined in `traffic/trace-columns.ts`). */
+export const TRACE_COLUMN_PRESETS = ['litellm', 'openai-usage'] as const;
+/** A ready-made column mapping name. */
+export type TraceColumnPreset = (typeof TRACE_COLUMN_PRESETS)[number];
+/** How trace timestamps are written: `auto` is the plain trace format (ISO with a zone, or an offset after start). */
+export const TIME_FORMATS = ['auto', 'iso', 'unix-s', 'unix-ms'] as const;
+/** A timestamp format. */
+export type TimeFormat = (typeof TIME_FORMATS)[number];
+
+const COLUMN_REF_EXPECTED = 'expected a column name, or a path into a JSON column such as `metadata.size`, optionally ending in `?` when rows may lack it';
+const columnRef = () =>
+  z.string({ error: COLUMN_REF_EXPECTED }).regex(/^[^?\s][^?]*\??$/, { error: COLUMN_REF_EXPECTED });
+
+/** A column mapping: which column (or JSON path) holds each row field. */
+export const traceColumnsSchema = obj({
+  at: columnRef().optional(),
+  size: columnRef().optional(),
+  steps: columnRef().optional(),
+  quality: columnRef().optional(),
+  features: columnRef().optional(),
+  urgency: columnRef().optional(),
+  deadline: columnRef().optional(),
+  project: columnRef().optional(),
+  prompt: columnRef().optional(),
+  promptChars: columnRef().optional(),
+  tier: columnRef().optional(),
+  validate: columnRef().optional(),
+  count: columnRef().optional(),
+  until: columnRef().optional(),
+});
+/** A parsed column mapping. */
+export type TraceColumns = z.output<typeof traceColumnsSchema>;
+
+const presetName = () =>
+  z.string().refine((s) => (TRACE_COLUMN_PRESETS as readonly string[]).includes(s), {
+    error: (issue) => {
+      const near = typeof issue.input === 'string' ? suggest(issue.input, TRACE_COLUMN_PRESETS) : undefined;
+      return `unknown column mapping \`${String(issue.input)}\`; ${near ? `did you mean \`${near}\`?` : `ready-made mappings are ${TRACE_COLUMN_PRESETS.join(', ')}`}`;
+    },
+  }) as unknown as z.ZodType<TraceColumnPreset, string>;
+
+/** A trace to replay: a path, or a path with format, error handling, column mapping and time format. */
 export const traceSchema = z.union([
   z.string().min(1),
   obj({
     file: z.string().min(1),
     format: z.enum(['jsonl', 'csv']).optional(),
     onBadRow: z.enum(['fail', 'skip']).default('fail'),
+    columns: z
+      .union([presetName(), traceColumnsSchema], {
+        error: `expected a ready-made mapping (${TRACE_COLUMN_PRESETS.join(', ')}) or a mapping such as \`{ at: timestamp, size: image_size }\``,
+      })
+      .optional(),
+    timeFormat: z.enum(TIME_FORMATS, { error: `expected a time format: ${TIME_FORMATS.join(', ')}` }).optional(),
   }),
 ]);
 

@@ -20,6 +20,7 @@ import { creditsFor, price } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
+import type { AttemptRecord, AttemptSink, LoggedOutcome } from '../metrics/attempt-log.js';
 import { RunCollector } from '../metrics/collector.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
@@ -103,6 +104,10 @@ class AttemptState {
   cancelled = false;
   priceUsd = 0;
   credits = 0;
+  // For the attempt log: what the client saw, when, and what the attempt was billed in all.
+  answerKind: LoggedOutcome = 'success';
+  answeredMs = 0;
+  costUsd = 0;
 }
 
 /** The result of one strategy's run, before thresholds. */
@@ -157,18 +162,23 @@ export class Simulation {
   private events = 0;
   /** Tick events in the heap (they alone do not keep a run going). */
   private ticks = 0;
+  /** The attempt log's record, reused; undefined when no log is kept. */
+  private readonly record: AttemptRecord | undefined;
 
   /**
    * @param scenario - the resolved scenario
    * @param strategy - the strategy under test
    * @param source - its requests (a fresh stream per strategy: the same requests for each)
    * @param curves - availability curves from {@link availabilityCurves}
+   * @param onAttempt - receives every attempt once it is over (the attempt log); without it
+   *   the engine does no extra work beyond a few field writes per attempt
    */
   constructor(
     private readonly scenario: ResolvedScenario,
     private readonly strategy: Strategy,
     private readonly source: RequestSource,
     curves: readonly AvailabilityCurve[],
+    private readonly onAttempt?: AttemptSink,
   ) {
     const accountByName = new Map<string, Account>();
     this.runtimes = scenario.providers.map((p, i) => {
@@ -216,6 +226,27 @@ export class Simulation {
       code: undefined,
       hedge: false,
     };
+    this.record =
+      onAttempt === undefined
+        ? undefined
+        : {
+            strategy: strategy.name,
+            requestId: 0,
+            attempt: 0,
+            provider: '',
+            tier: '',
+            startMs: 0,
+            latencyMs: 0,
+            outcome: 'success',
+            code: undefined,
+            costUsd: 0,
+            size: '',
+            steps: 0,
+            quality: undefined,
+            features: [],
+            project: '',
+            hedge: false,
+          };
   }
 
   /**
@@ -456,6 +487,8 @@ export class Simulation {
     at.serviceMs = 0;
     at.priceUsd = 0;
     at.credits = 0;
+    at.costUsd = 0;
+    at.sentMs = -1;
     const r = this.requests[slot]!;
     r.pending++;
     if (r.attemptCount < r.attemptRefs.length) r.attemptRefs[r.attemptCount++] = a;
@@ -471,12 +504,35 @@ export class Simulation {
   private release(a: number): void {
     const at = this.attempts[a]!;
     if (!at.clientDone || !at.providerDone || at.events > 0) return;
+    if (this.record !== undefined && at.sentMs >= 0) this.logAttempt(at);
     const slot = at.req;
     at.req = -1;
     this.freeAttempts.push(a);
     const r = this.requests[slot]!;
     r.pending--;
     if (r.done && r.pending === 0) this.freeRequests.push(slot);
+  }
+
+  /** Hands a finished attempt to the attempt log (it never reached a provider when sentMs < 0). */
+  private logAttempt(at: AttemptState): void {
+    const rec = this.record!;
+    const req = this.requests[at.req]!.request;
+    rec.requestId = req.id;
+    rec.attempt = at.number;
+    rec.provider = this.handles[at.provider]!.id;
+    rec.tier = at.tierName;
+    rec.startMs = at.sentMs;
+    rec.latencyMs = at.answeredMs - at.sentMs;
+    rec.outcome = at.answerKind;
+    rec.code = at.code === '' ? undefined : at.code;
+    rec.costUsd = at.costUsd;
+    rec.size = req.size;
+    rec.steps = req.steps;
+    rec.quality = req.quality;
+    rec.features = req.features;
+    rec.project = req.project;
+    rec.hedge = at.hedge;
+    this.onAttempt!(rec);
   }
 
   private onSendEvent(a: number): void {
@@ -647,6 +703,8 @@ export class Simulation {
     const r = this.requests[at.req]!;
     const now = this.clock.now;
     at.clientDone = true;
+    at.answerKind = kind;
+    at.answeredMs = now;
     const handle = this.handles[at.provider]!;
     const ok = kind === 'success';
     // The breaker counts provider faults: a filtered prompt is the request's, a 429 is a quota.
@@ -703,6 +761,8 @@ export class Simulation {
       if (a === winner || at.req !== slot || at.clientDone) continue;
       at.clientDone = true;
       at.cancelled = true;
+      at.answerKind = 'cancelled';
+      at.answeredMs = this.clock.now;
       r.inFlight--;
       this.collector.cancelled(at.provider);
       this.handles[at.provider]!.onCancel(at.trial);
@@ -730,6 +790,7 @@ export class Simulation {
     const now = this.clock.now;
     const costUsd = rt.account.ledger ? rt.account.ledger.spend(at.credits, now) : at.priceUsd;
     if (!(costUsd > 0)) return 0;
+    at.costUsd += costUsd;
     this.collector.cost(at.provider, project, costUsd, wasted, now);
     rt.account.addSpend(costUsd, now);
     this.budget.spend(costUsd, project, now, this.fired);

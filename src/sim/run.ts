@@ -3,6 +3,7 @@
  * in simulated time, into one report (SPEC section 5).
  */
 import { assembleReport } from '../metrics/assemble.js';
+import type { AttemptSink } from '../metrics/attempt-log.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
@@ -28,6 +29,11 @@ export interface SimulateOptions {
    * simulated window done.
    */
   readonly onProgress?: (strategyIndex: number, strategyCount: number, fraction: number, name: string) => void;
+  /**
+   * Receives every attempt of every strategy once it is over (the record names its strategy;
+   * it is reused, so copy what you keep). For `imgsim run --attempts-log`.
+   */
+  readonly onAttempt?: AttemptSink;
 }
 
 /**
@@ -64,7 +70,7 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
     const strategy = buildStrategy(ref, { scenario: s, files });
     const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
     try {
-      const sim = new Simulation(s, strategy, source, curves);
+      const sim = new Simulation(s, strategy, source, curves, opts.onAttempt);
       const onProgress = opts.onProgress;
       const { collector } = sim.run(
         onProgress

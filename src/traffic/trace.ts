@@ -1,12 +1,12 @@
 /**
  * Trace replay (SPEC 2.5): one request a row, JSONL or CSV, streamed row by row so a
- * multi-gigabyte trace runs in constant memory. The engine pulls synchronously, so the file is
- * read with `readSync` in 64 KiB chunks and split into lines on bytes (a UTF-8 newline byte is
- * never part of a multi-byte character); a line longer than the buffer grows it.
+ * multi-gigabyte trace runs in constant memory (the engine pulls synchronously; the file is read
+ * by a {@link LineReader}).
  *
  * Row fields (all but `at` optional; unknown fields and columns are ignored):
  * - `at`: an ISO 8601 instant with a zone, or an offset from the start of the run: a number of
- *   ms (also as a digit string, as CSV writes it) or a duration string such as `"90s"`;
+ *   ms (also as a digit string, as CSV writes it) or a duration string such as `"90s"`
+ *   (the `auto` time format; `timeFormat` picks another);
  * - `size` (`WxH`, default 1024x1024), `steps` (whole number >= 1, default 30), `quality`;
  * - `features`: a JSON array, or a string separated by `;` or `|` (CSV);
  * - `urgency` (interactive | batch, default interactive), `deadline` (a duration after `at`);
@@ -16,6 +16,13 @@
  * JSONL and CSV accept the same spellings: a number may be a digit string and a list may be a
  * separated string in either. Empty CSV cells and JSON nulls mean "not given".
  *
+ * A column mapping (`columns`, see `trace-columns.ts`) reads the fields from other columns or
+ * from paths into JSON columns; a mapped column a row lacks is a bad row unless the mapping ends
+ * in `?`. A mapping may also name `count` (the row stands for that many requests) and `until`
+ * (they are spread evenly over [at, until), at at + (i + ½)·(until − at)/count): rows that share
+ * an `at` form a bucket whose requests are merged in time order, and the next bucket may not
+ * start before the current one ends.
+ *
  * CSV is RFC 4180 with a required header row: quoted fields may hold commas and doubled
  * quotes; quoted fields spanning several lines are not supported (one request a line). Rows
  * with fewer cells than the header leave the rest unset; extra cells are ignored.
@@ -23,16 +30,27 @@
  * the start are skipped (counted in `rowsBeforeStart`) and the first row at or after the end
  * ends the stream ("a replayed trace also stops here").
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { ImageRequest } from '../model/request.js';
 import { ImgsimError, suggest } from '../scenario/errors.js';
 import type { ResolvedTrace } from '../scenario/resolve.js';
-import { FEATURES, type Feature, type Urgency } from '../scenario/schema.js';
-import { DURATION_EXPECTED, INSTANT_EXPECTED, SIZE_EXPECTED, isUnitError, parseAtMs, parseDurationMs, parseSize, type Size } from '../scenario/units.js';
+import { FEATURES, type Feature, type TimeFormat, type TraceField, type Urgency } from '../scenario/schema.js';
+import { DURATION_EXPECTED, SIZE_EXPECTED, isUnitError, parseDurationMs, parseSize, type Size } from '../scenario/units.js';
+import { splitCsv } from './csv.js';
+import { LineReader } from './line-reader.js';
+import {
+  MISSING,
+  PathError,
+  TIME_FORMAT_EXPECTED,
+  findColumn,
+  followPath,
+  lookUp,
+  missingColumnMessage,
+  parseTimestamp,
+  resolveColumns,
+  type ColumnRef,
+} from './trace-columns.js';
 import type { RequestSource } from './traffic.js';
 
-/** Bytes read at a time (the buffer grows only for a single longer line). */
-const CHUNK_BYTES = 64 * 1024;
 /** Messages kept in `warnings` when bad rows are skipped; the rest are only counted. */
 const MAX_WARNINGS = 10;
 /** Distinct sizes and feature lists remembered, so repeated values share one parsed object. */
@@ -40,17 +58,14 @@ const INTERN_LIMIT = 256;
 const DEFAULT_SIZE = '1024x1024';
 const DEFAULT_STEPS = 30;
 const DEFAULT_PROJECT = 'default';
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
-const QUOTE = 0x22;
-const COMMA = 0x2c;
 const DIGITS_RE = /^\s*\d+(?:\.\d+)?\s*$/;
 const FEATURE_SEPARATOR_RE = /[;|]/;
-const AT_EXPECTED = `${INSTANT_EXPECTED}, or milliseconds or ${DURATION_EXPECTED} after start`;
 
-/** Fields a row may carry; anything else is ignored. */
+/** Fields a plain row may carry; anything else is ignored. */
 const FIELDS = ['at', 'size', 'steps', 'quality', 'features', 'urgency', 'deadline', 'project', 'prompt', 'promptChars', 'tier', 'validate'] as const;
-type Field = (typeof FIELDS)[number];
+/** Fields read only through a column mapping: aggregated rows. */
+const MAPPED_FIELDS = [...FIELDS, 'count', 'until'] as const satisfies readonly TraceField[];
+type Field = (typeof MAPPED_FIELDS)[number];
 /** A row before interpretation: JSON values or CSV strings, undefined when not given. */
 type RawRow = Record<Field, unknown>;
 
@@ -69,6 +84,25 @@ interface RowValues {
   promptChars: number;
   tier: string | undefined;
   validate: boolean;
+  /** Requests the row stands for (1 without a `count` mapping). */
+  count: number;
+  /** End of the row's interval (= atMs without an `until` mapping). */
+  untilMs: number;
+}
+
+/** A row of the current bucket (aggregated traces) and how many of its requests are out. */
+interface BucketRow {
+  readonly v: RowValues;
+  readonly stepMs: number;
+  emitted: number;
+}
+
+/** A mapped field's column in a CSV file. */
+interface CsvSource {
+  readonly field: Field;
+  readonly ref: ColumnRef;
+  readonly index: number;
+  readonly path: readonly string[];
 }
 
 const NO_FEATURES: readonly Feature[] = Object.freeze([]);
@@ -79,45 +113,10 @@ function show(v: unknown): string {
   return typeof v === 'number' || typeof v === 'boolean' || v === undefined ? String(v) : JSON.stringify(v);
 }
 
-/**
- * Splits one CSV line into `out` (RFC 4180, single-line records).
- * @param line - the line without its newline
- * @param out - reused array the cells are written into
- * @returns the number of cells, or a message when the quoting is broken
- */
-function splitCsv(line: string, out: string[]): number | string {
-  let i = 0;
-  let n = 0;
-  for (;;) {
-    if (line.charCodeAt(i) === QUOTE) {
-      let value = '';
-      let from = ++i;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) return `unterminated quoted field ${n + 1} (quoted fields must close on the same line; multi-line fields are not supported)`;
-        if (line.charCodeAt(q + 1) === QUOTE) {
-          value += line.slice(from, q + 1); // a doubled quote stands for one
-          i = from = q + 2;
-          continue;
-        }
-        value += line.slice(from, q);
-        i = q + 1;
-        break;
-      }
-      out[n++] = value;
-      if (i >= line.length) return n;
-      if (line.charCodeAt(i) !== COMMA) return `unexpected text after the closing quote of field ${n}; a quote inside a quoted field is written twice ("")`;
-      i++;
-    } else {
-      const c = line.indexOf(',', i);
-      if (c < 0) {
-        out[n++] = line.slice(i);
-        return n;
-      }
-      out[n++] = line.slice(i, c);
-      i = c + 1;
-    }
-  }
+function emptyRow(): RawRow {
+  const row = {} as RawRow;
+  for (const f of MAPPED_FIELDS) row[f] = undefined;
+  return row;
 }
 
 /**
@@ -140,36 +139,26 @@ export class TraceReader implements RequestSource {
   private readonly onBadRow: 'fail' | 'skip';
   private readonly startMs: number;
   private readonly endMs: number;
-  private fd: number | undefined;
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  /** Unread bytes are buf[bufStart, bufEnd). */
-  private bufStart = 0;
-  private bufEnd = 0;
-  /** Where to resume looking for a newline (bytes before it were already searched). */
-  private scanFrom = 0;
-  private eof = false;
-  private lineNo = 0;
+  private readonly timeFormat: TimeFormat;
+  private readonly atExpected: string;
+  /** Field references of a mapped trace; undefined for a plain one (fields by their own names). */
+  private readonly refs: Readonly<Partial<Record<Field, ColumnRef>>> | undefined;
+  /** Rows stand for `count` requests each (a `count` mapping). */
+  private readonly aggregated: boolean;
+  private readonly lines: LineReader;
   private lastAtMs = -Infinity;
   private nextId = 0;
+  /** The stream is over: next() returns undefined. */
   private done = false;
+  /** No more rows will be read (end of file, or a row at or after the end of the run). */
+  private rowsDone = false;
 
-  /** CSV: field of each column (undefined = ignored column); undefined until the header is read. */
+  /** Plain CSV: field of each column (undefined = ignored column); undefined until the header is read. */
   private columns: (Field | undefined)[] | undefined;
+  /** Mapped CSV: where each mapped field is; undefined until the header is read. */
+  private csvSources: CsvSource[] | undefined;
   private readonly cells: string[] = [];
-  private readonly csvRow: RawRow = {
-    at: undefined,
-    size: undefined,
-    steps: undefined,
-    quality: undefined,
-    features: undefined,
-    urgency: undefined,
-    deadline: undefined,
-    project: undefined,
-    prompt: undefined,
-    promptChars: undefined,
-    tier: undefined,
-    validate: undefined,
-  };
+  private readonly rawRow: RawRow = emptyRow();
   private readonly values: RowValues = {
     atMs: 0,
     size: DEFAULT_SIZE,
@@ -184,15 +173,24 @@ export class TraceReader implements RequestSource {
     promptChars: 0,
     tier: undefined,
     validate: false,
+    count: 1,
+    untilMs: 0,
   };
   private readonly sizes = new Map<string, Size>([[DEFAULT_SIZE, DEFAULT_DIMS]]);
   private readonly featureLists = new Map<string, readonly Feature[]>();
   /** The message of the last field check that returned a failure marker. */
   private problem = '';
 
+  // Aggregated traces: the bucket being emitted, the first row of the next one, and the span of
+  // the bucket whose rows are being read (for the overlap check).
+  private bucket: BucketRow[] = [];
+  private lookahead: BucketRow | undefined;
+  private groupAtMs = -Infinity;
+  private groupEndMs = -Infinity;
+
   /**
    * Opens the trace file.
-   * @param trace - resolved trace: absolute file, format and bad-row handling
+   * @param trace - resolved trace: absolute file, format, bad-row handling, column mapping and time format
    * @param startMs - start of the run, epoch ms (numeric and duration `at` are offsets from it)
    * @param endMs - end of the run (exclusive), epoch ms; the first row at or after it ends the stream
    */
@@ -202,13 +200,12 @@ export class TraceReader implements RequestSource {
     this.onBadRow = trace.onBadRow;
     this.startMs = startMs;
     this.endMs = endMs;
-    try {
-      this.fd = openSync(trace.file, 'r');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new ImgsimError('file-not-found', `${trace.file}: trace file not found (paths are relative to the scenario file)`);
-      throw new ImgsimError('invalid-trace', `${trace.file}: cannot open the trace: ${(err as Error).message}`);
-    }
+    const resolved = resolveColumns(trace.columns, trace.timeFormat, FIELDS);
+    this.timeFormat = resolved.timeFormat;
+    this.atExpected = TIME_FORMAT_EXPECTED[resolved.timeFormat];
+    this.refs = trace.columns === undefined ? undefined : resolved.columns;
+    this.aggregated = this.refs?.count !== undefined;
+    this.lines = new LineReader(trace.file, 'trace', 'invalid-trace', ' (paths are relative to the scenario file)');
   }
 
   /** Requests returned so far. */
@@ -219,64 +216,154 @@ export class TraceReader implements RequestSource {
   /** @returns the next request in the trace, or undefined at the end of the file or the run */
   next(): ImageRequest | undefined {
     if (this.done) return undefined;
-    const v = this.values;
+    if (this.aggregated) return this.nextFromBucket();
     for (;;) {
-      const line = this.readLine();
-      if (line === undefined) {
+      if (!this.readRow()) {
         this.close();
         return undefined;
       }
-      if (line.trim() === '') continue;
-      let problem: string | undefined;
-      if (this.format === 'jsonl') problem = this.parseJsonLine(line);
-      else if (this.columns === undefined) {
-        this.readHeader(line);
-        continue;
-      } else problem = this.parseCsvLine(line);
-      if (problem === undefined && v.atMs < this.lastAtMs) {
-        problem = `out of order: \`at\` ${new Date(v.atMs).toISOString()} is earlier than the previous row's ${new Date(this.lastAtMs).toISOString()}; sort the trace by time`;
-      }
-      if (problem !== undefined) {
-        this.badRow(problem);
-        continue;
-      }
-      this.lastAtMs = v.atMs;
-      if (v.atMs >= this.endMs) {
-        this.close();
-        return undefined;
-      }
+      const v = this.values;
       if (v.atMs < this.startMs) {
         this.rowsBeforeStart++;
         continue;
       }
-      return {
-        id: this.nextId++,
-        arrivalMs: v.atMs,
-        className: 'trace',
-        size: v.size,
-        width: v.dims.width,
-        height: v.dims.height,
-        steps: v.steps,
-        quality: v.quality,
-        features: v.features,
-        validate: v.validate,
-        urgency: v.urgency,
-        deadlineMs: v.deadlineMs,
-        project: v.project,
-        promptChars: v.promptChars,
-        prompt: v.prompt,
-        tier: v.tier,
-      };
+      return this.request(v, v.atMs);
     }
   }
 
   /** Closes the file; later `next()` calls return undefined. Safe to call more than once. */
   close(): void {
     this.done = true;
-    if (this.fd !== undefined) {
-      const fd = this.fd;
-      this.fd = undefined;
-      closeSync(fd);
+    this.rowsDone = true;
+    this.lines.close();
+  }
+
+  private request(v: RowValues, arrivalMs: number): ImageRequest {
+    return {
+      id: this.nextId++,
+      arrivalMs,
+      className: 'trace',
+      size: v.size,
+      width: v.dims.width,
+      height: v.dims.height,
+      steps: v.steps,
+      quality: v.quality,
+      features: v.features,
+      validate: v.validate,
+      urgency: v.urgency,
+      deadlineMs: v.deadlineMs === undefined ? undefined : v.deadlineMs + (arrivalMs - v.atMs),
+      project: v.project,
+      promptChars: v.promptChars,
+      prompt: v.prompt,
+      tier: v.tier,
+    };
+  }
+
+  /** Aggregated traces: the earliest request still due from the current bucket, refilling it as needed. */
+  private nextFromBucket(): ImageRequest | undefined {
+    for (;;) {
+      let best: BucketRow | undefined;
+      let bestMs = Infinity;
+      for (const b of this.bucket) {
+        if (b.emitted >= b.v.count) continue;
+        const t = b.v.atMs + (b.emitted + 0.5) * b.stepMs;
+        if (t < bestMs) {
+          bestMs = t;
+          best = b;
+        }
+      }
+      if (best === undefined) {
+        if (!this.fillBucket()) {
+          this.close();
+          return undefined;
+        }
+        continue;
+      }
+      best.emitted++;
+      // Later requests of this bucket are no earlier, and the next bucket starts after it ends.
+      if (bestMs >= this.endMs) {
+        this.close();
+        return undefined;
+      }
+      if (bestMs >= this.startMs) return this.request(best.v, bestMs);
+    }
+  }
+
+  /** Reads the rows of the next bucket (rows sharing one `at`); false when there are none. */
+  private fillBucket(): boolean {
+    this.bucket = [];
+    let first = this.lookahead;
+    this.lookahead = undefined;
+    if (first === undefined) {
+      if (!this.readRow()) return false;
+      first = this.snapshot();
+    }
+    this.bucket.push(first);
+    while (this.readRow()) {
+      const row = this.snapshot();
+      if (row.v.atMs !== first.v.atMs) {
+        this.lookahead = row;
+        break;
+      }
+      this.bucket.push(row);
+    }
+    return true;
+  }
+
+  private snapshot(): BucketRow {
+    const v = { ...this.values };
+    return { v, stepMs: v.count > 0 ? (v.untilMs - v.atMs) / v.count : 0, emitted: 0 };
+  }
+
+  /**
+   * Reads the next good row into `values` (bad rows are reported or skipped, rows wholly
+   * before the start are counted and skipped).
+   * @returns false at the end of the file or at the first row at or after the end of the run
+   */
+  private readRow(): boolean {
+    if (this.rowsDone) return false;
+    const v = this.values;
+    for (;;) {
+      const line = this.lines.next();
+      if (line === undefined) {
+        this.rowsDone = true;
+        this.lines.close();
+        return false;
+      }
+      if (line.trim() === '') continue;
+      let problem: string | undefined;
+      if (this.format === 'jsonl') problem = this.parseJsonLine(line);
+      else if (this.columns === undefined && this.csvSources === undefined) {
+        this.readHeader(line);
+        continue;
+      } else problem = this.parseCsvLine(line);
+      if (problem === undefined && v.atMs < this.lastAtMs) {
+        problem = `out of order: \`at\` ${new Date(v.atMs).toISOString()} is earlier than the previous row's ${new Date(this.lastAtMs).toISOString()}; sort the trace by time`;
+      }
+      if (problem === undefined && this.aggregated && v.atMs > this.groupAtMs && v.atMs < this.groupEndMs) {
+        problem = `bucket overlap: this row starts at ${new Date(v.atMs).toISOString()}, before the previous bucket ends at ${new Date(this.groupEndMs).toISOString()}; rows with the same \`at\` form a bucket, and buckets may not overlap`;
+      }
+      if (problem !== undefined) {
+        this.badRow(problem);
+        continue;
+      }
+      this.lastAtMs = v.atMs;
+      if (this.aggregated) {
+        if (v.atMs > this.groupAtMs) {
+          this.groupAtMs = v.atMs;
+          this.groupEndMs = v.untilMs;
+        } else if (v.untilMs > this.groupEndMs) this.groupEndMs = v.untilMs;
+      }
+      if (v.atMs >= this.endMs) {
+        this.rowsDone = true;
+        this.lines.close();
+        return false;
+      }
+      if (this.aggregated && v.untilMs <= this.startMs && v.untilMs > v.atMs) {
+        this.rowsBeforeStart++;
+        continue;
+      }
+      return true;
     }
   }
 
@@ -286,57 +373,10 @@ export class TraceReader implements RequestSource {
   }
 
   private badRow(problem: string): void {
-    const message = `${this.file}:${this.lineNo}: ${problem}`;
+    const message = `${this.file}:${this.lines.lineNo}: ${problem}`;
     if (this.onBadRow === 'fail') this.fail(message);
     this.skippedRows++;
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
-  }
-
-  /** The next line without its line ending, or undefined at the end of the file. */
-  private readLine(): string | undefined {
-    for (;;) {
-      const buf = this.buf;
-      const nl = buf.indexOf(NEWLINE, this.scanFrom);
-      if (nl >= 0 && nl < this.bufEnd) return this.takeLine(nl, nl + 1);
-      if (this.eof) return this.bufStart < this.bufEnd ? this.takeLine(this.bufEnd, this.bufEnd) : undefined;
-      // Keep the partial line: move it to the front, growing the buffer if it fills it.
-      if (this.bufStart > 0) {
-        buf.copy(buf, 0, this.bufStart, this.bufEnd);
-        this.bufEnd -= this.bufStart;
-        this.bufStart = 0;
-      }
-      if (this.bufEnd === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, this.bufEnd);
-        this.buf = bigger;
-      }
-      this.scanFrom = this.bufEnd;
-      let n: number;
-      try {
-        n = readSync(this.fd!, this.buf, this.bufEnd, this.buf.length - this.bufEnd, null);
-      } catch (err) {
-        return this.fail(`${this.file}: cannot read the trace: ${(err as Error).message}`);
-      }
-      if (n === 0) this.eof = true;
-      else {
-        if (this.lineNo === 0 && this.bufEnd === 0 && n >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) {
-          this.bufStart = 3; // UTF-8 byte order mark
-          this.scanFrom = 3;
-        }
-        this.bufEnd += n;
-      }
-    }
-  }
-
-  /** Decodes buf[bufStart, end) as a line (dropping a trailing CR) and moves past `next`. */
-  private takeLine(end: number, next: number): string {
-    let stop = end;
-    if (stop > this.bufStart && this.buf[stop - 1] === CARRIAGE_RETURN) stop--;
-    const line = this.buf.toString('utf8', this.bufStart, stop);
-    this.bufStart = next;
-    this.scanFrom = next;
-    this.lineNo++;
-    return line;
   }
 
   private parseJsonLine(line: string): string | undefined {
@@ -347,33 +387,85 @@ export class TraceReader implements RequestSource {
       return `unparseable JSON: ${(err as Error).message}`;
     }
     if (typeof row !== 'object' || row === null || Array.isArray(row)) return `expected a JSON object, got ${show(row)}`;
-    return this.interpret(row);
+    if (this.refs === undefined) return this.interpret(row);
+    const raw = this.rawRow;
+    for (const f of MAPPED_FIELDS) {
+      const ref = this.refs[f];
+      if (ref === undefined) {
+        raw[f] = undefined;
+        continue;
+      }
+      const value = lookUp(row as Record<string, unknown>, ref);
+      if (value === MISSING) {
+        if (!ref.optional) return `missing \`${ref.ref}\` (mapped to \`${f}\`); end the mapping with \`?\` if rows may lack it`;
+        raw[f] = undefined;
+      } else if (value instanceof PathError) return `\`${ref.head}\` ${value.message} (mapped to \`${f}\`)`;
+      else raw[f] = value;
+    }
+    return this.interpret(raw);
   }
 
   private readHeader(line: string): void {
     const cells = this.cells;
     const n = splitCsv(line, cells);
-    if (typeof n === 'string') this.fail(`${this.file}:${this.lineNo}: CSV header: ${n}`);
-    const byName = new Map<string, Field>(FIELDS.map((f) => [f.toLowerCase(), f]));
-    const columns: (Field | undefined)[] = [];
-    for (let i = 0; i < n; i++) columns.push(byName.get(cells[i]!.trim().toLowerCase()));
-    if (!columns.includes('at')) {
-      this.fail(`${this.file}:${this.lineNo}: the CSV header has no \`at\` column; the first row must name the columns, e.g. "at,size,steps,prompt"`);
+    if (typeof n === 'string') this.fail(`${this.file}:${this.lines.lineNo}: CSV header: ${n}`);
+    const names = cells.slice(0, n).map((c) => c.trim());
+    const lower = names.map((c) => c.toLowerCase());
+    if (this.refs === undefined) {
+      const byName = new Map<string, Field>(FIELDS.map((f) => [f.toLowerCase(), f]));
+      const columns = lower.map((c) => byName.get(c));
+      if (!columns.includes('at')) {
+        this.fail(`${this.file}:${this.lines.lineNo}: the CSV header has no \`at\` column; the first row must name the columns, e.g. "at,size,steps,prompt"`);
+      }
+      this.columns = columns;
+      return;
     }
-    this.columns = columns;
+    const sources: CsvSource[] = [];
+    for (const field of MAPPED_FIELDS) {
+      const ref = this.refs[field];
+      if (ref === undefined) continue;
+      const found = findColumn(lower, ref);
+      if (found === undefined) {
+        if (!ref.optional || field === 'at') this.fail(`${this.file}:${this.lines.lineNo}: ${missingColumnMessage(ref, field, names)}`);
+        continue;
+      }
+      sources.push({ field, ref, index: found.index, path: found.path });
+    }
+    this.csvSources = sources;
   }
 
   private parseCsvLine(line: string): string | undefined {
     const n = splitCsv(line, this.cells);
     if (typeof n === 'string') return n;
-    const row = this.csvRow;
-    for (const f of FIELDS) row[f] = undefined;
-    const columns = this.columns!;
-    const count = Math.min(n, columns.length);
-    for (let i = 0; i < count; i++) {
-      const field = columns[i];
-      const cell = this.cells[i]!;
-      if (field !== undefined && cell !== '') row[field] = cell;
+    const row = this.rawRow;
+    for (const f of MAPPED_FIELDS) row[f] = undefined;
+    const sources = this.csvSources;
+    if (sources === undefined) {
+      const columns = this.columns!;
+      const count = Math.min(n, columns.length);
+      for (let i = 0; i < count; i++) {
+        const field = columns[i];
+        const cell = this.cells[i]!;
+        if (field !== undefined && cell !== '') row[field] = cell;
+      }
+      return this.interpret(row);
+    }
+    for (const s of sources) {
+      if (s.index >= n) {
+        if (!s.ref.optional) return `missing column \`${s.ref.head}\` (mapped to \`${s.field}\`): the row has ${n} cells`;
+        continue;
+      }
+      const cell = this.cells[s.index]!;
+      if (cell === '') continue;
+      if (s.path.length === 0) {
+        row[s.field] = cell;
+        continue;
+      }
+      const value = followPath(cell, s.path);
+      if (value === MISSING) {
+        if (!s.ref.optional) return `missing \`${s.ref.ref}\` (mapped to \`${s.field}\`); end the mapping with \`?\` if rows may lack it`;
+      } else if (value instanceof PathError) return `column \`${s.ref.head}\` ${value.message} (mapped to \`${s.field}\`)`;
+      else row[s.field] = value ?? undefined;
     }
     return this.interpret(row);
   }
@@ -384,16 +476,8 @@ export class TraceReader implements RequestSource {
 
     const at = row.at ?? undefined;
     if (at === undefined) return 'missing `at`';
-    let atMs: number | undefined;
-    if (typeof at === 'number') atMs = Number.isFinite(at) && at >= 0 ? this.startMs + at : undefined;
-    else if (typeof at === 'string') {
-      if (DIGITS_RE.test(at)) atMs = this.startMs + Number(at);
-      else {
-        const parsed = parseAtMs(at.trim(), this.startMs);
-        atMs = isUnitError(parsed) ? undefined : parsed;
-      }
-    }
-    if (atMs === undefined) return `bad \`at\` ${show(at)}: expected ${AT_EXPECTED}`;
+    const atMs = typeof at === 'number' || typeof at === 'string' ? parseTimestamp(at, this.timeFormat, this.startMs) : undefined;
+    if (atMs === undefined) return `bad \`at\` ${show(at)}: expected ${this.atExpected}`;
     v.atMs = atMs;
 
     const size = row.size ?? undefined;
@@ -466,6 +550,23 @@ export class TraceReader implements RequestSource {
     else if (typeof validate === 'string' && /^\s*(true|1|yes)\s*$/i.test(validate)) v.validate = true;
     else if (typeof validate === 'string' && /^\s*(false|0|no)\s*$/i.test(validate)) v.validate = false;
     else return `bad \`validate\` ${show(validate)}: expected true or false`;
+
+    if (!this.aggregated) return undefined;
+    const count = row.count ?? undefined;
+    if (count === undefined) v.count = 1;
+    else {
+      const n = typeof count === 'string' && DIGITS_RE.test(count) ? Number(count) : count;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return `bad \`count\` ${show(count)}: expected a whole number >= 0`;
+      v.count = n;
+    }
+    const until = row.until ?? undefined;
+    if (until === undefined) v.untilMs = atMs;
+    else {
+      const ms = typeof until === 'number' || typeof until === 'string' ? parseTimestamp(until, this.timeFormat, this.startMs) : undefined;
+      if (ms === undefined) return `bad \`until\` ${show(until)}: expected ${this.atExpected}`;
+      if (ms < atMs) return `bad \`until\` ${show(until)}: it is before \`at\``;
+      v.untilMs = ms;
+    }
     return undefined;
   }
 

@@ -113,6 +113,36 @@ traffic: { arrivals: { rate: 1/s }, mix: [{ name: a }] }
   });
 });
 
+describe('imgsim fit', () => {
+  it('fits the attempt log of a run: YAML on stdout that validates, the report on stderr', async () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'attempts.jsonl');
+    expect((await cli('run', MINIMAL, '--out', dir, '--strategy', 'round-robin', '--duration', '20m', '--attempts-log', log, '--quiet')).code).toBe(0);
+    const { code, out, err } = await cli('fit', log);
+    expect(code).toBe(0);
+    expect(err).toMatch(/^provider\s+tier\s+samples/m);
+    // alpha's 2 s is fixed, its price 0.002 + 0.001 × 30 = 0.032 per image
+    expect(out).toContain('standard: { latency: { dist: fixed, value: 2s } }');
+    const scenario = path.join(dir, 'refit.yaml');
+    writeFileSync(scenario, readFileSync(MINIMAL, 'utf8').replace(/providers:\n[\s\S]*?(?=traffic:)/, out.replace(/^#.*\n/gm, '')));
+    expect((await cli('validate', scenario)).code).toBe(0);
+  });
+
+  it('writes --out and --json, and refuses bad options with exit 2', async () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'attempts.jsonl');
+    await cli('run', MINIMAL, '--out', dir, '--strategy', 'cheapest', '--duration', '5m', '--attempts-log', log, '--quiet');
+    expect((await cli('fit', log, '--out', path.join(dir, 'providers.yaml'), '--quiet')).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'providers.yaml'), 'utf8')).toMatch(/^providers:$/m);
+    const json = await cli('fit', log, '--json', '--quiet');
+    expect(JSON.parse(json.out).providers[0]).toMatchObject({ id: 'alpha' });
+    const bad = await cli('fit', log, '--columns', 'litelm');
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/did you mean "litellm"/)]);
+    expect((await cli('fit')).code).toBe(2);
+    expect((await cli('fit', path.join(dir, 'nope.jsonl'))).code).toBe(2);
+  });
+});
+
 describe('imgsim run', () => {
   it('writes report.json and report.md, byte-identical across runs, different for another seed', async () => {
     const dir = tempDir();
@@ -147,6 +177,17 @@ describe('imgsim run', () => {
     const { code, out } = await cli('run', file, '--out', dir, '--duration', '5m');
     expect(code).toBe(1);
     expect(out).toContain('cost.perSucceeded');
+  });
+
+  it('writes the attempt log with --attempts-log: one JSON line per attempt', async () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'logs/attempts.jsonl');
+    const { code, out } = await cli('run', MINIMAL, '--out', dir, '--strategy', 'cheapest', '--duration', '5m', '--attempts-log', log, '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { strategies: { attempts: { total: number } }[] };
+    const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(report.strategies[0]!.attempts.total);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ tier: 'standard', strategy: 'cheapest', attempt: 1 });
   });
 
   it('refuses bad arguments with exit 2', async () => {

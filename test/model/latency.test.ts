@@ -91,6 +91,17 @@ describe('latency samplers', () => {
     expectClose(quantileOf(ys, 0.9), s.quantile(0.9), tol);
   });
 
+  it.each(ROWS)('$name: cdf inverts quantile', ({ spec }) => {
+    const s = makeSampler(spec);
+    if (spec.dist === 'fixed') {
+      // A point mass: 0 below the value, 1 from it on.
+      expect([s.cdf(s.median - 1e-9), s.cdf(s.median)]).toEqual([0, 1]);
+      return;
+    }
+    for (const p of [0.01, 0.1, 0.5, 0.9, 0.99]) expectClose(s.cdf(s.quantile(p)), p, 1e-6);
+    expect(s.cdf(-1)).toBe(0);
+  });
+
   it('draws finite values >= 0 for any parameters', () => {
     // Durations from 0 and 1 µs up to 1e8 ms (28 h): beyond any latency a scenario would state.
     const ms = fc.oneof(fc.constant(0), fc.double({ min: 1e-3, max: 1e8, noNaN: true }));
