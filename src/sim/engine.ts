@@ -14,8 +14,6 @@
  * as a real GPU would.
  */
 import { AvailabilityCurve, effectiveConcurrency } from '../model/availability.js';
-import { drawOutcome } from '../model/failures.js';
-import { serviceScale } from '../model/latency.js';
 import { creditsFor, price } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
@@ -30,7 +28,7 @@ import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js'
 import type { OutcomeKind } from '../scenario/schema.js';
 import { EventHeap } from './heap.js';
 import { Account } from '../model/account.js';
-import { ProviderRuntime } from './provider-runtime.js';
+import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
 import type { RequestSource } from '../traffic/traffic.js';
 
 // Event kinds (arrivals wait outside the heap: there is only ever one pending).
@@ -141,6 +139,8 @@ export class Simulation {
   private readonly firstAttemptRng: Rng;
   private readonly retryOn: ReadonlySet<OutcomeKind>;
   private readonly next: NextAttempt = { index: -1, delayMs: 0, retry: false };
+  /** The decoded draw of the attempt being sent (reused). */
+  private readonly draw: AttemptDraw = { kind: 'success', ms: 0 };
   private readonly priceOpts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
   private readonly fired: FiredAlert[] = [];
   private readonly outcome: { -readonly [K in keyof AttemptOutcome]: AttemptOutcome[K] };
@@ -470,11 +470,9 @@ export class Simulation {
     at.trial = handle.onSend(now);
     this.collector.attempts++;
     const visit = r.visits[at.provider]!++;
-    const rng = rt.draws.at(req.id, visit);
-    const u = rng.next();
     const availability = rt.curve.at(now);
     if (availability <= 0) {
-      this.fastAnswer(a, 'overloaded', rng);
+      this.fastAnswer(a, 'overloaded', rt.refusedLatencyMs(req.id, visit));
       return;
     }
     const waitMs = rt.account.take(now);
@@ -482,21 +480,23 @@ export class Simulation {
       // Retry-After is sent in whole seconds, as HTTP has it.
       const retryAfterMs = Math.ceil(waitMs / 1000) * 1000;
       at.retryAfterMs = retryAfterMs;
-      this.fastAnswer(a, 'rate-limited', rng);
+      this.fastAnswer(a, 'rate-limited', rt.refusedLatencyMs(req.id, visit));
       return;
     }
     if (rt.account.quotaExhausted(now)) {
       at.code = 'insufficient_quota';
-      this.fastAnswer(a, 'rate-limited', rng);
+      this.fastAnswer(a, 'rate-limited', rt.refusedLatencyMs(req.id, visit));
       return;
     }
-    const kind = drawOutcome(rt.spec.failures, u);
+    const draw = this.draw;
+    const rng = rt.drawAttempt(req, visit, at.tier, draw);
+    const kind = draw.kind;
     if (kind === 'server-error' || kind === 'filtered') {
-      this.fastAnswer(a, kind, rng);
+      this.fastAnswer(a, kind, draw.ms);
       return;
     }
     at.kind = kind;
-    at.serviceMs = rt.samplers[at.tier]!.sample(rng) * serviceScale(rt.spec, req.steps, req.width, req.height);
+    at.serviceMs = draw.ms;
     this.fixPrice(a, availability);
     if (rt.busy < effectiveConcurrency(rt.spec.capacity.concurrency, availability)) {
       this.start(a, rt);
@@ -505,7 +505,7 @@ export class Simulation {
       this.pushAttempt(at.deadlineMs, EV_TIMEOUT, a);
       this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
     } else {
-      this.fastAnswer(a, 'overloaded', rng);
+      this.fastAnswer(a, 'overloaded', rt.errorSampler.sample(rng));
     }
   }
 
@@ -529,14 +529,14 @@ export class Simulation {
     else at.priceUsd = price(compiled, req, opts);
   }
 
-  private fastAnswer(a: number, kind: OutcomeKind, rng: Rng): void {
+  private fastAnswer(a: number, kind: OutcomeKind, errorMs: number): void {
     const at = this.attempts[a]!;
     at.kind = kind;
     at.providerDone = true;
     // Only a billed fast failure needs its price (server errors and filtered prompts may be).
     const rt = this.runtimes[at.provider]!;
     if (billable(kind, rt.spec.pricing.billing)) this.fixPrice(a, rt.curve.at(this.clock.now));
-    const latencyMs = Math.min(this.runtimes[at.provider]!.errorSampler.sample(rng), this.scenario.policy.timeout);
+    const latencyMs = Math.min(errorMs, this.scenario.policy.timeout);
     if (latencyMs <= 0) {
       this.deliver(a, kind);
       this.release(a);
