@@ -19,6 +19,7 @@ import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
+import { SERVICE_LATE, SERVICE_NONE, SERVICE_WITHIN_SLO, type ServiceLog } from '../metrics/service-log.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
 import { runRouting } from '../routing/strategy-refs.js';
@@ -163,12 +164,14 @@ export class Simulation {
    * @param strategy - the strategy under test
    * @param source - its requests (a fresh stream per strategy: the same requests for each)
    * @param curves - availability curves from {@link availabilityCurves}
+   * @param serviceLog - when given, receives what each request got (for the hindsight oracle)
    */
   constructor(
     private readonly scenario: ResolvedScenario,
     private readonly strategy: Strategy,
     private readonly source: RequestSource,
     curves: readonly AvailabilityCurve[],
+    private readonly serviceLog?: ServiceLog,
   ) {
     const accountByName = new Map<string, Account>();
     this.runtimes = scenario.providers.map((p, i) => {
@@ -725,6 +728,7 @@ export class Simulation {
     const latencyMs = now - req.arrivalMs;
     const attained = end === 'succeeded' && this.withinSlo(req, latencyMs, now);
     this.collector.finish(end, req.urgency, latencyMs, attained, reason);
+    this.serviceLog?.record(req.id, attained ? SERVICE_WITHIN_SLO : end === 'succeeded' ? SERVICE_LATE : SERVICE_NONE);
     if (r.pending === 0) this.freeRequests.push(slot);
   }
 
