@@ -32,6 +32,8 @@ Options:
   --format LIST       comma-separated: ${RUN_FORMATS.join(', ')} (default json,md)
   --on-bad-row MODE   for a replayed trace: fail (stop at the first bad row, the default
                       unless the scenario says otherwise) or skip (count and report them)
+  --no-oracle         skip the hindsight oracle (the report then has no oracle and no
+                      regret; saves one pass over the traffic)
   --json              print report.json to stdout instead of the table
   --quiet             no progress bar, no table
 Exit codes: 0 ok, 1 a threshold failed, 2 bad input.`;
@@ -49,6 +51,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     format: { type: 'string' },
     'on-bad-row': { type: 'string' },
+    'no-oracle': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
@@ -75,6 +78,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(durationMs === undefined ? {} : { durationMs }),
     ...(values.strategy ? { strategies: values.strategy } : {}),
     ...(onBadRow === undefined ? {} : { onBadRow }),
+    oracle: values['no-oracle'] !== true,
     onWarning: (message) => {
       if (!values.quiet) process.stderr.write(`imgsim: ${message}\n`);
     },

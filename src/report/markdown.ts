@@ -7,7 +7,7 @@ import { count, percent, usd } from './format.js';
 import { OUTCOME_KINDS } from '../scenario/schema.js';
 import { formatDuration } from '../scenario/units.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
-import { SUMMARY_COLUMNS, formatThresholdResult, summaryRows } from './summary-table.js';
+import { formatThresholdResult, signedPercent, summaryColumns, summaryRows } from './summary-table.js';
 
 /** Options of {@link renderMarkdown}. */
 export interface MarkdownOptions {
@@ -43,10 +43,44 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
 
 function strategyTable(report: Report): string {
   const rows = summaryRows(report).map((row) => row.cells.map((c, j) => (row.best[j] ? `**${cellText(c)}**` : cellText(c))));
+  const columns = summaryColumns(report);
   return mdTable(
-    SUMMARY_COLUMNS.map((c) => c.title),
+    columns.map((c) => c.title),
     rows,
-    SUMMARY_COLUMNS.map((c) => c.align),
+    columns.map((c) => c.align),
+  );
+}
+
+function oracleSection(report: Report): string | undefined {
+  const oracle = report.oracle;
+  if (oracle === undefined) return undefined;
+  const { requests, unconstrained } = oracle;
+  const facts = [
+    `- Plan (capacity-aware, greedy): ${usd(oracle.cost)} for ${count(requests.total)} requests: ` +
+      `${count(requests.withinSlo)} within SLO, ${count(requests.late)} late, ${count(requests.unserved)} unserved.`,
+    `- Lower bound (capacity ignored): ${usd(oracle.unconstrainedCost)}; the draws allow ` +
+      `${count(unconstrained.withinSlo)} within SLO, ${count(unconstrained.late)} late, ${count(unconstrained.unservable)} unservable.`,
+  ].join('\n');
+  const rows = report.strategies.map((s) => {
+    const r = s.regret;
+    if (r === undefined) return [cellText(s.name), usd(s.cost.total), NONE, NONE, NONE, NONE];
+    return [
+      cellText(s.name),
+      usd(s.cost.total),
+      r.usd < 0 ? `-${usd(-r.usd)}` : usd(r.usd),
+      signedPercent(r.ratio),
+      usd(r.lowerBound),
+      r.lowerBound > 0 ? signedPercent(s.cost.total / r.lowerBound - 1) : NONE,
+    ];
+  });
+  const header = ['strategy', 'cost total', 'regret', 'regret %', 'lower bound for its service', 'above it'];
+  const table = mdTable(header, rows, header.map((_, i) => (i === 0 ? 'l' : 'r')));
+  return (
+    `${facts}\n\n${table}\n\n` +
+    'Regret: cost above the plan; negative when a strategy paid less, mostly by serving fewer requests within SLO ' +
+    '(the plan is greedy and plans first attempts only, so a strategy can also beat it). ' +
+    'Lower bound for its service: the least any router could have paid to give each request what this strategy gave it ' +
+    '(an image within SLO, a late image, or none) on the same draws.'
   );
 }
 
@@ -144,7 +178,8 @@ function thresholdsSection(report: Report): string | undefined {
 
 /**
  * Renders the report as Markdown: title, strategy summary (best values in bold), provider
- * shares, outcomes per provider, credits (when any) and thresholds (when any).
+ * shares, outcomes per provider, the oracle and regret (when run), credits (when any) and
+ * thresholds (when any).
  * @param report - the report
  * @param opts - `scenarioFile`: the scenario's path, shown under the title
  * @returns the Markdown text, ending with a newline
@@ -176,6 +211,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
     '## Outcomes by provider',
     outcomesTable(report, ids),
   ];
+  const oracle = oracleSection(report);
+  if (oracle !== undefined) parts.push('## Oracle', oracle);
   const credits = creditsTable(report);
   if (credits !== undefined) parts.push('## Credits', credits);
   const thresholds = thresholdsSection(report);
