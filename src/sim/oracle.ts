@@ -31,7 +31,7 @@ import type { PriceOptions } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
 import { Account } from '../model/account.js';
 import type { AvailabilityCurve } from '../model/availability.js';
-import type { RegretReport } from '../metrics/report-types.js';
+import type { OracleReport, RegretReport } from '../metrics/report-types.js';
 import type { ServiceLog } from '../metrics/service-log.js';
 import { SERVICE_LATE, SERVICE_WITHIN_SLO } from '../metrics/service-log.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
@@ -52,17 +52,8 @@ const MAX_WAITS = 64;
 /** Held work that finds a provider down (a(t) = 0) looks again this much later, ms (the engine's tick). */
 const OUTAGE_RETRY_MS = 60_000;
 
-/** What the oracle found for one run (`report.json`'s `oracle`, docs/report.md). */
-export interface OracleResult {
-  /** USD the capacity-aware greedy plan pays. */
-  readonly cost: number;
-  /** USD: per request, the least any router could pay for the best service its draws allow, capacity ignored; a lower bound. */
-  readonly unconstrainedCost: number;
-  /** The plan's requests: within their SLO bound, late (an image outside it), unserved. */
-  readonly requests: { readonly total: number; readonly withinSlo: number; readonly late: number; readonly unserved: number };
-  /** Per request, the best service its draws allow, capacity ignored. */
-  readonly unconstrained: { readonly withinSlo: number; readonly late: number; readonly unservable: number };
-}
+/** What the oracle found for one run: `report.json`'s `oracle` (docs/report.md#oracle-and-regret). */
+export type OracleResult = OracleReport;
 
 /** The oracle's result, with the lower bound of each service log it was given. */
 export interface OracleRun {
