@@ -10,7 +10,17 @@ export { quote, price, compilePricing } from './model/pricing/quote.js';
 export type { Quote, PriceLine, PriceOptions, QuoteRequest } from './model/pricing/types.js';
 export type { ImageRequest } from './model/request.js';
 export { simulate, type SimulateOptions } from './sim/run.js';
-export type { Report, StrategyReport, LatencySummary, ProviderReport, ThresholdResult, BudgetAlert, CreditsReport } from './metrics/report-types.js';
+export type {
+  Report,
+  StrategyReport,
+  LatencySummary,
+  ProviderReport,
+  ThresholdResult,
+  BudgetAlert,
+  CreditsReport,
+  OracleReport,
+  RegretReport,
+} from './metrics/report-types.js';
 export type {
   Strategy,
   StrategyFactory,

@@ -47,6 +47,8 @@ ${TOLERANCE_HELP}
                       unless the scenario says otherwise) or skip (count and report them)
   --attempts-log FILE write every attempt at a provider as a JSON line (see docs/cli.md);
                       one strategy's run is what a gateway would log: pair it with --strategy
+  --no-oracle         skip the hindsight oracle (the report then has no oracle and no
+                      regret; saves one pass over the traffic)
   --json              print report.json to stdout instead of the table
   --quiet             no progress bar, no table
 Exit codes: 0 ok, 1 a threshold failed or a metric regressed from the baseline, 2 bad input.`;
@@ -67,6 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     baseline: { type: 'string' },
     tolerance: { type: 'string', multiple: true },
     'attempts-log': { type: 'string' },
+    'no-oracle': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
@@ -100,6 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(durationMs === undefined ? {} : { durationMs }),
       ...(values.strategy ? { strategies: values.strategy } : {}),
       ...(onBadRow === undefined ? {} : { onBadRow }),
+      oracle: values['no-oracle'] !== true,
       ...(attemptsLog === undefined
         ? {}
         : {

@@ -3,7 +3,7 @@
  * mode, window, and each strategy's threshold verdicts. Shared by `simulate` and the live harness.
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import type { Report, StrategyReport } from './report-types.js';
+import type { OracleReport, Report, StrategyReport } from './report-types.js';
 import { evaluateThresholds } from './thresholds.js';
 
 /** The version written into reports. */
@@ -15,9 +15,16 @@ export const IMGSIM_VERSION = '1.0.0';
  * @param mode - `sim` or `live`
  * @param endMs - the end of the window reported (simulated epoch ms)
  * @param strategies - each strategy's section, thresholds not yet filled in
+ * @param oracle - the hindsight oracle's section, when it was run
  * @returns the report
  */
-export function assembleReport(scenario: ResolvedScenario, mode: Report['mode'], endMs: number, strategies: readonly StrategyReport[]): Report {
+export function assembleReport(
+  scenario: ResolvedScenario,
+  mode: Report['mode'],
+  endMs: number,
+  strategies: readonly StrategyReport[],
+  oracle?: OracleReport,
+): Report {
   const verdicts = evaluateThresholds(scenario.thresholds, strategies);
   return {
     imgsim: IMGSIM_VERSION,
@@ -26,5 +33,6 @@ export function assembleReport(scenario: ResolvedScenario, mode: Report['mode'],
     mode,
     window: { start: new Date(scenario.startMs).toISOString(), end: new Date(endMs).toISOString() },
     strategies: strategies.map((r) => ({ ...r, thresholds: verdicts.get(r.name) ?? [] })),
+    ...(oracle === undefined ? {} : { oracle }),
   };
 }

@@ -94,6 +94,30 @@ export interface StrategyReport {
    * nothing succeeded.
    */
   readonly latencyCdfMs: [number, number][];
+  /** Extension: the cost against the hindsight oracle; absent when the oracle was not run. */
+  readonly regret?: RegretReport;
+}
+
+/** Extension: what routing could have cost on the run's realised draws (docs/report.md#oracle). */
+export interface OracleReport {
+  /** USD paid by the capacity-aware greedy plan. */
+  readonly cost: number;
+  /** USD: per request, the least any router could pay for the best service its draws allow, capacity ignored (a lower bound). */
+  readonly unconstrainedCost: number;
+  /** The plan's requests: within their SLO bound, late (an image outside it), unserved. */
+  readonly requests: { total: number; withinSlo: number; late: number; unserved: number };
+  /** Per request, the best service its draws allow, capacity ignored. */
+  readonly unconstrained: { withinSlo: number; late: number; unservable: number };
+}
+
+/** Extension: one strategy's cost against the oracle. */
+export interface RegretReport {
+  /** `cost.total − oracle.cost`, USD; negative when the strategy paid less than the plan (by serving less within SLO). */
+  readonly usd: number;
+  /** `cost.total / oracle.cost − 1` (Infinity when the plan pays nothing and the strategy something). */
+  readonly ratio: number;
+  /** The least any router could have paid for exactly the service this strategy delivered, USD; never above `cost.total`. */
+  readonly lowerBound: number;
 }
 
 /** The whole report. */
@@ -104,4 +128,6 @@ export interface Report {
   readonly mode: 'sim' | 'live';
   readonly window: { start: string; end: string };
   readonly strategies: StrategyReport[];
+  /** Extension: the hindsight oracle; absent when it was not run (`--no-oracle`, live mode). */
+  readonly oracle?: OracleReport;
 }

@@ -36,6 +36,15 @@ const MIN_NOISE_STEP_MS = 1_000;
 const MAX_NOISE_STEP_MS = 300_000;
 /** First allocation of the growable caches (doubled when full). */
 const INITIAL_CAPACITY = 1_024;
+/** Noise grid points per block of {@link AvailabilityCurve.upperBound}'s block maxima (a power of two). */
+const NOISE_BLOCK = 64;
+/** log2(NOISE_BLOCK). */
+const NOISE_BLOCK_BITS = 6;
+/**
+ * Slack added to a span's length in local time when looking for the diurnal peak in it: a
+ * daylight-saving change inside the span shifts local time by up to an hour.
+ */
+const DST_SLACK_MS = 3_600_000;
 
 /** The availability curve a(t) of one provider; see the module comment for the definition. */
 export class AvailabilityCurve {
@@ -130,6 +139,73 @@ export class AvailabilityCurve {
   expectedAt(tMs: number): number {
     const a = this.diurnalAt(tMs);
     return a <= 0 ? 0 : a >= 1 ? 1 : a;
+  }
+
+  /**
+   * An upper bound of a(t) over the span [fromMs, toMs] (toMs may be Infinity), for bounds that
+   * must hold whenever in the span something happens: the largest diurnal term in the span plus
+   * the largest noise in it (noise is linear between grid points, so its largest value is at an
+   * end or a grid point inside), clipped to [0, 1]. Outages are ignored (they only lower a(t));
+   * an unbounded span with noise gives 1. Draws noise forward as far as `toMs` if not yet drawn.
+   * @param fromMs - start of the span, epoch ms
+   * @param toMs - end of the span, epoch ms, at least fromMs
+   * @returns an upper bound of a(t) on the span, in [0, 1]
+   */
+  upperBound(fromMs: number, toMs: number): number {
+    if (this.noiseRng !== undefined && toMs === Infinity) return 1;
+    let a = this.diurnalMax(fromMs, toMs);
+    if (this.noiseRng !== undefined) a += this.noiseMax(fromMs > this.startMs ? fromMs - this.startMs : 0, toMs > this.startMs ? toMs - this.startMs : 0);
+    return a <= 0 ? 0 : a >= 1 ? 1 : a;
+  }
+
+  /** The largest diurnal term (unclipped) over [fromMs, toMs]: at the peak if the span's local times reach it, else at an end. */
+  private diurnalMax(fromMs: number, toMs: number): number {
+    if (this.amplitude === 0) return this.base;
+    const peakMs = this.base + this.amplitude;
+    if (!(toMs - fromMs < DAY_MS - DST_SLACK_MS)) return peakMs;
+    // The peak is twelve hours after the trough, in local time.
+    const peakLocalMs = (this.troughMs + DAY_MS / 2) % DAY_MS;
+    const toPeakMs = (((peakLocalMs - localMsOfDay(this.tz, fromMs)) % DAY_MS) + DAY_MS) % DAY_MS;
+    if (toPeakMs <= toMs - fromMs + DST_SLACK_MS) return peakMs;
+    return Math.max(this.diurnalAt(fromMs), this.diurnalAt(toMs));
+  }
+
+  /** The largest noise value over [s0, s1], offsets from the start. */
+  private noiseMax(s0: number, s1: number): number {
+    const pos0 = s0 / this.noiseStepMs;
+    const pos1 = s1 / this.noiseStepMs;
+    let max = Math.max(this.noiseAt(s0), this.noiseAt(s1));
+    // Grid points strictly after s0's cell start up to s1's cell start.
+    let n = Math.floor(pos0) + 1;
+    const last = Math.floor(pos1);
+    if (last + 1 >= this.noiseCount) this.growNoise(last + 2);
+    const grid = this.noise;
+    while (n <= last && (n & (NOISE_BLOCK - 1)) !== 0) max = Math.max(max, grid[n++]!);
+    while (n + NOISE_BLOCK - 1 <= last) {
+      max = Math.max(max, this.noiseBlockMax(n >> NOISE_BLOCK_BITS));
+      n += NOISE_BLOCK;
+    }
+    while (n <= last) max = Math.max(max, grid[n++]!);
+    return max;
+  }
+
+  private noiseBlocks: Float64Array = new Float64Array(0);
+
+  /** The largest of grid points [b·64, b·64 + 63] (drawn already), computed once. */
+  private noiseBlockMax(b: number): number {
+    if (b >= this.noiseBlocks.length) {
+      const next = new Float64Array(Math.max(b + 1, this.noiseBlocks.length * 2, 64)).fill(Number.NaN);
+      next.set(this.noiseBlocks);
+      this.noiseBlocks = next;
+    }
+    let m = this.noiseBlocks[b]!;
+    if (Number.isNaN(m)) {
+      m = -Infinity;
+      const grid = this.noise;
+      for (let i = b << NOISE_BLOCK_BITS, end = i + NOISE_BLOCK; i < end; i++) m = Math.max(m, grid[i]!);
+      this.noiseBlocks[b] = m;
+    }
+    return m;
   }
 
   /** base − amplitude · cos(2π · (h(t) − trough) / 24 h), unclipped. */

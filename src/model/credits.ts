@@ -228,3 +228,23 @@ export class CreditsLedger {
     this.head = 0;
   }
 }
+
+/**
+ * The lowest USD per credit any credit of an account can have cost: the top-up rate (the first
+ * bundle's price ÷ credits, else `creditPrice`) and, with `purchase: upfront`, the rate of each
+ * bundle bought up front. Every credit the ledger spends is worth at least this, so a price
+ * valued at it is a lower bound of what the ledger charges.
+ * @param pricing - the account's `credits` pricing
+ * @returns USD per credit
+ */
+export function cheapestCreditUsd(pricing: CreditsPricing): number {
+  const first = pricing.bundles[0];
+  let usd = first === undefined ? (pricing.creditPrice ?? 0) : first.price / first.credits;
+  if (pricing.purchase === 'upfront') {
+    for (const item of pricing.upfront) {
+      const bundle = typeof item.bundle === 'number' ? pricing.bundles[item.bundle] : pricing.bundles.find((b) => b.name === item.bundle);
+      if (bundle !== undefined && item.count > 0) usd = Math.min(usd, bundle.price / bundle.credits);
+    }
+  }
+  return usd;
+}

@@ -12,7 +12,9 @@ import type {
   BudgetAlert,
   CreditsReport,
   LatencySummary,
+  OracleReport,
   ProviderReport,
+  RegretReport,
   Report,
   StrategyReport,
   ThresholdResult,
@@ -58,6 +60,10 @@ const PROVIDER_KEYS: readonly (keyof ProviderReport)[] = ['attempts', 'succeeded
 const ALERT_KEYS: readonly (keyof BudgetAlert)[] = ['threshold', 'at', 'project', 'period'];
 const CREDITS_KEYS: readonly (keyof CreditsReport)[] = ['bought', 'used', 'expired', 'cash', 'expiredUsd', 'bundles'];
 const THRESHOLD_KEYS: readonly (keyof ThresholdResult)[] = ['metric', 'limit', 'kind', 'value', 'ok'];
+const REGRET_KEYS: readonly (keyof RegretReport)[] = ['usd', 'ratio', 'lowerBound'];
+const ORACLE_KEYS: readonly (keyof OracleReport)[] = ['cost', 'unconstrainedCost', 'requests', 'unconstrained'];
+const ORACLE_REQUEST_KEYS: readonly (keyof OracleReport['requests'])[] = ['total', 'withinSlo', 'late', 'unserved'];
+const ORACLE_UNCONSTRAINED_KEYS: readonly (keyof OracleReport['unconstrained'])[] = ['withinSlo', 'late', 'unservable'];
 
 const LATENCY = fixed(...LATENCY_KEYS);
 // Urgency-keyed records keep URGENCIES' order (interactive, batch), like the fixed shapes.
@@ -79,9 +85,24 @@ const STRATEGY = fixed(
   ['failures', record(LEAF)],
   ['costByHour', array(LEAF)],
   ['latencyCdfMs', array(array(LEAF))],
+  ['regret', fixed(...REGRET_KEYS)],
 );
 
-const REPORT = fixed('imgsim', 'scenario', 'seed', 'mode', ['window', fixed('start', 'end')], ['strategies', array(STRATEGY)]);
+const ORACLE = fixed(
+  ...ORACLE_KEYS.map((k) =>
+    k === 'requests' ? ([k, fixed(...ORACLE_REQUEST_KEYS)] as const) : k === 'unconstrained' ? ([k, fixed(...ORACLE_UNCONSTRAINED_KEYS)] as const) : k,
+  ),
+);
+
+const REPORT = fixed(
+  'imgsim',
+  'scenario',
+  'seed',
+  'mode',
+  ['window', fixed('start', 'end')],
+  ['strategies', array(STRATEGY)],
+  ['oracle', ORACLE],
+);
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -350,12 +371,41 @@ function readStrategy(r: Reader, v: unknown, path: string): StrategyReport {
             if (pair.length !== 2) r.fail(at, 'an [ms, fraction] pair', x);
             return [r.num(pair[0], `${at}[0]`), r.num(pair[1], `${at}[1]`)];
           }),
+    ...(s.regret === undefined ? {} : { regret: readRegret(r, s.regret, p('regret')) }),
+  };
+}
+
+function readRegret(r: Reader, v: unknown, path: string): RegretReport {
+  const o = r.obj(v, path);
+  return { usd: r.num(o.usd, `${path}.usd`), ratio: r.num(o.ratio, `${path}.ratio`), lowerBound: r.num(o.lowerBound, `${path}.lowerBound`) };
+}
+
+function readOracle(r: Reader, v: unknown, path: string): OracleReport {
+  const o = r.obj(v, path);
+  const requests = r.obj(o.requests, `${path}.requests`);
+  const unconstrained = r.obj(o.unconstrained, `${path}.unconstrained`);
+  const n = (x: unknown, key: string): number => r.num(x, `${path}.${key}`);
+  return {
+    cost: n(o.cost, 'cost'),
+    unconstrainedCost: n(o.unconstrainedCost, 'unconstrainedCost'),
+    requests: {
+      total: n(requests.total, 'requests.total'),
+      withinSlo: n(requests.withinSlo, 'requests.withinSlo'),
+      late: n(requests.late, 'requests.late'),
+      unserved: n(requests.unserved, 'requests.unserved'),
+    },
+    unconstrained: {
+      withinSlo: n(unconstrained.withinSlo, 'unconstrained.withinSlo'),
+      late: n(unconstrained.late, 'unconstrained.late'),
+      unservable: n(unconstrained.unservable, 'unconstrained.unservable'),
+    },
   };
 }
 
 /**
  * Parses and checks a `report.json`: every field SPEC 5 requires must be there with the right
- * type; imgsim's extension fields may be missing (older or foreign reports) and read as 0 or empty.
+ * type; imgsim's extension fields may be missing (older or foreign reports) and read as 0 or
+ * empty (`oracle` and `regret` stay absent).
  * `null` numbers (how NaN is written) read as NaN.
  * @param text - the file's text
  * @param file - the file name, for messages
@@ -383,5 +433,6 @@ export function parseReport(text: string, file: string): Report {
     mode,
     window: { start: r.str(window.start, 'window.start'), end: r.str(window.end, 'window.end') },
     strategies: r.arr(o.strategies, 'strategies').map((s, i) => readStrategy(r, s, `strategies[${i}]`)),
+    ...(o.oracle === undefined ? {} : { oracle: readOracle(r, o.oracle, 'oracle') }),
   };
 }

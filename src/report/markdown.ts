@@ -7,7 +7,7 @@ import { count, percent, usd } from './format.js';
 import { OUTCOME_KINDS } from '../scenario/schema.js';
 import { formatDuration } from '../scenario/units.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
-import { SUMMARY_COLUMNS, formatThresholdResult, summaryRows } from './summary-table.js';
+import { formatThresholdResult, signedPercent, summaryColumns, summaryRows } from './summary-table.js';
 
 /** Options of {@link renderMarkdown}. */
 export interface MarkdownOptions {
@@ -80,10 +80,49 @@ export function mdTable(t: ReportTable): string {
 }
 
 function strategyTable(report: Report): ReportTable {
+  const columns = summaryColumns(report);
   return {
-    header: SUMMARY_COLUMNS.map((c) => c.title),
-    align: SUMMARY_COLUMNS.map((c) => c.align),
+    header: columns.map((c) => c.title),
+    align: columns.map((c) => c.align),
     rows: summaryRows(report).map((row) => row.cells.map((text, j) => (row.best[j] === true ? { text, best: true } : { text }))),
+  };
+}
+
+function oracleSection(report: Report): ReportSection | undefined {
+  const oracle = report.oracle;
+  if (oracle === undefined) return undefined;
+  const { requests, unconstrained } = oracle;
+  const facts = [
+    `- Plan (capacity-aware, greedy): ${usd(oracle.cost)} for ${count(requests.total)} requests: ` +
+      `${count(requests.withinSlo)} within SLO, ${count(requests.late)} late, ${count(requests.unserved)} unserved.`,
+    `- Lower bound (capacity ignored): ${usd(oracle.unconstrainedCost)}; the draws allow ` +
+      `${count(unconstrained.withinSlo)} within SLO, ${count(unconstrained.late)} late, ${count(unconstrained.unservable)} unservable.`,
+  ].join('\n');
+  const rows = report.strategies.map((s) => {
+    const r = s.regret;
+    if (r === undefined) return [s.name, usd(s.cost.total), NONE, NONE, NONE, NONE];
+    return [
+      s.name,
+      usd(s.cost.total),
+      r.usd < 0 ? `-${usd(-r.usd)}` : usd(r.usd),
+      signedPercent(r.ratio),
+      usd(r.lowerBound),
+      r.lowerBound > 0 ? signedPercent(s.cost.total / r.lowerBound - 1) : NONE,
+    ];
+  });
+  const header = ['strategy', 'cost total', 'regret', 'regret %', 'lower bound for its service', 'above it'];
+  return {
+    id: 'oracle',
+    title: 'Oracle',
+    before: { text: facts },
+    table: { header, align: header.map((_, i) => (i === 0 ? 'l' : 'r')), rows: rows.map(plain) },
+    after: {
+      text:
+        'Regret: cost above the plan; negative when a strategy paid less, mostly by serving fewer requests within SLO ' +
+        '(the plan is greedy and plans first attempts only, so a strategy can also beat it). ' +
+        'Lower bound for its service: the least any router could have paid to give each request what this strategy gave it ' +
+        '(an image within SLO, a late image, or none) on the same draws.',
+    },
   };
 }
 
@@ -172,7 +211,7 @@ function thresholdsSection(report: Report): ReportSection | undefined {
 
 /**
  * The report's tables as data, in order: strategies (best values marked), provider shares,
- * outcomes by provider, credits (when any provider uses credits) and thresholds (when the
+ * outcomes by provider, the oracle and regret (when run), credits (when any provider uses credits) and thresholds (when the
  * scenario has any). `report.md` and `report.html` both render these.
  * @param report - the report
  * @returns the sections
@@ -198,6 +237,8 @@ export function reportSections(report: Report): ReportSection[] {
     },
     { id: 'outcomes', title: 'Outcomes by provider', table: outcomesTable(report, ids) },
   ];
+  const oracle = oracleSection(report);
+  if (oracle !== undefined) sections.push(oracle);
   const credits = creditsTable(report);
   if (credits !== undefined) sections.push({ id: 'credits', title: 'Credits', table: credits });
   const thresholds = thresholdsSection(report);

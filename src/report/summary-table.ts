@@ -4,7 +4,7 @@
  */
 import { count, decimal, percent, table, usd } from './format.js';
 import { formatDuration } from '../scenario/units.js';
-import type { BudgetAlert, Report, StrategyReport, ThresholdResult } from '../metrics/report-types.js';
+import type { BudgetAlert, OracleReport, Report, StrategyReport, ThresholdResult } from '../metrics/report-types.js';
 
 /** One column of the strategy summary. */
 export interface SummaryColumn {
@@ -101,17 +101,64 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
 ];
 
 /**
+ * Formats a signed fraction as a percentage: `+12.5%`, `-0.33%`, `0%`.
+ * @param fraction - e.g. 0.125
+ * @returns the text; `n/a` when not finite
+ */
+export function signedPercent(fraction: number): string {
+  const text = percent(Math.abs(fraction));
+  if (fraction === 0 || text === 'n/a') return text;
+  return `${fraction > 0 ? '+' : '-'}${text}`;
+}
+
+/** The regret column: cost above the oracle's plan, as a fraction of it (docs/report.md#oracle). */
+export const REGRET_COLUMN: SummaryColumn = {
+  title: 'regret',
+  align: 'r',
+  cell: (s) => (s.regret === undefined ? NONE : signedPercent(s.regret.ratio)),
+};
+
+/**
+ * The summary's columns for a report: {@link SUMMARY_COLUMNS}, plus the regret column after
+ * `wasted` when the report has the oracle.
+ * @param report - the report
+ * @returns the columns, in order
+ */
+export function summaryColumns(report: Report): readonly SummaryColumn[] {
+  if (report.oracle === undefined) return SUMMARY_COLUMNS;
+  const at = SUMMARY_COLUMNS.findIndex((c) => c.title === 'wasted') + 1;
+  return [...SUMMARY_COLUMNS.slice(0, at), REGRET_COLUMN, ...SUMMARY_COLUMNS.slice(at)];
+}
+
+/**
+ * One line on the oracle for under the summary table.
+ * @param oracle - the report's oracle section
+ * @returns e.g. `oracle: $6,627.78 for 259,369 of 259,389 requests within SLO (13 unserved); lower bound $6,418.45`
+ */
+export function formatOracle(oracle: OracleReport): string {
+  const { requests } = oracle;
+  const misses = [requests.late > 0 ? `${count(requests.late)} late` : '', requests.unserved > 0 ? `${count(requests.unserved)} unserved` : '']
+    .filter((x) => x !== '')
+    .join(', ');
+  return (
+    `oracle: ${usd(oracle.cost)} for ${count(requests.withinSlo)} of ${count(requests.total)} requests within SLO` +
+    `${misses === '' ? '' : ` (${misses})`}; lower bound ${usd(oracle.unconstrainedCost)}`
+  );
+}
+
+/**
  * Builds the summary rows and marks the best cell of each column: every strategy whose cell
  * shows the best value (ties included), unless there is only one strategy or every strategy
  * shows the same text; NaN and missing values never count as best.
  * @param report - the report
- * @returns one row per strategy, in report order
+ * @returns one row per strategy, in report order, cells as {@link summaryColumns} orders them
  */
 export function summaryRows(report: Report): SummaryRow[] {
   const strategies = report.strategies;
-  const cells = strategies.map((s) => SUMMARY_COLUMNS.map((c) => c.cell(s)));
-  const best = strategies.map(() => SUMMARY_COLUMNS.map(() => false));
-  SUMMARY_COLUMNS.forEach((column, j) => {
+  const columns = summaryColumns(report);
+  const cells = strategies.map((s) => columns.map((c) => c.cell(s)));
+  const best = strategies.map(() => columns.map(() => false));
+  columns.forEach((column, j) => {
     if (!column.best || strategies.length < 2) return;
     const { better, value } = column.best;
     let bestIndex = -1;
@@ -150,20 +197,22 @@ export function formatThresholdResult(t: ThresholdResult): string {
 }
 
 /**
- * Renders the summary for the terminal: an aligned plain-text table of the strategies, then
- * one line per failed threshold (or one line saying all passed).
+ * Renders the summary for the terminal: an aligned plain-text table of the strategies, a line
+ * on the oracle (when run), then one line per failed threshold (or one line saying all passed).
  * @param report - the report
  * @returns the text, ending with a newline
  */
 export function renderSummaryTable(report: Report): string {
   const rows = summaryRows(report).map((r) => r.cells);
+  const columns = summaryColumns(report);
   const lines = [
     table(
-      SUMMARY_COLUMNS.map((c) => c.title),
+      columns.map((c) => c.title),
       rows,
-      SUMMARY_COLUMNS.map((c) => c.align),
+      columns.map((c) => c.align),
     ),
   ];
+  if (report.oracle !== undefined) lines.push('', formatOracle(report.oracle));
   const results = report.strategies.flatMap((s) => s.thresholds.map((t) => ({ strategy: s.name, t })));
   const failed = results.filter((r) => !r.t.ok);
   if (results.length > 0) {

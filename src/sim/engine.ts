@@ -14,14 +14,13 @@
  * as a real GPU would.
  */
 import { AvailabilityCurve, effectiveConcurrency } from '../model/availability.js';
-import { drawOutcome } from '../model/failures.js';
-import { serviceScale } from '../model/latency.js';
 import { creditsFor, price } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import type { AttemptRecord, AttemptSink, LoggedOutcome } from '../metrics/attempt-log.js';
 import { RunCollector } from '../metrics/collector.js';
+import { SERVICE_LATE, SERVICE_NONE, SERVICE_WITHIN_SLO, type ServiceLog } from '../metrics/service-log.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
 import { runRouting } from '../routing/strategy-refs.js';
@@ -31,7 +30,7 @@ import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js'
 import type { OutcomeKind } from '../scenario/schema.js';
 import { EventHeap } from './heap.js';
 import { Account } from '../model/account.js';
-import { ProviderRuntime } from './provider-runtime.js';
+import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
 import type { RequestSource } from '../traffic/traffic.js';
 
 // Event kinds (arrivals wait outside the heap: there is only ever one pending).
@@ -146,6 +145,8 @@ export class Simulation {
   private readonly firstAttemptRng: Rng;
   private readonly retryOn: ReadonlySet<OutcomeKind>;
   private readonly next: NextAttempt = { index: -1, delayMs: 0, retry: false };
+  /** The decoded draw of the attempt being sent (reused). */
+  private readonly draw: AttemptDraw = { kind: 'success', ms: 0 };
   private readonly priceOpts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
   private readonly fired: FiredAlert[] = [];
   private readonly outcome: { -readonly [K in keyof AttemptOutcome]: AttemptOutcome[K] };
@@ -172,6 +173,7 @@ export class Simulation {
    * @param curves - availability curves from {@link availabilityCurves}
    * @param onAttempt - receives every attempt once it is over (the attempt log); without it
    *   the engine does no extra work beyond a few field writes per attempt
+   * @param serviceLog - when given, receives what each request got (for the hindsight oracle)
    */
   constructor(
     private readonly scenario: ResolvedScenario,
@@ -179,6 +181,7 @@ export class Simulation {
     private readonly source: RequestSource,
     curves: readonly AvailabilityCurve[],
     private readonly onAttempt?: AttemptSink,
+    private readonly serviceLog?: ServiceLog,
   ) {
     const accountByName = new Map<string, Account>();
     this.runtimes = scenario.providers.map((p, i) => {
@@ -559,11 +562,9 @@ export class Simulation {
     at.trial = handle.onSend(now);
     this.collector.attempts++;
     const visit = r.visits[at.provider]!++;
-    const rng = rt.draws.at(req.id, visit);
-    const u = rng.next();
     const availability = rt.curve.at(now);
     if (availability <= 0) {
-      this.fastAnswer(a, 'overloaded', rng);
+      this.fastAnswer(a, 'overloaded', rt.refusedLatencyMs(req.id, visit));
       return;
     }
     const waitMs = rt.account.take(now);
@@ -571,21 +572,23 @@ export class Simulation {
       // Retry-After is sent in whole seconds, as HTTP has it.
       const retryAfterMs = Math.ceil(waitMs / 1000) * 1000;
       at.retryAfterMs = retryAfterMs;
-      this.fastAnswer(a, 'rate-limited', rng);
+      this.fastAnswer(a, 'rate-limited', rt.refusedLatencyMs(req.id, visit));
       return;
     }
     if (rt.account.quotaExhausted(now)) {
       at.code = 'insufficient_quota';
-      this.fastAnswer(a, 'rate-limited', rng);
+      this.fastAnswer(a, 'rate-limited', rt.refusedLatencyMs(req.id, visit));
       return;
     }
-    const kind = drawOutcome(rt.spec.failures, u);
+    const draw = this.draw;
+    const rng = rt.drawAttempt(req, visit, at.tier, draw);
+    const kind = draw.kind;
     if (kind === 'server-error' || kind === 'filtered') {
-      this.fastAnswer(a, kind, rng);
+      this.fastAnswer(a, kind, draw.ms);
       return;
     }
     at.kind = kind;
-    at.serviceMs = rt.samplers[at.tier]!.sample(rng) * serviceScale(rt.spec, req.steps, req.width, req.height);
+    at.serviceMs = draw.ms;
     this.fixPrice(a, availability);
     if (rt.busy < effectiveConcurrency(rt.spec.capacity.concurrency, availability)) {
       this.start(a, rt);
@@ -594,7 +597,7 @@ export class Simulation {
       this.pushAttempt(at.deadlineMs, EV_TIMEOUT, a);
       this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
     } else {
-      this.fastAnswer(a, 'overloaded', rng);
+      this.fastAnswer(a, 'overloaded', rt.errorSampler.sample(rng));
     }
   }
 
@@ -618,14 +621,14 @@ export class Simulation {
     else at.priceUsd = price(compiled, req, opts);
   }
 
-  private fastAnswer(a: number, kind: OutcomeKind, rng: Rng): void {
+  private fastAnswer(a: number, kind: OutcomeKind, errorMs: number): void {
     const at = this.attempts[a]!;
     at.kind = kind;
     at.providerDone = true;
     // Only a billed fast failure needs its price (server errors and filtered prompts may be).
     const rt = this.runtimes[at.provider]!;
     if (billable(kind, rt.spec.pricing.billing)) this.fixPrice(a, rt.curve.at(this.clock.now));
-    const latencyMs = Math.min(this.runtimes[at.provider]!.errorSampler.sample(rng), this.scenario.policy.timeout);
+    const latencyMs = Math.min(errorMs, this.scenario.policy.timeout);
     if (latencyMs <= 0) {
       this.deliver(a, kind);
       this.release(a);
@@ -819,6 +822,7 @@ export class Simulation {
     const latencyMs = now - req.arrivalMs;
     const attained = end === 'succeeded' && this.withinSlo(req, latencyMs, now);
     this.collector.finish(end, req.urgency, latencyMs, attained, reason);
+    this.serviceLog?.record(req.id, attained ? SERVICE_WITHIN_SLO : end === 'succeeded' ? SERVICE_LATE : SERVICE_NONE);
     if (r.pending === 0) this.freeRequests.push(slot);
   }
 

@@ -5,10 +5,12 @@
 import { assembleReport } from '../metrics/assemble.js';
 import type { AttemptSink } from '../metrics/attempt-log.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
+import { ServiceLog } from '../metrics/service-log.js';
 import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { availabilityCurves, Simulation } from './engine.js';
+import { regretReport, runOracle } from './oracle.js';
 import { TraceReader } from '../traffic/trace.js';
 import { openTraffic } from '../traffic/traffic.js';
 
@@ -25,8 +27,13 @@ export interface SimulateOptions {
   /** Called with warnings, e.g. how many trace rows were skipped and why (once per run). */
   readonly onWarning?: (message: string) => void;
   /**
+   * Runs the hindsight oracle after the strategies and adds `oracle` and each strategy's
+   * `regret` to the report (default true; it costs one more pass over the traffic).
+   */
+  readonly oracle?: boolean;
+  /**
    * Called now and then: which strategy (0-based) of how many, and the fraction of its
-   * simulated window done.
+   * simulated window done. The oracle's pass comes last, named `oracle`, and counts as one more.
    */
   readonly onProgress?: (strategyIndex: number, strategyCount: number, fraction: number, name: string) => void;
   /**
@@ -65,17 +72,22 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
   const refs = selectStrategyRefs(s, opts.strategies);
   const files = await loadScenarioStrategyFiles(s);
   const curves = availabilityCurves(s);
+  const withOracle = opts.oracle ?? true;
+  const steps = refs.length + (withOracle ? 1 : 0);
   const reports: StrategyReport[] = [];
+  const logs: ServiceLog[] = [];
   refs.forEach((ref, i) => {
     const strategy = buildStrategy(ref, { scenario: s, files });
     const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
     try {
-      const sim = new Simulation(s, strategy, source, curves, opts.onAttempt);
+      const log = withOracle ? new ServiceLog() : undefined;
+      if (log) logs.push(log);
+      const sim = new Simulation(s, strategy, source, curves, opts.onAttempt, log);
       const onProgress = opts.onProgress;
       const { collector } = sim.run(
         onProgress
           ? (ms) => {
-              onProgress(i, refs.length, ms / s.durationMs, strategy.name);
+              onProgress(i, steps, ms / s.durationMs, strategy.name);
             }
           : undefined,
       );
@@ -87,5 +99,23 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
       source.close();
     }
   });
-  return assembleReport(s, 'sim', s.endMs, reports);
+  if (!withOracle) return assembleReport(s, 'sim', s.endMs, reports);
+  const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+  try {
+    const onProgress = opts.onProgress;
+    const { result, lowerBounds } = runOracle(s, curves, source, {
+      logs,
+      ...(onProgress
+        ? {
+            onProgress: (fraction: number) => {
+              onProgress(refs.length, steps, fraction, 'oracle');
+            },
+          }
+        : {}),
+    });
+    const withRegret = reports.map((r, i) => ({ ...r, regret: regretReport(r.cost.total, result.cost, lowerBounds[i]!) }));
+    return assembleReport(s, 'sim', s.endMs, withRegret, result);
+  } finally {
+    source.close();
+  }
 }

@@ -157,6 +157,20 @@ describe('imgsim run', () => {
     expect(readFileSync(path.join(dir, 'a/report.md'), 'utf8')).toContain('| cheapest');
   });
 
+  it('adds the oracle and a regret column by default; --no-oracle leaves them out', async () => {
+    const dir = tempDir();
+    const on = await cli('run', MINIMAL, '--out', path.join(dir, 'on'), '--strategy', 'cheapest', '--duration', '5m');
+    expect(on.out).toMatch(/^strategy .* wasted +regret +p50 /m);
+    expect(on.out).toMatch(/^oracle: \$[\d.,]+ for [\d,]+ of [\d,]+ requests within SLO/m);
+    const report = JSON.parse(readFileSync(path.join(dir, 'on/report.json'), 'utf8'));
+    expect(report.oracle.requests.total).toBe(report.strategies[0].requests.total);
+    expect(report.strategies[0].regret.lowerBound).toBeLessThanOrEqual(report.strategies[0].cost.total);
+    const off = await cli('run', MINIMAL, '--out', path.join(dir, 'off'), '--strategy', 'cheapest', '--duration', '5m', '--no-oracle');
+    expect(off.code).toBe(0);
+    expect(off.out).not.toMatch(/regret|oracle/);
+    expect(readFileSync(path.join(dir, 'off/report.json'), 'utf8')).not.toMatch(/"oracle"|"regret"/);
+  });
+
   it('prints the summary table, and the report with --json', async () => {
     const dir = tempDir();
     const table = await cli('run', MINIMAL, '--out', dir, '--strategy', 'cheapest', '--duration', '10m');

@@ -228,3 +228,56 @@ describe('effectiveConcurrency', () => {
     expect(effectiveConcurrency(concurrency, a)).toBe(expected);
   });
 });
+
+describe('AvailabilityCurve.upperBound', () => {
+  it('is at least a(t) everywhere in the span, and reaches the diurnal peak when the span holds it', () => {
+    const zones = ['UTC', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe'];
+    fc.assert(
+      fc.property(
+        fc.record({
+          base: fc.double({ min: 0, max: 1, noNaN: true }),
+          amplitude: fc.double({ min: 0, max: 0.6, noNaN: true }),
+          trough: fc.integer({ min: 0, max: 1439 }),
+          tz: fc.constantFrom(...zones),
+          sd: fc.constantFrom(0, 0.05, 0.2),
+          halfLife: fc.integer({ min: MINUTE, max: 6 * HOUR }),
+        }),
+        fc.integer({ min: 0, max: 1000 }),
+        // Runs that start in June, and just before the March and October clock changes (in
+        // Europe, the US and Lord Howe's half-hour one); spans within ten days, up to 30 h long.
+        fc.constantFrom(START, Date.parse('2026-03-27T00:00:00Z'), Date.parse('2026-10-23T00:00:00Z'), Date.parse('2026-04-03T00:00:00Z')),
+        fc.integer({ min: -DAY, max: 10 * DAY }),
+        fc.integer({ min: 0, max: 30 * HOUR }),
+        (g, seed, runStart, from, length) => {
+          const s = spec({ base: g.base, diurnal: { amplitude: g.amplitude, trough: g.trough, tz: g.tz }, ...(g.sd > 0 ? { noise: { sd: g.sd, halfLife: g.halfLife } } : {}) });
+          const curve = new AvailabilityCurve(s, seed, 'p', runStart);
+          const fromMs = runStart + from;
+          const toMs = fromMs + length;
+          const bound = curve.upperBound(fromMs, toMs);
+          const step = Math.max(1000, length / 500);
+          for (let t = fromMs; t <= toMs; t += step) if (curve.at(t) > bound + 1e-12) return false;
+          return curve.at(toMs) <= bound + 1e-12 && bound <= 1 && bound >= 0;
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is tight for a diurnal curve without noise: the peak if in the span, else the higher end', () => {
+    // base 0.5, amplitude 0.3, trough 04:00 UTC: peak 0.8 at 16:00 UTC.
+    const curve = new AvailabilityCurve(spec({ base: 0.5, diurnal: { amplitude: 0.3, trough: 240, tz: 'UTC' } }), 1, 'p', START);
+    expect(curve.upperBound(START + 15 * HOUR, START + 17 * HOUR)).toBeCloseTo(0.8, 12);
+    // 04:00–10:00: rising from the trough, highest at 10:00 where cos(π/2) = 0: a = 0.5.
+    expect(curve.upperBound(START + 4 * HOUR, START + 10 * HOUR)).toBeCloseTo(0.5, 12);
+    expect(curve.upperBound(START, START)).toBeCloseTo(curve.at(START), 12);
+    expect(curve.upperBound(START, Infinity)).toBeCloseTo(0.8, 12);
+  });
+
+  it('is 1 for an unbounded span with noise, and ignores outages (they only lower a)', () => {
+    const noisy = new AvailabilityCurve(spec({ base: 0.5, noise: { sd: 0.1, halfLife: HOUR } }), 1, 'p', START);
+    expect(noisy.upperBound(START, Infinity)).toBe(1);
+    const down = new AvailabilityCurve(spec({ base: 0.7, outages: [{ startMs: START, endMs: START + HOUR }] }), 1, 'p', START);
+    expect(down.at(START + MINUTE)).toBe(0);
+    expect(down.upperBound(START, START + 2 * MINUTE)).toBeCloseTo(0.7, 12);
+  });
+});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CreditsLedger } from '../../src/model/credits.js';
+import { CreditsLedger, cheapestCreditUsd } from '../../src/model/credits.js';
 import type { CreditsPricing } from '../../src/scenario/resolve.js';
 import { pricingSchema } from '../../src/scenario/schema.js';
 import { ImgsimError } from '../../src/scenario/errors.js';
@@ -184,5 +184,39 @@ describe('credits ledger properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('cheapestCreditUsd', () => {
+  it.each([
+    // The first bundle: $200 / 10,000 = $0.02.
+    ['auto, a bundle', { bundles: [{ credits: 10_000, price: 200 }] }, 0.02],
+    // No bundle: credits one by one at creditPrice.
+    ['auto, creditPrice', { creditPrice: 0.015 }, 0.015],
+    // Up front a promo at $300 / 20,000 = $0.015, top-ups of the first at $400 / 20,000 = $0.02.
+    [
+      'upfront promo',
+      { bundles: [{ name: 'monthly', credits: 20_000, price: 400 }, { name: 'promo', credits: 20_000, price: 300 }], purchase: 'upfront', upfront: [{ bundle: 'promo', count: 1 }] },
+      0.015,
+    ],
+    // Up front a dearer bundle than the top-up: the top-up rate is the lowest.
+    [
+      'upfront dearer',
+      { bundles: [{ credits: 100, price: 1 }, { credits: 100, price: 3 }], purchase: 'upfront', upfront: [{ bundle: 1, count: 2 }] },
+      0.01,
+    ],
+  ])('%s', (_, input, usd) => {
+    expect(cheapestCreditUsd(credits(input))).toBeCloseTo(usd, 15);
+  });
+
+  it('is at most what the ledger charges per credit spent', () => {
+    const pricing = credits({
+      bundles: [{ name: 'monthly', credits: 50, price: 2, expiresAfter: '2h' }, { name: 'promo', credits: 30, price: 0.6, expiresAfter: '1h' }],
+      purchase: 'upfront',
+      upfront: [{ bundle: 'promo', count: 1 }],
+    });
+    const floor = cheapestCreditUsd(pricing);
+    const ledger = new CreditsLedger(pricing, T0);
+    for (let i = 0; i < 100; i++) expect(ledger.spend(1, T0 + i * 60_000)).toBeGreaterThanOrEqual(floor - 1e-15);
   });
 });

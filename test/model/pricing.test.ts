@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePricing, creditsFor, dynamicMultiplier, price, quote } from '../../src/model/pricing/quote.js';
+import { compilePricing, creditsFor, dynamicMultiplier, offPeakBestIn, offPeakWindowAt, price, quote } from '../../src/model/pricing/quote.js';
 import { PRICING_MODELS } from '../../src/model/pricing/registry.js';
 import type { PriceOptions, QuoteRequest } from '../../src/model/pricing/types.js';
 import { resolveScenario, type ResolvedProvider } from '../../src/scenario/resolve.js';
@@ -380,5 +380,63 @@ describe('unservable requests', () => {
   it('compiles each provider once', () => {
     const p = provider(perStep);
     expect(compilePricing(p)).toBe(compilePricing(p));
+  });
+});
+
+describe('offPeakBestIn', () => {
+  const night = provider({ model: 'per-image', price: 0.04, offPeak: [{ from: '02:00', to: '06:00', tz: 'UTC', discount: 0.3 }] });
+  const berlin = provider({ model: 'per-image', price: 0.04, offPeak: [{ from: '02:00', to: '02:30', tz: 'Europe/Berlin', discount: 0.4 }] });
+  const two = provider({
+    model: 'per-image',
+    price: 0.04,
+    offPeak: [
+      { from: '22:00', to: '02:00', tz: 'UTC', discount: 0.1 },
+      { from: '03:00', to: '04:00', tz: 'Europe/Berlin', discount: 0.5 },
+    ],
+  });
+
+  it.each([
+    // Span 00:00–06:00: the window starts at 02:00 inside it.
+    ['a window starting inside the span', night, '00:00', '06:00', '02:00'],
+    // Span 03:00–04:00: already in the window at the start.
+    ['a span starting in the window', night, '03:00', '04:00', '03:00'],
+    // Span 07:00–09:00: no window; the start.
+    ['no window in the span', night, '07:00', '09:00', '07:00'],
+    // Span 00:00–01:59: the window opens at 02:00, after the span.
+    ['a window just after the span', night, '00:00', '01:59', '00:00'],
+    // 23:00 is in the 10% window; 03:00 Berlin (CEST, UTC+2) = 01:00 UTC opens the 50% one.
+    ['a larger discount later, in another zone', two, '23:00', '23:59', '23:00'],
+  ])('%s', (_, p, from, to, expected) => {
+    const c = compilePricing(p);
+    const fromMs = from === '23:00' ? Date.parse('2026-05-31T23:00:00Z') : at(from);
+    const toMs = to === '23:59' ? Date.parse('2026-06-01T01:30:00Z') : at(to);
+    expect(new Date(offPeakBestIn(c, fromMs, toMs)).toISOString()).toBe(
+      expected === '23:00' ? '2026-06-01T01:00:00.000Z' : new Date(at(expected)).toISOString(),
+    );
+  });
+
+  it.each([
+    ['two windows in two zones, in June', two, at('00:00')],
+    // 02:00 Berlin on 2026-03-29 does not exist (01:00 UTC jumps from 02:00 CET to 03:00 CEST),
+    // and 02:00–03:00 happens twice on 2026-10-25: window starts skipped and repeated.
+    ['a Berlin window over the March clock change', berlin, Date.parse('2026-03-29T00:00:00Z')],
+    ['a Berlin window over the October clock change', berlin, Date.parse('2026-10-25T00:00:00Z')],
+  ])('finds the largest discount anywhere in the span (sampled each minute): %s', (_, p, day) => {
+    const c = compilePricing(p);
+    for (let from = day - 6 * 3_600_000; from < day + 30 * 3_600_000; from += 97 * 60_000) {
+      for (const length of [0, 59 * 60_000, 5 * 3_600_000, 26 * 3_600_000]) {
+        const to = from + length;
+        let best = 0;
+        for (let t = from; t <= to; t += 60_000) {
+          const i = offPeakWindowAt(c, t);
+          if (i >= 0) best = Math.max(best, c.offPeak[i]!.discount);
+        }
+        const pick = offPeakBestIn(c, from, to);
+        const i = offPeakWindowAt(c, pick);
+        expect(pick).toBeGreaterThanOrEqual(from);
+        expect(pick).toBeLessThanOrEqual(to);
+        expect(i < 0 ? 0 : c.offPeak[i]!.discount).toBe(best);
+      }
+    }
   });
 });

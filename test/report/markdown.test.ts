@@ -103,3 +103,40 @@ describe('renderMarkdown', () => {
     expect(md.endsWith('\n')).toBe(true);
   });
 });
+
+describe('renderMarkdown with the oracle', () => {
+  const base = makeReport();
+  const bounds: Record<string, number> = { cheapest: 34, fastest: 35, 'primary-backup': 34.5 };
+  const report = {
+    ...base,
+    strategies: base.strategies.map((s) => ({ ...s, regret: { usd: s.cost.total - 40, ratio: s.cost.total / 40 - 1, lowerBound: bounds[s.name]! } })),
+    oracle: {
+      cost: 40,
+      unconstrainedCost: 35,
+      requests: { total: 1000, withinSlo: 990, late: 5, unserved: 5 },
+      unconstrained: { withinSlo: 995, late: 5, unservable: 0 },
+    },
+  };
+  const md = renderMarkdown(report);
+
+  it('adds the regret column to the strategy table, not bolded (it ranks like cost total)', () => {
+    const header = row(md, 'Strategies', 'strategy');
+    expect(header.indexOf('regret')).toBe(header.indexOf('wasted') + 1);
+    expect(row(md, 'Strategies', 'cheapest')[6]).toBe('-2%');
+  });
+
+  it('has an Oracle section before Credits: the plan, the bound, and each strategy against them', () => {
+    expect(md.indexOf('## Oracle')).toBeGreaterThan(md.indexOf('## Outcomes by provider'));
+    expect(md.indexOf('## Oracle')).toBeLessThan(md.indexOf('## Credits'));
+    expect(md).toContain('- Plan (capacity-aware, greedy): $40.00 for 1,000 requests: 990 within SLO, 5 late, 5 unserved.');
+    expect(md).toContain('- Lower bound (capacity ignored): $35.00; the draws allow 995 within SLO, 5 late, 0 unservable.');
+    // cheapest: 39.2 − 40 = −$0.8, −2%; bound $34: 39.2 / 34 − 1 = +15.29%.
+    expect(row(md, 'Oracle', 'cheapest')).toEqual(['cheapest', '$39.20', '-$0.8', '-2%', '$34.00', '+15.29%']);
+    // fastest: 59.7 − 40 = $19.70, +49.25%; bound $35: 59.7 / 35 − 1 = +70.57%.
+    expect(row(md, 'Oracle', 'fastest')).toEqual(['fastest', '$59.70', '$19.70', '+49.25%', '$35.00', '+70.57%']);
+  });
+
+  it('has no Oracle section without the oracle', () => {
+    expect(renderMarkdown(base)).not.toContain('## Oracle');
+  });
+});

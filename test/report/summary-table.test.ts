@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatAlerts, formatThresholdResult, renderSummaryTable } from '../../src/report/summary-table.js';
+import type { Report } from '../../src/metrics/report-types.js';
+import { formatAlerts, formatThresholdResult, renderSummaryTable, signedPercent } from '../../src/report/summary-table.js';
 import { makeReport } from './_fixture.js';
 
 describe('renderSummaryTable', () => {
@@ -63,5 +64,60 @@ describe('formatAlerts', () => {
         { threshold: 0.5, at: 'x', project: 'app', period: 0 },
       ]),
     ).toBe('50%×2 80%; app: 50%; catalog: 100%');
+  });
+});
+
+/** The fixture with an oracle: plan $40, bound $35; regret = cost − 40, ratio = cost / 40 − 1. */
+function withOracle(): Report {
+  const report = makeReport();
+  const bounds: Record<string, number> = { cheapest: 34, fastest: 35, 'primary-backup': 34.5 };
+  return {
+    ...report,
+    strategies: report.strategies.map((s) => ({
+      ...s,
+      regret: { usd: s.cost.total - 40, ratio: s.cost.total / 40 - 1, lowerBound: bounds[s.name]! },
+    })),
+    oracle: {
+      cost: 40,
+      unconstrainedCost: 35,
+      requests: { total: 1000, withinSlo: 990, late: 5, unserved: 5 },
+      unconstrained: { withinSlo: 995, late: 5, unservable: 0 },
+    },
+  };
+}
+
+describe('renderSummaryTable with the oracle', () => {
+  const text = renderSummaryTable(withOracle());
+  const lines = text.split('\n');
+
+  it('adds a regret column after wasted: cost / oracle − 1, signed', () => {
+    expect(lines[0]).toMatch(/ wasted +regret +p50 /);
+    // 39.2 / 40 − 1 = −2%; 59.7 / 40 − 1 = +49.25%; 44.55 / 40 − 1 = +11.375% → +11.38%.
+    expect(lines[2]).toMatch(/^cheapest .* \$0\.8 +-2% +7\.9s /);
+    expect(lines[3]).toMatch(/^fastest .* \$0\.9 +\+49\.25% +1\.2s /);
+    expect(lines[4]).toMatch(/^primary-backup .* \$0\.8 +\+11\.38% +8s /);
+  });
+
+  it('prints a line on the oracle under the table', () => {
+    expect(lines[5]).toBe('');
+    expect(lines[6]).toBe('oracle: $40.00 for 990 of 1,000 requests within SLO (5 late, 5 unserved); lower bound $35.00');
+  });
+
+  it('has no regret column or oracle line without the oracle', () => {
+    const plain = renderSummaryTable(makeReport());
+    expect(plain).not.toContain('regret');
+    expect(plain).not.toContain('oracle');
+  });
+});
+
+describe('signedPercent', () => {
+  it.each([
+    [0.125, '+12.5%'],
+    [-0.0033, '-0.33%'],
+    [0, '0%'],
+    [1e-7, '+<0.01%'],
+    [Infinity, 'n/a'],
+  ])('%s → %s', (x, text) => {
+    expect(signedPercent(x)).toBe(text);
   });
 });

@@ -12,13 +12,17 @@ import type { Feature, Pricing } from '../../scenario/schema.js';
 import type { ResolvedProvider } from '../../scenario/resolve.js';
 import { parseSize, type Size } from '../../scenario/units.js';
 import { makeSampler, serviceScale } from '../latency.js';
-import { inDailyWindow, localMsOfDay } from '../time.js';
+import { inDailyWindow, localMsOfDay, tzOffsetMs } from '../time.js';
 import { list, num } from './_format.js';
 import { qualityTable, qualityValue, type QualityTable } from './_quality.js';
 import { PRICING_MODELS } from './registry.js';
 import type { ModelPricer, PriceLine, PriceOptions, PricingModel, Quote, QuoteRequest, Refusal } from './types.js';
 
 const MS_PER_MINUTE = 60_000;
+const DAY_MS = 86_400_000;
+/** A window start that a daylight-saving jump skipped is looked for this far on, in these steps. */
+const SKIPPED_START_SEARCH_MS = 2 * 3_600_000;
+const SKIPPED_START_STEP_MS = 15 * MS_PER_MINUTE;
 
 /** Dynamic pricing without an availability reading assumes a(t) = 0.5, where the multiplier is 1. */
 const NEUTRAL_AVAILABILITY = 0.5;
@@ -190,6 +194,51 @@ export function offPeakWindowAt(compiled: CompiledPricing, atMs: number): number
     }
   }
   return best;
+}
+
+/**
+ * An instant in the span [fromMs, toMs] (toMs may be Infinity) at which the largest off-peak
+ * discount in force anywhere in the span applies: `fromMs` itself, or the first start of a
+ * window with a larger discount inside the span (daylight-saving shifts and skipped starts
+ * accounted for). Pricing at the returned instant gives the lowest off-peak factor of the span.
+ * @param compiled - compiled pricing
+ * @param fromMs - start of the span, epoch ms
+ * @param toMs - end of the span, epoch ms (inclusive), at least fromMs
+ * @returns the instant, epoch ms; `fromMs` when no window in the span beats the one at `fromMs`
+ */
+export function offPeakBestIn(compiled: CompiledPricing, fromMs: number, toMs: number): number {
+  const windows = compiled.offPeak;
+  const discountAt = (t: number): number => {
+    const j = t >= fromMs && t <= toMs ? offPeakWindowAt(compiled, t) : -1;
+    return j < 0 ? 0 : windows[j]!.discount;
+  };
+  let bestAt = fromMs;
+  let bestDiscount = discountAt(fromMs);
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!;
+    if (w.discount <= bestDiscount || w.fromMin === w.toMin) continue;
+    // The next local start of the window after fromMs, read with fromMs's zone offset ...
+    const local = localMsOfDay(w.tz, fromMs);
+    const first = fromMs + ((((w.fromMin * MS_PER_MINUTE - local) % DAY_MS) + DAY_MS) % DAY_MS);
+    let found = -1;
+    // ... and the day after, for a start a clock change skipped (a span of a day or more).
+    for (let day = 0; found < 0 && day < 2; day++) {
+      const naive = first + day * DAY_MS;
+      if (naive - SKIPPED_START_SEARCH_MS > toMs) break;
+      // Corrected for an offset change on the way.
+      const corrected = naive - (tzOffsetMs(w.tz, naive) - tzOffsetMs(w.tz, fromMs));
+      found = discountAt(corrected) >= w.discount ? corrected : discountAt(naive) >= w.discount ? naive : -1;
+      // A start skipped by a spring-forward jump: the window begins at the jump, within two hours.
+      for (let t = naive; found < 0 && t <= naive + SKIPPED_START_SEARCH_MS && t <= toMs; t += SKIPPED_START_STEP_MS) {
+        if (discountAt(t) >= w.discount) found = t;
+      }
+    }
+    if (found >= 0) {
+      bestAt = found;
+      bestDiscount = discountAt(found);
+    }
+  }
+  return bestAt;
 }
 
 function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
