@@ -72,7 +72,8 @@ export function budgetGuardStrategy(options: BudgetGuardOptions, env: StrategyEn
       const used = budgetFraction(ctx.budget, request.project);
       if (used >= rejectAt) return { reject: 'budget' };
       const decision = base.route(request, ctx);
-      if (used < downgradeAt || !('candidates' in decision)) return decision;
+      // A gateway plan picks its own tiers: it is rejected at rejectAt like any request, never downgraded.
+      if (used < downgradeAt || !('candidates' in decision) || decision.plan !== undefined) return decision;
       const from = decision.candidates;
       const out = new Array<Candidate>(from.length);
       for (let k = 0; k < from.length; k++) {
