@@ -23,6 +23,8 @@ export type {
   Candidate,
   BudgetView,
   BreakerState,
+  AttemptPlan,
+  PlanStep,
 } from './routing/strategy.js';
 export { defineStrategy } from './routing/strategy.js';
 export { serializeReport } from './report/json.js';

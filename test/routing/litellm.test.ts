@@ -15,6 +15,15 @@ function router(settings: string, deployments = ['a', 'b', 'c'], params = ''): s
   return writeConfig(`model_list:\n${list}\n${settings}\n`);
 }
 
+/** Runs requests until one is sent to `provider` first, and times that attempt out (the others succeed). */
+function timeOut(s: ReturnType<typeof gateway>['s'], ctx: ReturnType<typeof gateway>['ctx'], provider: string): void {
+  for (let guard = 0; guard < 200; guard++) {
+    const c = drive(s, ctx, (p, n) => ({ kind: p === provider && n === 1 ? 'timeout' : 'success', latencyMs: 10 }));
+    if (c.sends[0] === provider) return;
+  }
+  throw new Error(`${provider} was never picked`);
+}
+
 /** Counts how often each provider is picked first over `n` successful requests. */
 function firstPicks(config: string, n: number, seed = 42): Record<string, number> {
   const { ctx, s } = gateway({ use: 'litellm', config, models: [] }, undefined, seed);
@@ -142,9 +151,19 @@ describe('litellm: routing strategies', () => {
     }
     expect(counts.a! / 400).toBeGreaterThan(0.4);
     // One timeout at a records a 1,000 s penalty: a is avoided while it is in the list.
-    const timedOut = drive(s, ctx, (p, n) => (p === 'a' && n === 1 ? { kind: 'timeout' } : { kind: 'success' }));
-    const after = [0, 1, 2, 3, 4, 5, 6, 7].map(() => drive(s, ctx, always('success')).sends[0]);
-    if (timedOut.sends[0] === 'a') expect(after.every((p) => p === 'b')).toBe(true);
+    timeOut(s, ctx, 'a');
+    expect(new Set(Array.from({ length: 40 }, () => drive(s, ctx, always('success')).sends[0]))).toEqual(new Set(['b']));
+  });
+
+  it('latency-based-routing forgets its latency lists `ttl` after the first write', () => {
+    const config = router('routing_strategy: latency-based-routing\nrouting_strategy_args: { ttl: 120 }', ['a', 'b']);
+    const { ctx, s } = gateway({ use: 'litellm', config, models: [] });
+    const start = ctx.now;
+    timeOut(s, ctx, 'a');
+    expect(new Set(Array.from({ length: 20 }, () => drive(s, ctx, always('success', { latencyMs: 10 })).sends[0]))).toEqual(new Set(['b']));
+    // 120 s after the map's first write it is gone with the penalty: a is picked again.
+    ctx.now = start + 121 * SEC;
+    expect(new Set(Array.from({ length: 40 }, () => drive(s, ctx, always('success', { latencyMs: 10 })).sends[0]))).toEqual(new Set(['a', 'b']));
   });
 
   it('latency-based-routing picks at random within lowest_latency_buffer of the lowest average', () => {
@@ -246,6 +265,46 @@ router_settings:
     expect(drive(s, ctx, byProvider({ a: 'filtered' })).sends).toEqual(['a', 'c']);
   });
 
+  it('uses the `*` entry, to which default_fallbacks are added, for groups without their own', () => {
+    const config = writeConfig(`
+model_list:
+  - { model_name: g1, litellm_params: { model: openai/a } }
+  - { model_name: g2, litellm_params: { model: openai/b } }
+  - { model_name: g3, litellm_params: { model: openai/c } }
+router_settings:
+  num_retries: 0
+  fallbacks: [{ g1: [g2] }]
+  default_fallbacks: [g3]
+`);
+    const { ctx, s } = gateway({ use: 'litellm', config, model: 'g1', models: [] });
+    // g1 → g2 (its own entry); g2 fails → g2 has no entry: the `*` entry, g3.
+    expect(drive(s, ctx, always('server-error')).sends).toEqual(['a', 'b', 'c']);
+  });
+
+  it('follows fallbacks of fallbacks up to max_fallbacks deep', () => {
+    const chain = (max: number): string =>
+      writeConfig(`
+model_list:
+  - { model_name: g1, litellm_params: { model: openai/a } }
+  - { model_name: g2, litellm_params: { model: openai/b } }
+  - { model_name: g3, litellm_params: { model: openai/c } }
+router_settings:
+  num_retries: 0
+  max_fallbacks: ${max}
+  fallbacks: [{ g1: [g2] }, { g2: [g3] }]
+`);
+    const deep = gateway({ use: 'litellm', config: chain(5), model: 'g1', models: [] });
+    expect(drive(deep.s, deep.ctx, always('server-error')).sends).toEqual(['a', 'b', 'c']);
+    const shallow = gateway({ use: 'litellm', config: chain(1), model: 'g1', models: [] });
+    expect(drive(shallow.s, shallow.ctx, always('server-error')).sends).toEqual(['a', 'b']);
+  });
+
+  it('resolves model_group_alias names', () => {
+    const config = writeConfig('model_list:\n  - { model_name: g1, litellm_params: { model: openai/b } }\nmodel_group_alias: { images: g1 }\n');
+    const { ctx, s } = gateway({ use: 'litellm', config, model: 'images', models: [] });
+    expect(drive(s, ctx, always('success')).sends).toEqual(['b']);
+  });
+
   it('picks the group per request with `models` rules', () => {
     const { ctx, s } = gateway({ use: 'litellm', config: groups, model: 'g1', models: [{ when: { urgency: 'batch' }, model: 'g3' }] });
     expect(drive(s, ctx, always('success'), makeRequest({ urgency: 'batch' })).sends).toEqual(['c']);
@@ -323,6 +382,21 @@ router_settings:
     const picks = [0, 1, 2, 3].map(() => drive(s, ctx, always('success')).sends[0]);
     expect(picks).toEqual(['a', 'a', 'a', 'b']);
     ctx.now += 24 * 3600 * SEC; // a new period
+    expect(drive(s, ctx, always('success')).sends[0]).toBe('a');
+  });
+
+  it('filters a deployment over its own max_budget for budget_duration', () => {
+    const config = writeConfig(`
+model_list:
+  - { model_name: img, litellm_params: { model: openai/a, max_budget: 0.05, budget_duration: 1h } }
+  - { model_name: img, litellm_params: { model: openai/b } }
+router_settings:
+  routing_strategy: least-busy
+`);
+    const { ctx, s } = gateway({ use: 'litellm', config, models: [] });
+    // $0.04 a success: after 2 ($0.08 >= $0.05) a is out until the hour from its first spend is over.
+    expect([0, 1, 2].map(() => drive(s, ctx, always('success')).sends[0])).toEqual(['a', 'a', 'b']);
+    ctx.now += 3600 * SEC;
     expect(drive(s, ctx, always('success')).sends[0]).toBe('a');
   });
 });
