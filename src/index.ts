@@ -25,6 +25,9 @@ export type {
   BreakerState,
   AttemptPlan,
   PlanStep,
+  RouteExplanation,
+  CandidateExplanation,
+  ExcludedProvider,
 } from './routing/strategy.js';
 export { defineStrategy } from './routing/strategy.js';
 export { serializeReport } from './report/json.js';

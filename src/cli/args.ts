@@ -4,6 +4,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImgsimError } from '../scenario/errors.js';
+import { FEATURES, type Feature } from '../scenario/schema.js';
+import { isUnitError, parseDurationMs, parseInstantMs, parseSize, type Size } from '../scenario/units.js';
 
 /** Options every command understands. */
 export const COMMON_OPTIONS = {
@@ -46,4 +48,57 @@ export function intOption(name: string, value: string | undefined, min = 0): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new ImgsimError('invalid-argument', `--${name}: expected a whole number >= ${min}, got "${value}"`);
   return n;
+}
+
+/**
+ * Parses `--size WxH`.
+ * @param value - the raw value
+ * @returns the size
+ */
+export function sizeOption(value: string): Size {
+  const size = parseSize(value);
+  if (isUnitError(size)) throw new ImgsimError('invalid-argument', `--size: expected WIDTHxHEIGHT such as 1024x1024, got "${value}"`);
+  return size;
+}
+
+/**
+ * Parses `--features a,b`.
+ * @param value - the raw value, if given
+ * @returns the features (empty when not given)
+ */
+export function featuresOption(value: string | undefined): Feature[] {
+  const features = (value ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  for (const f of features) {
+    if (!(FEATURES as readonly string[]).includes(f)) throw new ImgsimError('invalid-argument', `--features: unknown feature "${f}"; features are ${FEATURES.join(', ')}`);
+  }
+  return features as Feature[];
+}
+
+/**
+ * Parses an instant option such as `--at`.
+ * @param name - option name for messages
+ * @param value - the raw value, if given
+ * @returns epoch ms, or undefined when not given
+ */
+export function instantOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseInstantMs(value);
+  if (isUnitError(parsed)) throw new ImgsimError('invalid-argument', `--${name}: expected an ISO time with a zone such as 2026-06-01T03:00:00Z, got "${value}"`);
+  return parsed;
+}
+
+/**
+ * Parses a duration option such as `--warm 1h`.
+ * @param name - option name for messages
+ * @param value - the raw value, if given
+ * @returns ms, or undefined when not given
+ */
+export function durationOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseDurationMs(value);
+  if (isUnitError(parsed)) throw new ImgsimError('invalid-argument', `--${name}: expected a duration such as 90s, 15m, 1h or 7d, got "${value}"`);
+  return parsed;
 }

@@ -4,8 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
+import { compareCommand } from './compare.js';
 import { liveCommand } from './live.js';
 import { loadCommand } from './load.js';
+import { explainCommand } from './explain.js';
 import { EXIT, reportError } from './output.js';
 import { quoteCommand } from './quote.js';
 import { runCommand } from './run.js';
@@ -17,9 +19,11 @@ type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   run: { run: runCommand, summary: 'simulate every strategy of a scenario and write the reports' },
+  compare: { run: compareCommand, summary: 'compare two report.json files metric by metric; exit 1 on a regression' },
   validate: { run: validateCommand, summary: 'check scenario files and print every problem' },
   schema: { run: schemaCommand, summary: 'print the scenario JSON Schema' },
   quote: { run: quoteCommand, summary: 'price one request at every provider, factor by factor' },
+  explain: { run: explainCommand, summary: 'how each strategy would route one request at one moment, and why' },
   serve: { run: serveCommand, summary: 'serve the providers as live mock HTTP APIs (OpenAI-style)' },
   live: { run: liveCommand, summary: 'run the traffic over real HTTP, open loop, against serve or a gateway' },
   load: { run: loadCommand, summary: 'raw HTTP load (autocannon) against serve or a gateway, loopback only' },

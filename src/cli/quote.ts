@@ -8,9 +8,8 @@ import type { Quote } from '../model/pricing/types.js';
 import type { QuoteRequest } from '../model/pricing/types.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
-import { FEATURES, type Feature } from '../scenario/schema.js';
-import { isUnitError, parseInstantMs, parseSize } from '../scenario/units.js';
-import { intOption, parseCommandArgs } from './args.js';
+import { FEATURES } from '../scenario/schema.js';
+import { featuresOption, instantOption, intOption, parseCommandArgs, sizeOption } from './args.js';
 import { table, usd } from '../report/format.js';
 import { EXIT } from './output.js';
 
@@ -62,30 +61,18 @@ export function quoteCommand(argv: string[]): number {
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `quote: name one scenario file\n${QUOTE_USAGE}`);
   if (values.size === undefined || values.steps === undefined) throw new ImgsimError('invalid-argument', `quote: --size and --steps are required\n${QUOTE_USAGE}`);
-  const size = parseSize(values.size);
-  if (isUnitError(size)) throw new ImgsimError('invalid-argument', `--size: expected WIDTHxHEIGHT such as 1024x1024, got "${values.size}"`);
+  const size = sizeOption(values.size);
   const steps = intOption('steps', values.steps, 1)!;
-  const features = (values.features ?? '')
-    .split(',')
-    .map((f) => f.trim())
-    .filter((f) => f !== '');
-  for (const f of features) {
-    if (!(FEATURES as readonly string[]).includes(f)) throw new ImgsimError('invalid-argument', `--features: unknown feature "${f}"; features are ${FEATURES.join(', ')}`);
-  }
+  const features = featuresOption(values.features);
   const scenario = loadScenario(file);
-  let atMs = scenario.startMs;
-  if (values.at !== undefined) {
-    const parsed = parseInstantMs(values.at);
-    if (isUnitError(parsed)) throw new ImgsimError('invalid-argument', `--at: expected an ISO time with a zone such as 2026-06-01T03:00:00Z, got "${values.at}"`);
-    atMs = parsed;
-  }
+  const atMs = instantOption('at', values.at) ?? scenario.startMs;
   const request: QuoteRequest = {
     size: values.size,
     width: size.width,
     height: size.height,
     steps,
     ...(values.quality === undefined ? {} : { quality: values.quality }),
-    features: features as Feature[],
+    features,
     validate: values.validate ?? false,
     promptChars: intOption('prompt-chars', values['prompt-chars'], 0) ?? 0,
   };

@@ -1,10 +1,14 @@
 /**
  * `imgsim run <scenario>`: simulate every strategy, print the summary table, write the reports.
  */
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { thresholdsFailed } from '../metrics/thresholds.js';
 import { writeFileAtomic } from '../report/atomic.js';
-import { serializeReport } from '../report/json.js';
+import { compareReports, parseTolerances } from '../report/compare.js';
+import { renderComparisonMarkdown, renderComparisonText } from '../report/compare-render.js';
+import { parseReport, serializeReport } from '../report/json.js';
+import { renderReportJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSummaryTable } from '../report/summary-table.js';
 import { ImgsimError } from '../scenario/errors.js';
@@ -12,17 +16,20 @@ import { loadScenario } from '../scenario/load.js';
 import { formatDuration, isUnitError, parseDurationMs } from '../scenario/units.js';
 import { simulate } from '../sim/run.js';
 import { intOption, parseCommandArgs } from './args.js';
+import { TOLERANCE_HELP, readReportFile, writeComparisonFiles } from './compare.js';
 import { EXIT } from './output.js';
 import { createProgress } from './progress.js';
 
 /** Report formats `run` can write. */
-export const RUN_FORMATS = ['json', 'md'] as const;
+export const RUN_FORMATS = ['json', 'md', 'html', 'png', 'junit'] as const;
 
 /** Usage text. */
 export const RUN_USAGE = `Usage: imgsim run <scenario.yaml> [options]
 
 Runs every strategy of the scenario in simulated time on the same traffic and the same
-provider luck, prints a summary table and writes report.json and report.md.
+provider luck, prints a summary table and writes report.json and report.md (and, with
+--format html,png, report.html and PNG charts under charts/). With GITHUB_STEP_SUMMARY set,
+report.md is also appended to that file.
 
 Options:
   --out DIR           where to write the reports (default reports/<scenario name>/)
@@ -30,11 +37,14 @@ Options:
   --strategy NAME     run only this strategy (repeatable)
   --duration D        override the simulated duration (e.g. 1h, 7d)
   --format LIST       comma-separated: ${RUN_FORMATS.join(', ')} (default json,md)
+  --baseline FILE     compare the new report with this report.json (see imgsim compare):
+                      exit 1 on a regression; adds a comparison to report.md, writes compare.md
+${TOLERANCE_HELP}
   --on-bad-row MODE   for a replayed trace: fail (stop at the first bad row, the default
                       unless the scenario says otherwise) or skip (count and report them)
   --json              print report.json to stdout instead of the table
   --quiet             no progress bar, no table
-Exit codes: 0 ok, 1 a threshold failed, 2 bad input.`;
+Exit codes: 0 ok, 1 a threshold failed or a metric regressed from the baseline, 2 bad input.`;
 
 /**
  * Runs the command.
@@ -49,6 +59,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     format: { type: 'string' },
     'on-bad-row': { type: 'string' },
+    baseline: { type: 'string' },
+    tolerance: { type: 'string', multiple: true },
   });
   if (values.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
@@ -68,6 +80,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (onBadRow !== undefined && onBadRow !== 'fail' && onBadRow !== 'skip') {
     throw new ImgsimError('invalid-argument', `--on-bad-row: expected fail or skip, got "${onBadRow}"`);
   }
+  if (values.tolerance !== undefined && values.baseline === undefined) throw new ImgsimError('invalid-argument', '--tolerance: only with --baseline FILE');
+  const tolerances = parseTolerances(values.tolerance ?? []);
+  // Read before the run, so a bad baseline fails at once rather than after a long simulation.
+  const baseline = values.baseline === undefined ? undefined : readReportFile(values.baseline);
   const scenario = loadScenario(file);
   const progress = createProgress(values.quiet === true || values.json === true);
   const report = await simulate(scenario, {
@@ -85,14 +101,33 @@ export async function runCommand(argv: string[]): Promise<number> {
   progress.done();
   const outDir = values.out ?? path.join('reports', scenario.name);
   const json = serializeReport(report);
+  // Compared as written (rounded to 10 digits), so `run --baseline` and `compare` agree exactly.
+  const comparison = baseline === undefined ? undefined : compareReports(baseline, parseReport(json, 'report.json'), { tolerances });
+  const labels = { baselineLabel: values.baseline, currentLabel: path.join(outDir, 'report.json') };
   if (formats.has('json')) writeFileAtomic(path.join(outDir, 'report.json'), json);
-  if (formats.has('md')) writeFileAtomic(path.join(outDir, 'report.md'), renderMarkdown(report, { scenarioFile: file }));
-  if (values.json) process.stdout.write(json);
-  else if (!values.quiet) {
+  // Charts first: report.md references the PNGs. Imported only when asked for (Chart.js, canvas).
+  const visual =
+    formats.has('html') || formats.has('png')
+      ? await (await import('../report/visual.js')).writeVisualReports(report, scenario, { outDir, html: formats.has('html'), png: formats.has('png'), scenarioFile: file })
+      : undefined;
+  for (const w of visual?.warnings ?? []) if (!values.quiet) process.stderr.write(`imgsim: ${w}\n`);
+  const compared = comparison === undefined ? '' : `\n${renderComparisonMarkdown(comparison, { ...labels, headingLevel: 2 })}`;
+  const markdown = `${renderMarkdown(report, { scenarioFile: file, ...(visual ? { charts: visual.markdownCharts } : {}) })}${compared}`;
+  if (formats.has('md')) writeFileAtomic(path.join(outDir, 'report.md'), markdown);
+  const stepSummary = process.env.GITHUB_STEP_SUMMARY;
+  if (stepSummary !== undefined && stepSummary !== '') appendFileSync(stepSummary, markdown);
+  if (formats.has('junit')) writeFileAtomic(path.join(outDir, 'report.junit.xml'), renderReportJunit(report, comparison));
+  // The comparison's own files; its junit checks are in report.junit.xml already.
+  if (comparison !== undefined) writeComparisonFiles(comparison, outDir, new Set([...formats].filter((f) => f !== 'junit')), labels);
+  if (values.json) {
+    process.stdout.write(json);
+    if (!values.quiet) for (const w of comparison?.warnings ?? []) process.stderr.write(`imgsim: warning: ${w}\n`);
+  } else if (!values.quiet) {
     process.stdout.write(`${renderSummaryTable(report)}\n`);
+    if (comparison !== undefined) process.stdout.write(`\n${renderComparisonText(comparison, labels)}`);
     process.stdout.write(`\nreports written to ${outDir}${path.sep}\n`);
   }
-  return thresholdsFailed(report) ? EXIT.failed : EXIT.ok;
+  return thresholdsFailed(report) || comparison?.failed === true ? EXIT.failed : EXIT.ok;
 }
 
 function parseFormats(value: string | undefined): Set<string> {

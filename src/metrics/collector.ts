@@ -210,6 +210,7 @@ export class RunCollector {
     const latencyByUrgency: StrategyReport['latencyByUrgency'] = {};
     for (const [u, h] of [...this.latencyByUrgency].sort(([a], [b]) => a.localeCompare(b))) latencyByUrgency[u] = h.summary();
     const byUrgency: StrategyReport['slo']['byUrgency'] = {};
+    const latency = this.overallLatency();
     for (const [u, s] of [...this.sloByUrgency].sort(([a], [b]) => a.localeCompare(b))) byUrgency[u] = { ...s };
     return {
       name,
@@ -222,7 +223,7 @@ export class RunCollector {
         byProvider,
         byProject: Object.fromEntries([...this.costByProject].sort(([a], [b]) => a.localeCompare(b))),
       },
-      latencyMs: this.overallLatency().summary(),
+      latencyMs: latency.summary(),
       attempts: {
         total: this.attempts,
         retries: this.retries,
@@ -243,6 +244,7 @@ export class RunCollector {
       latencyByUrgency,
       failures: Object.fromEntries([...this.failures].sort(([a], [b]) => a.localeCompare(b))),
       costByHour: this.costByHour,
+      latencyCdfMs: latency.cdf(),
     };
   }
 }

@@ -25,6 +25,11 @@ const OVERFLOW_INDEX = LINEAR_LIMIT_MS + (TOP_EXPONENT - FIRST_EXPONENT) * SUB_B
 /** Every bucket including the overflow one: 122,881. */
 const BUCKET_COUNT = OVERFLOW_INDEX + 1;
 
+/** Quantile steps of {@link LatencyHistogram.cdf}: a point every 1/64 of the values. */
+const CDF_STEPS = 64;
+/** Tail percentiles {@link LatencyHistogram.cdf} always includes, where the curve matters most. */
+const CDF_TAIL_PERCENTILES = [99, 99.5, 99.9] as const;
+
 /**
  * The bucket a value (ms, already clamped to >= 0) falls into.
  * @param ms - a non-negative latency
@@ -134,6 +139,43 @@ export class LatencyHistogram {
     if (this.total === 0) return { mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
     const [p50, p90, p95, p99] = this.valuesAtRanks([50, 90, 95, 99].map((p) => nearestRank(p, this.total)));
     return { mean: this.mean, p50: p50!, p90: p90!, p95: p95!, p99: p99!, max: this.maxMs };
+  }
+
+  /**
+   * A compact, deterministic sample of the cumulative distribution for plotting: one point at
+   * the smallest value, one at each ⌈k/steps × count⌉-th value (k = 1..steps), at the 99th,
+   * 99.5th and 99.9th percentiles, and the exact max with fraction 1. Each point is
+   * [value ms as its bucket reports it (as {@link percentile} does), fraction of values in that
+   * bucket or below]; points falling into the same bucket are written once, so values and
+   * fractions both increase.
+   * @param steps - quantile steps (default 64: a point every 1/64 of the values)
+   * @returns [ms, fraction] pairs in increasing order; empty when nothing was recorded
+   */
+  cdf(steps = CDF_STEPS): [number, number][] {
+    const out: [number, number][] = [];
+    const n = this.total;
+    if (n === 0) return out;
+    const ranks = new Set<number>([1]);
+    for (let k = 1; k <= steps; k++) ranks.add(nearestRank((100 * k) / steps, n));
+    for (const p of CDF_TAIL_PERCENTILES) ranks.add(nearestRank(p, n));
+    const sorted = [...ranks].sort((a, b) => a - b);
+    const last = bucketIndex(this.maxMs);
+    let i = bucketIndex(this.minMs);
+    let seen = this.counts[i]!;
+    let emitted = -1;
+    for (const rank of sorted) {
+      while (i < last && seen < rank) {
+        i++;
+        seen += this.counts[i]!;
+      }
+      if (i === emitted) continue;
+      emitted = i;
+      // The max's bucket is written as the exact max (fraction 1) below.
+      if (i === last) break;
+      out.push([Math.min(this.maxMs, Math.max(this.minMs, bucketLowMs(i))), seen / n]);
+    }
+    out.push([this.maxMs, 1]);
+    return out;
   }
 
   /**

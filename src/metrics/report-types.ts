@@ -88,6 +88,12 @@ export interface StrategyReport {
   readonly failures: Record<string, number>;
   /** Extension: cost per hour of simulated time, USD, from the window start. */
   readonly costByHour: number[];
+  /**
+   * Extension: the latency CDF of succeeded requests for plotting: about 70 [ms, fraction]
+   * points in increasing order, from the run's histogram (`LatencyHistogram.cdf`); empty when
+   * nothing succeeded.
+   */
+  readonly latencyCdfMs: [number, number][];
 }
 
 /** The whole report. */

@@ -78,6 +78,7 @@ const STRATEGY = fixed(
   ['latencyByUrgency', BY_URGENCY(LATENCY)],
   ['failures', record(LEAF)],
   ['costByHour', array(LEAF)],
+  ['latencyCdfMs', array(array(LEAF))],
 );
 
 const REPORT = fixed('imgsim', 'scenario', 'seed', 'mode', ['window', fixed('start', 'end')], ['strategies', array(STRATEGY)]);
@@ -340,6 +341,15 @@ function readStrategy(r: Reader, v: unknown, path: string): StrategyReport {
     latencyByUrgency: readUrgencies(r, s.latencyByUrgency, p('latencyByUrgency'), (x, at) => readLatency(r, x, at)),
     failures: r.numbers(s.failures, p('failures'), true),
     costByHour: s.costByHour === undefined ? [] : r.arr(s.costByHour, p('costByHour')).map((x, i) => r.num(x, `${p('costByHour')}[${i}]`)),
+    latencyCdfMs:
+      s.latencyCdfMs === undefined
+        ? []
+        : r.arr(s.latencyCdfMs, p('latencyCdfMs')).map((x, i): [number, number] => {
+            const at = `${p('latencyCdfMs')}[${i}]`;
+            const pair = r.arr(x, at);
+            if (pair.length !== 2) r.fail(at, 'an [ms, fraction] pair', x);
+            return [r.num(pair[0], `${at}[0]`), r.num(pair[1], `${at}[1]`)];
+          }),
   };
 }
 

@@ -13,41 +13,78 @@ import { SUMMARY_COLUMNS, formatThresholdResult, summaryRows } from './summary-t
 export interface MarkdownOptions {
   /** The scenario file the run came from, shown under the title. */
   readonly scenarioFile?: string;
+  /**
+   * Charts to list at the end: PNGs written beside report.md (title, path relative to it), and
+   * charts not drawn (title, why).
+   */
+  readonly charts?: readonly { readonly title: string; readonly path?: string; readonly skipped?: string }[];
 }
 
 const NONE = '—';
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** One cell of a report table: plain text, and whether it holds the best value of its column. */
+export interface TableCell {
+  readonly text: string;
+  readonly best?: boolean;
+}
+
+/** A table of the report as data, rendered by the Markdown and the HTML writers alike. */
+export interface ReportTable {
+  readonly header: readonly string[];
+  /** Per column: 'l' or 'r'. */
+  readonly align: readonly ('l' | 'r')[];
+  readonly rows: readonly (readonly TableCell[])[];
+}
+
+/** A note under or above a table; `strong` ones are emphasised (a failing verdict). */
+export interface ReportNote {
+  readonly text: string;
+  readonly strong?: boolean;
+}
+
+/** A section of the report: a title, its table and the notes around it. */
+export interface ReportSection {
+  /** A stable id (`strategies`, `provider-shares`, ...), for HTML anchors. */
+  readonly id: string;
+  readonly title: string;
+  readonly before?: ReportNote;
+  readonly table: ReportTable;
+  readonly after?: ReportNote;
+}
+
+const plain = (texts: readonly string[]): TableCell[] => texts.map((text) => ({ text }));
+
 /** Makes text safe inside a table cell: no pipes, no line breaks. */
-function cellText(text: string): string {
+export function cellText(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** Inline code that survives backticks in the text. */
-function code(text: string): string {
+export function code(text: string): string {
   const fence = text.includes('`') ? '``' : '`';
   return `${fence}${text.replace(/\r?\n/g, ' ')}${fence}`;
 }
 
-/** A GitHub-flavoured Markdown table, padded so the source reads aligned too. */
-function mdTable(header: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[]): string {
-  const safeHeader = header.map(cellText);
+/** A GitHub-flavoured Markdown table, padded so the source reads aligned too; best cells in bold. */
+export function mdTable(t: ReportTable): string {
+  const safeHeader = t.header.map(cellText);
+  const rows = t.rows.map((r) => r.map((c) => (c.best === true ? `**${cellText(c.text)}**` : cellText(c.text))));
   const widths = safeHeader.map((h, i) => Math.max(3, h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const isRight = (i: number): boolean => align[i] === 'r';
+  const isRight = (i: number): boolean => t.align[i] === 'r';
   const line = (cells: readonly string[]): string =>
     `| ${widths.map((w, i) => (isRight(i) ? (cells[i] ?? '').padStart(w) : (cells[i] ?? '').padEnd(w))).join(' | ')} |`;
   const rule = `| ${widths.map((w, i) => (isRight(i) ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
   return [line(safeHeader), rule, ...rows.map(line)].join('\n');
 }
 
-function strategyTable(report: Report): string {
-  const rows = summaryRows(report).map((row) => row.cells.map((c, j) => (row.best[j] ? `**${cellText(c)}**` : cellText(c))));
-  return mdTable(
-    SUMMARY_COLUMNS.map((c) => c.title),
-    rows,
-    SUMMARY_COLUMNS.map((c) => c.align),
-  );
+function strategyTable(report: Report): ReportTable {
+  return {
+    header: SUMMARY_COLUMNS.map((c) => c.title),
+    align: SUMMARY_COLUMNS.map((c) => c.align),
+    rows: summaryRows(report).map((row) => row.cells.map((text, j) => (row.best[j] === true ? { text, best: true } : { text }))),
+  };
 }
 
 /** Every provider id a strategy report mentions, sorted. */
@@ -64,7 +101,7 @@ function share(part: number, whole: number): string {
   return whole > 0 ? percent(part / whole) : NONE;
 }
 
-function providerSharesTable(report: Report, ids: readonly string[]): string {
+function providerSharesTable(report: Report, ids: readonly string[]): ReportTable {
   const rows = report.strategies.map((s) => {
     let attempts = 0;
     let costUsd = 0;
@@ -72,81 +109,115 @@ function providerSharesTable(report: Report, ids: readonly string[]): string {
       attempts += p.attempts;
       costUsd += p.cost;
     }
-    return [
-      cellText(s.name),
+    return plain([
+      s.name,
       ...ids.map((id) => {
         const p = s.providers[id];
         return p ? `${share(p.attempts, attempts)} / ${share(p.cost, costUsd)}` : NONE;
       }),
-    ];
+    ]);
   });
-  return mdTable(
-    ['strategy', ...ids],
-    rows,
-    ['l', ...ids.map(() => 'r' as const)],
-  );
+  return { header: ['strategy', ...ids], align: ['l', ...ids.map(() => 'r' as const)], rows };
 }
 
-function outcomesTable(report: Report, ids: readonly string[]): string {
+function outcomesTable(report: Report, ids: readonly string[]): ReportTable {
   const seen = new Set<string>();
   for (const s of report.strategies) for (const p of Object.values(s.providers)) for (const k of Object.keys(p.outcomes)) seen.add(k);
   // Known kinds in SPEC order, then any others (a newer engine) sorted.
   const known: readonly string[] = OUTCOME_KINDS;
   const kinds = [...known.filter((k) => seen.has(k)), ...[...seen].filter((k) => !known.includes(k)).sort(byCodeUnits)];
-  const rows: string[][] = [];
+  const rows: TableCell[][] = [];
   for (const s of report.strategies) {
     for (const id of ids) {
       const p = s.providers[id];
       if (!p) continue;
       const outcomes = p.outcomes as Readonly<Record<string, number | undefined>>;
-      rows.push([cellText(s.name), cellText(id), count(p.attempts), count(p.succeeded), usd(p.cost), ...kinds.map((k) => count(outcomes[k] ?? 0))]);
+      rows.push(plain([s.name, id, count(p.attempts), count(p.succeeded), usd(p.cost), ...kinds.map((k) => count(outcomes[k] ?? 0))]));
     }
   }
   const header = ['strategy', 'provider', 'attempts', 'succeeded', 'cost', ...kinds];
-  return mdTable(header, rows, header.map((_, i) => (i < 2 ? 'l' : 'r')));
+  return { header, align: header.map((_, i) => (i < 2 ? 'l' : 'r')), rows };
 }
 
-function creditsTable(report: Report): string | undefined {
-  const rows: string[][] = [];
+function creditsTable(report: Report): ReportTable | undefined {
+  const rows: TableCell[][] = [];
   for (const s of report.strategies) {
     for (const account of Object.keys(s.credits).sort(byCodeUnits)) {
       const c = s.credits[account]!;
-      rows.push([
-        cellText(s.name),
-        cellText(account),
-        count(c.bought),
-        count(c.used),
-        count(c.expired),
-        usd(c.cash),
-        usd(c.expiredUsd),
-        count(c.bundles),
-      ]);
+      rows.push(plain([s.name, account, count(c.bought), count(c.used), count(c.expired), usd(c.cash), usd(c.expiredUsd), count(c.bundles)]));
     }
   }
   if (rows.length === 0) return undefined;
   const header = ['strategy', 'account', 'bought', 'used', 'expired', 'cash', 'expired value', 'bundles'];
-  return mdTable(header, rows, header.map((_, i) => (i < 2 ? 'l' : 'r')));
+  return { header, align: header.map((_, i) => (i < 2 ? 'l' : 'r')), rows };
 }
 
-function thresholdsSection(report: Report): string | undefined {
-  const rows: string[][] = [];
+function thresholdsSection(report: Report): ReportSection | undefined {
+  const rows: TableCell[][] = [];
   let failed = 0;
   for (const s of report.strategies) {
     for (const t of s.thresholds) {
       if (!t.ok) failed++;
-      rows.push([t.ok ? '✓' : '✗', cellText(s.name), cellText(formatThresholdResult(t))]);
+      rows.push(plain([t.ok ? '✓' : '✗', s.name, formatThresholdResult(t)]));
     }
   }
   if (rows.length === 0) return undefined;
-  const verdict = failed === 0 ? `All ${rows.length} passed.` : `**${failed} of ${rows.length} failed.**`;
-  return `${mdTable(['ok', 'strategy', 'check'], rows, ['l', 'l', 'l'])}\n\n${verdict}`;
+  return {
+    id: 'thresholds',
+    title: 'Thresholds',
+    table: { header: ['ok', 'strategy', 'check'], align: ['l', 'l', 'l'], rows },
+    after: failed === 0 ? { text: `All ${rows.length} passed.` } : { text: `${failed} of ${rows.length} failed.`, strong: true },
+  };
 }
 
 /**
- * Renders the report as Markdown: title, strategy summary (best values in bold), provider
- * shares, outcomes per provider, credits (when any) and thresholds (when any).
+ * The report's tables as data, in order: strategies (best values marked), provider shares,
+ * outcomes by provider, credits (when any provider uses credits) and thresholds (when the
+ * scenario has any). `report.md` and `report.html` both render these.
  * @param report - the report
- * @param opts - `scenarioFile`: the scenario's path, shown under the title
+ * @returns the sections
+ */
+export function reportSections(report: Report): ReportSection[] {
+  const ids = providerIds(report.strategies);
+  const sections: ReportSection[] = [
+    {
+      id: 'strategies',
+      title: 'Strategies',
+      table: strategyTable(report),
+      after: {
+        text:
+          'Latency covers succeeded requests. Bold: the best value of a column (lowest cost, waste and latency; ' +
+          'highest success rate, SLO attainment and goodput).',
+      },
+    },
+    {
+      id: 'provider-shares',
+      title: 'Provider shares',
+      before: { text: "Each cell: share of the strategy's attempts / share of its cost." },
+      table: providerSharesTable(report, ids),
+    },
+    { id: 'outcomes', title: 'Outcomes by provider', table: outcomesTable(report, ids) },
+  ];
+  const credits = creditsTable(report);
+  if (credits !== undefined) sections.push({ id: 'credits', title: 'Credits', table: credits });
+  const thresholds = thresholdsSection(report);
+  if (thresholds !== undefined) sections.push(thresholds);
+  return sections;
+}
+
+function mdNote(note: ReportNote): string {
+  // The strategies note names bold as Markdown shows it.
+  const text = note.text.replace(/^(.*?)\bBold:/, '$1**Bold**:');
+  return note.strong === true ? `**${text}**` : text;
+}
+
+/**
+ * Renders the report as Markdown: title, the sections of {@link reportSections} (strategy
+ * summary with the best values in bold, provider shares, outcomes per provider, credits,
+ * thresholds), then the charts when PNG charts were written.
+ * @param report - the report
+ * @param opts - `scenarioFile`: the scenario's path, shown under the title; `charts`: PNG charts
+ *   to reference
  * @returns the Markdown text, ending with a newline
  */
 export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
@@ -155,7 +226,6 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   const span = Number.isNaN(startMs) || Number.isNaN(endMs) ? '' : ` (${formatDuration(endMs - startMs)})`;
   const from = opts.scenarioFile === undefined ? '' : ` from ${code(opts.scenarioFile)}`;
   const mode = report.mode === 'sim' ? 'simulated time' : 'live HTTP';
-  const ids = providerIds(report.strategies);
 
   const parts: string[] = [
     `# imgsim report: ${report.scenario}`,
@@ -166,19 +236,20 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       `- Window: ${report.window.start} → ${report.window.end}${span}`,
       `- imgsim ${report.imgsim}`,
     ].join('\n'),
-    '## Strategies',
-    strategyTable(report),
-    'Latency covers succeeded requests. **Bold**: the best value of a column (lowest cost, waste and latency; ' +
-      'highest success rate, SLO attainment and goodput).',
-    '## Provider shares',
-    'Each cell: share of the strategy\'s attempts / share of its cost.',
-    providerSharesTable(report, ids),
-    '## Outcomes by provider',
-    outcomesTable(report, ids),
   ];
-  const credits = creditsTable(report);
-  if (credits !== undefined) parts.push('## Credits', credits);
-  const thresholds = thresholdsSection(report);
-  if (thresholds !== undefined) parts.push('## Thresholds', thresholds);
+  for (const section of reportSections(report)) {
+    parts.push(`## ${section.title}`);
+    if (section.before) parts.push(mdNote(section.before));
+    parts.push(mdTable(section.table));
+    if (section.after) parts.push(mdNote(section.after));
+  }
+  const charts = opts.charts ?? [];
+  if (charts.length > 0) {
+    parts.push('## Charts');
+    for (const c of charts) {
+      if (c.path !== undefined) parts.push(`![${c.title.replace(/[[\]\\]/g, '\\$&')}](${encodeURI(c.path)})`);
+      else parts.push(`${c.title}: not drawn. ${c.skipped ?? ''}`.trimEnd());
+    }
+  }
   return `${parts.join('\n\n')}\n`;
 }

@@ -16,6 +16,12 @@ export interface Strategy {
   route(request: ImageRequest, ctx: RoutingContext): RouteDecision;
   /** Optional: learn from every finished attempt. */
   observe?(outcome: AttemptOutcome, ctx: RoutingContext): void;
+  /**
+   * Optional (extension): the decision `route` would make for this request now, with the reasons.
+   * Called instead of `route`, never as well: it may draw from `ctx.rng` and move the strategy's
+   * own state exactly as `route` does (`imgsim explain` calls it once per request it explains).
+   */
+  explain?(request: ImageRequest, ctx: RoutingContext): RouteExplanation;
 }
 
 /** One provider to try, optionally in a given latency tier (default: the provider's first). */
@@ -57,6 +63,43 @@ export type PlanStep =
  */
 export interface AttemptPlan {
   next(failed: AttemptOutcome | undefined, ctx: RoutingContext): PlanStep;
+}
+
+/** Why a strategy ranks one candidate where it does. */
+export interface CandidateExplanation {
+  readonly provider: string;
+  readonly tier?: string;
+  /** One sentence, e.g. `lowest quote: $0.03` or `predicted p95 12.4s > SLO p95 10s`. */
+  readonly reason: string;
+  /**
+   * The numbers the strategy ranked by, named with their unit (`priceUsd`, `predictedMs`,
+   * `score`, ...): what a tool reading `imgsim explain --json` compares.
+   */
+  readonly terms?: Readonly<Record<string, number>>;
+}
+
+/** A provider a strategy left out of its candidates on purpose, and why. */
+export interface ExcludedProvider {
+  readonly provider: string;
+  readonly reason: string;
+}
+
+/**
+ * A decision with its reasons (extension): what `Strategy.explain` returns. `candidates` has one
+ * entry per candidate of `decision`, in the same order (none for a deferral or a rejection).
+ */
+export interface RouteExplanation {
+  /** Exactly what `route` would have returned for this call. */
+  readonly decision: RouteDecision;
+  /** Why the first candidate was chosen, or why the request is deferred or rejected. */
+  readonly summary: string;
+  readonly candidates: readonly CandidateExplanation[];
+  /**
+   * Providers that could serve the request but were left out by the strategy's own rules (not in
+   * `order`, over a price cap, ...). Providers that cannot serve it need not be listed: callers
+   * ask the provider why.
+   */
+  readonly excluded?: readonly ExcludedProvider[];
 }
 
 /** The result of one attempt at one provider. */

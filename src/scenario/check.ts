@@ -125,6 +125,13 @@ function checkStrategy(ref: StrategyRef, at: (string | number)[], c: StrategyChe
       for (const id of Object.keys(ref.weights)) c.knownProvider(id, [...at, 'weights', id]);
       if (Object.values(ref.weights).every((w) => w <= 0)) c.out.push({ path: [...at, 'weights'], message: 'the weights sum to 0' });
       break;
+    case 'openrouter':
+      for (const key of ['order', 'only', 'ignore'] as const) {
+        ref.provider[key]?.forEach((id, j) => {
+          c.knownProvider(id, [...at, 'provider', key, j]);
+        });
+      }
+      break;
     case 'deferral':
     case 'hedged':
       checkStrategy(ref.base, [...at, 'base'], c);

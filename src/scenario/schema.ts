@@ -376,6 +376,7 @@ export const BUILTIN_STRATEGIES = [
   'hedged',
   'budget-guard',
   'conditional',
+  'openrouter',
 ] as const;
 /** Built-ins that emulate a gateway from its own config file: only `{ use, config }`, no bare name. */
 export const GATEWAY_STRATEGIES = ['litellm', 'portkey'] as const;
@@ -410,6 +411,73 @@ export const whenSchema = obj({
 });
 
 const plainStrategy = (use: BuiltinStrategyName) => obj({ use: z.literal(use), ...common });
+
+/**
+ * A `provider` preference of OpenRouter's that filters on something scenario providers do not
+ * describe: accepted at its neutral value, refused with a message naming the key otherwise.
+ */
+const notEmulated = (what: string) =>
+  `${what}, which scenario providers do not describe, so imgsim cannot emulate it; list the providers that qualify in \`only\` instead`;
+
+const openRouterSortBy = () => z.enum(['price', 'throughput', 'latency'], { error: 'expected `price`, `throughput` or `latency`' });
+
+/** Seconds as OpenRouter writes them (a number), or an imgsim duration string. Output: ms. */
+const openRouterSeconds = () =>
+  z.union([positive().transform((s) => s * 1_000), unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs, false)], { error: `expected a number of seconds, or ${DURATION_EXPECTED}` });
+
+/**
+ * OpenRouter's `provider` routing preferences (https://openrouter.ai/docs/features/provider-routing),
+ * with provider slugs replaced by scenario provider ids. Keys keep OpenRouter's snake_case so a
+ * request body's `provider` object can be pasted as is.
+ */
+const openRouterPreferencesSchema = obj({
+  order: z.array(z.string()).min(1).optional(),
+  allow_fallbacks: z.boolean().default(true),
+  require_parameters: z.boolean().optional(),
+  data_collection: z
+    .enum(['allow', 'deny'], { error: 'expected `allow` or `deny`' })
+    .refine((v) => v === 'allow', { error: notEmulated('`data_collection: deny` keeps only providers that do not store or train on prompts') })
+    .optional(),
+  zdr: z
+    .boolean()
+    .refine((v) => !v, { error: notEmulated('`zdr: true` keeps only zero-data-retention endpoints') })
+    .optional(),
+  enforce_distillable_text: z
+    .boolean()
+    .refine((v) => !v, { error: notEmulated('`enforce_distillable_text: true` keeps only models whose licence allows distillation') })
+    .optional(),
+  only: z.array(z.string()).optional(),
+  ignore: z.array(z.string()).optional(),
+  quantizations: z
+    .array(z.string())
+    .refine(() => false, { error: notEmulated('`quantizations` keeps only endpoints of the listed quantization') })
+    .optional(),
+  sort: z
+    .union([openRouterSortBy(), obj({ by: openRouterSortBy(), partition: z.enum(['model', 'none']).optional() })], {
+      error: 'expected `price`, `throughput`, `latency` or `{ by, partition }`',
+    })
+    .optional(),
+  max_price: obj({
+    prompt: money().optional(),
+    completion: money().optional(),
+    image: money().optional(),
+    request: money().optional(),
+    audio: money().optional(),
+  }).optional(),
+  preferred_min_throughput: z
+    .union([z.number(), z.record(z.string(), z.number())])
+    .refine(() => false, {
+      error: '`preferred_min_throughput` is in tokens per second, which image providers do not have; use `preferred_max_latency` (seconds to the image) instead',
+    })
+    .optional(),
+  preferred_max_latency: z
+    .union([openRouterSeconds(), obj({ p50: openRouterSeconds().optional(), p75: openRouterSeconds().optional(), p90: openRouterSeconds().optional(), p99: openRouterSeconds().optional() })], {
+      error: 'expected a number of seconds (the p50 cutoff) or `{ p50, p75, p90, p99 }`',
+    })
+    .optional(),
+});
+/** OpenRouter `provider` preferences as parsed (prices in USD, latency cutoffs in ms). */
+export type OpenRouterPreferences = z.output<typeof openRouterPreferencesSchema>;
 
 /** A built-in strategy with options; wrappers nest other strategy references. */
 export const builtinStrategySchema = z.discriminatedUnion(
@@ -473,6 +541,12 @@ export const builtinStrategySchema = z.discriminatedUnion(
       },
     }),
     obj({
+      use: z.literal('openrouter'),
+      ...common,
+      provider: openRouterPreferencesSchema.prefault({}),
+      outageWindow: duration().default(30_000),
+    }),
+    obj({
       use: z.literal('litellm'),
       ...common,
       config: z.string({ error: 'expected the path of a LiteLLM config.yaml, relative to the scenario' }).min(1),
@@ -533,6 +607,7 @@ export type BuiltinStrategySpec =
       rules: { when: z.output<typeof whenSchema>; then: StrategyRef }[];
       default: StrategyRef;
     }
+  | { use: 'openrouter'; name?: string; tier?: string; provider: OpenRouterPreferences; outageWindow: number }
   | { use: 'litellm'; name?: string; tier?: string; config: string; model?: string; models: { when: z.output<typeof whenSchema>; model: string }[] }
   | { use: 'portkey'; name?: string; tier?: string; config: string };
 /** A parsed file strategy. */

@@ -231,10 +231,43 @@ export class Simulation {
    */
   run(onProgress?: ProgressFn): EngineResult {
     const { startMs, endMs } = this.scenario;
-    this.clock.now = startMs;
+    this.begin(startMs);
+    this.loop(Infinity, onProgress);
+    this.finishAccounts(Math.max(endMs, this.clock.now));
+    return { collector: this.collector, events: this.events };
+  }
+
+  /**
+   * Runs the traffic up to an instant and stops there, leaving providers, breakers, statistics,
+   * budget and the strategy as they stand then: what the strategy would see when a request
+   * arrives at `atMs` (after everything else due at that instant). For `imgsim explain --warm`.
+   * @param fromMs - when to start: the first arrival taken, and the first tick (the scenario's
+   *   accounts, budget periods and availability still count from its `start`)
+   * @param atMs - the instant to stop at
+   * @returns the routing state at `atMs`
+   */
+  runUntil(fromMs: number, atMs: number): { readonly ctx: RoutingContext; readonly budget: BudgetTracker; readonly events: number } {
+    this.begin(fromMs);
+    this.loop(atMs);
+    this.clock.now = Math.max(this.clock.now, atMs);
+    this.budget.advance(this.clock.now);
+    return { ctx: this.ctx, budget: this.budget, events: this.events };
+  }
+
+  private begin(fromMs: number): void {
+    this.clock.now = fromMs;
     this.pullArrival();
-    for (let i = 0; i < this.runtimes.length; i++) this.heap.push(startMs + TICK_MS, EV_TICK, i);
+    for (let i = 0; i < this.runtimes.length; i++) this.heap.push(fromMs + TICK_MS, EV_TICK, i);
     this.ticks = this.runtimes.length;
+  }
+
+  /**
+   * Processes events in time order: arrivals before `untilMs`, other events up to it.
+   * @param untilMs - Infinity to run until nothing is left
+   * @param onProgress - progress callback
+   */
+  private loop(untilMs: number, onProgress?: ProgressFn): void {
+    const { startMs, endMs } = this.scenario;
     const heap = this.heap;
     let progressAt = 0;
     for (;;) {
@@ -242,10 +275,12 @@ export class Simulation {
       // (answers, freed slots) happen before the new arrival.
       const arrival = this.pendingArrival;
       if (arrival !== undefined && arrival.arrivalMs < heap.peekTime()) {
+        if (arrival.arrivalMs >= untilMs) break;
         this.clock.now = arrival.arrivalMs;
         this.events++;
         this.onArrival();
       } else {
+        if (heap.peekTime() > untilMs) break;
         if (!heap.pop()) break;
         this.clock.now = heap.time;
         this.events++;
@@ -283,8 +318,6 @@ export class Simulation {
         onProgress(Math.min(progressAt, endMs - startMs));
       }
     }
-    this.finishAccounts(Math.max(endMs, this.clock.now));
-    return { collector: this.collector, events: this.events };
   }
 
   // --- arrivals and routing ------------------------------------------------------------------

@@ -31,9 +31,11 @@ function serve(...args: string[]): { child: ChildProcessWithoutNullStreams; firs
   return { child, firstLine, exited };
 }
 
-describe('imgsim serve (the CLI process)', () => {
+// Each test starts Node processes: generous timeouts, as a loaded CI machine may take seconds to start one.
+describe('imgsim serve (the CLI process)', { timeout: 30_000 }, () => {
   it('serves until SIGTERM, then finishes in-flight requests and prints the ledger, exit 0', async () => {
-    const { child, firstLine, exited } = serve(QUICKSTART, '--port', '0', '--time-scale', '0.01');
+    // At 0.1 an answer takes a few hundred wall ms: long enough to signal while one is in flight.
+    const { child, firstLine, exited } = serve(QUICKSTART, '--port', '0', '--time-scale', '0.1');
     const base = /(http:\/\/127\.0\.0\.1:\d+)\/(\S+)\/v1/.exec(await firstLine);
     expect(base).not.toBeNull();
     const [, url, provider] = base!;
@@ -50,7 +52,12 @@ describe('imgsim serve (the CLI process)', () => {
       headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'a second lighthouse', size: '1024x1024' }),
     });
-    await new Promise((r) => setTimeout(r, 5));
+    // Signal only once the server holds it (on a loaded machine a fixed sleep may be too short).
+    for (;;) {
+      const health = (await (await fetch(`${url}/_imgsim/health`)).json()) as { inFlight: number };
+      if (health.inFlight > 0) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
     child.kill('SIGTERM');
     expect((await inFlight).status).toBe(200);
     const { code, out, err } = await exited;

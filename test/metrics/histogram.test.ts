@@ -181,4 +181,54 @@ describe('LatencyHistogram', () => {
       ),
     );
   });
+  describe('cdf', () => {
+    it('is empty when nothing was recorded', () => {
+      expect(new LatencyHistogram().cdf()).toEqual([]);
+    });
+
+    it('samples 1..100 ms at every quarter, the tail and the exact max', () => {
+      const h = histogramOf(Array.from({ length: 100 }, (_, i) => i + 1));
+      // Ranks: 1 (the min), ⌈k/4 × 100⌉ = 25, 50, 75, 100, and the tail ⌈99%⌉ = 99, ⌈99.5%⌉ = 100,
+      // ⌈99.9%⌉ = 100; the max's bucket is the exact max with fraction 1.
+      expect(h.cdf(4)).toEqual([
+        [1, 0.01],
+        [25, 0.25],
+        [50, 0.5],
+        [75, 0.75],
+        [99, 0.99],
+        [100, 1],
+      ]);
+    });
+
+    it('agrees with the percentiles and increases in both coordinates', () => {
+      fc.assert(
+        fc.property(fc.array(fc.double({ min: 0, max: 200_000, noNaN: true }), { minLength: 1, maxLength: 300 }), (values) => {
+          const h = histogramOf(values);
+          const points = h.cdf();
+          expect(points.length).toBeLessThanOrEqual(64 + 3 + 2);
+          expect(points.at(-1)).toEqual([h.max, 1]);
+          for (let i = 1; i < points.length; i++) {
+            expect(points[i]![0]).toBeGreaterThan(points[i - 1]![0]);
+            expect(points[i]![1]).toBeGreaterThan(points[i - 1]![1]);
+          }
+          // Each point's value is a percentile: the one whose rank is its fraction × count.
+          for (const [ms, fraction] of points.slice(0, -1)) {
+            const below = values.filter((v) => Math.round(v) < Math.round(ms)).length;
+            expect(fraction).toBeGreaterThan(below / values.length);
+          }
+          // The first point is the min's bucket, unless every value shares the max's bucket.
+          if (points.length > 1) expect(points[0]![0]).toBe(h.percentile(0));
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it('gives about 70 points for a large run, the same ones every time', () => {
+      const values = Array.from({ length: 20_000 }, (_, i) => 500 + ((i * 7919) % 30_000) * 1.37);
+      const points = histogramOf(values).cdf();
+      expect(points.length).toBeGreaterThanOrEqual(60);
+      expect(points.length).toBeLessThanOrEqual(70);
+      expect(histogramOf([...values].reverse()).cdf()).toEqual(points);
+    });
+  });
 });

@@ -36,6 +36,7 @@ function cheapest(): StrategyReport {
     latencyByUrgency: { interactive: { mean: 7000, p50: 6900, p90: 12000, p95: 14000, p99: 19000, max: 25000 } },
     failures: { 'server-error': 12, generative: 8 },
     costByHour: [1.5, 1.7, 1.6],
+    latencyCdfMs: [[2100, 0.01], [5000, 0.2], [7900, 0.5], [14000, 0.9], [16500, 0.95], [21000, 0.99], [29876.5, 1]],
   };
 }
 
@@ -70,6 +71,7 @@ function fastest(): StrategyReport {
     latencyByUrgency: {},
     failures: { timeout: 5 },
     costByHour: [2.5, 2.4, 2.6],
+    latencyCdfMs: [[600, 0.01], [1200, 0.5], [1900, 0.9], [2100, 0.95], [2900, 0.99], [4100, 1]],
   };
 }
 
@@ -97,6 +99,7 @@ function primaryBackup(): StrategyReport {
     latencyByUrgency: {},
     failures: { 'server-error': 10 },
     costByHour: [],
+    latencyCdfMs: [[3000, 0.01], [8000, 0.5], [13500, 0.9], [15000, 0.95], [20000, 0.99], [31000, 1]],
   };
 }
 

@@ -62,7 +62,7 @@ describe('serializeReport', () => {
     // Record keys sorted by code units, integer-like ones included ("10" < "9" < "alpha").
     expect(text).toMatch(/"byProvider": \{\n\s+"10": 3,\n\s+"9": 4,\n\s+"alpha": 2,\n\s+"zeta": 1\n\s+\}/);
     const first = text.slice(text.indexOf('"name": "cheapest"'));
-    const order = ['"name"', '"requests"', '"successRate"', '"cost"', '"latencyMs"', '"attempts"', '"providers"', '"slo"', '"budget"', '"credits"', '"thresholds"', '"latencyByUrgency"', '"failures"', '"costByHour"'];
+    const order = ['"name"', '"requests"', '"successRate"', '"cost"', '"latencyMs"', '"attempts"', '"providers"', '"slo"', '"budget"', '"credits"', '"thresholds"', '"latencyByUrgency"', '"failures"', '"costByHour"', '"latencyCdfMs"'];
     const at = order.map((k) => first.indexOf(k));
     expect(at).toEqual([...at].sort((x, y) => x - y));
     // outcomes sorted: generative < server-error < success
@@ -154,6 +154,7 @@ describe('parseReport', () => {
     expect(s.latencyByUrgency).toEqual({});
     expect(s.failures).toEqual({});
     expect(s.costByHour).toEqual([]);
+    expect(s.latencyCdfMs).toEqual([]);
     // kind inferred as the side that explains ok: 1 >= 0.99 ok → min; 0.5 < 0.99 failing → min; 50 <= 100 ok → max
     expect(s.thresholds.map((t) => t.kind)).toEqual(['min', 'min', 'max']);
   });

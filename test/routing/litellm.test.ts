@@ -367,6 +367,18 @@ ${settings}
   });
 });
 
+describe('litellm: explain', () => {
+  it('names the model group and each deployment\'s state, cooldowns included', () => {
+    const config = writeConfig('model_list:\n  - { model_name: img, litellm_params: { model: openai/a, weight: 2 } }\n  - { model_name: img, litellm_params: { model: openai/b, weight: 1 } }\nnum_retries: 0\n');
+    const { ctx, s } = gateway({ use: 'litellm', config, models: [] });
+    for (let i = 0; i < 40; i++) drive(s, ctx, byProvider({ a: 'rate-limited' }));
+    const why = s.explain!(makeRequest(), ctx);
+    expect('candidates' in why.decision && why.decision.plan).toBeDefined();
+    expect(why.summary).toMatch(/^model group img: simple-shuffle picks one of 1\/2 healthy deployments at each attempt, then up to 0 retries and fallbacks to none/);
+    expect(why.candidates.map((c) => c.reason)).toEqual([expect.stringMatching(/^deployment model_list\[0\]: cooling down for /), 'deployment model_list[1]: healthy, weight 1']);
+  });
+});
+
 describe('litellm: budgets', () => {
   it('filters deployments whose provider spent its provider_budget_config budget in the period', () => {
     const config = writeConfig(`

@@ -170,6 +170,23 @@ describe('portkey: retries', () => {
   });
 });
 
+describe('portkey: explain', () => {
+  it('follows the conditions the request meets, and shows open circuits', () => {
+    const { ctx, s } = portkey({
+      strategy: { mode: 'conditional', conditions: [{ query: { 'metadata.project': 'catalog' }, then: 'batch' }], default: 'main' },
+      targets: [
+        { name: 'batch', virtual_key: 'c' },
+        { name: 'main', strategy: { mode: 'fallback', cb_config: { failure_threshold: 0, cooldown_interval: 30000 } }, targets: [{ virtual_key: 'a' }, { virtual_key: 'b' }] },
+      ],
+    });
+    drive(s, ctx, byProvider({ a: 'overloaded' }));
+    const why = s.explain!(makeRequest(), ctx);
+    expect(why.summary).toMatch(/^the config decides at each attempt: conditional → main, fallback over 2 targets/);
+    expect(why.candidates.find((c) => c.provider === 'a')!.reason).toMatch(/^target config\.targets\[1\]\.targets\[0\]: circuit open for /);
+    expect(s.explain!(makeRequest({ project: 'catalog' }), ctx).summary).toMatch(/conditional → batch/);
+  });
+});
+
 describe('portkey: circuit breaker', () => {
   const config = {
     strategy: { mode: 'fallback', cb_config: { failure_threshold: 2, cooldown_interval: 30000 } },

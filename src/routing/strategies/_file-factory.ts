@@ -7,7 +7,7 @@ import type { Strategy, StrategyEnv, StrategyFactory } from '../strategy.js';
 
 /** What every strategy-file error message ends with. */
 export const STRATEGY_FILE_CONTRACT =
-  'a strategy file must `export default` a factory `(options, env) => ({ name, route(request, ctx), observe?(outcome, ctx) })`';
+  'a strategy file must `export default` a factory `(options, env) => ({ name, route(request, ctx), observe?(outcome, ctx), explain?(request, ctx) })`';
 
 /**
  * The error for a strategy file that breaks the contract.
@@ -47,13 +47,16 @@ export function checkStrategy(file: string, value: unknown): Strategy {
   if (typeof value !== 'object' || value === null) {
     throw invalidStrategyFile(file, `the factory returned ${describe(value)}, not a strategy object`);
   }
-  const s = value as Partial<Record<'name' | 'route' | 'observe', unknown>>;
+  const s = value as Partial<Record<'name' | 'route' | 'observe' | 'explain', unknown>>;
   const missing: string[] = [];
   if (typeof s.name !== 'string' || s.name === '') missing.push('a string `name`');
   if (typeof s.route !== 'function') missing.push('a `route` function');
   if (missing.length > 0) throw invalidStrategyFile(file, `the factory returned ${describe(value)}, without ${missing.join(' or ')}`);
   if (s.observe !== undefined && typeof s.observe !== 'function') {
     throw invalidStrategyFile(file, 'the strategy has an `observe` that is not a function');
+  }
+  if (s.explain !== undefined && typeof s.explain !== 'function') {
+    throw invalidStrategyFile(file, 'the strategy has an `explain` that is not a function');
   }
   return value as Strategy;
 }

@@ -2,7 +2,19 @@
  * `budget-guard`: as spend nears the budget, move work to cheaper tiers, then refuse it.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { AttemptOutcome, BudgetView, Candidate, ProviderView, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type {
+  AttemptOutcome,
+  BudgetView,
+  Candidate,
+  CandidateExplanation,
+  ProviderView,
+  RouteDecision,
+  RouteExplanation,
+  RoutingContext,
+  Strategy,
+  StrategyEnv,
+} from '../strategy.js';
+import { explainWith, pctText, usdText } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { Ranking } from './_ranking.js';
 
@@ -66,27 +78,50 @@ export function budgetGuardStrategy(options: BudgetGuardOptions, env: StrategyEn
   const { downgradeAt, downgradeTier, rejectAt } = options;
   const base = env.build(options.base);
   const cache = new Ranking();
+  /** `base`'s decision with its candidates moved to cheaper tiers. */
+  const downgrade = (decision: RouteDecision, request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    // A gateway plan picks its own tiers: it is rejected at rejectAt like any request, never downgraded.
+    if (!('candidates' in decision) || decision.plan !== undefined) return decision;
+    const from = decision.candidates;
+    const out = new Array<Candidate>(from.length);
+    for (let k = 0; k < from.length; k++) {
+      const c = from[k]!;
+      const view = ctx.provider(c.provider);
+      if (view === undefined) {
+        out[k] = c;
+        continue;
+      }
+      const tier = cheaperTier(view, downgradeTier);
+      out[k] = tier !== c.tier && view.canServe(request, tier) ? cache.candidate(view, tier) : c;
+    }
+    return decision.hedgeAfterMs === undefined ? { candidates: out } : { candidates: out, hedgeAfterMs: decision.hedgeAfterMs };
+  };
   return {
     name: options.name ?? 'budget-guard',
     route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
       const used = budgetFraction(ctx.budget, request.project);
       if (used >= rejectAt) return { reject: 'budget' };
       const decision = base.route(request, ctx);
-      // A gateway plan picks its own tiers: it is rejected at rejectAt like any request, never downgraded.
-      if (used < downgradeAt || !('candidates' in decision) || decision.plan !== undefined) return decision;
-      const from = decision.candidates;
-      const out = new Array<Candidate>(from.length);
-      for (let k = 0; k < from.length; k++) {
-        const c = from[k]!;
-        const view = ctx.provider(c.provider);
-        if (view === undefined) {
-          out[k] = c;
-          continue;
-        }
-        const tier = cheaperTier(view, downgradeTier);
-        out[k] = tier !== c.tier && view.canServe(request, tier) ? cache.candidate(view, tier) : c;
-      }
-      return decision.hedgeAfterMs === undefined ? { candidates: out } : { candidates: out, hedgeAfterMs: decision.hedgeAfterMs };
+      return used < downgradeAt ? decision : downgrade(decision, request, ctx);
+    },
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const budget = ctx.budget;
+      const own = budget.project(request.project);
+      const used = budgetFraction(budget, request.project);
+      const state =
+        `budget ${pctText(used)} used (period ${usdText(budget.spentUsd)} of ${usdText(budget.limitUsd)}` +
+        `${own.limitUsd === Infinity ? '' : `; project ${request.project} ${usdText(own.spentUsd)} of ${usdText(own.limitUsd)}`})`;
+      if (used >= rejectAt) return { decision: { reject: 'budget' }, summary: `${state} ≥ rejectAt ${pctText(rejectAt)}: rejected`, candidates: [] };
+      const inner = explainWith(base, request, ctx);
+      if (used < downgradeAt) return { ...inner, summary: `${state} < downgradeAt ${pctText(downgradeAt)}: ${base.name} decides: ${inner.summary}` };
+      const decision = downgrade(inner.decision, request, ctx);
+      const moved = 'candidates' in decision ? decision.candidates : [];
+      const candidates: CandidateExplanation[] = inner.candidates.map((c, k) => {
+        const to = moved[k];
+        if (to === undefined || to.tier === c.tier) return c;
+        return { ...c, ...(to.tier === undefined ? {} : { tier: to.tier }), reason: `${c.reason}; downgraded from ${c.tier ?? 'the default tier'} to ${to.tier ?? 'the default tier'}` };
+      });
+      return { ...inner, decision, candidates, summary: `${state} ≥ downgradeAt ${pctText(downgradeAt)}: ${base.name}'s order in cheaper tiers: ${inner.summary}` };
     },
     observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
       base.observe?.(outcome, ctx);

@@ -2,7 +2,8 @@
  * `cheapest`: every provider that can serve the request, lowest price now first.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
+import { noCandidates, usdText, withTier } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
@@ -17,18 +18,36 @@ export type CheapestOptions = BuiltinOptions<'cheapest'>;
 export function cheapestStrategy(options: CheapestOptions = {}): Strategy {
   const strategyTier = options.tier;
   const ranking = new Ranking();
+  const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    const providers = ctx.providers;
+    collectServable(ranking, request, providers, strategyTier);
+    if (ranking.size === 0) return noProvider(request);
+    for (let k = 0; k < ranking.size; k++) {
+      const pos = ranking.order[k]!;
+      ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
+    }
+    ranking.sort();
+    return { candidates: ranking.candidates(providers) };
+  };
   return {
     name: options.name ?? 'cheapest',
-    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      const providers = ctx.providers;
-      collectServable(ranking, request, providers, strategyTier);
-      if (ranking.size === 0) return noProvider(request);
-      for (let k = 0; k < ranking.size; k++) {
-        const pos = ranking.order[k]!;
-        ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
-      }
-      ranking.sort();
-      return { candidates: ranking.candidates(providers) };
+    route,
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const decision = route(request, ctx);
+      if (!('candidates' in decision)) return noCandidates(decision);
+      const prices = decision.candidates.map((c) => ctx.provider(c.provider)?.price(request, c.tier) ?? Infinity);
+      const best = prices[0]!;
+      const first = decision.candidates[0]!;
+      return {
+        decision,
+        summary: `${first.provider} (${first.tier ?? 'default tier'}) has the lowest quote now: ${usdText(best)}`,
+        candidates: decision.candidates.map((c, k) => {
+          const p = prices[k]!;
+          const reason =
+            k === 0 ? `lowest quote: ${usdText(p)}` : p === best ? `${usdText(p)}, as low as the first (scenario order breaks ties)` : `${usdText(p)}, +${usdText(p - best)} over the first`;
+          return withTier(c.provider, c.tier, { reason, terms: { priceUsd: p } });
+        }),
+      };
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import type { ImageRequest } from '../../model/request.js';
 import type { WhenSpec } from '../../scenario/schema.js';
-import type { AttemptOutcome, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type { AttemptOutcome, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import { explainWith } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 
 /** Options of `conditional` (see the scenario schema): `rules: [{ when, then }]`, `default`. */
@@ -88,6 +89,17 @@ export function conditionalStrategy(options: ConditionalOptions, env: StrategyEn
         if (matches(rule, request)) return rule.strategy.route(request, ctx);
       }
       return fallback.route(request, ctx);
+    },
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
+        if (!matches(rule, request)) continue;
+        const inner = explainWith(rule.strategy, request, ctx);
+        return { ...inner, summary: `rule ${String(i + 1)} matched (when ${JSON.stringify(rule.when)}) → ${rule.strategy.name}: ${inner.summary}` };
+      }
+      const inner = explainWith(fallback, request, ctx);
+      const none = rules.length === 0 ? 'no rules' : `none of the ${String(rules.length)} rules matched`;
+      return { ...inner, summary: `${none} → default ${fallback.name}: ${inner.summary}` };
     },
     observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
       for (let i = 0; i < all.length; i++) all[i]!.observe?.(outcome, ctx);

@@ -2,7 +2,8 @@
  * `failover`: a fixed order of providers, primary first.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { ProviderView, RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { ExcludedProvider, ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
+import { noCandidates, withTier } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { Ranking, noProvider, tierFor } from './_ranking.js';
 
@@ -23,28 +24,53 @@ export function failoverStrategy(options: FailoverOptions): Strategy {
   // when the provider list changes (never, in a run).
   let positions = new Int32Array(0);
   let positionsFor: readonly ProviderView[] | undefined;
+  const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    const providers = ctx.providers;
+    if (providers !== positionsFor) {
+      const found: number[] = [];
+      for (const id of order) {
+        const pos = providers.findIndex((v) => v.id === id);
+        if (pos >= 0 && !found.includes(pos)) found.push(pos);
+      }
+      positions = Int32Array.from(found);
+      positionsFor = providers;
+    }
+    ranking.reset(providers.length);
+    for (let k = 0; k < positions.length; k++) {
+      const pos = positions[k]!;
+      const view = providers[pos]!;
+      const tier = tierFor(view, request, strategyTier);
+      if (tier !== undefined && view.canServe(request, tier)) ranking.add(pos, tier);
+    }
+    if (ranking.size === 0) return noProvider(request);
+    return { candidates: ranking.candidates(providers) };
+  };
   return {
     name: options.name ?? 'failover',
-    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      const providers = ctx.providers;
-      if (providers !== positionsFor) {
-        const found: number[] = [];
-        for (const id of order) {
-          const pos = providers.findIndex((v) => v.id === id);
-          if (pos >= 0 && !found.includes(pos)) found.push(pos);
-        }
-        positions = Int32Array.from(found);
-        positionsFor = providers;
-      }
-      ranking.reset(providers.length);
-      for (let k = 0; k < positions.length; k++) {
-        const pos = positions[k]!;
-        const view = providers[pos]!;
+    route,
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const decision = route(request, ctx);
+      const listed = `[${order.join(', ')}]`;
+      const excluded: ExcludedProvider[] = [];
+      for (const view of ctx.providers) {
+        if (order.includes(view.id)) continue;
         const tier = tierFor(view, request, strategyTier);
-        if (tier !== undefined && view.canServe(request, tier)) ranking.add(pos, tier);
+        if (tier !== undefined && view.canServe(request, tier)) excluded.push({ provider: view.id, reason: `not in \`order\` ${listed}` });
       }
-      if (ranking.size === 0) return noProvider(request);
-      return { candidates: ranking.candidates(providers) };
+      if (!('candidates' in decision)) return { ...noCandidates(decision), excluded };
+      const first = decision.candidates[0]!;
+      return {
+        decision,
+        summary: `${first.provider} is the first provider of \`order\` ${listed} that can serve the request`,
+        candidates: decision.candidates.map((c, k) => {
+          const position = order.indexOf(c.provider) + 1;
+          return withTier(c.provider, c.tier, {
+            reason: k === 0 ? `primary: position ${String(position)} in \`order\`` : `backup: position ${String(position)} in \`order\``,
+            terms: { position },
+          });
+        }),
+        excluded,
+      };
     },
   };
 }

@@ -2,7 +2,8 @@
  * `fastest`: lowest observed latency, learnt from the strategy's own successful attempts.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { AttemptOutcome, RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { AttemptOutcome, RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
+import { msText, noCandidates, withTier } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
@@ -23,19 +24,43 @@ export function fastestStrategy(options: FastestOptions): Strategy {
   const ranking = new Ranking();
   /** EWMA latency per provider index, NaN until observed. */
   let ewma = new Float64Array(0);
+  const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    const providers = ctx.providers;
+    collectServable(ranking, request, providers, strategyTier);
+    if (ranking.size === 0) return noProvider(request);
+    for (let k = 0; k < ranking.size; k++) {
+      const pos = ranking.order[k]!;
+      const seen = pos < ewma.length ? ewma[pos]! : NaN;
+      ranking.setKey(pos, Number.isNaN(seen) ? providers[pos]!.predictLatencyMs(request, ranking.tier[pos]) : seen);
+    }
+    ranking.sort();
+    return { candidates: ranking.candidates(providers) };
+  };
   return {
     name: options.name ?? 'fastest',
-    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      const providers = ctx.providers;
-      collectServable(ranking, request, providers, strategyTier);
-      if (ranking.size === 0) return noProvider(request);
-      for (let k = 0; k < ranking.size; k++) {
-        const pos = ranking.order[k]!;
-        const seen = pos < ewma.length ? ewma[pos]! : NaN;
-        ranking.setKey(pos, Number.isNaN(seen) ? providers[pos]!.predictLatencyMs(request, ranking.tier[pos]) : seen);
-      }
-      ranking.sort();
-      return { candidates: ranking.candidates(providers) };
+    route,
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const decision = route(request, ctx);
+      if (!('candidates' in decision)) return noCandidates(decision);
+      const rows = decision.candidates.map((c) => {
+        const view = ctx.provider(c.provider);
+        const seen = view !== undefined && view.index < ewma.length ? ewma[view.index]! : NaN;
+        const observed = !Number.isNaN(seen);
+        const expectedMs = observed ? seen : (view?.predictLatencyMs(request, c.tier) ?? Infinity);
+        const why = observed ? `observed EWMA ${msText(expectedMs)} (alpha ${String(alpha)})` : `no success seen yet: predicted ${msText(expectedMs)}`;
+        return { c, expectedMs, observed, why };
+      });
+      const first = rows[0]!;
+      return {
+        decision,
+        summary: `${first.c.provider} has the lowest expected latency: ${first.why}`,
+        candidates: rows.map((r, k) =>
+          withTier(r.c.provider, r.c.tier, {
+            reason: k === 0 ? `lowest expected latency: ${r.why}` : r.why,
+            terms: { expectedMs: r.expectedMs, observed: r.observed ? 1 : 0 },
+          }),
+        ),
+      };
     },
     observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
       if (outcome.kind !== 'success') return;

@@ -2,7 +2,8 @@
  * `hedged`: a second attempt at another provider when the first is slow to answer.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { AttemptOutcome, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type { AttemptOutcome, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import { explainWith, msText } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 
 /** Options of `hedged` (see the scenario schema): `base`, `delay` (ms). */
@@ -28,6 +29,20 @@ export function hedgedStrategy(options: HedgedOptions, env: StrategyEnv): Strate
       // A gateway plan chooses its own attempts; it is passed through unhedged.
       if (!('candidates' in decision) || decision.candidates.length < 2 || decision.plan !== undefined) return decision;
       return { candidates: decision.candidates, hedgeAfterMs: delay };
+    },
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const inner = explainWith(base, request, ctx);
+      const decision = inner.decision;
+      if (!('candidates' in decision) || decision.candidates.length < 2) {
+        const why = 'candidates' in decision ? 'no hedge: a single candidate' : 'no hedge';
+        return { ...inner, summary: `${base.name}: ${inner.summary}; ${why}` };
+      }
+      const second = decision.candidates[1]!;
+      return {
+        ...inner,
+        decision: { candidates: decision.candidates, hedgeAfterMs: delay },
+        summary: `${base.name}: ${inner.summary}; hedge: if ${decision.candidates[0]!.provider} has not answered ${msText(delay)} after routing, ${second.provider} is sent too (first answer wins)`,
+      };
     },
     observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
       base.observe?.(outcome, ctx);

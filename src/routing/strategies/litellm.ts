@@ -13,7 +13,8 @@
  * `AttemptPlan`, so the scenario's `policy` (but its `timeout`) does not apply: LiteLLM's does.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { AttemptOutcome, Candidate, PlanStep, ProviderView, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type { AttemptOutcome, Candidate, PlanStep, ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import { msText, usdText } from './_explain.js';
 import { ImgsimError } from '../../scenario/errors.js';
 import type { BuiltinOptions } from './_options.js';
 import { gatewayTier, isUnsupported, planOf, statusOf, type Failure, type GatewayLoop } from './_gateway.js';
@@ -618,6 +619,28 @@ class LitellmRouter {
     if (this.views === undefined) this.views = new Map(ctx.providers.map((p) => [p.id, p]));
     return this.views.get(id)!;
   }
+
+  /**
+   * A deployment's state for `explain`: cooling down, over budget, or healthy, with its weight.
+   * @param d - the deployment
+   * @param nowMs - the clock
+   * @returns a phrase
+   */
+  stateOf(d: LitellmDeployment, nowMs: number): string {
+    const weight = d.weight !== undefined ? `, weight ${d.weight}` : d.rpm !== undefined ? `, rpm ${d.rpm}` : '';
+    if (this.cooling(d, nowMs)) return `deployment ${d.id}: cooling down for ${msText(this.cooldownUntil[d.index]! - nowMs)}`;
+    if (!this.withinBudget(d, nowMs)) return `deployment ${d.id}: over its budget${d.budget === undefined ? '' : ` (${usdText(d.budget.limitUsd)})`}`;
+    return `deployment ${d.id}: healthy${weight}`;
+  }
+
+  /**
+   * The fallback groups a request for the group would try after its retries.
+   * @param group - the model group
+   * @returns the groups, or an empty list
+   */
+  fallbacksOf(group: string): readonly string[] {
+    return this.config.fallbacks === undefined ? [] : (fallbackGroups(this.config.fallbacks, group) ?? []);
+  }
 }
 
 /** `get_fallback_model_group`: the group's own entry, else the generic `*` one. */
@@ -685,22 +708,41 @@ export function litellmStrategy(options: LitellmOptions, env: StrategyEnv): Stra
     }
     return list;
   };
+  const groupOf = (request: ImageRequest): string => {
+    for (const r of rules) if (r.test(request)) return r.model;
+    return defaultGroup;
+  };
+  const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    const group = groupOf(request);
+    const st: LoopState = { retriedOrFellBack: false };
+    function* loop(): GatewayLoop {
+      yield* router.withFallbacks(request, group, 0, ctx, st);
+      return { stop: st.retriedOrFellBack ? 'exhausted' : 'final' };
+    }
+    return { candidates: candidates(group), plan: planOf(loop()) };
+  };
   return {
     name,
-    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      let group = defaultGroup;
-      for (const r of rules) {
-        if (r.test(request)) {
-          group = r.model;
-          break;
-        }
-      }
-      const st: LoopState = { retriedOrFellBack: false };
-      function* loop(): GatewayLoop {
-        yield* router.withFallbacks(request, group, 0, ctx, st);
-        return { stop: st.retriedOrFellBack ? 'exhausted' : 'final' };
-      }
-      return { candidates: candidates(group), plan: planOf(loop()) };
+    route,
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const decision = route(request, ctx);
+      const group = groupOf(request);
+      const deps = router.deploymentsOf(group);
+      const healthy = router.healthyCount(group, ctx.now);
+      const fallbacks = router.fallbacksOf(group);
+      return {
+        decision,
+        summary:
+          `model group ${group}: ${config.routingStrategy} picks one of ${healthy}/${deps.length} healthy deployments at each attempt, ` +
+          `then up to ${config.numRetries} retries and fallbacks to ${fallbacks.length === 0 ? 'none' : fallbacks.join(', ')} (${config.file})`,
+        candidates: ('candidates' in decision ? decision.candidates : []).map((c) => ({
+          provider: c.provider,
+          reason: deps
+            .filter((d) => d.provider === c.provider)
+            .map((d) => router.stateOf(d, ctx.now))
+            .join('; '),
+        })),
+      };
     },
     observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
       router.observe(outcome, ctx.now);

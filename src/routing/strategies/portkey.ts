@@ -14,7 +14,8 @@
  * without `request_timeout`) does not apply: the config's does.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { AttemptOutcome, Candidate, PlanStep, ProviderView, RouteDecision, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import type { AttemptOutcome, Candidate, CandidateExplanation, PlanStep, ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
+import { msText } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { gatewayTier, planOf, type Failure, type GatewayLoop } from './_gateway.js';
 import { loadPortkeyConfig, type PortkeyBreakerConfig, type PortkeyConfig, type PortkeyNode, type PortkeyRetry } from './portkey-config.js';
@@ -50,6 +51,14 @@ class Breaker {
   private successes = 0;
   private firstFailureMs = -1;
   private openUntilMs = -Infinity;
+
+  /**
+   * @param nowMs - the clock
+   * @returns ms until the circuit closes, 0 when it is closed
+   */
+  openFor(nowMs: number): number {
+    return this.isOpen(nowMs) ? this.openUntilMs - nowMs : 0;
+  }
 
   /**
    * @param nowMs - the clock
@@ -225,6 +234,41 @@ class PortkeyGateway {
     if (this.views === undefined) this.views = new Map(ctx.providers.map((p) => [p.id, p]));
     return this.views.get(id)!;
   }
+
+  /**
+   * For `explain`: the path a request takes through conditional strategies (without drawing),
+   * and each leaf's circuit state.
+   * @param request - the request
+   * @param nowMs - the clock
+   * @returns the summary and a reason per provider
+   */
+  describe(request: ImageRequest, nowMs: number): { summary: string; reasons: Map<string, string[]> } {
+    const reasons = new Map<string, string[]>();
+    const steps: string[] = [];
+    const walk = (node: PortkeyNode): void => {
+      if (node.kind === 'leaf') {
+        const open = this.breakers[node.id]!.openFor(nowMs);
+        const list = reasons.get(node.provider) ?? [];
+        list.push(`target ${node.path}${open > 0 ? `: circuit open for ${msText(open)}` : ''}`);
+        reasons.set(node.provider, list);
+        return;
+      }
+      if (node.mode === 'conditional') {
+        try {
+          const t = resolveConditional(node, request);
+          steps.push(`conditional → ${t.name ?? t.path}`);
+          walk(t);
+        } catch (err) {
+          steps.push(`conditional: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return;
+      }
+      steps.push(`${node.mode} over ${node.targets.length} targets`);
+      for (const t of node.targets) walk(t);
+    };
+    walk(this.config.root);
+    return { summary: `the config decides at each attempt: ${steps.join(', ')} (${this.config.file})`, reasons };
+  }
 }
 
 /** The metadata and parameters a conditional query reads (docs/gateways.md lists them). */
@@ -340,20 +384,27 @@ export function portkeyStrategy(options: PortkeyOptions, env: StrategyEnv): Stra
   const gateway = new PortkeyGateway(config, options.tier);
   const candidates: Candidate[] = [...leafProviders(config.root, new Set())].map((provider) => ({ provider }));
   const none: Inherited = { retry: undefined, timeoutMs: undefined, breaker: undefined };
+  const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    const st: WalkState = { retriedOrFellBack: false };
+    function* loop(): GatewayLoop {
+      try {
+        yield* gateway.tryNode(config.root, none, request, ctx, st);
+      } catch (err) {
+        if (err instanceof RouterError) return { stop: 'final' };
+        throw err;
+      }
+      return { stop: st.retriedOrFellBack ? 'exhausted' : 'final' };
+    }
+    return { candidates, plan: planOf(loop()) };
+  };
   return {
     name: options.name ?? 'portkey',
-    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      const st: WalkState = { retriedOrFellBack: false };
-      function* loop(): GatewayLoop {
-        try {
-          yield* gateway.tryNode(config.root, none, request, ctx, st);
-        } catch (err) {
-          if (err instanceof RouterError) return { stop: 'final' };
-          throw err;
-        }
-        return { stop: st.retriedOrFellBack ? 'exhausted' : 'final' };
-      }
-      return { candidates, plan: planOf(loop()) };
+    route,
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const decision = route(request, ctx);
+      const { summary, reasons } = gateway.describe(request, ctx.now);
+      const explained: CandidateExplanation[] = candidates.map((c) => ({ provider: c.provider, reason: (reasons.get(c.provider) ?? ['not on this request\'s path']).join('; ') }));
+      return { decision, summary, candidates: explained };
     },
     observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
       gateway.observe(outcome, ctx.now);

@@ -26,6 +26,7 @@ import { hedgedStrategy } from './hedged.js';
 import { leastLoadedStrategy } from './least-loaded.js';
 import { litellmStrategy } from './litellm.js';
 import { portkeyStrategy } from './portkey.js';
+import { openRouterStrategy } from './openrouter.js';
 import { randomStrategy } from './random.js';
 import { roundRobinStrategy } from './round-robin.js';
 import { scoreStrategy } from './score.js';
@@ -59,6 +60,7 @@ export const BUILTIN_FACTORIES: { readonly [K in BuiltinStrategyName]: BuiltinFa
   conditional: conditionalStrategy,
   litellm: litellmStrategy,
   portkey: portkeyStrategy,
+  openrouter: openRouterStrategy,
 };
 
 /**
@@ -128,8 +130,12 @@ export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
   const name = strategyDisplayName(ref);
   if (made.name === name) return made;
   // Run under the scenario's name; bind so the file's methods keep their `this`.
-  const route = made.route.bind(made);
-  return made.observe === undefined ? { name, route } : { name, route, observe: made.observe.bind(made) };
+  return {
+    name,
+    route: made.route.bind(made),
+    ...(made.observe === undefined ? {} : { observe: made.observe.bind(made) }),
+    ...(made.explain === undefined ? {} : { explain: made.explain.bind(made) }),
+  };
 }
 
 /**

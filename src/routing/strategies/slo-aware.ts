@@ -2,7 +2,8 @@
  * `slo-aware`: the cheapest (provider, tier) predicted to meet the interactive latency SLO.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
+import { msText, noCandidates, usdText, withTier } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
@@ -49,56 +50,100 @@ export function sloAwareStrategy(options: SloAwareOptions): Strategy {
   const strategyTier = options.tier;
   const margin = options.margin;
   const ranking = new Ranking();
-  return {
-    name: options.name ?? 'slo-aware',
-    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      const providers = ctx.providers;
-      const bound = request.urgency === 'interactive' ? interactiveBoundMs(ctx) : undefined;
-      const q = bound === undefined ? 0.5 : boundQuantile(ctx);
-      if (bound === undefined) {
-        collectServable(ranking, request, providers, strategyTier);
-        if (ranking.size === 0) return noProvider(request);
-        for (let k = 0; k < ranking.size; k++) {
-          const pos = ranking.order[k]!;
-          ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
-        }
-      } else {
-        ranking.reset(providers.length);
-        for (let i = 0; i < providers.length; i++) {
-          const view = providers[i]!;
-          // Best fitting tier (cheapest, then faster) and fastest tier overall.
-          let fitTier: string | undefined;
-          let fitPrice = Infinity;
-          let fitLatency = Infinity;
-          let fastTier: string | undefined;
-          let fastLatency = Infinity;
-          const tiers = view.tiers;
-          for (let t = 0; t < tiers.length; t++) {
-            const tier = tiers[t]!;
-            if (strategyTier !== undefined && tier !== strategyTier) continue;
-            if (!view.canServe(request, tier)) continue;
-            const latency = view.predictLatencyMs(request, tier, q);
-            if (fastTier === undefined || latency < fastLatency) {
-              fastTier = tier;
-              fastLatency = latency;
-            }
-            if (latency * margin <= bound) {
-              const price = view.price(request, tier);
-              if (fitTier === undefined || price < fitPrice || (price === fitPrice && latency < fitLatency)) {
-                fitTier = tier;
-                fitPrice = price;
-                fitLatency = latency;
-              }
+  const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    const providers = ctx.providers;
+    const bound = request.urgency === 'interactive' ? interactiveBoundMs(ctx) : undefined;
+    const q = bound === undefined ? 0.5 : boundQuantile(ctx);
+    if (bound === undefined) {
+      collectServable(ranking, request, providers, strategyTier);
+      if (ranking.size === 0) return noProvider(request);
+      for (let k = 0; k < ranking.size; k++) {
+        const pos = ranking.order[k]!;
+        ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
+      }
+    } else {
+      ranking.reset(providers.length);
+      for (let i = 0; i < providers.length; i++) {
+        const view = providers[i]!;
+        // Best fitting tier (cheapest, then faster) and fastest tier overall.
+        let fitTier: string | undefined;
+        let fitPrice = Infinity;
+        let fitLatency = Infinity;
+        let fastTier: string | undefined;
+        let fastLatency = Infinity;
+        const tiers = view.tiers;
+        for (let t = 0; t < tiers.length; t++) {
+          const tier = tiers[t]!;
+          if (strategyTier !== undefined && tier !== strategyTier) continue;
+          if (!view.canServe(request, tier)) continue;
+          const latency = view.predictLatencyMs(request, tier, q);
+          if (fastTier === undefined || latency < fastLatency) {
+            fastTier = tier;
+            fastLatency = latency;
+          }
+          if (latency * margin <= bound) {
+            const price = view.price(request, tier);
+            if (fitTier === undefined || price < fitPrice || (price === fitPrice && latency < fitLatency)) {
+              fitTier = tier;
+              fitPrice = price;
+              fitLatency = latency;
             }
           }
-          // key: 0 = predicted to meet the bound, 1 = not; key2: price, or latency.
-          if (fitTier !== undefined) ranking.add(i, fitTier, 0, fitPrice);
-          else if (fastTier !== undefined) ranking.add(i, fastTier, 1, fastLatency);
         }
-        if (ranking.size === 0) return noProvider(request);
+        // key: 0 = predicted to meet the bound, 1 = not; key2: price, or latency.
+        if (fitTier !== undefined) ranking.add(i, fitTier, 0, fitPrice);
+        else if (fastTier !== undefined) ranking.add(i, fastTier, 1, fastLatency);
       }
-      ranking.sort();
-      return { candidates: ranking.candidates(providers) };
+      if (ranking.size === 0) return noProvider(request);
+    }
+    ranking.sort();
+    return { candidates: ranking.candidates(providers) };
+  };
+  return {
+    name: options.name ?? 'slo-aware',
+    route,
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const decision = route(request, ctx);
+      if (!('candidates' in decision)) return noCandidates(decision);
+      const bound = request.urgency === 'interactive' ? interactiveBoundMs(ctx) : undefined;
+      const first = decision.candidates[0]!;
+      if (bound === undefined) {
+        const why = request.urgency === 'batch' ? 'batch request' : 'no interactive SLO';
+        const prices = decision.candidates.map((c) => ctx.provider(c.provider)?.price(request, c.tier) ?? Infinity);
+        return {
+          decision,
+          summary: `${why}: cheapest first; ${first.provider} quotes the lowest price, ${usdText(prices[0]!)}`,
+          candidates: decision.candidates.map((c, k) =>
+            withTier(c.provider, c.tier, { reason: `${why}: price ${usdText(prices[k]!)}`, terms: { priceUsd: prices[k]! } }),
+          ),
+        };
+      }
+      const q = boundQuantile(ctx);
+      const label = `p${String(Math.round(q * 100))}`;
+      const slo = `SLO ${label} ${msText(bound)}`;
+      const marginText = margin === 1 ? '' : ` × margin ${String(margin)}`;
+      const rows = decision.candidates.map((c) => {
+        const view = ctx.provider(c.provider);
+        const predictedMs = view?.predictLatencyMs(request, c.tier, q) ?? Infinity;
+        const priceUsd = view?.price(request, c.tier) ?? Infinity;
+        return { c, predictedMs, priceUsd, fits: predictedMs * margin <= bound };
+      });
+      const f = rows[0]!;
+      const summary = f.fits
+        ? `${first.provider} (${first.tier ?? 'default tier'}) is the cheapest predicted to meet the ${slo}: predicted ${label} ${msText(f.predictedMs)}${marginText}, price ${usdText(f.priceUsd)}`
+        : `no provider is predicted to meet the ${slo}; ${first.provider} (${first.tier ?? 'default tier'}) is the fastest: predicted ${label} ${msText(f.predictedMs)}`;
+      return {
+        decision,
+        summary,
+        candidates: rows.map((r) =>
+          withTier(r.c.provider, r.c.tier, {
+            reason: r.fits
+              ? `meets the SLO: predicted ${label} ${msText(r.predictedMs)}${marginText} ≤ ${msText(bound)}; price ${usdText(r.priceUsd)} (cheapest fitting tier)`
+              : `misses the SLO: predicted ${label} ${msText(r.predictedMs)}${marginText} > ${msText(bound)}; ranked after those that meet it, by predicted latency (fastest tier)`,
+            terms: { predictedMs: r.predictedMs, boundMs: bound, margin, priceUsd: r.priceUsd, meetsSlo: r.fits ? 1 : 0 },
+          }),
+        ),
+      };
     },
   };
 }

@@ -2,7 +2,8 @@
  * `weighted`: splits traffic by configured weights (e.g. a 90/10 canary).
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { ProviderView, RouteDecision, RoutingContext, Strategy } from '../strategy.js';
+import type { ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
+import { noCandidates, pctText, withTier } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
@@ -24,42 +25,78 @@ export function weightedStrategy(options: WeightedOptions): Strategy {
   // Weight per provider position, rebuilt only when the provider list changes (never, in a run).
   let weightOf = new Float64Array(0);
   let weightsFor: readonly ProviderView[] | undefined;
+  // What the last routing drew, for `explain`.
+  let lastDraw = NaN;
+  let lastTotal = 0;
+  let lastPositive = 0;
+  const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
+    const providers = ctx.providers;
+    if (providers !== weightsFor) {
+      weightOf = Float64Array.from(providers, (v) => weights.get(v.id) ?? 0);
+      weightsFor = providers;
+    }
+    collectServable(ranking, request, providers, strategyTier);
+    const n = ranking.size;
+    if (n === 0) return noProvider(request);
+    let total = 0;
+    let positive = 0;
+    for (let k = 0; k < n; k++) {
+      const pos = ranking.order[k]!;
+      const w = weightOf[pos]!;
+      ranking.setKey(pos, -w); // ascending sort of -w = weight descending
+      total += w;
+      if (w > 0) positive++;
+    }
+    ranking.sort();
+    lastTotal = total;
+    lastPositive = positive;
+    lastDraw = NaN;
+    if (positive > 1) {
+      // Draw the first candidate by weight, then move it to the front.
+      const order = ranking.order;
+      const u = ctx.rng.next();
+      lastDraw = u;
+      let r = u * total;
+      let pick = 0;
+      for (let k = 0; k < positive; k++) {
+        r += ranking.key[order[k]!]!; // key = -weight
+        pick = k;
+        if (r < 0) break;
+      }
+      const chosen = order[pick]!;
+      for (let k = pick; k > 0; k--) order[k] = order[k - 1]!;
+      order[0] = chosen;
+    }
+    return { candidates: ranking.candidates(providers) };
+  };
   return {
     name: options.name ?? 'weighted',
-    route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
-      const providers = ctx.providers;
-      if (providers !== weightsFor) {
-        weightOf = Float64Array.from(providers, (v) => weights.get(v.id) ?? 0);
-        weightsFor = providers;
+    route,
+    explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
+      const decision = route(request, ctx);
+      if (!('candidates' in decision)) return noCandidates(decision);
+      const first = decision.candidates[0]!;
+      const weightOfId = (id: string): number => weights.get(id) ?? 0;
+      const w0 = weightOfId(first.provider);
+      let firstReason: string;
+      if (lastPositive > 1) {
+        firstReason = `drawn first: weight ${String(w0)} of ${String(lastTotal)} (probability ${pctText(w0 / lastTotal)}), draw u = ${lastDraw.toFixed(4)}`;
+      } else if (lastPositive === 1) {
+        firstReason = 'the only servable provider with a weight';
+      } else {
+        firstReason = 'no servable provider has a weight: first in scenario order';
       }
-      collectServable(ranking, request, providers, strategyTier);
-      const n = ranking.size;
-      if (n === 0) return noProvider(request);
-      let total = 0;
-      let positive = 0;
-      for (let k = 0; k < n; k++) {
-        const pos = ranking.order[k]!;
-        const w = weightOf[pos]!;
-        ranking.setKey(pos, -w); // ascending sort of -w = weight descending
-        total += w;
-        if (w > 0) positive++;
-      }
-      ranking.sort();
-      if (positive > 1) {
-        // Draw the first candidate by weight, then move it to the front.
-        const order = ranking.order;
-        let r = ctx.rng.next() * total;
-        let pick = 0;
-        for (let k = 0; k < positive; k++) {
-          r += ranking.key[order[k]!]!; // key = -weight
-          pick = k;
-          if (r < 0) break;
-        }
-        const chosen = order[pick]!;
-        for (let k = pick; k > 0; k--) order[k] = order[k - 1]!;
-        order[0] = chosen;
-      }
-      return { candidates: ranking.candidates(providers) };
+      const summary = `${first.provider}: ${firstReason}`;
+      return {
+        decision,
+        summary,
+        candidates: decision.candidates.map((c, k) => {
+          const w = weightOfId(c.provider);
+          const probability = lastTotal > 0 ? w / lastTotal : 0;
+          const reason = k === 0 ? firstReason : w > 0 ? `fallback by weight ${String(w)}, highest first` : 'no weight: fallback only';
+          return withTier(c.provider, c.tier, { reason, terms: { weight: w, probabilityFirst: probability } });
+        }),
+      };
     },
   };
 }

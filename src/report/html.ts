@@ -1,0 +1,186 @@
+/**
+ * `report.html`: one self-contained page (opens from file://, no network) with the charts drawn
+ * in the browser by Chart.js, which is inlined, from the same configurations the PNG renderer
+ * draws (charts/config.ts); the tables of report.md (markdown.ts's sections); and the scenario
+ * file the run came from. Every text from the report or the scenario is escaped.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Report } from '../metrics/report-types.js';
+import { formatDuration } from '../scenario/units.js';
+import { BACKGROUND_PLUGIN_ID, paintWhiteBackground } from './charts/background.js';
+import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from './charts/config.js';
+import { attachHooks, durationTicks, formatDurationTick, lineLegendLabels } from './charts/hooks.js';
+import { reportSections, type ReportNote, type ReportTable } from './markdown.js';
+
+/** What {@link renderHtml} puts on the page. */
+export interface HtmlInput {
+  readonly report: Report;
+  readonly charts: readonly ChartSpec[];
+  /** The scenario file's path as given, shown under the title. */
+  readonly scenarioFile?: string;
+  /** The scenario file's text, shown at the end; left out when undefined. */
+  readonly scenarioYaml?: string;
+  /** Chart.js's UMD build, inlined ({@link loadChartJsSource}). */
+  readonly chartJsSource: string;
+}
+
+/**
+ * Escapes text for HTML element content and attribute values.
+ * @param text - any text
+ * @returns the text with `& < > " '` as entities
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/**
+ * JSON that is safe inside a `<script>` element: `<` (and so `</script>` or `<!--`) and the line
+ * separators JavaScript once treated as line ends are written as \u escapes.
+ * @param value - a JSON-serialisable value
+ * @returns the JSON text
+ */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Reads Chart.js's UMD build (the one that runs in a plain `<script>`) from node_modules.
+ * @returns its source text
+ */
+export function loadChartJsSource(): string {
+  // chart.js's package exports do not list its UMD files; find them beside its main entry.
+  const dist = path.dirname(createRequire(import.meta.url).resolve('chart.js'));
+  for (const name of ['chart.umd.min.js', 'chart.umd.js']) {
+    try {
+      return readFileSync(path.join(dist, name), 'utf8');
+    } catch {
+      // try the next name: older 4.x releases ship only chart.umd.js
+    }
+  }
+  throw new Error(`chart.js: no UMD build (chart.umd.min.js or chart.umd.js) in ${dist}; reinstall with npm ci`);
+}
+
+const STYLE = `
+  body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 1280px; padding: 0 1rem; color: #222; background: #fff; }
+  h1 { font-size: 1.6rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
+  ul.meta { list-style: none; padding: 0; color: #444; } ul.meta li { margin: .15rem 0; }
+  nav a { margin-right: 1rem; }
+  table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; font-variant-numeric: tabular-nums; }
+  th, td { border: 1px solid #ccc; padding: .3rem .55rem; } th { background: #f3f3f3; text-align: left; }
+  td.r, th.r { text-align: right; } td.best { background: #e8f4ec; }
+  figure { margin: 1.5rem 0; } figure canvas { width: 100%; max-width: ${CHART_WIDTH}px; height: auto; border: 1px solid #eee; }
+  figcaption, p.note { color: #444; max-width: 60rem; } p.strong { font-weight: bold; color: #a00; }
+  pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: .85rem; }
+  .table-wrap { overflow-x: auto; }
+`;
+
+function htmlTable(t: ReportTable): string {
+  const cls = (i: number): string => (t.align[i] === 'r' ? ' class="r"' : '');
+  const head = `<tr>${t.header.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const rows = t.rows.map(
+    (row) =>
+      `<tr>${row
+        .map((c, i) => {
+          const classes = [t.align[i] === 'r' ? 'r' : '', c.best === true ? 'best' : ''].filter((x) => x !== '').join(' ');
+          const text = escapeHtml(c.text);
+          return `<td${classes === '' ? '' : ` class="${classes}"`}>${c.best === true ? `<strong>${text}</strong>` : text}</td>`;
+        })
+        .join('')}</tr>`,
+  );
+  return `<div class="table-wrap"><table><thead>${head}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
+}
+
+function note(n: ReportNote | undefined): string {
+  return n === undefined ? '' : `<p class="note${n.strong === true ? ' strong' : ''}">${escapeHtml(n.text)}</p>`;
+}
+
+function figure(spec: ChartSpec): string {
+  const id = escapeHtml(spec.id);
+  if (spec.kind === 'skipped') {
+    return `<figure id="chart-${id}"><h3>${escapeHtml(spec.title)}</h3><p class="note">Not drawn: ${escapeHtml(spec.reason)}</p></figure>`;
+  }
+  return (
+    `<figure id="chart-${id}"><canvas id="canvas-${id}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="${escapeHtml(spec.title)}"></canvas>` +
+    `<figcaption>${escapeHtml(spec.caption)}</figcaption></figure>`
+  );
+}
+
+/** The page's own script: the shared hooks' source, then one Chart per canvas. */
+function chartScript(charts: readonly ChartSpec[]): string {
+  const drawn = charts.filter((c) => c.kind === 'chart').map((c) => ({ id: c.id, config: c.config }));
+  return [
+    '"use strict";',
+    // Function declarations, so their names are the ones used below.
+    paintWhiteBackground.toString(),
+    durationTicks.toString(),
+    formatDurationTick.toString(),
+    lineLegendLabels.toString(),
+    `const attachHooks = ${attachHooks.toString()};`,
+    `Chart.register({ id: ${JSON.stringify(BACKGROUND_PLUGIN_ID)}, beforeDraw: paintWhiteBackground });`,
+    `const IMGSIM_CHARTS = ${scriptJson(drawn)};`,
+    'for (const c of IMGSIM_CHARTS) {',
+    '  const canvas = document.getElementById("canvas-" + c.id);',
+    '  new Chart(canvas, attachHooks(c.config, { durationTicks, formatDurationTick, lineLegendLabels }));',
+    '}',
+  ].join('\n');
+}
+
+/**
+ * Renders the whole page.
+ * @param input - report, charts, scenario and Chart.js source
+ * @returns the HTML text, ending with a newline
+ */
+export function renderHtml(input: HtmlInput): string {
+  const { report } = input;
+  const startMs = Date.parse(report.window.start);
+  const endMs = Date.parse(report.window.end);
+  const span = Number.isNaN(startMs) || Number.isNaN(endMs) ? '' : ` (${formatDuration(endMs - startMs)})`;
+  const sections = reportSections(report);
+  const [first, ...rest] = sections;
+  const sectionHtml = (s: (typeof sections)[number]): string =>
+    `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>${note(s.before)}${htmlTable(s.table)}${note(s.after)}</section>`;
+  const nav = [
+    ...(first ? [first] : []).map((s) => [s.id, s.title]),
+    ['charts', 'Charts'],
+    ...rest.map((s) => [s.id, s.title]),
+    ...(input.scenarioYaml === undefined ? [] : [['scenario', 'Scenario']]),
+  ]
+    .map(([id, title]) => `<a href="#${escapeHtml(id!)}">${escapeHtml(title!)}</a>`)
+    .join('');
+  const meta = [
+    `Scenario: <code>${escapeHtml(report.scenario)}</code>${input.scenarioFile === undefined ? '' : ` from <code>${escapeHtml(input.scenarioFile)}</code>`}`,
+    `Seed: ${escapeHtml(String(report.seed))}`,
+    `Mode: ${report.mode === 'sim' ? 'simulated time' : 'live HTTP'}`,
+    `Window: ${escapeHtml(report.window.start)} → ${escapeHtml(report.window.end)}${escapeHtml(span)}`,
+    `imgsim ${escapeHtml(report.imgsim)}`,
+  ];
+  const scenario =
+    input.scenarioYaml === undefined
+      ? ''
+      : `<section id="scenario"><h2>Scenario</h2><details><summary>${escapeHtml(input.scenarioFile ?? 'scenario')}</summary><pre>${escapeHtml(input.scenarioYaml)}</pre></details></section>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>imgsim report: ${escapeHtml(report.scenario)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>imgsim report: ${escapeHtml(report.scenario)}</h1>
+<ul class="meta">${meta.map((m) => `<li>${m}</li>`).join('')}</ul>
+<nav>${nav}</nav>
+${first ? sectionHtml(first) : ''}
+<section id="charts"><h2>Charts</h2>
+${input.charts.map(figure).join('\n')}
+</section>
+${rest.map(sectionHtml).join('\n')}
+${scenario}
+<script>${input.chartJsSource.replace(/<\/script/gi, '<\\/script')}</script>
+<script>${chartScript(input.charts)}</script>
+</body>
+</html>
+`;
+}

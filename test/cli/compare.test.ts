@@ -1,0 +1,230 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { serializeReport } from '../../src/report/json.js';
+import type { Report } from '../../src/metrics/report-types.js';
+import { findAll, parseXml } from '../report/_xml.js';
+import { makeReport, withStrategy } from '../report/_fixture.js';
+
+const ROOT = path.join(import.meta.dirname, '../..');
+const MINIMAL = path.join(ROOT, 'test/fixtures/minimal.yaml');
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'imgsim-compare-'));
+}
+
+/** Writes a report as `imgsim run` would, into its own folder. */
+function writeReport(dir: string, name: string, report: Report): string {
+  const file = path.join(dir, name, 'report.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, serializeReport(report));
+  return file;
+}
+
+/** The fixture with cheapest's cost 10% higher: 39.2 × 1.1 = 43.12. */
+function pricier(): Report {
+  const r = makeReport();
+  return withStrategy(r, 'cheapest', { cost: { ...r.strategies[0]!.cost, total: 43.12 } });
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('imgsim compare', () => {
+  it('exits 0 for a report compared with itself and writes compare.md beside the current report', async () => {
+    const dir = tempDir();
+    const file = writeReport(dir, 'r', makeReport());
+    const { code, out, err } = await cli('compare', file, file);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^✓ no regressions \(24 checks: 24 ok, 0 improved, 0 regressed\)$/m);
+    expect(readFileSync(path.join(dir, 'r', 'compare.md'), 'utf8')).toContain('# imgsim comparison: quickstart');
+  });
+
+  it('exits 1 naming the metric when cost is 10% higher with --tolerance cost=2%', async () => {
+    const dir = tempDir();
+    const base = writeReport(dir, 'base', makeReport());
+    const current = writeReport(dir, 'cur', pricier());
+    const { code, out } = await cli('compare', base, current, '--tolerance', 'cost=2%');
+    expect(code).toBe(1);
+    expect(out).toContain('✗ cheapest cost +10% (+$3.92), tolerance 2%');
+    // Within the default 1%? No: 10% is beyond it too. With 15% it passes.
+    expect((await cli('compare', base, current, '--quiet')).code).toBe(1);
+    expect((await cli('compare', base, current, '--tolerance', 'cost=15%', '--quiet')).code).toBe(0);
+    // Improvements never fail: the same files the other way round.
+    const back = await cli('compare', current, base, '--tolerance', 'cost=2%');
+    expect(back.code).toBe(0);
+    expect(back.out).toMatch(/^cheapest +cost +\$43\.12 +\$39\.20 +−\$3\.92 +−9\.09% +2% +improved$/m);
+  });
+
+  it('prints JSON with --json and writes compare.json and compare.junit.xml with --format', async () => {
+    const dir = tempDir();
+    const base = writeReport(dir, 'base', makeReport());
+    const current = writeReport(dir, 'cur', pricier());
+    const out = path.join(dir, 'out');
+    const r = await cli('compare', base, current, '--tolerance', 'cost=2%', '--json', '--format', 'json,junit', '--out', out);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.out);
+    expect(json).toMatchObject({ failed: true, counts: { regressed: 1 }, added: [], removed: [] });
+    expect(json.strategies[0].checks[0]).toMatchObject({ metric: 'cost', baseline: 39.2, current: 43.12, verdict: 'regressed' });
+    expect(readFileSync(path.join(out, 'compare.json'), 'utf8')).toBe(r.out);
+    expect(existsSync(path.join(out, 'compare.md'))).toBe(false);
+    const xml = parseXml(readFileSync(path.join(out, 'compare.junit.xml'), 'utf8'));
+    expect(xml.attrs).toMatchObject({ tests: '24', failures: '1' });
+    expect(findAll(xml, 'failure')[0]!.attrs.message).toMatch(/^cost regressed/);
+  });
+
+  it('reports added and removed strategies without failing, unless --strict', async () => {
+    const dir = tempDir();
+    const full = makeReport();
+    const base = writeReport(dir, 'base', full);
+    const current = writeReport(dir, 'cur', { ...full, strategies: [full.strategies[0]!, { ...full.strategies[1]!, name: 'newcomer' }] });
+    const r = await cli('compare', base, current);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('added (only in the current report, not a failure; --strict makes it one): newcomer');
+    expect(r.out).toContain('removed (only in the baseline, not a failure; --strict makes it one): fastest, primary-backup');
+    expect((await cli('compare', base, current, '--strict', '--quiet')).code).toBe(1);
+  });
+
+  it('warns, without failing, when the reports differ in scenario, seed or mode', async () => {
+    const dir = tempDir();
+    const base = writeReport(dir, 'base', makeReport());
+    const current = writeReport(dir, 'cur', { ...makeReport(), seed: 43, mode: 'live' });
+    const r = await cli('compare', base, current);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^warning: the reports use different seeds \(42 and 43\)/m);
+    expect(r.out).toMatch(/^warning: the current report was measured in live mode/m);
+    const json = await cli('compare', base, current, '--json');
+    expect(json.err).toMatch(/imgsim: warning: .*live mode/);
+  });
+
+  it.each([
+    [['--tolerance', 'cost'], /--tolerance: expected name=value/],
+    [['--tolerance', 'cost=2'], /--tolerance cost=2: expected a percentage/],
+    [['--tolerance', 'cots=2%'], /unknown metric "cots"; did you mean "cost"\?/],
+    [['--format', 'pdf'], /--format: unknown format "pdf"; formats are md, json, junit/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+  ])('exits 2 on bad options %j', async (args, message) => {
+    const dir = tempDir();
+    const file = writeReport(dir, 'r', makeReport());
+    const r = await cli('compare', file, file, ...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('exits 2 with a clear message for a missing file, bad JSON, or JSON that is not a report', async () => {
+    const dir = tempDir();
+    const good = writeReport(dir, 'r', makeReport());
+    const missing = path.join(dir, 'nope.json');
+    const garbled = path.join(dir, 'garbled.json');
+    writeFileSync(garbled, '{"imgsim": ');
+    const other = path.join(dir, 'package.json');
+    writeFileSync(other, JSON.stringify({ name: 'x', version: '1.0.0' }));
+    const noStrategies = path.join(dir, 'partial.json');
+    writeFileSync(noStrategies, JSON.stringify({ ...JSON.parse(serializeReport(makeReport())), strategies: undefined }));
+    const cases: [string[], RegExp][] = [
+      [[missing, good], /nope\.json: no such report file/],
+      [[good, garbled], /garbled\.json: not valid JSON/],
+      [[other, good], /package\.json: mode: expected "sim" or "live", got nothing\. Is this a report\.json/],
+      [[good, noStrategies], /partial\.json: strategies: expected an array/],
+      [[good], /compare: name two report files/],
+      [[dir, good], /not a file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli('compare', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+  });
+});
+
+describe('imgsim run --baseline and --format junit', () => {
+  it('compares the fresh report with the baseline: exit 0 when unchanged, report.md gains the comparison', async () => {
+    const dir = tempDir();
+    const first = await cli('run', MINIMAL, '--out', path.join(dir, 'a'), '--duration', '5m', '--quiet');
+    expect(first.code).toBe(0);
+    const baseline = path.join(dir, 'a', 'report.json');
+    const second = await cli('run', MINIMAL, '--out', path.join(dir, 'b'), '--duration', '5m', '--baseline', baseline, '--format', 'json,md,junit');
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/✓ no regressions \(16 checks: 16 ok/);
+    const md = readFileSync(path.join(dir, 'b', 'report.md'), 'utf8');
+    expect(md).toContain('## Comparison with the baseline');
+    expect(md.indexOf('## Strategies')).toBeLessThan(md.indexOf('## Comparison with the baseline'));
+    expect(readFileSync(path.join(dir, 'b', 'compare.md'), 'utf8')).toContain('# imgsim comparison: minimal');
+    // No thresholds in the scenario, so the junit holds the 2 × 8 baseline checks.
+    const xml = parseXml(readFileSync(path.join(dir, 'b', 'report.junit.xml'), 'utf8'));
+    expect(xml.attrs).toMatchObject({ tests: '16', failures: '0' });
+    expect(existsSync(path.join(dir, 'b', 'compare.junit.xml'))).toBe(false);
+    // The same comparison as `imgsim compare` gives on the written files.
+    const again = await cli('compare', baseline, path.join(dir, 'b', 'report.json'), '--json', '--format', 'md');
+    expect(JSON.parse(again.out).counts).toEqual({ checks: 16, ok: 16, improved: 0, regressed: 0, missing: 0 });
+  });
+
+  it('exits 1 when the run regressed from the baseline, naming strategy and metric', async () => {
+    const dir = tempDir();
+    await cli('run', MINIMAL, '--out', path.join(dir, 'a'), '--duration', '5m', '--quiet');
+    const file = path.join(dir, 'a', 'report.json');
+    // A baseline 10% cheaper than what the run will produce makes the run's cost 11.1% higher.
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    report.strategies[0].cost.total *= 0.9;
+    writeFileSync(file, JSON.stringify(report));
+    const r = await cli('run', MINIMAL, '--out', path.join(dir, 'b'), '--duration', '5m', '--baseline', file, '--tolerance', 'cost=2%');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^✗ cheapest cost \+11\.11% \(\+\$[\d.]+\), tolerance 2%$/m);
+    expect(readFileSync(path.join(dir, 'b', 'report.md'), 'utf8')).toContain('**✗ 1 regression');
+  });
+
+  it('exits 1 on a violated threshold, and the junit has a failure for it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 't.yaml');
+    writeFileSync(file, `${readFileSync(MINIMAL, 'utf8')}thresholds:\n  - { metric: cost.perSucceeded, max: 0.001 }\n  - { metric: successRate, min: 0.5 }\n`);
+    const { code } = await cli('run', file, '--out', dir, '--duration', '5m', '--format', 'junit', '--quiet');
+    expect(code).toBe(1);
+    expect(existsSync(path.join(dir, 'report.json'))).toBe(false);
+    const xml = parseXml(readFileSync(path.join(dir, 'report.junit.xml'), 'utf8'));
+    // 2 strategies × 2 thresholds; the cost bound fails for both
+    expect(xml.attrs).toMatchObject({ tests: '4', failures: '2' });
+    const failures = findAll(xml, 'failure');
+    expect(failures.map((f) => f.attrs.type)).toEqual(['threshold', 'threshold']);
+    expect(failures[0]!.attrs.message).toMatch(/^cost\.perSucceeded = [\d.]+ > 0\.001$/);
+  });
+
+  it('exits 2 before simulating on a bad baseline or a tolerance without one', async () => {
+    const dir = tempDir();
+    const missing = await cli('run', MINIMAL, '--out', dir, '--baseline', path.join(dir, 'none.json'), '--quiet');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/none\.json: no such report file/);
+    expect(existsSync(path.join(dir, 'report.json'))).toBe(false);
+    const alone = await cli('run', MINIMAL, '--out', dir, '--tolerance', 'cost=2%', '--quiet');
+    expect(alone.code).toBe(2);
+    expect(alone.err).toMatch(/--tolerance: only with --baseline/);
+    const bad = await cli('run', MINIMAL, '--out', dir, '--baseline', path.join(dir, 'none.json'), '--tolerance', 'p95=fast');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--tolerance p95=fast/);
+  });
+});

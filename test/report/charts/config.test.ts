@@ -1,0 +1,229 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../../src/metrics/report-types.js';
+import { AvailabilityCurve } from '../../../src/model/availability.js';
+import { compilePricing, dynamicMultiplier, price } from '../../../src/model/pricing/quote.js';
+import type { ResolvedScenario } from '../../../src/scenario/resolve.js';
+import {
+  buildCharts,
+  costLatencyPoints,
+  outcomeCategories,
+  type ChartSpec,
+  type Point,
+} from '../../../src/report/charts/config.js';
+import { OKABE_ITO, strategyStyle } from '../../../src/report/charts/palette.js';
+import { paretoFrontier } from '../../../src/report/charts/pareto.js';
+import { referenceRequest } from '../../../src/report/charts/provider-curves.js';
+import { chartsRun } from './_report.js';
+
+let scenario: ResolvedScenario;
+let report: Report;
+let charts: ChartSpec[];
+
+beforeAll(async () => {
+  ({ scenario, report } = await chartsRun());
+  charts = buildCharts({ report, scenario });
+});
+
+type Dataset = { label: string; data: unknown[]; borderColor?: string; backgroundColor?: string };
+
+function chart(id: string): Extract<ChartSpec, { kind: 'chart' }> {
+  const c = charts.find((x) => x.id === id);
+  if (c?.kind !== 'chart') throw new Error(`no drawn chart ${id}`);
+  return c;
+}
+
+function datasets(id: string): Dataset[] {
+  return chart(id).config.data.datasets as unknown as Dataset[];
+}
+
+function dataset(id: string, label: string): Dataset {
+  const d = datasets(id).find((x) => x.label === label);
+  if (!d) throw new Error(`no dataset ${label} in ${id}`);
+  return d;
+}
+
+describe('chart configurations', () => {
+  it('builds every chart, in order, as plain JSON the browser can take as it is', () => {
+    expect(charts.map((c) => `${c.kind}:${c.id}`)).toEqual([
+      'chart:cost-over-time',
+      'chart:latency-cdf',
+      'chart:cost-vs-latency',
+      'chart:provider-share',
+      'chart:outcomes',
+      'chart:budget-burn-down',
+      'chart:availability',
+      'chart:effective-price',
+    ]);
+    for (const c of charts) if (c.kind === 'chart') expect(JSON.parse(JSON.stringify(c.config))).toEqual(c.config);
+    // Chart.js needs these off outside a browser window, and they keep the PNG at 1200 x 700.
+    const options = chart('cost-over-time').config.options as Record<string, unknown>;
+    expect(options).toMatchObject({ responsive: false, animation: false, maintainAspectRatio: false });
+  });
+
+  it('is deterministic: the same report gives the same configurations', () => {
+    expect(JSON.stringify(buildCharts({ report, scenario }))).toBe(JSON.stringify(charts));
+  });
+
+  it('ends each cumulative cost line at the strategy\'s cost.total, one point per hour', () => {
+    for (const s of report.strategies) {
+      const data = dataset('cost-over-time', s.name).data as Point[];
+      expect(data[0]).toEqual({ x: 0, y: 0 });
+      expect(data).toHaveLength(s.costByHour.length + 1);
+      // Six simulated hours are drawn in hours: the point after hour h is at x = h + 1.
+      expect(data.at(-1)!.x).toBe(s.costByHour.length);
+      expect(data.at(-1)!.y).toBeCloseTo(s.cost.total, 9);
+      expect(data[1]!.y).toBeCloseTo(s.costByHour[0]!, 12);
+    }
+  });
+
+  it('draws each strategy\'s latencyCdfMs in seconds and percent, and marks the SLO at 8 s and 95%', () => {
+    for (const s of report.strategies) {
+      expect(s.latencyCdfMs.length).toBeGreaterThan(40);
+      const data = dataset('latency-cdf', s.name).data as Point[];
+      expect(data).toEqual(s.latencyCdfMs.map(([ms, f]) => ({ x: ms / 1000, y: f * 100 })));
+      expect(data.at(-1)).toEqual({ x: s.latencyMs.max / 1000, y: 100 });
+    }
+    const bound = dataset('latency-cdf', 'SLO bound: 8s').data as Point[];
+    expect(bound).toEqual([
+      { x: 8, y: 0 },
+      { x: 8, y: 100 },
+    ]);
+    const target = dataset('latency-cdf', 'SLO target: 95%').data as Point[];
+    expect(target.map((p) => p.y)).toEqual([95, 95]);
+    const scales = (chart('latency-cdf').config.options as { scales: { x: { type: string } } }).scales;
+    expect(scales.x.type).toBe('logarithmic');
+  });
+
+  it('places each strategy at (p95 s, cost per image) and draws the Pareto frontier through the undominated ones', () => {
+    const points = costLatencyPoints(report);
+    expect(points.map((p) => p.strategy)).toEqual(report.strategies.map((s) => s.name));
+    for (const s of report.strategies) {
+      expect(dataset('cost-vs-latency', s.name).data).toEqual([{ x: s.latencyMs.p95 / 1000, y: s.cost.perSucceeded }]);
+    }
+    const frontier = dataset('cost-vs-latency', 'Pareto frontier').data as Point[];
+    expect(frontier).toEqual(paretoFrontier(points).map((p) => ({ x: p.x, y: p.y })));
+    // None of the frontier's points is beaten on both axes by any strategy.
+    for (const f of frontier) expect(points.some((p) => p.x <= f.x && p.y <= f.y && (p.x < f.x || p.y < f.y))).toBe(false);
+  });
+
+  it('gives a strategy the same colour in every chart, by its index in the report', () => {
+    const lineCharts = ['cost-over-time', 'latency-cdf', 'cost-vs-latency', 'budget-burn-down'];
+    report.strategies.forEach((s, i) => {
+      const colours = lineCharts.map((id) => dataset(id, s.name).borderColor);
+      expect(colours).toEqual(lineCharts.map(() => OKABE_ITO[i]));
+    });
+    // Past eight strategies the colours repeat with another point shape and dash.
+    expect(strategyStyle(8).color).toBe(strategyStyle(0).color);
+    expect(strategyStyle(8).pointStyle).not.toBe(strategyStyle(0).pointStyle);
+    expect(strategyStyle(8).dash).not.toEqual(strategyStyle(0).dash);
+  });
+
+  it('splits each strategy\'s attempts among providers, adding up to 100%', () => {
+    const config = chart('provider-share').config;
+    expect(config.data.labels).toEqual(report.strategies.map((s) => s.name));
+    const sets = datasets('provider-share');
+    expect(sets.map((d) => d.label)).toEqual(scenario.providers.map((p) => p.id));
+    report.strategies.forEach((s, i) => {
+      const total = sets.reduce((sum, d) => sum + (d.data[i] as number), 0);
+      expect(total).toBeCloseTo(100, 9);
+      // steady's share = its attempts / all attempts
+      const attempts = Object.values(s.providers).reduce((sum, p) => sum + p.attempts, 0);
+      expect(sets[0]!.data[i]).toBeCloseTo((100 * s.providers.steady!.attempts) / attempts, 9);
+    });
+  });
+
+  it('accounts for every request in the outcome breakdown', () => {
+    const categories = outcomeCategories(report);
+    expect(categories[0]!.label).toBe('succeeded: first try');
+    expect(categories[1]!.label).toBe('succeeded: after failover or retry');
+    report.strategies.forEach((s, i) => {
+      expect(categories.reduce((sum, c) => sum + c.counts[i]!, 0)).toBe(s.requests.total);
+      expect(categories[1]!.counts[i]).toBe(s.attempts.recovered);
+    });
+  });
+
+  it('pools rare rejection reasons and orders failure kinds as the SPEC lists them', () => {
+    const base = report.strategies[0]!;
+    const failures = { timeout: 2, 'server-error': 3, a: 6, b: 5, c: 4, d: 3, e: 2, f: 1, g: 1 };
+    const crafted: Report = { ...report, strategies: [{ ...base, failures, requests: { ...base.requests, total: base.requests.succeeded + 27 } }] };
+    const labels = outcomeCategories(crafted).map((c) => c.label);
+    expect(labels.slice(2)).toEqual([
+      'failed: server-error',
+      'failed: timeout',
+      'rejected: a',
+      'rejected: b',
+      'rejected: c',
+      'rejected: d',
+      'rejected: e',
+      'rejected: 2 other reasons',
+    ]);
+    expect(outcomeCategories(crafted).at(-1)!.counts).toEqual([2]);
+  });
+
+  it('burns the budget down per period and draws a line at each alert threshold', () => {
+    // limit $150 per 4h period, alerts at 50/80/100%: lines at $75, $30 and $0 left.
+    const labels = datasets('budget-burn-down').map((d) => d.label);
+    expect(labels.slice(-3)).toEqual(['50% alert ($75.00 left)', '80% alert ($30.00 left)', '100% alert ($0.00 left)']);
+    expect((dataset('budget-burn-down', '80% alert ($30.00 left)').data as Point[]).map((p) => p.y)).toEqual([30, 30]);
+    for (const s of report.strategies) {
+      const data = dataset('budget-burn-down', s.name).data as Point[];
+      const firstPeriod = s.costByHour.slice(0, 4).reduce((a, b) => a + b, 0);
+      // At 4h the line drops to what the first period left, then jumps back to the limit.
+      const reset = data.findIndex((p, i) => i > 0 && p.x === 4 && p.y === 150);
+      expect(reset).toBeGreaterThan(0);
+      expect(data[reset - 1]!.y).toBeCloseTo(150 - firstPeriod, 9);
+      const secondPeriod = s.costByHour.slice(4).reduce((a, b) => a + b, 0);
+      expect(data.at(-1)!.y).toBeCloseTo(150 - secondPeriod, 9);
+    }
+  });
+
+  it('skips the budget chart, saying why, when the scenario has no budget', () => {
+    const noBudget: ResolvedScenario = { ...scenario, budget: undefined };
+    const spec = buildCharts({ report, scenario: noBudget }).find((c) => c.id === 'budget-burn-down')!;
+    expect(spec).toEqual({ kind: 'skipped', id: 'budget-burn-down', title: 'Budget burn-down', reason: 'The scenario has no budget.' });
+  });
+
+  it('samples availability from the seeded curve and prices the reference request with off-peak and dynamic factors', () => {
+    // A 6 h window is sampled every 5 minutes: 73 points from 0 to 6 h.
+    const steady = dataset('availability', 'steady').data as Point[];
+    expect(steady).toHaveLength(73);
+    expect(steady[12]!.x).toBe(1);
+    const start = scenario.startMs;
+    const spotCurve = new AvailabilityCurve(scenario.providers[1]!.availability, report.seed, 'spot', start);
+    const spotA = (dataset('availability', 'spot').data as Point[]).map((p) => p.y);
+    spotA.forEach((a, i) => expect(a).toBe(spotCurve.at(start + i * 5 * 60_000)));
+    // The scheduled outage 3:00-3:20: a = 0.
+    expect(spotA[36]).toBe(0);
+    expect(spotA[39]).toBe(0);
+
+    const ref = referenceRequest(scenario);
+    // The heaviest mix class, "app": 1024x1024 at 30 steps.
+    expect(ref.request).toMatchObject({ size: '1024x1024', steps: 30, features: [] });
+    const steadyPrice = (dataset('effective-price', 'steady').data as Point[]).map((p) => p.y);
+    // per-step: 30 × $0.001 = $0.03; off-peak 02:00-04:00 UTC 30% off = $0.021.
+    expect(steadyPrice[0]).toBeCloseTo(0.03, 12);
+    expect(steadyPrice[24]).toBeCloseTo(0.021, 12); // 02:00
+    expect(steadyPrice[47]).toBeCloseTo(0.021, 12); // 03:55
+    expect(steadyPrice[48]).toBeCloseTo(0.03, 12); // 04:00
+    const spotPrice = (dataset('effective-price', 'spot').data as Point[]).map((p) => p.y);
+    spotPrice.forEach((usd, i) => expect(usd).toBeCloseTo(0.03 * dynamicMultiplier(0.4, spotA[i]!), 12));
+    // During the outage a = 0: the dynamic price is at its ceiling, 1.4 × $0.03.
+    expect(spotPrice[36]).toBeCloseTo(0.042, 12);
+    expect(price(compilePricing(scenario.providers[1]!), ref.request, { atMs: start, availability: spotA[0]! })).toBe(spotPrice[0]);
+  });
+});
+
+describe('paretoFrontier', () => {
+  it('keeps the points no other beats on both axes, left to right', () => {
+    const a = { x: 1, y: 5 };
+    const b = { x: 2, y: 3 };
+    const c = { x: 3, y: 4 }; // beaten by b on both
+    const d = { x: 4, y: 1 };
+    const e = { x: 2, y: 3 }; // a duplicate of b
+    const f = { x: 5, y: 1 }; // as cheap as d, slower
+    const g = { x: 1, y: 6 }; // as fast as a, dearer
+    expect(paretoFrontier([c, f, d, e, g, b, a])).toEqual([a, b, d]);
+    expect(paretoFrontier([])).toEqual([]);
+    expect(paretoFrontier([{ x: Number.NaN, y: 1 }, c])).toEqual([c]);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * report.html in a real browser: Debian's Chromium (`apt-get install chromium`; .ci/run installs
+ * it) driven by playwright-core, the page loaded from file:// as a user opens it.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeVisualReports } from '../../src/report/visual.js';
+import { CHARTS_SCENARIO, chartsRun } from './charts/_report.js';
+
+const CHROMIUM = process.env.IMGSIM_CHROMIUM ?? '/usr/bin/chromium';
+const NO_CHROMIUM =
+  `report.html browser test: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` ` +
+  '(.ci/run does so), or point IMGSIM_CHROMIUM at a Chromium binary.';
+
+let browser: Browser | undefined;
+let file: string;
+
+beforeAll(async () => {
+  // Without Chromium the test below fails with NO_CHROMIUM (a failure, never a skip).
+  if (!existsSync(CHROMIUM)) return;
+  const { scenario, report } = await chartsRun();
+  // A strategy name that would run script if it reached the page unescaped.
+  const evil = { ...report, strategies: report.strategies.map((s, i) => (i === 0 ? { ...s, name: '<img src=x onerror=alert(1)></script>' } : s)) };
+  const dir = mkdtempSync(path.join(tmpdir(), 'imgsim-html-'));
+  await writeVisualReports(evil, scenario, { outDir: dir, html: true, png: false, scenarioFile: CHARTS_SCENARIO });
+  file = path.join(dir, 'report.html');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('report.html in Chromium', () => {
+  it('draws every chart from file:// with no errors and runs no injected script', async () => {
+    expect(existsSync(CHROMIUM), NO_CHROMIUM).toBe(true);
+    const page = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    // What the page itself said (the readback below makes Chromium warn about getImageData).
+    const fromPage = [...problems];
+    // Runs in the page (a string: this project's TypeScript has no DOM types).
+    const canvases: { id: string; width: number; height: number; nonWhite: number; corner: number[] }[] = await page.evaluate(`
+      [...document.querySelectorAll('canvas')].map((c) => {
+        const ctx = c.getContext('2d');
+        const { data } = ctx.getImageData(0, 0, c.width, c.height);
+        let nonWhite = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) nonWhite++;
+        // The corner: the white background plugin paints it opaque white.
+        return { id: c.id, width: c.width, height: c.height, nonWhite, corner: [...ctx.getImageData(1, 1, 1, 1).data] };
+      })
+    `);
+    expect(fromPage).toEqual([]);
+    expect(canvases.map((c) => c.id)).toEqual([
+      'canvas-cost-over-time',
+      'canvas-latency-cdf',
+      'canvas-cost-vs-latency',
+      'canvas-provider-share',
+      'canvas-outcomes',
+      'canvas-budget-burn-down',
+      'canvas-availability',
+      'canvas-effective-price',
+    ]);
+    for (const c of canvases) {
+      expect([c.width, c.height], c.id).toEqual([1200, 700]);
+      // Axes, text and series: at least 1% of the pixels drawn.
+      expect(c.nonWhite, c.id).toBeGreaterThan(1200 * 700 * 0.01);
+      expect(c.corner, c.id).toEqual([255, 255, 255, 255]);
+    }
+    // The injected name shows as text in the table.
+    expect(await page.locator('#strategies td').first().textContent()).toBe('<img src=x onerror=alert(1)></script>');
+    await page.close();
+  });
+});
