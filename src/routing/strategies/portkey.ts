@@ -382,7 +382,19 @@ function leafProviders(node: PortkeyNode, out: Set<string>): Set<string> {
 export function portkeyStrategy(options: PortkeyOptions, env: StrategyEnv): Strategy {
   const config = loadPortkeyConfig(env.scenario, options.config);
   const gateway = new PortkeyGateway(config, options.tier);
-  const candidates: Candidate[] = [...leafProviders(config.root, new Set())].map((provider) => ({ provider }));
+  const leavesOf = (node: PortkeyNode): Candidate[] => [...leafProviders(node, new Set())].map((provider) => ({ provider }));
+  const candidates = leavesOf(config.root);
+  // Under a conditional root, a request's candidates are the providers of the target it resolves to.
+  const root = config.root;
+  const byTarget = root.kind === 'strategy' && root.mode === 'conditional' ? new Map(root.targets.map((t) => [t, leavesOf(t)] as const)) : undefined;
+  const candidatesFor = (request: ImageRequest): Candidate[] => {
+    if (byTarget === undefined || root.kind !== 'strategy') return candidates;
+    try {
+      return byTarget.get(resolveConditional(root, request)) ?? candidates;
+    } catch {
+      return [];
+    }
+  };
   const none: Inherited = { retry: undefined, timeoutMs: undefined, breaker: undefined };
   const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
     const st: WalkState = { retriedOrFellBack: false };
@@ -395,7 +407,7 @@ export function portkeyStrategy(options: PortkeyOptions, env: StrategyEnv): Stra
       }
       return { stop: st.retriedOrFellBack ? 'exhausted' : 'final' };
     }
-    return { candidates, plan: planOf(loop()) };
+    return { candidates: candidatesFor(request), plan: planOf(loop()) };
   };
   return {
     name: options.name ?? 'portkey',
@@ -403,7 +415,8 @@ export function portkeyStrategy(options: PortkeyOptions, env: StrategyEnv): Stra
     explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {
       const decision = route(request, ctx);
       const { summary, reasons } = gateway.describe(request, ctx.now);
-      const explained: CandidateExplanation[] = candidates.map((c) => ({ provider: c.provider, reason: (reasons.get(c.provider) ?? ['not on this request\'s path']).join('; ') }));
+      const listed = 'candidates' in decision ? decision.candidates : [];
+      const explained: CandidateExplanation[] = listed.map((c) => ({ provider: c.provider, reason: (reasons.get(c.provider) ?? ['not on this request\'s path']).join('; ') }));
       return { decision, summary, candidates: explained };
     },
     observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
