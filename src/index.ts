@@ -33,6 +33,8 @@ export type {
   Candidate,
   BudgetView,
   BreakerState,
+  AttemptPlan,
+  PlanStep,
   RouteExplanation,
   CandidateExplanation,
   ExcludedProvider,

@@ -1,6 +1,7 @@
 /**
  * `imgsim validate <scenario>...`: checks every file and prints every problem.
  */
+import { checkGatewayConfigs } from '../routing/strategy-refs.js';
 import { loadScenario } from '../scenario/load.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { parseCommandArgs } from './args.js';
@@ -9,8 +10,9 @@ import { EXIT, reportError } from './output.js';
 /** Usage text. */
 export const VALIDATE_USAGE = `Usage: imgsim validate <scenario.yaml>... [--quiet]
 
-Checks each scenario against the format (docs/scenario-reference.md) and prints every problem
-as file:line:col key.path: message. Exit code 0 when all are valid, 2 otherwise.`;
+Checks each scenario against the format (docs/scenario-reference.md), and the gateway configs its
+litellm and portkey strategies name, and prints every problem as file:line:col key.path: message.
+Exit code 0 when all are valid, 2 otherwise.`;
 
 /**
  * Runs the command.
@@ -28,6 +30,7 @@ export function validateCommand(argv: string[]): number {
   for (const file of positionals) {
     try {
       const s = loadScenario(file);
+      checkGatewayConfigs(s);
       if (!values.quiet) {
         process.stdout.write(`${file}: ok (${s.providers.length} providers, ${s.strategies.length} strategies)\n`);
       }

@@ -27,10 +27,10 @@ import type { ImageRequest } from '../model/request.js';
 import { RunCollector } from '../metrics/collector.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
-import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { CandidateWalk, MAX_PLAN_ATTEMPTS, MAX_PLAN_IDLE_STEPS, type NextAttempt } from '../routing/policy.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
-import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
+import type { AttemptOutcome, AttemptPlan, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
 import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
@@ -364,7 +364,8 @@ class LivePass {
           await this.sleepUntil(decision.deferUntil);
           continue;
         }
-        await this.execute(r, decision.candidates, decision.hedgeAfterMs ?? 0);
+        if (decision.plan !== undefined) await this.executePlan(r, decision.candidates, decision.plan);
+        else await this.execute(r, decision.candidates, decision.hedgeAfterMs ?? 0);
         return;
       }
     } finally {
@@ -402,6 +403,73 @@ class LivePass {
       const answer = first.answer!;
       if (answer.kind === 'cancelled') continue;
       this.deliver(r, first, answer, running);
+    }
+  }
+
+  /**
+   * Follows a gateway plan: each step is an attempt (awaited), a wait, or the end of the request;
+   * the scenario's policy (other than its timeout) does not apply.
+   */
+  private async executePlan(r: LiveRequestState, candidates: readonly Candidate[], plan: AttemptPlan): Promise<void> {
+    r.walk.reset(candidates);
+    const tried = new Set<number>();
+    let failed: AttemptOutcome | undefined;
+    for (let idle = 0; ; idle++) {
+      if (idle >= MAX_PLAN_IDLE_STEPS || r.walk.attempts >= MAX_PLAN_ATTEMPTS) {
+        this.finish(r, 'failed', 'plan-limit');
+        return;
+      }
+      this.tick();
+      const step = plan.next(failed, this.ctx);
+      failed = undefined;
+      if ('waitMs' in step) {
+        if (step.waitMs > 0) await this.sleepUntil(this.clock.now + step.waitMs, r.stop.signal);
+        continue;
+      }
+      if ('stop' in step) {
+        const sent = r.walk.attempts > 0;
+        if (sent && step.stop === 'exhausted') this.collector.exhausted++;
+        this.finish(r, 'failed', sent ? r.lastKind : 'no-candidate');
+        return;
+      }
+      idle = 0;
+      const provider = this.providerIndex.get(step.provider);
+      if (provider === undefined) throw new ImgsimError('invalid-strategy', `strategy ${this.strategy.name}: its plan chose "${step.provider}", which is not a provider of the scenario`);
+      const spec = this.scenario.providers[provider]!;
+      const tier = step.tier !== undefined && spec.tierList.some((t) => t.name === step.tier) ? step.tier : spec.defaultTier;
+      const retry = tried.has(provider);
+      tried.add(provider);
+      r.walk.attempts++;
+      if (r.walk.attempts > 1) {
+        if (retry) this.collector.retries++;
+        else this.collector.failovers++;
+      }
+      const a: LiveAttempt = {
+        number: r.walk.attempts,
+        provider,
+        candidate: -1,
+        tier,
+        hedge: false,
+        cancel: new AbortController(),
+        sent: false,
+        sentMs: 0,
+        trial: false,
+        done: Promise.resolve(undefined as unknown as LiveAttempt),
+        answer: undefined,
+      };
+      a.done = this.send(r, a, 0, step.timeoutMs);
+      await a.done;
+      const answer = a.answer!;
+      if (answer.kind === 'cancelled') continue;
+      const outcome = this.record(r, a, answer);
+      if (outcome.kind === 'success') {
+        if (r.failedAttempts > 0) this.collector.recovered++;
+        this.finish(r, 'succeeded', outcome.kind);
+        return;
+      }
+      r.failedAttempts++;
+      r.lastKind = outcome.kind;
+      failed = outcome;
     }
   }
 
@@ -453,8 +521,8 @@ class LivePass {
     return handle.allows(this.clock.now) && handle.canServe(request, c.tier);
   }
 
-  /** Waits out the backoff, then sends the attempt over HTTP. */
-  private async send(r: LiveRequestState, a: LiveAttempt, delayMs: number): Promise<LiveAttempt> {
+  /** Waits out the backoff, then sends the attempt over HTTP (with the policy's timeout unless one is given, simulated ms). */
+  private async send(r: LiveRequestState, a: LiveAttempt, delayMs: number, timeoutMs?: number): Promise<LiveAttempt> {
     if (delayMs > 0) {
       await this.sleepUntil(this.clock.now + delayMs, a.cancel.signal);
       if (a.cancel.signal.aborted) {
@@ -471,12 +539,43 @@ class LivePass {
     this.collector.load(a.provider, handle.inFlight, 0);
     const { serverUrl, target, apiKey, timeScale } = this.opts;
     const url = target === undefined ? `${serverUrl}/${handle.id}/v1/images/generations` : `${target}/v1/images/generations`;
-    a.answer = await sendAttempt(url, imagesBody(r.request, handle.id, a.tier), apiKey, this.scenario.policy.timeout * timeScale, a.cancel.signal);
+    a.answer = await sendAttempt(url, imagesBody(r.request, handle.id, a.tier), apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeScale, a.cancel.signal);
     return a;
   }
 
   /** The client has an attempt's answer: bill, inform the strategy, move the request on. */
   private deliver(r: LiveRequestState, a: LiveAttempt, answer: Exclude<AttemptAnswer, { kind: 'cancelled' }>, running: Map<number, LiveAttempt>): void {
+    const outcome = this.record(r, a, answer);
+    const { kind, retryAfterMs } = outcome;
+    const ok = kind === 'success';
+    const now = this.clock.now;
+    if (r.finished) return;
+    if (ok) {
+      this.cancelOthers(running);
+      if (r.failedAttempts > 0) this.collector.recovered++;
+      this.finish(r, 'succeeded', kind);
+      return;
+    }
+    r.failedAttempts++;
+    r.lastKind = kind;
+    if (kind === 'rate-limited' && retryAfterMs !== undefined && retryAfterMs > 0) r.walk.retryAfter(a.candidate, now + retryAfterMs);
+    if (running.size > 0) return; // a hedge partner is still running
+    if (!this.retryOn.has(kind)) {
+      this.finish(r, 'failed', kind);
+      return;
+    }
+    if (!this.start(r, false, running)) {
+      if (r.walk.attempts > 0) this.collector.exhausted++;
+      this.finish(r, 'failed', r.lastKind);
+    }
+  }
+
+  /**
+   * Books an attempt's answer: the provider's stats and breaker, the collector, the bill, and the
+   * strategy's `observe`.
+   * @returns the outcome passed to `observe`
+   */
+  private record(r: LiveRequestState, a: LiveAttempt, answer: Exclude<AttemptAnswer, { kind: 'cancelled' }>): AttemptOutcome {
     const now = this.tick();
     const kind = answer.kind;
     const handle = this.handles[a.provider]!;
@@ -507,25 +606,7 @@ class LivePass {
     };
     this.strategy.observe?.(outcome, this.ctx);
     this.opts.onAttempt?.(outcome, this.strategy.name);
-    if (r.finished) return;
-    if (ok) {
-      this.cancelOthers(running);
-      if (r.failedAttempts > 0) this.collector.recovered++;
-      this.finish(r, 'succeeded', kind);
-      return;
-    }
-    r.failedAttempts++;
-    r.lastKind = kind;
-    if (kind === 'rate-limited' && retryAfterMs !== undefined && retryAfterMs > 0) r.walk.retryAfter(a.candidate, now + retryAfterMs);
-    if (running.size > 0) return; // a hedge partner is still running
-    if (!this.retryOn.has(kind)) {
-      this.finish(r, 'failed', kind);
-      return;
-    }
-    if (!this.start(r, false, running)) {
-      if (r.walk.attempts > 0) this.collector.exhausted++;
-      this.finish(r, 'failed', r.lastKind);
-    }
+    return outcome;
   }
 
   /** A hedge race is over: the request's other attempts are cancelled (their HTTP requests aborted). */

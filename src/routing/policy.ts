@@ -17,6 +17,11 @@ import { drawSourceFor, rngFor, type DrawSource, type Rng } from '../model/rando
 import type { Policy } from '../scenario/schema.js';
 import type { BreakerState, Candidate } from './strategy.js';
 
+/** Attempts a gateway plan (`AttemptPlan`) may make for one request before the request is failed (`plan-limit`): a plan that never lets go. */
+export const MAX_PLAN_ATTEMPTS = 1_000;
+/** Plan steps without an attempt (waits) in a row before the request is failed (`plan-limit`). */
+export const MAX_PLAN_IDLE_STEPS = 10_000;
+
 /** The next attempt a request should make, or why it stops. */
 export interface NextAttempt {
   /** Index into the candidate list, or -1 when the request is exhausted. */

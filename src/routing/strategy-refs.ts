@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { loadStrategyFile } from './load-strategy-file.js';
+import { buildStrategy } from './strategies/registry.js';
 import type { RoutingContext, StrategyFactory } from './strategy.js';
 import { BudgetTracker } from './budget.js';
 import { policyStreams } from './policy.js';
@@ -35,6 +36,25 @@ export async function loadScenarioStrategyFiles(scenario: ResolvedScenario): Pro
   };
   for (const ref of scenario.strategies) await visit(ref);
   return files;
+}
+
+/**
+ * Reads and checks every gateway config a scenario names (`litellm`, `portkey`, nested ones
+ * included), so `imgsim validate` reports their problems before a run.
+ * @param scenario - the resolved scenario
+ * @throws ImgsimError for the first config with a problem (`file:line:col key.path: message`)
+ */
+export function checkGatewayConfigs(scenario: ResolvedScenario): void {
+  const visit = (ref: StrategyRef): void => {
+    if (typeof ref === 'string' || 'file' in ref) return;
+    if (ref.use === 'litellm' || ref.use === 'portkey') buildStrategy(ref, { scenario, files: new Map() });
+    if (ref.use === 'deferral' || ref.use === 'hedged' || ref.use === 'budget-guard') visit(ref.base);
+    if (ref.use === 'conditional') {
+      for (const rule of ref.rules) visit(rule.then);
+      visit(ref.default);
+    }
+  };
+  for (const ref of scenario.strategies) visit(ref);
 }
 
 /**

@@ -33,12 +33,37 @@ export interface Candidate {
 /**
  * What a strategy decides for a request: candidates to try in order (with `hedgeAfterMs`, an
  * imgsim extension, a second attempt goes to the next candidate if the first has not answered
- * by then), a later time to route again, or a rejection.
+ * by then; with `plan`, another extension, the plan chooses every attempt instead of the
+ * policy), a later time to route again, or a rejection.
  */
 export type RouteDecision =
-  | { readonly candidates: readonly Candidate[]; readonly hedgeAfterMs?: number }
+  | { readonly candidates: readonly Candidate[]; readonly hedgeAfterMs?: number; readonly plan?: AttemptPlan }
   | { readonly deferUntil: number }
   | { readonly reject: string };
+
+/**
+ * One step of an {@link AttemptPlan}: send an attempt (optionally with its own timeout, ms), wait
+ * and ask again, or stop. `stop: 'exhausted'` ends a request that ran out of retries and
+ * fallbacks (counted in `attempts.exhausted`); `stop: 'final'` ends it because its last answer is
+ * not worth retrying. Either way the request fails with its last attempt's kind.
+ */
+export type PlanStep =
+  | { readonly provider: string; readonly tier?: string; readonly timeoutMs?: number }
+  | { readonly waitMs: number }
+  | { readonly stop: 'exhausted' | 'final' };
+
+/**
+ * An imgsim extension for gateway emulations (LiteLLM, Portkey): a per-request object that
+ * decides every attempt itself, so retries, fallbacks, backoff and Retry-After follow the
+ * gateway's rules instead of the scenario's `policy` (whose `maxAttempts`, `retryOn`, `backoff`
+ * and `circuitBreaker` do not apply; `timeout` does unless a step sets its own). `next` is called
+ * once when the decision is taken (`failed` undefined), after every failed attempt (after the
+ * strategy's `observe` saw it; the outcome object is reused, copy what you keep), and when a
+ * wait is over (`failed` undefined). A success ends the request. Plans are not hedged.
+ */
+export interface AttemptPlan {
+  next(failed: AttemptOutcome | undefined, ctx: RoutingContext): PlanStep;
+}
 
 /** Why a strategy ranks one candidate where it does. */
 export interface CandidateExplanation {

@@ -143,6 +143,17 @@ function checkStrategy(ref: StrategyRef, at: (string | number)[], c: StrategyChe
       c.knownTier(ref.downgradeTier, [...at, 'downgradeTier']);
       checkStrategy(ref.base, [...at, 'base'], c);
       break;
+    case 'litellm':
+    case 'portkey':
+      if (!existsSync(path.resolve(c.dir, ref.config))) {
+        c.out.push({ path: [...at, 'config'], message: `gateway config not found: ${ref.config} (paths are relative to the scenario file)` });
+      }
+      if (ref.use === 'litellm') {
+        ref.models.forEach((m, j) => {
+          c.knownTier(m.when.tier, [...at, 'models', j, 'when', 'tier']);
+        });
+      }
+      break;
     case 'conditional':
       ref.rules.forEach((r, j) => {
         c.knownTier(r.when.tier, [...at, 'rules', j, 'when', 'tier']);

@@ -15,12 +15,13 @@ export const MAX_SCENARIO_BYTES = 2 * 1024 * 1024;
 /** Most YAML alias expansions allowed, against "billion laughs" documents. */
 export const MAX_ALIAS_COUNT = 200;
 
-/** Where the YAML text came from and how to find positions in it. */
-interface Source {
+/** Where YAML (or JSON) text came from and how to find positions in it. */
+export interface YamlSource {
   readonly file: string;
   readonly doc: Document.Parsed | undefined;
   readonly lines: LineCounter | undefined;
 }
+type Source = YamlSource;
 
 /**
  * Reads, validates and resolves a scenario file.
@@ -57,6 +58,19 @@ export function parseScenarioText(text: string, file = '<inline>'): ResolvedScen
   if (text.length > MAX_SCENARIO_BYTES) {
     throw ImgsimError.scenario([{ file, path: '', message: `is over ${MAX_SCENARIO_BYTES} bytes; scenarios are limited to that size` }]);
   }
+  const { data, source } = parseYamlSource(text, file);
+  return validateScenario(data, source);
+}
+
+/**
+ * Parses YAML (JSON is YAML too) keeping positions, so problems can be placed at their line and
+ * column (also used for gateway configs).
+ * @param text - the text
+ * @param file - name used in messages
+ * @returns the data and its source
+ * @throws ImgsimError (`invalid-scenario`) for a YAML syntax error or an alias bomb
+ */
+export function parseYamlSource(text: string, file: string): { data: unknown; source: YamlSource } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const source: Source = { file, doc, lines };
@@ -68,9 +82,8 @@ export function parseScenarioText(text: string, file = '<inline>'): ResolvedScen
       }),
     );
   }
-  let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), source };
   } catch (err) {
     const message =
       err instanceof ReferenceError && /alias/i.test(err.message)
@@ -78,7 +91,28 @@ export function parseScenarioText(text: string, file = '<inline>'): ResolvedScen
         : `YAML: ${firstLine(err instanceof Error ? err.message : String(err))}`;
     throw ImgsimError.scenario([{ file, path: '', message }]);
   }
-  return validateScenario(data, source);
+}
+
+/**
+ * Turns zod issues into problems placed in a source, sorted by position.
+ * @param issues - the issues of a failed `safeParse` (with `reportInput: true` for the `got` part)
+ * @param source - where the data came from
+ * @returns the problems
+ */
+export function issueProblems(issues: readonly z.core.$ZodIssue[], source: YamlSource): Problem[] {
+  return sortProblems(issues.flatMap((issue) => toProblems(issue, source)));
+}
+
+/**
+ * One problem at a key path of a source: at the value, or at the key with `atKey`.
+ * @param source - where the data came from
+ * @param path - the key path
+ * @param message - what is wrong
+ * @param atKey - point at the key rather than its value
+ * @returns the problem
+ */
+export function placeProblem(source: YamlSource, path: readonly PropertyKey[], message: string, atKey = false): Problem {
+  return place(source, path, message, atKey);
 }
 
 /**

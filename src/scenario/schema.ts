@@ -39,7 +39,7 @@ import {
  * The message holds one line per unknown key, in the order of `issue.keys`, so the loader can
  * place each at its own key in the file.
  */
-function obj<T extends z.ZodRawShape>(shape: T) {
+export function obj<T extends z.ZodRawShape>(shape: T) {
   const names = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) => {
@@ -444,20 +444,27 @@ export const BUILTIN_STRATEGIES = [
   'conditional',
   'openrouter',
 ] as const;
-/** A built-in strategy name. */
-export type BuiltinStrategyName = (typeof BUILTIN_STRATEGIES)[number];
+/** Built-ins that emulate a gateway from its own config file: only `{ use, config }`, no bare name. */
+export const GATEWAY_STRATEGIES = ['litellm', 'portkey'] as const;
+/** A built-in strategy name (gateways included). */
+export type BuiltinStrategyName = (typeof BUILTIN_STRATEGIES)[number] | (typeof GATEWAY_STRATEGIES)[number];
+/** Every `use:` value. */
+const USE_NAMES: readonly string[] = [...BUILTIN_STRATEGIES, ...GATEWAY_STRATEGIES];
 
 const strategyName = () =>
   z.string().refine((s) => (BUILTIN_STRATEGIES as readonly string[]).includes(s), {
     error: (issue) => {
+      const input = String(issue.input);
+      if ((GATEWAY_STRATEGIES as readonly string[]).includes(input)) return `strategy \`${input}\` needs its gateway config: \`{ use: ${input}, config: ./${input}.${input === 'portkey' ? 'json' : 'yaml'} }\``;
       const near = typeof issue.input === 'string' ? suggest(issue.input, BUILTIN_STRATEGIES) : undefined;
-      return `unknown strategy \`${String(issue.input)}\`${near ? `; did you mean \`${near}\`?` : `; built-ins are ${BUILTIN_STRATEGIES.join(', ')}`}`;
+      return `unknown strategy \`${input}\`${near ? `; did you mean \`${near}\`?` : `; built-ins are ${BUILTIN_STRATEGIES.join(', ')}`}`;
     },
   });
 
 const common = { name: z.string().min(1).optional(), tier: z.string().optional() };
 
-const whenSchema = obj({
+/** Conditions on a request's attributes (`conditional` rules, `litellm` model rules). */
+export const whenSchema = obj({
   urgency: z.enum(URGENCIES).optional(),
   project: z.union([z.string(), z.array(z.string())]).optional(),
   size: z.union([size(), z.array(size())]).optional(),
@@ -605,12 +612,24 @@ export const builtinStrategySchema = z.discriminatedUnion(
       provider: openRouterPreferencesSchema.prefault({}),
       outageWindow: duration().default(30_000),
     }),
+    obj({
+      use: z.literal('litellm'),
+      ...common,
+      config: z.string({ error: 'expected the path of a LiteLLM config.yaml, relative to the scenario' }).min(1),
+      model: z.string().min(1).optional(),
+      models: z.array(obj({ when: whenSchema, model: z.string().min(1) })).default([]),
+    }),
+    obj({
+      use: z.literal('portkey'),
+      ...common,
+      config: z.string({ error: 'expected the path of a Portkey config (JSON), relative to the scenario' }).min(1),
+    }),
   ],
   {
     error: (issue) => {
       const use = (issue.input as { use?: unknown } | undefined)?.use;
-      const near = typeof use === 'string' ? suggest(use, BUILTIN_STRATEGIES) : undefined;
-      return `unknown strategy \`${String(use)}\`; ${near ? `did you mean \`${near}\`?` : `built-ins are ${BUILTIN_STRATEGIES.join(', ')}`}`;
+      const near = typeof use === 'string' ? suggest(use, USE_NAMES) : undefined;
+      return `unknown strategy \`${String(use)}\`; ${near ? `did you mean \`${near}\`?` : `built-ins are ${USE_NAMES.join(', ')}`}`;
     },
   },
 );
@@ -654,7 +673,9 @@ export type BuiltinStrategySpec =
       rules: { when: z.output<typeof whenSchema>; then: StrategyRef }[];
       default: StrategyRef;
     }
-  | { use: 'openrouter'; name?: string; tier?: string; provider: OpenRouterPreferences; outageWindow: number };
+  | { use: 'openrouter'; name?: string; tier?: string; provider: OpenRouterPreferences; outageWindow: number }
+  | { use: 'litellm'; name?: string; tier?: string; config: string; model?: string; models: { when: z.output<typeof whenSchema>; model: string }[] }
+  | { use: 'portkey'; name?: string; tier?: string; config: string };
 /** A parsed file strategy. */
 export interface FileStrategySpec {
   file: string;

@@ -14,7 +14,7 @@
  * as a real GPU would.
  */
 import { AvailabilityCurve, effectiveConcurrency } from '../model/availability.js';
-import { creditsFor, price } from '../model/pricing/quote.js';
+import { creditsFor, price, refusal } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
@@ -22,10 +22,11 @@ import type { AttemptRecord, AttemptSink, LoggedOutcome } from '../metrics/attem
 import { RunCollector } from '../metrics/collector.js';
 import { SERVICE_LATE, SERVICE_NONE, SERVICE_WITHIN_SLO, type ServiceLog } from '../metrics/service-log.js';
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
-import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { CandidateWalk, MAX_PLAN_ATTEMPTS, MAX_PLAN_IDLE_STEPS, type NextAttempt } from '../routing/policy.js';
 import { runRouting } from '../routing/strategy-refs.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
-import type { AttemptOutcome, Candidate, RoutingContext, Strategy } from '../routing/strategy.js';
+import type { AttemptOutcome, AttemptPlan, Candidate, PlanStep, RoutingContext, Strategy } from '../routing/strategy.js';
+import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { EventHeap } from './heap.js';
@@ -41,6 +42,7 @@ const EV_ANSWER = 5;
 const EV_TIMEOUT = 6;
 const EV_HEDGE = 7;
 const EV_TICK = 8;
+const EV_PLAN = 9;
 
 /** How often each provider re-reads a(t) to start queued work when slots open up, ms. */
 const TICK_MS = 60_000;
@@ -66,6 +68,8 @@ class RequestState {
   /** When the hedge timer of this request fires (a reused slot ignores its predecessor's timer). */
   hedgeDueMs = -1;
   hedged = false;
+  /** The gateway plan choosing this request's attempts, if its strategy gave one. */
+  plan: AttemptPlan | undefined = undefined;
   lastKind: OutcomeKind = 'success';
   /** Visits per provider, for common random numbers. */
   visits!: Int32Array;
@@ -81,6 +85,8 @@ class AttemptState {
   tier = 0;
   tierName = '';
   sentMs = 0;
+  /** The client's timeout for this attempt, ms (the policy's, or a plan step's). */
+  timeoutMs = 0;
   deadlineMs = 0;
   serviceMs = 0;
   /** What the provider will answer (drawn when the attempt reaches it). */
@@ -334,6 +340,9 @@ export class Simulation {
           case EV_TICK:
             this.onTick(heap.ref);
             break;
+          case EV_PLAN:
+            this.onPlanWait(heap.ref);
+            break;
           default:
             break;
         }
@@ -379,6 +388,7 @@ export class Simulation {
     r.hedgeAfterMs = 0;
     r.hedgeDueMs = -1;
     r.hedged = false;
+    r.plan = undefined;
     r.lastKind = 'success';
     r.attemptCount = 0;
     r.visits.fill(0);
@@ -408,6 +418,11 @@ export class Simulation {
       return;
     }
     r.walk.reset(decision.candidates);
+    if (decision.plan !== undefined) {
+      r.plan = decision.plan;
+      this.planNext(slot, undefined);
+      return;
+    }
     r.hedgeAfterMs = decision.hedgeAfterMs ?? 0;
     this.nextAttempt(slot, false);
     if (r.hedgeAfterMs > 0 && !r.done && decision.candidates.length > 1) {
@@ -451,6 +466,7 @@ export class Simulation {
     at.tier = tier < spec.tierList.length ? tier : 0;
     at.tierName = spec.tierList[at.tier]!.name;
     at.hedge = hedge;
+    at.timeoutMs = this.scenario.policy.timeout;
     r.walk.sent(n.index);
     at.number = r.walk.attempts;
     r.inFlight++;
@@ -461,6 +477,94 @@ export class Simulation {
     }
     if (n.delayMs > 0) this.pushAttempt(this.clock.now + n.delayMs, EV_SEND, a);
     else this.send(a);
+  }
+
+  // --- gateway plans ---------------------------------------------------------------------------
+
+  /**
+   * Asks the request's plan for its next step and carries it out: an attempt, a wait (an
+   * EV_PLAN event asks again), or the end of the request.
+   * @param slot - the request
+   * @param failed - the attempt that just failed, or undefined (first step, or a wait is over)
+   */
+  private planNext(slot: number, failed: AttemptOutcome | undefined): void {
+    const r = this.requests[slot]!;
+    const plan = r.plan!;
+    for (let idle = 0; ; idle++) {
+      if (idle >= MAX_PLAN_IDLE_STEPS || r.walk.attempts >= MAX_PLAN_ATTEMPTS) {
+        this.finish(slot, 'failed', 'plan-limit');
+        return;
+      }
+      const step: PlanStep = plan.next(failed, this.ctx);
+      failed = undefined;
+      if ('provider' in step) {
+        this.sendPlanned(slot, step);
+        return;
+      }
+      if ('waitMs' in step) {
+        if (step.waitMs > 0) {
+          this.heap.push(this.clock.now + step.waitMs, EV_PLAN, slot);
+          return;
+        }
+        continue;
+      }
+      const sent = r.walk.attempts > 0;
+      if (sent && step.stop === 'exhausted') this.collector.exhausted++;
+      this.finish(slot, 'failed', sent ? r.lastKind : 'no-candidate');
+      return;
+    }
+  }
+
+  private onPlanWait(slot: number): void {
+    const r = this.requests[slot]!;
+    if (r.done || r.plan === undefined) return;
+    this.planNext(slot, undefined);
+  }
+
+  /**
+   * Sends the attempt a plan step asks for. A provider that cannot serve the request answers at
+   * once with a 400 (`filtered`, code `unsupported_<size|steps|feature|quality|tier>`), unbilled,
+   * as `imgsim serve` does: a gateway sends where its config says, whether or not the provider can serve.
+   */
+  private sendPlanned(slot: number, step: { readonly provider: string; readonly tier?: string; readonly timeoutMs?: number }): void {
+    const r = this.requests[slot]!;
+    const p = this.providerIndex.get(step.provider);
+    if (p === undefined) throw new ImgsimError('invalid-strategy', `strategy ${this.strategy.name}: its plan chose "${step.provider}", which is not a provider of the scenario`);
+    const retry = r.visits[p]! > 0;
+    const a = this.allocAttempt(slot);
+    const at = this.attempts[a]!;
+    at.provider = p;
+    at.candidate = -1;
+    const spec = this.runtimes[p]!.spec;
+    const tierName = step.tier ?? spec.defaultTier;
+    let tier = 0;
+    while (tier < spec.tierList.length && spec.tierList[tier]!.name !== tierName) tier++;
+    at.tier = tier < spec.tierList.length ? tier : 0;
+    at.tierName = spec.tierList[at.tier]!.name;
+    at.hedge = false;
+    at.timeoutMs = step.timeoutMs ?? this.scenario.policy.timeout;
+    r.walk.attempts++;
+    at.number = r.walk.attempts;
+    r.inFlight++;
+    if (r.walk.attempts > 1) {
+      if (retry) this.collector.retries++;
+      else this.collector.failovers++;
+    }
+    const refused = refusal(this.handles[p]!.compiled, r.request, at.tierName);
+    if (refused === undefined) {
+      this.send(a);
+      return;
+    }
+    const now = this.clock.now;
+    at.sentMs = now;
+    at.deadlineMs = now + at.timeoutMs;
+    at.trial = this.handles[p]!.onSend(now);
+    this.collector.attempts++;
+    at.kind = 'filtered';
+    at.code = `unsupported_${refused.code}`;
+    at.providerDone = true;
+    this.deliver(a, 'filtered');
+    this.release(a);
   }
 
   private onHedge(slot: number): void {
@@ -558,7 +662,7 @@ export class Simulation {
     const handle = this.handles[at.provider]!;
     const req = r.request;
     at.sentMs = now;
-    at.deadlineMs = now + this.scenario.policy.timeout;
+    at.deadlineMs = now + at.timeoutMs;
     at.trial = handle.onSend(now);
     this.collector.attempts++;
     const visit = r.visits[at.provider]!++;
@@ -628,7 +732,7 @@ export class Simulation {
     // Only a billed fast failure needs its price (server errors and filtered prompts may be).
     const rt = this.runtimes[at.provider]!;
     if (billable(kind, rt.spec.pricing.billing)) this.fixPrice(a, rt.curve.at(this.clock.now));
-    const latencyMs = Math.min(errorMs, this.scenario.policy.timeout);
+    const latencyMs = Math.min(errorMs, at.timeoutMs);
     if (latencyMs <= 0) {
       this.deliver(a, kind);
       this.release(a);
@@ -715,7 +819,9 @@ export class Simulation {
     this.collector.attempt(at.provider, kind);
     // A client-side timeout is billed (per billing.timeout) when the provider finishes the work.
     const costUsd = kind === 'timeout' ? 0 : this.bill(a, kind, r.request.project);
-    if (this.strategy.observe) this.observe(a, kind, costUsd);
+    const plan = r.plan;
+    if (this.strategy.observe || plan) this.fillOutcome(a, kind, costUsd);
+    if (this.strategy.observe) this.strategy.observe(this.outcome, this.ctx);
     r.inFlight--;
     if (r.done) return;
     if (ok) {
@@ -726,6 +832,11 @@ export class Simulation {
     }
     r.failedAttempts++;
     r.lastKind = kind;
+    if (plan) {
+      // A gateway plan decides what follows a failure, not the policy.
+      this.planNext(at.req, this.outcome);
+      return;
+    }
     if (kind === 'rate-limited' && at.retryAfterMs > 0) r.walk.retryAfter(at.candidate, now + at.retryAfterMs);
     if (r.inFlight > 0) return; // a hedge partner is still running
     if (!this.retryOn.has(kind)) {
@@ -735,7 +846,8 @@ export class Simulation {
     this.nextAttempt(at.req, false);
   }
 
-  private observe(a: number, kind: OutcomeKind, costUsd: number): void {
+  /** Fills the reused outcome record for `observe` and plans. */
+  private fillOutcome(a: number, kind: OutcomeKind, costUsd: number): void {
     const at = this.attempts[a]!;
     const r = this.requests[at.req]!;
     const o = this.outcome;
@@ -751,7 +863,6 @@ export class Simulation {
     o.retryAfterMs = at.retryAfterMs >= 0 ? at.retryAfterMs : undefined;
     o.code = at.code === '' ? undefined : at.code;
     o.hedge = at.hedge;
-    this.strategy.observe!(o, this.ctx);
   }
 
   /** A hedge race is over: the request's other attempts are cancelled. */

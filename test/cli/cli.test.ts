@@ -66,6 +66,16 @@ describe('imgsim validate', () => {
     expect(code).toBe(2);
     expect(err).toContain('providers[0].failuers: unknown key `failuers`; did you mean `failures`?');
   });
+
+  it('checks the gateway configs a scenario names, placing their problems in the config file', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'gw.yaml');
+    writeFileSync(file, readFileSync(MINIMAL, 'utf8').replace('strategies:\n', 'strategies:\n  - { use: litellm, config: ./litellm.yaml }\n'));
+    writeFileSync(path.join(dir, 'litellm.yaml'), 'model_list:\n  - model_name: img\n    litellm_params: { model: openai/alpha }\n  - model_name: img\n    litellm_params: { model: openai/gamma }\n');
+    const { code, err } = await cli('validate', file);
+    expect(code).toBe(2);
+    expect(err).toMatch(/litellm\.yaml:4:5 model_list\[1\]: cannot tell which provider of the scenario this is; .* one of: alpha, beta/);
+  });
 });
 
 describe('imgsim quote', () => {

@@ -80,7 +80,8 @@ export function budgetGuardStrategy(options: BudgetGuardOptions, env: StrategyEn
   const cache = new Ranking();
   /** `base`'s decision with its candidates moved to cheaper tiers. */
   const downgrade = (decision: RouteDecision, request: ImageRequest, ctx: RoutingContext): RouteDecision => {
-    if (!('candidates' in decision)) return decision;
+    // A gateway plan picks its own tiers: it is rejected at rejectAt like any request, never downgraded.
+    if (!('candidates' in decision) || decision.plan !== undefined) return decision;
     const from = decision.candidates;
     const out = new Array<Candidate>(from.length);
     for (let k = 0; k < from.length; k++) {

@@ -12,11 +12,38 @@ import type { BuiltinOptions } from './_options.js';
 export type ConditionalOptions = BuiltinOptions<'conditional'>;
 
 /** A rule's conditions with list-or-one fields normalised to lists (or undefined). */
-interface Matcher {
+interface Conditions {
   readonly when: WhenSpec;
   readonly projects: readonly string[] | undefined;
   readonly sizes: readonly string[] | undefined;
+}
+
+/** A rule: its conditions and the strategy it routes with. */
+interface Matcher extends Conditions {
   readonly strategy: Strategy;
+}
+
+/**
+ * Normalises a `when` for matching.
+ * @param when - the conditions as parsed
+ * @returns the conditions with list-or-one fields as lists
+ */
+function conditionsOf(when: WhenSpec): Conditions {
+  return {
+    when,
+    projects: when.project === undefined ? undefined : typeof when.project === 'string' ? [when.project] : [...when.project],
+    sizes: when.size === undefined ? undefined : typeof when.size === 'string' ? [when.size] : [...when.size],
+  };
+}
+
+/**
+ * A predicate for a `when` (as `conditional` rules match; also used by `litellm` model rules).
+ * @param when - the conditions
+ * @returns whether a request meets all of them
+ */
+export function whenMatcher(when: WhenSpec): (request: ImageRequest) => boolean {
+  const c = conditionsOf(when);
+  return (request) => matches(c, request);
 }
 
 /**
@@ -25,7 +52,7 @@ interface Matcher {
  * @param r - the request
  * @returns true when the rule applies
  */
-function matches(m: Matcher, r: ImageRequest): boolean {
+function matches(m: Conditions, r: ImageRequest): boolean {
   const w = m.when;
   if (w.urgency !== undefined && r.urgency !== w.urgency) return false;
   if (m.projects !== undefined && !m.projects.includes(r.project)) return false;
@@ -51,12 +78,7 @@ function matches(m: Matcher, r: ImageRequest): boolean {
  * @returns the strategy
  */
 export function conditionalStrategy(options: ConditionalOptions, env: StrategyEnv): Strategy {
-  const rules: Matcher[] = options.rules.map(({ when, then }) => ({
-    when,
-    projects: when.project === undefined ? undefined : typeof when.project === 'string' ? [when.project] : [...when.project],
-    sizes: when.size === undefined ? undefined : typeof when.size === 'string' ? [when.size] : [...when.size],
-    strategy: env.build(then),
-  }));
+  const rules: Matcher[] = options.rules.map(({ when, then }) => ({ ...conditionsOf(when), strategy: env.build(then) }));
   const fallback = env.build(options.default);
   const all: Strategy[] = [...rules.map((r) => r.strategy), fallback];
   return {

@@ -26,7 +26,8 @@ export function hedgedStrategy(options: HedgedOptions, env: StrategyEnv): Strate
     name: options.name ?? 'hedged',
     route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
       const decision = base.route(request, ctx);
-      if (!('candidates' in decision) || decision.candidates.length < 2) return decision;
+      // A gateway plan chooses its own attempts; it is passed through unhedged.
+      if (!('candidates' in decision) || decision.candidates.length < 2 || decision.plan !== undefined) return decision;
       return { candidates: decision.candidates, hedgeAfterMs: delay };
     },
     explain(request: ImageRequest, ctx: RoutingContext): RouteExplanation {

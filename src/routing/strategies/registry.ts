@@ -7,6 +7,7 @@ import { strategyDisplayName } from '../../scenario/check.js';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
 import {
   BUILTIN_STRATEGIES,
+  GATEWAY_STRATEGIES,
   builtinStrategySchema,
   type BuiltinStrategyName,
   type BuiltinStrategySpec,
@@ -23,6 +24,8 @@ import { failoverStrategy } from './failover.js';
 import { fastestStrategy } from './fastest.js';
 import { hedgedStrategy } from './hedged.js';
 import { leastLoadedStrategy } from './least-loaded.js';
+import { litellmStrategy } from './litellm.js';
+import { portkeyStrategy } from './portkey.js';
 import { openRouterStrategy } from './openrouter.js';
 import { randomStrategy } from './random.js';
 import { roundRobinStrategy } from './round-robin.js';
@@ -55,6 +58,8 @@ export const BUILTIN_FACTORIES: { readonly [K in BuiltinStrategyName]: BuiltinFa
   hedged: hedgedStrategy,
   'budget-guard': budgetGuardStrategy,
   conditional: conditionalStrategy,
+  litellm: litellmStrategy,
+  portkey: portkeyStrategy,
   openrouter: openRouterStrategy,
 };
 
@@ -106,6 +111,9 @@ export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
     build: (nested) => buildStrategy(nested, env),
   };
   if (typeof ref === 'string') {
+    if ((GATEWAY_STRATEGIES as readonly string[]).includes(ref)) {
+      throw new ImgsimError('invalid-strategy', `strategy \`${ref}\` needs its gateway config: \`{ use: ${ref}, config: <path> }\``);
+    }
     if (!(BUILTIN_STRATEGIES as readonly string[]).includes(ref)) {
       throw new ImgsimError('invalid-strategy', `unknown strategy \`${ref}\`; built-ins are ${BUILTIN_STRATEGIES.join(', ')}`);
     }
