@@ -4,8 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
+import { forecastCommand } from './forecast.js';
 import { liveCommand } from './live.js';
 import { loadCommand } from './load.js';
+import { mergeCommand } from './merge.js';
 import { EXIT, reportError } from './output.js';
 import { quoteCommand } from './quote.js';
 import { runCommand } from './run.js';
@@ -17,6 +19,8 @@ type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   run: { run: runCommand, summary: 'simulate every strategy of a scenario and write the reports' },
+  forecast: { run: forecastCommand, summary: 'Monte Carlo forecast over seeds: cost spread, budget, credits, capacity, rate sweep' },
+  merge: { run: mergeCommand, summary: 'merge the partial results of `forecast --shard k/n` into one forecast' },
   validate: { run: validateCommand, summary: 'check scenario files and print every problem' },
   schema: { run: schemaCommand, summary: 'print the scenario JSON Schema' },
   quote: { run: quoteCommand, summary: 'price one request at every provider, factor by factor' },
