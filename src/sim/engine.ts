@@ -589,6 +589,8 @@ export class Simulation {
   }
 
   private drainQueue(rt: ProviderRuntime): void {
+    // Most slots free up with nobody waiting: skip reading a(t) then.
+    if (rt.queue.length === 0) return;
     const slots = rt.slots(this.clock.now);
     while (rt.busy < slots && rt.queue.length > 0) {
       const a = rt.queue.shift();
