@@ -12,9 +12,7 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import { availabilityCurves, Simulation } from '../sim/engine.js';
 import { withOverrides } from '../sim/run.js';
 import { openTraffic } from '../traffic/traffic.js';
-import { aggregateForecast } from './aggregate.js';
-import type { Forecast } from './forecast-types.js';
-import { forecastContext, forecastParameters, runSeed, type ForecastContext, type ForecastParameters } from './parameters.js';
+import { forecastContext, runSeed, type ForecastContext, type ForecastParameters } from './parameters.js';
 import { summarizeStrategy, type RunSummary } from './summary.js';
 
 /** One run to simulate. */
@@ -170,41 +168,3 @@ export async function simulateRuns(
   return executor.run(tasks, opts.onProgress);
 }
 
-/** Options of {@link forecast}. */
-export interface ForecastOptions {
-  /** Independent runs (at least 1). */
-  readonly runs: number;
-  /** Simulated span of each run, ms (default the scenario's duration). */
-  readonly horizonMs?: number;
-  /** Base seed (default the scenario's). */
-  readonly seed?: number;
-  /** Strategy names (default all of the scenario's). */
-  readonly strategies?: readonly string[];
-  /** Where runs are simulated (default this thread). */
-  readonly executor?: RunExecutor;
-  /** Fraction of the runs done, now and then. */
-  readonly onProgress?: (fraction: number) => void;
-}
-
-/**
- * A Monte Carlo forecast of a scenario: `runs` independent seeds over the horizon, aggregated.
- * @param scenario - the resolved scenario
- * @param opts - runs, horizon, seed, strategies, executor, progress
- * @returns the forecast (as forecast.json holds it, before rounding)
- */
-export async function forecast(scenario: ResolvedScenario, opts: ForecastOptions): Promise<Forecast> {
-  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new ImgsimError('invalid-argument', `runs: expected a whole number >= 1, got ${opts.runs}`);
-  const params = forecastParameters(scenario, {
-    seed: opts.seed ?? scenario.seed,
-    runs: opts.runs,
-    horizonMs: opts.horizonMs ?? scenario.durationMs,
-    strategies: opts.strategies,
-  });
-  const executor = opts.executor ?? inlineExecutor(scenario);
-  try {
-    const runs = await simulateRuns(params, executor, { onProgress: opts.onProgress });
-    return aggregateForecast(params, runs);
-  } finally {
-    if (opts.executor === undefined) await executor.close();
-  }
-}

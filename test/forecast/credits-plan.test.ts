@@ -15,7 +15,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planCredits } from '../../src/forecast/credits-plan.js';
-import { forecast } from '../../src/forecast/monte-carlo.js';
+import { forecast } from '../../src/forecast/forecast.js';
 import type { CreditsPricing } from '../../src/scenario/resolve.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 

@@ -4,7 +4,8 @@
  * values are worked out in the comments.
  */
 import { describe, expect, it } from 'vitest';
-import { forecast, simulateRun, prepareRuns } from '../../src/forecast/monte-carlo.js';
+import { forecast } from '../../src/forecast/forecast.js';
+import { prepareRuns, simulateRun } from '../../src/forecast/monte-carlo.js';
 import { runSeed } from '../../src/forecast/parameters.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ScenarioInput } from '../../src/scenario/schema.js';
