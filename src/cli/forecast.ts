@@ -168,13 +168,15 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   const progress = createProgress(quiet || values.json === true);
   const outDir = values.out ?? path.join('reports', scenario.name);
   const started = performance.now();
-  const executor: RunExecutor = createExecutor(scenario, Math.min(threads, shard ? Math.ceil(runs / shard.count) : runs));
+  const ownRuns = shard ? Math.ceil((runs - shard.index + 1) / shard.count) : runs;
+  const executor: RunExecutor = createExecutor(scenario, Math.min(threads, ownRuns));
   try {
-    const mc = sweepRange === undefined ? 1 : 0.5;
+    // With a sweep, the runs are the first half of the bar and the sweep the second.
+    const runsShare = sweepRange === undefined ? 1 : 0.5;
     const summaries = await simulateRuns(params, executor, {
       shard,
       onProgress: (f) => {
-        progress.update(f * mc, `${Math.floor(f * (shard ? Math.ceil(runs / shard.count) : runs))}/${shard ? Math.ceil(runs / shard.count) : runs} runs of ${formatDuration(params.horizonMs)}`);
+        progress.update(f * runsShare, `${Math.floor(f * ownRuns)}/${ownRuns} runs of ${formatDuration(params.horizonMs)}`);
       },
     });
     if (shard !== undefined) {
@@ -202,7 +204,7 @@ export async function forecastCommand(argv: string[]): Promise<number> {
               ...(target === undefined ? {} : { target }),
             },
             (f) => {
-              progress.update(0.5 + f / 2, 'rate sweep');
+              progress.update(runsShare + f * (1 - runsShare), 'rate sweep');
             },
           );
     progress.done();

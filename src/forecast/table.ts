@@ -16,12 +16,14 @@ export interface Rows {
 }
 
 /**
- * Formats a latency in ms for a table.
+ * Formats a latency in ms for a table (batch work that waits for a window takes hours).
  * @param ms - milliseconds
- * @returns e.g. `8.42 s`, `640 ms`
+ * @returns e.g. `640 ms`, `8.42 s`, `12.5 min`, `11.8 h`
  */
 export function latency(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';
+  if (ms >= 3_600_000) return `${decimal(ms / 3_600_000)} h`;
+  if (ms >= 600_000) return `${decimal(ms / 60_000)} min`;
   return ms >= 1000 ? `${decimal(ms / 1000)} s` : `${Math.round(ms)} ms`;
 }
 
