@@ -169,7 +169,9 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   const outDir = values.out ?? path.join('reports', scenario.name);
   const started = performance.now();
   const ownRuns = shard ? Math.ceil((runs - shard.index + 1) / shard.count) : runs;
-  const executor: RunExecutor = createExecutor(scenario, Math.min(threads, ownRuns));
+  // No more threads than tasks at once: the runs, or a sweep round (strategies × probe runs).
+  const parallel = sweepRange === undefined ? ownRuns : Math.max(ownRuns, params.strategies.length * (probeRuns ?? DEFAULT_PROBE_RUNS));
+  const executor: RunExecutor = createExecutor(scenario, Math.min(threads, parallel));
   try {
     // With a sweep, the runs are the first half of the bar and the sweep the second.
     const runsShare = sweepRange === undefined ? 1 : 0.5;
@@ -215,13 +217,18 @@ export async function forecastCommand(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(json);
     else if (!quiet) {
       process.stdout.write(renderForecastTable(forecast));
-      process.stdout.write(`\nforecast written to ${outDir}${path.sep} (${elapsed(started)} on ${executor.threads === 0 ? 'the main thread' : `${executor.threads} worker threads`})\n`);
+      process.stdout.write(`\nforecast written to ${outDir}${path.sep} (${elapsed(started)} on ${threadsText(executor.threads)})\n`);
     }
     return EXIT.ok;
   } finally {
     progress.done();
     await executor.close();
   }
+}
+
+/** How many threads ran it, for people. */
+function threadsText(threads: number): string {
+  return threads === 0 ? 'the main thread' : threads === 1 ? '1 worker thread' : `${threads} worker threads`;
 }
 
 /** Wall time since a start, for people. */

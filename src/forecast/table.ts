@@ -111,15 +111,27 @@ function saturationText(s: StrategySweep): string {
  */
 export function sweepRows(sweep: SweepResult): Rows {
   return {
-    header: ['strategy', 'sustainable rate', 'saturates first', 'probes'],
-    align: ['l', 'r', 'l', 'r'],
+    header: ['strategy', 'sustainable rate', 'attainment there', 'saturates first', 'probes'],
+    align: ['l', 'r', 'r', 'l', 'r'],
     rows: sweep.strategies.map((s) => [
       s.name,
       s.sustainableRatePerSec === null ? `< ${rate(sweep.fromPerSec)}` : s.aboveRange ? `>= ${rate(s.sustainableRatePerSec)}` : rate(s.sustainableRatePerSec),
+      attainmentText(s, sweep),
       saturationText(s),
       String(s.probes.length),
     ]),
   };
+}
+
+/** Attainment per class at the sustainable rate (at the lowest rate when none held). */
+function attainmentText(s: StrategySweep, sweep: SweepResult): string {
+  const at = s.sustainableRatePerSec ?? sweep.fromPerSec;
+  const probe = s.probes.find((p) => p.ratePerSec === at);
+  if (probe === undefined) return NONE;
+  const parts: string[] = [];
+  if (probe.attainment.interactive !== null) parts.push(`${percent(probe.attainment.interactive)} interactive`);
+  if (probe.attainment.batch !== null) parts.push(`${percent(probe.attainment.batch)} batch`);
+  return parts.length === 0 ? NONE : parts.join(', ');
 }
 
 /**
