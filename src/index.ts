@@ -41,3 +41,7 @@ export type {
 } from './routing/strategy.js';
 export { defineStrategy } from './routing/strategy.js';
 export { serializeReport } from './report/json.js';
+export { forecast, type ForecastOptions } from './forecast/forecast.js';
+export type { Forecast, StrategyForecast, ProviderForecast, CreditsForecast, BudgetForecast, SweepResult, StrategySweep } from './forecast/forecast-types.js';
+export type { Spread } from './forecast/stats.js';
+export { serializeForecast } from './forecast/json.js';

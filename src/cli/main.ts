@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
 import { compareCommand } from './compare.js';
+import { explainCommand } from './explain.js';
 import { fitCommand } from './fit.js';
+import { forecastCommand } from './forecast.js';
 import { liveCommand } from './live.js';
 import { loadCommand } from './load.js';
-import { explainCommand } from './explain.js';
+import { mergeCommand } from './merge.js';
 import { EXIT, reportError } from './output.js';
 import { quoteCommand } from './quote.js';
 import { runCommand } from './run.js';
@@ -21,6 +23,8 @@ type Command = (argv: string[]) => number | Promise<number>;
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   run: { run: runCommand, summary: 'simulate every strategy of a scenario and write the reports' },
   compare: { run: compareCommand, summary: 'compare two report.json files metric by metric; exit 1 on a regression' },
+  forecast: { run: forecastCommand, summary: 'Monte Carlo forecast over seeds: cost spread, budget, credits, capacity, rate sweep' },
+  merge: { run: mergeCommand, summary: 'merge the partial results of `forecast --shard k/n` into one forecast' },
   validate: { run: validateCommand, summary: 'check scenario files and print every problem' },
   schema: { run: schemaCommand, summary: 'print the scenario JSON Schema' },
   quote: { run: quoteCommand, summary: 'price one request at every provider, factor by factor' },

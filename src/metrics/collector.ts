@@ -5,6 +5,7 @@
 import { OUTCOME_KINDS, type OutcomeKind, type Urgency } from '../scenario/schema.js';
 import { LatencyHistogram } from './histogram.js';
 import type { BudgetAlert, CreditsReport, ProviderReport, StrategyReport } from './report-types.js';
+import { RunUsage } from './usage.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -59,6 +60,8 @@ export class RunCollector {
   budgetSpentUsd = 0;
   readonly alerts: BudgetAlert[] = [];
   credits: Record<string, CreditsReport> = {};
+  /** Slot time, attempts per minute and credits per hour (for forecasts; not in the report). */
+  readonly usage: RunUsage;
 
   /**
    * @param providerIds - provider ids in scenario order
@@ -68,6 +71,7 @@ export class RunCollector {
     private readonly providerIds: readonly string[],
     private readonly startMs: number,
   ) {
+    this.usage = new RunUsage(providerIds.length, startMs);
     this.providers = providerIds.map(() => ({ attempts: 0, succeeded: 0, costUsd: 0, outcomes: new Float64Array(COUNTED_OUTCOMES.length), peakInFlight: 0, peakQueue: 0 }));
   }
 

@@ -23,7 +23,7 @@
  * evaluated at t itself.
  */
 import type { ResolvedProvider, Span } from '../scenario/resolve.js';
-import { localMsOfDay } from './time.js';
+import { localMsOfDay, tzOffsetMs } from './time.js';
 import { rngFor, type Rng } from './random.js';
 
 /** A provider's availability settings, as resolved (times in ms, outages absolute). */
@@ -31,6 +31,8 @@ export type AvailabilitySpec = ResolvedProvider['availability'];
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
+/** Zone offsets are constant within a UTC quarter-hour (see time.ts). */
+const QUARTER_HOUR_MS = 900_000;
 /** Bounds of the noise grid step: fine enough to follow the process, coarse enough to stay small. */
 const MIN_NOISE_STEP_MS = 1_000;
 const MAX_NOISE_STEP_MS = 300_000;
@@ -211,8 +213,21 @@ export class AvailabilityCurve {
   /** base − amplitude · cos(2π · (h(t) − trough) / 24 h), unclipped. */
   private diurnalAt(tMs: number): number {
     if (this.amplitude === 0) return this.base;
-    return this.base - this.amplitude * Math.cos((2 * Math.PI * (localMsOfDay(this.tz, tMs) - this.troughMs)) / DAY_MS);
+    // The zone offset of the current quarter-hour is kept here: a(t) is read for nearly every
+    // attempt, and this spares the shared cache's look-ups (the result is localMsOfDay's).
+    if (tMs < this.offsetFromMs || tMs >= this.offsetToMs) {
+      this.offsetFromMs = Math.floor(tMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+      this.offsetToMs = this.offsetFromMs + QUARTER_HOUR_MS;
+      this.offsetMs = tzOffsetMs(this.tz, tMs);
+    }
+    const local = tMs + this.offsetMs;
+    const msOfDay = ((local % DAY_MS) + DAY_MS) % DAY_MS;
+    return this.base - this.amplitude * Math.cos((2 * Math.PI * (msOfDay - this.troughMs)) / DAY_MS);
   }
+
+  private offsetFromMs = Infinity;
+  private offsetToMs = -Infinity;
+  private offsetMs = 0;
 
   /** OU noise at an offset from the start, interpolated between grid points. */
   private noiseAt(sinceStartMs: number): number {

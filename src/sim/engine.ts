@@ -671,6 +671,7 @@ export class Simulation {
       this.fastAnswer(a, 'overloaded', rt.refusedLatencyMs(req.id, visit));
       return;
     }
+    this.collector.usage.sent(rt.account.provider.index, now);
     const waitMs = rt.account.take(now);
     if (waitMs > 0) {
       // Retry-After is sent in whole seconds, as HTTP has it.
@@ -753,6 +754,7 @@ export class Simulation {
     const now = this.clock.now;
     at.started = true;
     rt.busy++;
+    this.collector.usage.busy(at.provider, at.serviceMs);
     this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
     const doneMs = now + at.serviceMs;
     this.pushAttempt(doneMs, EV_DONE, a);
@@ -783,6 +785,8 @@ export class Simulation {
   }
 
   private drainQueue(rt: ProviderRuntime): void {
+    // Most slots free up with nobody waiting: skip reading a(t) then.
+    if (rt.queue.length === 0) return;
     const slots = rt.slots(this.clock.now);
     while (rt.busy < slots && rt.queue.length > 0) {
       const a = rt.queue.shift();
@@ -902,7 +906,11 @@ export class Simulation {
     const at = this.attempts[a]!;
     const rt = this.runtimes[at.provider]!;
     const now = this.clock.now;
-    const costUsd = rt.account.ledger ? rt.account.ledger.spend(at.credits, now) : at.priceUsd;
+    let costUsd = at.priceUsd;
+    if (rt.account.ledger) {
+      costUsd = rt.account.ledger.spend(at.credits, now);
+      if (at.credits > 0) this.collector.usage.creditsUsed(rt.account.provider.index, at.credits, now);
+    }
     if (!(costUsd > 0)) return 0;
     at.costUsd += costUsd;
     this.collector.cost(at.provider, project, costUsd, wasted, now);

@@ -1,0 +1,183 @@
+/**
+ * From the runs to the forecast: a pure function of the parameters and the per-run summaries,
+ * taken in run-index order, so the result is the same whichever worker or shard simulated a run.
+ */
+import { IMGSIM_VERSION } from '../metrics/assemble.js';
+import { ImgsimError } from '../scenario/errors.js';
+import { formatDuration } from '../scenario/units.js';
+import { planCredits } from './credits-plan.js';
+import type { BudgetForecast, CreditsForecast, Forecast, ProviderForecast, SpendByDay, StrategyForecast, SweepResult } from './forecast-types.js';
+import type { ForecastParameters } from './parameters.js';
+import { mean, percentile, sortSamples, spread } from './stats.js';
+import type { RunSummary, StrategyRunSummary } from './summary.js';
+
+const DAY_MS = 86_400_000;
+const HOURS_PER_DAY = 24;
+
+/**
+ * Checks that the runs are exactly 0..runs−1, once each, with their derived seeds.
+ * @param params - the forecast parameters
+ * @param runs - the summaries, any order
+ * @returns the summaries in index order
+ * @throws ImgsimError when a run is missing, duplicated or out of range
+ */
+export function orderRuns(params: ForecastParameters, runs: readonly RunSummary[]): RunSummary[] {
+  const byIndex = new Array<RunSummary | undefined>(params.runs);
+  for (const r of runs) {
+    if (!Number.isInteger(r.index) || r.index < 0 || r.index >= params.runs) {
+      throw new ImgsimError('invalid-report', `run ${r.index} is outside 0..${params.runs - 1}`);
+    }
+    if (byIndex[r.index] !== undefined) throw new ImgsimError('invalid-report', `run ${r.index} appears twice`);
+    byIndex[r.index] = r;
+  }
+  const missing: number[] = [];
+  for (let i = 0; i < params.runs; i++) if (byIndex[i] === undefined) missing.push(i);
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 10).join(', ');
+    throw new ImgsimError('invalid-report', `${missing.length} of ${params.runs} runs are missing (${shown}${missing.length > 10 ? ', ...' : ''})`);
+  }
+  return byIndex as RunSummary[];
+}
+
+/**
+ * The forecast from the runs.
+ * @param params - the forecast parameters
+ * @param runs - one summary per run (any order; checked by {@link orderRuns})
+ * @param sweep - a rate sweep to include, if one was run
+ * @returns the forecast
+ */
+export function aggregateForecast(params: ForecastParameters, runs: readonly RunSummary[], sweep: SweepResult | null = null): Forecast {
+  const ordered = orderRuns(params, runs);
+  const days = Math.max(1, Math.ceil(params.horizonMs / DAY_MS));
+  const strategies = params.strategies.map((name, s) => {
+    const per = ordered.map((r) => {
+      const x = r.strategies[s];
+      if (x?.name !== name) throw new ImgsimError('invalid-report', `run ${r.index} has no strategy "${name}" at position ${s + 1}`);
+      return x;
+    });
+    return strategyForecast(params, name, per, days);
+  });
+  const { startMs } = params.context;
+  return {
+    imgsim: IMGSIM_VERSION,
+    kind: 'forecast',
+    scenario: params.scenario,
+    scenarioHash: params.scenarioHash,
+    seed: params.seed,
+    runs: params.runs,
+    horizon: {
+      duration: formatDuration(params.horizonMs),
+      ms: params.horizonMs,
+      days,
+      start: new Date(startMs).toISOString(),
+      end: new Date(startMs + params.horizonMs).toISOString(),
+    },
+    strategies,
+    sweep,
+  };
+}
+
+function strategyForecast(params: ForecastParameters, name: string, runs: readonly StrategyRunSummary[], days: number): StrategyForecast {
+  const pick = (f: (r: StrategyRunSummary) => number): number[] => runs.map(f);
+  return {
+    name,
+    requests: spread(pick((r) => r.requests)),
+    cost: spread(pick((r) => r.costUsd)),
+    costPerImage: spread(pick((r) => (r.succeeded > 0 ? r.costUsd / r.succeeded : 0))),
+    latencyP95Ms: spread(pick((r) => r.latencyP95Ms)),
+    successRate: spread(pick((r) => r.successRate)),
+    sloAttainment: spread(pick((r) => r.sloAttainment)),
+    budget: budgetForecast(params, runs),
+    spendByDay: spendByDay(runs, days),
+    credits: creditsForecast(params, runs),
+    providers: providersForecast(params, runs),
+    regret: null,
+  };
+}
+
+function budgetForecast(params: ForecastParameters, runs: readonly StrategyRunSummary[]): BudgetForecast | null {
+  const budget = params.context.budget;
+  if (budget === null) return null;
+  const exceedDays = runs.filter((r) => r.budgetExceededHour >= 0).map((r) => Math.floor(r.budgetExceededHour / HOURS_PER_DAY) + 1);
+  return {
+    limit: budget.limitUsd,
+    period: formatDuration(budget.periodMs),
+    exceedProbability: exceedDays.length / runs.length,
+    runsExceeding: exceedDays.length,
+    exceedDay: exceedDays.length === 0 ? null : { mean: mean(exceedDays), p50: percentile(sortSamples(exceedDays), 50) },
+  };
+}
+
+function spendByDay(runs: readonly StrategyRunSummary[], days: number): SpendByDay {
+  const cumulative = runs.map((r) => {
+    const out = new Array<number>(days).fill(0);
+    let sum = 0;
+    for (let d = 0; d < days; d++) {
+      sum += r.costByDay[d] ?? 0;
+      out[d] = sum;
+    }
+    return out;
+  });
+  const p10: number[] = [];
+  const p50: number[] = [];
+  const p90: number[] = [];
+  const means: number[] = [];
+  for (let d = 0; d < days; d++) {
+    const day = cumulative.map((c) => c[d]!);
+    const sorted = sortSamples(day);
+    p10.push(percentile(sorted, 10));
+    p50.push(percentile(sorted, 50));
+    p90.push(percentile(sorted, 90));
+    means.push(mean(day));
+  }
+  return { p10, p50, p90, mean: means };
+}
+
+function creditsForecast(params: ForecastParameters, runs: readonly StrategyRunSummary[]): Record<string, CreditsForecast> {
+  const out: Record<string, CreditsForecast> = {};
+  const { startMs } = params.context;
+  for (const c of params.context.credits) {
+    const per = runs.map((r) => r.credits[c.account]!);
+    const plan = planCredits(
+      c.pricing,
+      per.map((p) => p.usedByHour),
+      startMs,
+      startMs + params.horizonMs,
+    );
+    out[c.account] = {
+      bundlesToBuy: plan.best.upfront,
+      expectedExpiredCredits: plan.best.expectedExpiredCredits,
+      simulated: {
+        bundles: mean(per.map((p) => p.bundles)),
+        bought: mean(per.map((p) => p.bought)),
+        used: mean(per.map((p) => p.used)),
+        expired: mean(per.map((p) => p.expired)),
+        expiredUsd: mean(per.map((p) => p.expiredUsd)),
+        cash: mean(per.map((p) => p.cash)),
+      },
+      plan,
+    };
+  }
+  return out;
+}
+
+function providersForecast(params: ForecastParameters, runs: readonly StrategyRunSummary[]): Record<string, ProviderForecast> {
+  const out: Record<string, ProviderForecast> = {};
+  for (const p of params.context.providers) {
+    const per = runs.map((r) => r.providers[p.id]!);
+    const peakPerMinute = spread(per.map((x) => x.peakPerMinute));
+    const share = (f: (x: (typeof per)[number]) => number): number => mean(per.map((x) => (x.attempts > 0 ? f(x) / x.attempts : 0)));
+    out[p.id] = {
+      account: p.account,
+      peakInFlight: spread(per.map((x) => x.peakInFlight)),
+      peakQueue: spread(per.map((x) => x.peakQueue)),
+      utilisation: mean(per.map((x) => x.busySlotMs / (p.concurrency * params.horizonMs))),
+      rpm: p.rpm,
+      peakRequestsPerMinute: peakPerMinute,
+      rateLimitHeadroom: p.rpm === null ? null : 1 - peakPerMinute.p90 / p.rpm,
+      rateLimitedShare: share((x) => x.rateLimited),
+      overloadedShare: share((x) => x.overloaded),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,175 @@
+/**
+ * The shape of `forecast.json` (SPEC section 4, `imgsim forecast`). Every field is described in
+ * docs/forecast.md. Money in USD, latency in ms, fractions from 0 to 1, rates per second.
+ */
+import type { CreditsPlan, UpfrontPurchase } from './credits-plan.js';
+import type { Spread } from './stats.js';
+
+/** The simulated span of each run. */
+export interface Horizon {
+  /** As a duration, e.g. `30d`. */
+  readonly duration: string;
+  readonly ms: number;
+  /** Days in the horizon (a started day counts). */
+  readonly days: number;
+  readonly start: string;
+  readonly end: string;
+}
+
+/** The budget over the horizon. */
+export interface BudgetForecast {
+  readonly limit: number;
+  readonly period: string;
+  /** Fraction of runs in which the spend of some budget period reached the limit. */
+  readonly exceedProbability: number;
+  readonly runsExceeding: number;
+  /** The day (1-based) it happened, over the runs where it did; null when it never did. */
+  readonly exceedDay: { readonly mean: number; readonly p50: number } | null;
+}
+
+/** Cumulative spend from the start to the end of each day, percentiles over the runs. */
+export interface SpendByDay {
+  readonly p10: readonly number[];
+  readonly p50: readonly number[];
+  readonly p90: readonly number[];
+  readonly mean: readonly number[];
+}
+
+/** A credits account: what the scenario's purchases gave, and the best up-front purchase. */
+export interface CreditsForecast {
+  /** The best plan's up-front bundles (empty: buy nothing up front, let top-ups buy). */
+  readonly bundlesToBuy: readonly UpfrontPurchase[];
+  /** Credits expected to expire unused inside the horizon under that plan. */
+  readonly expectedExpiredCredits: number;
+  /** Means over the runs of what the simulation (the scenario's own purchases) did. */
+  readonly simulated: {
+    readonly bundles: number;
+    readonly bought: number;
+    readonly used: number;
+    readonly expired: number;
+    readonly expiredUsd: number;
+    readonly cash: number;
+  };
+  readonly plan: CreditsPlan;
+}
+
+/** One provider's capacity and rate-limit use. */
+export interface ProviderForecast {
+  readonly account: string;
+  /** Peak attempts holding a slot or queued at once. */
+  readonly peakInFlight: Spread;
+  readonly peakQueue: Spread;
+  /** Mean share of the slot time (concurrency × horizon) used. */
+  readonly utilisation: number;
+  /** The account's rate limit, requests per minute; null without one. */
+  readonly rpm: number | null;
+  /** Most attempts reaching the account's rate limiter in one minute. */
+  readonly peakRequestsPerMinute: Spread;
+  /** 1 − (p90 of peakRequestsPerMinute) / rpm: negative when demand exceeds the limit; null without a limit. */
+  readonly rateLimitHeadroom: number | null;
+  /** Mean share of attempts answered 429 (rate limit or quota). */
+  readonly rateLimitedShare: number;
+  /** Mean share of attempts answered 503 overloaded (queue full or an outage). */
+  readonly overloadedShare: number;
+}
+
+/**
+ * Reserved for the hindsight oracle (`src/forecast/oracle.ts`): the cost of the best routing in
+ * hindsight and this strategy's regret against it. `null` until the oracle fills it in.
+ */
+export interface RegretForecast {
+  readonly oracleCostUsd: Spread;
+  readonly regretUsd: Spread;
+}
+
+/** One strategy over the runs. */
+export interface StrategyForecast {
+  readonly name: string;
+  readonly requests: Spread;
+  /** Total cost over the horizon, USD. */
+  readonly cost: Spread;
+  /** Cost per succeeded request, USD. */
+  readonly costPerImage: Spread;
+  /** p95 latency of each run's succeeded requests, ms. */
+  readonly latencyP95Ms: Spread;
+  readonly successRate: Spread;
+  readonly sloAttainment: Spread;
+  readonly budget: BudgetForecast | null;
+  readonly spendByDay: SpendByDay;
+  readonly credits: Readonly<Record<string, CreditsForecast>>;
+  readonly providers: Readonly<Record<string, ProviderForecast>>;
+  readonly regret: RegretForecast | null;
+}
+
+/** One probe of a rate sweep. */
+export interface SweepProbe {
+  readonly ratePerSec: number;
+  readonly meetsSlo: boolean;
+  /** Pooled over the probe's runs: succeeded within the bound / requests, per class with requests. */
+  readonly attainment: { readonly interactive: number | null; readonly batch: number | null };
+  readonly successRate: number;
+  /** Per provider, pooled over the probe's runs. */
+  readonly providers: Readonly<Record<string, ProbeProvider>>;
+}
+
+/** One provider in a sweep probe. */
+export interface ProbeProvider {
+  /** Slot time used / (concurrency × horizon). */
+  readonly utilisation: number;
+  /** Share of attempts answered 429 (rate limit or quota). */
+  readonly rateLimitedShare: number;
+  /** Share of attempts answered 503 overloaded (queue full or an outage). */
+  readonly overloadedShare: number;
+  /** Longest queue in any of the probe's runs. */
+  readonly peakQueue: number;
+}
+
+/** The provider that gives out first in a sweep. */
+export interface Saturation {
+  readonly provider: string;
+  /** The probe rate it was identified at: the lowest that missed the SLO (or the highest probed). */
+  readonly ratePerSec: number;
+  /** Which of its figures is highest: `slots` (utilisation), `rate-limit` (429s) or `overload` (503s). */
+  readonly by: 'slots' | 'rate-limit' | 'overload';
+  readonly utilisation: number;
+  readonly rateLimitedShare: number;
+  readonly overloadedShare: number;
+}
+
+/** One strategy's sweep. */
+export interface StrategySweep {
+  readonly name: string;
+  /** The highest probed rate that met the SLO; null when even the lowest did not. */
+  readonly sustainableRatePerSec: number | null;
+  /** True when the highest rate of the range still met the SLO (the limit lies above). */
+  readonly aboveRange: boolean;
+  readonly saturates: Saturation | null;
+  /** Every probe, by rate. */
+  readonly probes: readonly SweepProbe[];
+}
+
+/** A rate sweep (`--sweep rate=A..B`). */
+export interface SweepResult {
+  readonly fromPerSec: number;
+  readonly toPerSec: number;
+  /** Bisection stops when the bracket is narrower than this, per second. */
+  readonly tolerancePerSec: number;
+  readonly probeRuns: number;
+  readonly probeHorizon: string;
+  /** The attainment each urgency class must reach. */
+  readonly targets: { readonly interactive: number; readonly batch: number };
+  readonly strategies: readonly StrategySweep[];
+}
+
+/** The whole forecast. */
+export interface Forecast {
+  readonly imgsim: string;
+  readonly kind: 'forecast';
+  readonly scenario: string;
+  readonly scenarioHash: string;
+  readonly seed: number;
+  readonly runs: number;
+  readonly horizon: Horizon;
+  readonly strategies: readonly StrategyForecast[];
+  readonly sweep: SweepResult | null;
+}

@@ -1,0 +1,119 @@
+/**
+ * `forecast.md`: the forecast for people — the strategy summary, budget, spend by day, credits
+ * plan, capacity per provider and the sweep. Deterministic: the same forecast gives the same bytes.
+ */
+import { decimal, percent, usd } from '../report/format.js';
+import type { Forecast, StrategyForecast } from './forecast-types.js';
+import { creditsRows, latency, rate, strategyRows, sweepRows, type Rows } from './table.js';
+
+const NONE = '—';
+
+function cellText(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function mdTable(r: Rows): string {
+  const header = r.header.map(cellText);
+  const rows = r.rows.map((row) => row.map(cellText));
+  const widths = header.map((h, i) => Math.max(3, h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const right = (i: number): boolean => r.align[i] === 'r';
+  const line = (cells: readonly string[]): string => `| ${widths.map((w, i) => (right(i) ? (cells[i] ?? '').padStart(w) : (cells[i] ?? '').padEnd(w))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (right(i) ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+function spendTable(s: StrategyForecast): Rows {
+  const days = s.spendByDay.p50.length;
+  // Every day for a short horizon; for a long one every 5th day and the last.
+  const step = days <= 14 ? 1 : 5;
+  const shown: number[] = [];
+  for (let d = step - 1; d < days; d += step) shown.push(d);
+  if (shown[shown.length - 1] !== days - 1) shown.push(days - 1);
+  return {
+    header: ['by the end of day', 'P10', 'P50', 'P90'],
+    align: ['r', 'r', 'r', 'r'],
+    rows: shown.map((d) => [String(d + 1), usd(s.spendByDay.p10[d]!), usd(s.spendByDay.p50[d]!), usd(s.spendByDay.p90[d]!)]),
+  };
+}
+
+function capacityTable(s: StrategyForecast): Rows {
+  return {
+    header: ['provider', 'peak in flight P90', 'peak queue P90', 'utilisation', 'peak req/min P90', 'rpm', 'headroom', '429s', '503s'],
+    align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    rows: Object.entries(s.providers).map(([id, p]) => [
+      p.account === id ? id : `${id} (account ${p.account})`,
+      decimal(p.peakInFlight.p90),
+      decimal(p.peakQueue.p90),
+      percent(p.utilisation),
+      decimal(p.peakRequestsPerMinute.p90),
+      p.rpm === null ? NONE : decimal(p.rpm),
+      p.rateLimitHeadroom === null ? NONE : percent(p.rateLimitHeadroom),
+      percent(p.rateLimitedShare),
+      percent(p.overloadedShare),
+    ]),
+  };
+}
+
+function spreadTable(s: StrategyForecast): Rows {
+  const line = (label: string, sp: StrategyForecast['cost'], f: (x: number) => string): string[] => [label, f(sp.mean), f(sp.p10), f(sp.p50), f(sp.p90), f(sp.p99)];
+  return {
+    header: ['', 'mean', 'P10', 'P50', 'P90', 'P99'],
+    align: ['l', 'r', 'r', 'r', 'r', 'r'],
+    rows: [
+      line('cost', s.cost, usd),
+      line('cost per image', s.costPerImage, usd),
+      line('p95 latency', s.latencyP95Ms, latency),
+      line('success rate', s.successRate, percent),
+      line('SLO attainment', s.sloAttainment, percent),
+    ],
+  };
+}
+
+/**
+ * Renders forecast.md.
+ * The same forecast gives the same text, whether one process ran it or shards were merged.
+ * @param forecast - the forecast
+ * @returns the Markdown text, ending with a newline
+ */
+export function renderForecastMarkdown(forecast: Forecast): string {
+  const out: string[] = [`# Forecast: ${forecast.scenario}`, ''];
+  out.push(
+    `Scenario content hash \`${forecast.scenarioHash}\`. ` +
+      `${forecast.runs} runs (base seed ${forecast.seed}) over ${forecast.horizon.duration}, ${forecast.horizon.start} to ${forecast.horizon.end}. ` +
+      'Percentiles are over the runs. Every field is explained in docs/forecast.md.',
+    '',
+    '## Strategies',
+    '',
+    mdTable(strategyRows(forecast)),
+    '',
+  );
+  const credits = creditsRows(forecast);
+  if (credits.rows.length > 0) {
+    out.push('## Credits', '', 'Bundles to buy up front for the lowest expected cost (credits consumed plus credits expired), against the scenario’s own purchases.', '', mdTable(credits), '');
+  }
+  if (forecast.sweep) {
+    const sw = forecast.sweep;
+    out.push(
+      '## Rate sweep',
+      '',
+      `Highest base arrival rate in ${rate(sw.fromPerSec)}..${rate(sw.toPerSec)} at which the SLO holds (attainment >= ${percent(sw.targets.interactive)} interactive, ` +
+        `${percent(sw.targets.batch)} batch), by bisection to ${rate(sw.tolerancePerSec)}, ${sw.probeRuns} runs of ${sw.probeHorizon} per probe.`,
+      '',
+      mdTable(sweepRows(sw)),
+      '',
+    );
+  }
+  for (const s of forecast.strategies) {
+    out.push(`## ${s.name}`, '', mdTable(spreadTable(s)), '');
+    if (s.budget !== null) {
+      const b = s.budget;
+      out.push(
+        `Budget ${usd(b.limit)} per ${b.period}: reached in ${b.runsExceeding} of ${forecast.runs} runs (${percent(b.exceedProbability)})` +
+          (b.exceedDay === null ? '.' : `, on day ${decimal(b.exceedDay.p50)} at the median (mean ${decimal(b.exceedDay.mean)}).`),
+        '',
+      );
+    }
+    out.push('Cumulative spend:', '', mdTable(spendTable(s)), '', 'Capacity:', '', mdTable(capacityTable(s)), '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,156 @@
+/**
+ * The forecast for people, as rows: the strategy summary (cost spread, cost per image, latency,
+ * success, budget), the credits plan and the sweep. The terminal prints them as plain tables;
+ * forecast.md uses the same rows.
+ */
+import { decimal, percent, table, usd } from '../report/format.js';
+import type { Forecast, StrategyForecast, StrategySweep, SweepResult } from './forecast-types.js';
+
+const NONE = '—';
+
+/** Rows of a table: header, cells, alignment. */
+export interface Rows {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  readonly align: readonly ('l' | 'r')[];
+}
+
+/**
+ * Formats a latency in ms for a table (batch work that waits for a window takes hours).
+ * @param ms - milliseconds
+ * @returns e.g. `640 ms`, `8.42 s`, `12.5 min`, `11.8 h`
+ */
+export function latency(ms: number): string {
+  if (!Number.isFinite(ms)) return 'n/a';
+  if (ms >= 3_600_000) return `${decimal(ms / 3_600_000)} h`;
+  if (ms >= 600_000) return `${decimal(ms / 60_000)} min`;
+  return ms >= 1000 ? `${decimal(ms / 1000)} s` : `${Math.round(ms)} ms`;
+}
+
+/**
+ * Formats a rate per second.
+ * @param perSec - the rate
+ * @returns e.g. `48.2/s`
+ */
+export function rate(perSec: number): string {
+  return `${decimal(perSec)}/s`;
+}
+
+function budgetCells(s: StrategyForecast): string[] {
+  if (s.budget === null) return [NONE, NONE];
+  const day = s.budget.exceedDay;
+  return [percent(s.budget.exceedProbability), day === null ? NONE : `day ${decimal(day.p50)} (mean ${decimal(day.mean)})`];
+}
+
+/**
+ * The strategy summary: cost over the horizon (mean and percentiles over the runs), cost per
+ * image, p95 latency, success rate (medians over the runs) and the budget.
+ * @param forecast - the forecast
+ * @returns the rows
+ */
+export function strategyRows(forecast: Forecast): Rows {
+  return {
+    header: ['strategy', 'cost mean', 'P50', 'P90', 'P99', 'per image P50', 'p95 latency P50', 'success P50', 'success P10', 'P(over budget)', 'budget runs out'],
+    align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    rows: forecast.strategies.map((s) => [
+      s.name,
+      usd(s.cost.mean),
+      usd(s.cost.p50),
+      usd(s.cost.p90),
+      usd(s.cost.p99),
+      usd(s.costPerImage.p50),
+      latency(s.latencyP95Ms.p50),
+      percent(s.successRate.p50),
+      percent(s.successRate.p10),
+      ...budgetCells(s),
+    ]),
+  };
+}
+
+/**
+ * The credits plan of every strategy and credits account.
+ * @param forecast - the forecast
+ * @returns the rows (none without credits accounts)
+ */
+export function creditsRows(forecast: Forecast): Rows {
+  const rows: string[][] = [];
+  for (const s of forecast.strategies) {
+    for (const [account, c] of Object.entries(s.credits)) {
+      const buy = c.bundlesToBuy.length === 0 ? 'none (top-ups only)' : c.bundlesToBuy.map((b) => `${b.count} × ${String(b.bundle)}`).join(', ');
+      rows.push([
+        s.name,
+        account,
+        buy,
+        usd(c.plan.best.expectedCostUsd),
+        usd(c.plan.current.expectedCostUsd),
+        usd(c.plan.savingUsd),
+        decimal(c.expectedExpiredCredits),
+        decimal(c.plan.best.expectedTopUps),
+      ]);
+    }
+  }
+  return {
+    header: ['strategy', 'account', 'buy up front', 'expected cost', 'as scenario buys', 'saving', 'credits expiring', 'top-ups'],
+    align: ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
+    rows,
+  };
+}
+
+function saturationText(s: StrategySweep): string {
+  const sat = s.saturates;
+  if (sat === null) return NONE;
+  const figure =
+    sat.by === 'slots' ? `${percent(sat.utilisation)} of slots` : sat.by === 'rate-limit' ? `${percent(sat.rateLimitedShare)} 429s` : `${percent(sat.overloadedShare)} 503s`;
+  return `${sat.provider} (${figure} at ${rate(sat.ratePerSec)})`;
+}
+
+/**
+ * The sweep: each strategy's sustainable rate and the provider that saturates first.
+ * @param sweep - the sweep result
+ * @returns the rows
+ */
+export function sweepRows(sweep: SweepResult): Rows {
+  return {
+    header: ['strategy', 'sustainable rate', 'attainment there', 'saturates first', 'probes'],
+    align: ['l', 'r', 'r', 'l', 'r'],
+    rows: sweep.strategies.map((s) => [
+      s.name,
+      s.sustainableRatePerSec === null ? `< ${rate(sweep.fromPerSec)}` : s.aboveRange ? `>= ${rate(s.sustainableRatePerSec)}` : rate(s.sustainableRatePerSec),
+      attainmentText(s, sweep),
+      saturationText(s),
+      String(s.probes.length),
+    ]),
+  };
+}
+
+/** Attainment per class at the sustainable rate (at the lowest rate when none held). */
+function attainmentText(s: StrategySweep, sweep: SweepResult): string {
+  const at = s.sustainableRatePerSec ?? sweep.fromPerSec;
+  const probe = s.probes.find((p) => p.ratePerSec === at);
+  if (probe === undefined) return NONE;
+  const parts: string[] = [];
+  if (probe.attainment.interactive !== null) parts.push(`${percent(probe.attainment.interactive)} interactive`);
+  if (probe.attainment.batch !== null) parts.push(`${percent(probe.attainment.batch)} batch`);
+  return parts.length === 0 ? NONE : parts.join(', ');
+}
+
+/**
+ * The forecast for the terminal: the strategy summary, the credits plan and the sweep.
+ * @param forecast - the forecast
+ * @returns the text, ending with a newline
+ */
+export function renderForecastTable(forecast: Forecast): string {
+  const t = (r: Rows): string => table(r.header, r.rows, r.align);
+  const parts = [`${forecast.scenario}: ${forecast.runs} runs over ${forecast.horizon.duration} (from ${forecast.horizon.start})`, '', t(strategyRows(forecast))];
+  const credits = creditsRows(forecast);
+  if (credits.rows.length > 0) parts.push('', 'Credits: bundles to buy up front for the lowest expected cost', t(credits));
+  if (forecast.sweep) {
+    const sw = forecast.sweep;
+    parts.push(
+      '',
+      `Sweep ${rate(sw.fromPerSec)}..${rate(sw.toPerSec)} (${sw.probeRuns} runs of ${sw.probeHorizon} per probe; SLO attainment >= ${percent(sw.targets.interactive)} interactive, ${percent(sw.targets.batch)} batch)`,
+      t(sweepRows(sw)),
+    );
+  }
+  return `${parts.join('\n')}\n`;
+}
