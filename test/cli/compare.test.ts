@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cli } from './_cli.js';
 import { serializeReport } from '../../src/report/json.js';
 import type { Report } from '../../src/metrics/report-types.js';
 import { findAll, parseXml } from '../report/_xml.js';
@@ -10,27 +10,6 @@ import { makeReport, withStrategy } from '../report/_fixture.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 const MINIMAL = path.join(ROOT, 'test/fixtures/minimal.yaml');
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'imgsim-compare-'));
