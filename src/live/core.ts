@@ -571,7 +571,10 @@ export class LiveProviders {
           providers: [...this.providers.keys()],
           simTime: new Date(this.simNowMs()).toISOString(),
           timeScale: this.timeScale,
-          inFlight: this.pendingCount,
+          // Provider requests whose answer is not decided yet; not this health request itself,
+          // which `respond` counts while answering it (a poller waiting for `inFlight > 0` would
+          // otherwise never wait).
+          inFlight: this.pendingCount - 1,
         });
       case 'ledger':
         return ok(this.ledgerSnapshot());

@@ -376,8 +376,12 @@ describe('LiveProviders: admin', () => {
 
   it('answers pending requests 503 server_shutting_down on close', async () => {
     const live = make([ALPHA]);
+    const health = async (): Promise<unknown> => json(await live.handle(get('/_imgsim/health', '', {}))).body.inFlight;
+    // The health request does not count itself.
+    expect(await health()).toBe(0);
     const pending = live.handle(post('/alpha/v1/images/generations', { prompt: 'p' }));
     expect(live.inFlight()).toBe(1);
+    expect(await health()).toBe(1);
     await live.close();
     const r = json(await pending);
     expect(r.status).toBe(503);
