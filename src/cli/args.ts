@@ -102,3 +102,20 @@ export function durationOption(name: string, value: string | undefined): number 
   if (isUnitError(parsed)) throw new ImgsimError('invalid-argument', `--${name}: expected a duration such as 90s, 15m, 1h or 7d, got "${value}"`);
   return parsed;
 }
+
+/**
+ * Parses `--format`: a comma-separated list of output formats, each one of `allowed`.
+ * @param value - e.g. `json,md,html`; undefined gives the default `json,md`
+ * @param allowed - the formats the command writes
+ * @returns the formats
+ */
+export function formatsOption(value: string | undefined, allowed: readonly string[]): Set<string> {
+  const list = (value ?? 'json,md')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  for (const f of list) {
+    if (!allowed.includes(f)) throw new ImgsimError('invalid-argument', `--format: unknown format "${f}"; formats are ${allowed.join(', ')}`);
+  }
+  return new Set(list);
+}

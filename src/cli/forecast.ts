@@ -6,8 +6,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { aggregateForecast } from '../forecast/aggregate.js';
-import { serializeForecast, partialFileName, serializePartial } from '../forecast/json.js';
-import { renderForecastMarkdown } from '../forecast/markdown.js';
+import { partialFileName, serializePartial } from '../forecast/json.js';
 import { simulateRuns, type RunExecutor, type Shard } from '../forecast/monte-carlo.js';
 import { forecastParameters } from '../forecast/parameters.js';
 import { DEFAULT_PROBE_RUNS, DEFAULT_SWEEP_TOLERANCE, parseSweepSpec, sweepRates } from '../forecast/sweep.js';
@@ -17,12 +16,11 @@ import { writeFileAtomic } from '../report/atomic.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { formatDuration, isUnitError, parseDurationMs, parseRatePerSec } from '../scenario/units.js';
+import { FORECAST_FORMATS, parseForecastFormats, writeForecastOutputs } from './_forecast-output.js';
 import { intOption, parseCommandArgs } from './args.js';
 import { EXIT } from './output.js';
 import { createProgress } from './progress.js';
 
-/** Formats `forecast` can write. */
-export const FORECAST_FORMATS = ['json', 'md'] as const;
 /** Runs when --runs is not given. */
 export const DEFAULT_RUNS = 100;
 
@@ -42,7 +40,8 @@ Options:
   --seed N              base seed (default the scenario's); run i derives its own from it
   --strategy NAME       forecast only this strategy (repeatable)
   --out DIR             where to write (default reports/<scenario name>/)
-  --format LIST         comma-separated: ${FORECAST_FORMATS.join(', ')} (default json,md)
+  --format LIST         comma-separated: ${FORECAST_FORMATS.join(', ')} (default json,md); html
+                        and png add the fan chart of cumulative spend and the sweep curve
   --json                print forecast.json to stdout instead of the table
   --quiet               no progress bar, no table
   --sweep rate=A..B     also find each strategy's highest sustainable arrival rate in [A, B]
@@ -85,24 +84,6 @@ function fractionOption(name: string, value: string | undefined, what: string): 
   const n = value.trim().endsWith('%') ? Number(value.trim().slice(0, -1)) / 100 : Number(value);
   if (!(n > 0 && n < 1)) throw new ImgsimError('invalid-argument', `--${name}: expected ${what} between 0 and 1 (or a percentage such as 2%), got "${value}"`);
   return n;
-}
-
-/**
- * Parses a list of output formats.
- * @param value - e.g. `json,md`
- * @returns the formats
- */
-export function parseForecastFormats(value: string | undefined): Set<string> {
-  const list = (value ?? 'json,md')
-    .split(',')
-    .map((f) => f.trim())
-    .filter((f) => f !== '');
-  for (const f of list) {
-    if (!(FORECAST_FORMATS as readonly string[]).includes(f)) {
-      throw new ImgsimError('invalid-argument', `--format: unknown format "${f}"; formats are ${FORECAST_FORMATS.join(', ')}`);
-    }
-  }
-  return new Set(list);
 }
 
 /**
@@ -211,9 +192,8 @@ export async function forecastCommand(argv: string[]): Promise<number> {
           );
     progress.done();
     const forecast = aggregateForecast(params, summaries, sweep);
-    const json = serializeForecast(forecast);
-    if (formats.has('json')) writeFileAtomic(path.join(outDir, 'forecast.json'), json);
-    if (formats.has('md')) writeFileAtomic(path.join(outDir, 'forecast.md'), renderForecastMarkdown(forecast));
+    const { json, warnings } = await writeForecastOutputs(forecast, formats, outDir, file);
+    if (!quiet) for (const w of warnings) process.stderr.write(`imgsim: ${w}\n`);
     if (values.json) process.stdout.write(json);
     else if (!quiet) {
       process.stdout.write(renderForecastTable(forecast));

@@ -4,27 +4,25 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parsePartial, serializeForecast } from '../forecast/json.js';
-import { renderForecastMarkdown } from '../forecast/markdown.js';
+import { parsePartial } from '../forecast/json.js';
 import { mergePartials, type NamedPartial } from '../forecast/merge.js';
 import { renderForecastTable } from '../forecast/table.js';
-import { writeFileAtomic } from '../report/atomic.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { parseCommandArgs } from './args.js';
-import { parseForecastFormats } from './forecast.js';
+import { parseForecastFormats, writeForecastOutputs } from './_forecast-output.js';
 import { EXIT } from './output.js';
 
 /** Usage text. */
 export const MERGE_USAGE = `Usage: imgsim merge <partial.json>... [options]
 
 Combines the partial results of \`imgsim forecast --shard k/n\` (one per shard, any order) into
-forecast.json and forecast.md: byte for byte what one \`imgsim forecast\` over the same runs
+forecast.json and forecast.md (and the charts with --format html,png): byte for byte what one \`imgsim forecast\` over the same runs
 writes. The parts must come from the same scenario, seed, runs, horizon and strategies, and
 cover every run exactly once.
 
 Options:
   --out DIR        where to write (default reports/<scenario name>/)
-  --format LIST    comma-separated: json, md (default json,md)
+  --format LIST    comma-separated: json, md, html, png (default json,md)
   --json           print forecast.json to stdout instead of the table
   --quiet          no table
 Exit codes: 0 ok, 2 bad input (parts of different forecasts, a missing or repeated run).`;
@@ -34,7 +32,7 @@ Exit codes: 0 ok, 2 bad input (parts of different forecasts, a missing or repeat
  * @param argv - arguments after `merge`
  * @returns the exit code
  */
-export function mergeCommand(argv: string[]): number {
+export async function mergeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('merge', argv, {
     out: { type: 'string' },
     format: { type: 'string' },
@@ -57,9 +55,8 @@ export function mergeCommand(argv: string[]): number {
   });
   const forecast = mergePartials(partials);
   const outDir = values.out ?? path.join('reports', forecast.scenario);
-  const json = serializeForecast(forecast);
-  if (formats.has('json')) writeFileAtomic(path.join(outDir, 'forecast.json'), json);
-  if (formats.has('md')) writeFileAtomic(path.join(outDir, 'forecast.md'), renderForecastMarkdown(forecast));
+  const { json, warnings } = await writeForecastOutputs(forecast, formats, outDir);
+  if (!values.quiet) for (const w of warnings) process.stderr.write(`imgsim: ${w}\n`);
   if (values.json) process.stdout.write(json);
   else if (!values.quiet) {
     process.stdout.write(renderForecastTable(forecast));

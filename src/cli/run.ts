@@ -18,7 +18,7 @@ import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { formatDuration, isUnitError, parseDurationMs } from '../scenario/units.js';
 import { simulate } from '../sim/run.js';
-import { intOption, parseCommandArgs } from './args.js';
+import { formatsOption, intOption, parseCommandArgs } from './args.js';
 import { TOLERANCE_HELP, readReportFile, writeComparisonFiles } from './compare.js';
 import { EXIT } from './output.js';
 import { createProgress } from './progress.js';
@@ -77,7 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `run: name one scenario file\n${RUN_USAGE}`);
-  const formats = parseFormats(values.format);
+  const formats = formatsOption(values.format, RUN_FORMATS);
   let durationMs: number | undefined;
   if (values.duration !== undefined) {
     const d = parseDurationMs(values.duration);
@@ -156,15 +156,3 @@ export async function runCommand(argv: string[]): Promise<number> {
   return thresholdsFailed(report) || comparison?.failed === true ? EXIT.failed : EXIT.ok;
 }
 
-function parseFormats(value: string | undefined): Set<string> {
-  const list = (value ?? 'json,md')
-    .split(',')
-    .map((f) => f.trim())
-    .filter((f) => f !== '');
-  for (const f of list) {
-    if (!(RUN_FORMATS as readonly string[]).includes(f)) {
-      throw new ImgsimError('invalid-argument', `--format: unknown format "${f}"; formats are ${RUN_FORMATS.join(', ')}`);
-    }
-  }
-  return new Set(list);
-}

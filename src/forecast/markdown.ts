@@ -69,6 +69,64 @@ function spreadTable(s: StrategyForecast): Rows {
   };
 }
 
+/** A part of a forecast section: a paragraph or a table. */
+export type ForecastBlock = { readonly text: string } | { readonly table: Rows };
+
+/** A section of forecast.md and forecast.html. */
+export interface ForecastSection {
+  /** Anchor id in forecast.html. */
+  readonly id: string;
+  readonly title: string;
+  readonly blocks: readonly ForecastBlock[];
+}
+
+/**
+ * The forecast's sections, in order: strategies, credits (with credits accounts), the sweep (with
+ * `--sweep`), then one per strategy (spread, budget, cumulative spend, capacity).
+ * @param forecast - the forecast
+ * @returns the sections
+ */
+export function forecastSections(forecast: Forecast): ForecastSection[] {
+  const sections: ForecastSection[] = [{ id: 'strategies', title: 'Strategies', blocks: [{ table: strategyRows(forecast) }] }];
+  const credits = creditsRows(forecast);
+  if (credits.rows.length > 0) {
+    sections.push({
+      id: 'credits',
+      title: 'Credits',
+      blocks: [{ text: 'Bundles to buy up front for the lowest expected cost (credits consumed plus credits expired), against the scenario’s own purchases.' }, { table: credits }],
+    });
+  }
+  if (forecast.sweep) {
+    const sw = forecast.sweep;
+    sections.push({
+      id: 'sweep',
+      title: 'Rate sweep',
+      blocks: [
+        {
+          text:
+            `Highest base arrival rate in ${rate(sw.fromPerSec)}..${rate(sw.toPerSec)} at which the SLO holds (attainment >= ${percent(sw.targets.interactive)} interactive, ` +
+            `${percent(sw.targets.batch)} batch), by bisection to ${rate(sw.tolerancePerSec)}, ${sw.probeRuns} runs of ${sw.probeHorizon} per probe.`,
+        },
+        { table: sweepRows(sw) },
+      ],
+    });
+  }
+  forecast.strategies.forEach((s, i) => {
+    const blocks: ForecastBlock[] = [{ table: spreadTable(s) }];
+    if (s.budget !== null) {
+      const b = s.budget;
+      blocks.push({
+        text:
+          `Budget ${usd(b.limit)} per ${b.period}: reached in ${b.runsExceeding} of ${forecast.runs} runs (${percent(b.exceedProbability)})` +
+          (b.exceedDay === null ? '.' : `, on day ${decimal(b.exceedDay.p50)} at the median (mean ${decimal(b.exceedDay.mean)}).`),
+      });
+    }
+    blocks.push({ text: 'Cumulative spend:' }, { table: spendTable(s) }, { text: 'Capacity:' }, { table: capacityTable(s) });
+    sections.push({ id: `strategy-${i + 1}`, title: s.name, blocks });
+  });
+  return sections;
+}
+
 /**
  * Renders forecast.md.
  * The same forecast gives the same text, whether one process ran it or shards were merged.
@@ -82,38 +140,10 @@ export function renderForecastMarkdown(forecast: Forecast): string {
       `${forecast.runs} runs (base seed ${forecast.seed}) over ${forecast.horizon.duration}, ${forecast.horizon.start} to ${forecast.horizon.end}. ` +
       'Percentiles are over the runs. Every field is explained in docs/forecast.md.',
     '',
-    '## Strategies',
-    '',
-    mdTable(strategyRows(forecast)),
-    '',
   );
-  const credits = creditsRows(forecast);
-  if (credits.rows.length > 0) {
-    out.push('## Credits', '', 'Bundles to buy up front for the lowest expected cost (credits consumed plus credits expired), against the scenario’s own purchases.', '', mdTable(credits), '');
-  }
-  if (forecast.sweep) {
-    const sw = forecast.sweep;
-    out.push(
-      '## Rate sweep',
-      '',
-      `Highest base arrival rate in ${rate(sw.fromPerSec)}..${rate(sw.toPerSec)} at which the SLO holds (attainment >= ${percent(sw.targets.interactive)} interactive, ` +
-        `${percent(sw.targets.batch)} batch), by bisection to ${rate(sw.tolerancePerSec)}, ${sw.probeRuns} runs of ${sw.probeHorizon} per probe.`,
-      '',
-      mdTable(sweepRows(sw)),
-      '',
-    );
-  }
-  for (const s of forecast.strategies) {
-    out.push(`## ${s.name}`, '', mdTable(spreadTable(s)), '');
-    if (s.budget !== null) {
-      const b = s.budget;
-      out.push(
-        `Budget ${usd(b.limit)} per ${b.period}: reached in ${b.runsExceeding} of ${forecast.runs} runs (${percent(b.exceedProbability)})` +
-          (b.exceedDay === null ? '.' : `, on day ${decimal(b.exceedDay.p50)} at the median (mean ${decimal(b.exceedDay.mean)}).`),
-        '',
-      );
-    }
-    out.push('Cumulative spend:', '', mdTable(spendTable(s)), '', 'Capacity:', '', mdTable(capacityTable(s)), '');
+  for (const section of forecastSections(forecast)) {
+    out.push(`## ${section.title}`, '');
+    for (const block of section.blocks) out.push('text' in block ? block.text : mdTable(block.table), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -7,8 +7,22 @@ const QUARTER_HOUR_MS = 900_000;
 const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-/** Per zone: offsets by UTC quarter-hour, and the last one looked up. */
-const zones = new Map<string, { lastKey: number; lastOffsetMs: number; offsets: Map<number, number> }>();
+/**
+ * Per zone: offsets by UTC quarter-hour, and a run of adjacent quarter-hours [loKey, hiKey]
+ * known to share `runOffsetMs`. Look-ups mostly move forward a little at a time (the clock, a
+ * deferral's scan of the next hours), so the run grows to span the time between two clock
+ * changes and nearly every look-up is two comparisons.
+ */
+interface ZoneCache {
+  loKey: number;
+  hiKey: number;
+  runOffsetMs: number;
+  readonly offsets: Map<number, number>;
+}
+const zones = new Map<string, ZoneCache>();
+/** The zone of the last look-up (most callers read one zone many times in a row). */
+let lastTz = '';
+let lastZone: ZoneCache | undefined;
 
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
@@ -45,22 +59,29 @@ function computeOffsetMs(tz: string, epochMs: number): number {
  */
 export function tzOffsetMs(tz: string, epochMs: number): number {
   if (tz === 'UTC' || tz === 'Etc/UTC') return 0;
-  let zone = zones.get(tz);
-  if (!zone) {
-    zone = { lastKey: Number.NaN, lastOffsetMs: 0, offsets: new Map() };
+  let zone = tz === lastTz ? lastZone : zones.get(tz);
+  if (zone === undefined) {
+    zone = { loKey: Number.NaN, hiKey: Number.NaN, runOffsetMs: 0, offsets: new Map() };
     zones.set(tz, zone);
   }
+  lastTz = tz;
+  lastZone = zone;
   const key = Math.floor(epochMs / QUARTER_HOUR_MS);
-  // Simulated time moves forward: most look-ups hit the quarter-hour of the previous one.
-  if (key === zone.lastKey) return zone.lastOffsetMs;
+  if (key >= zone.loKey && key <= zone.hiKey) return zone.runOffsetMs;
   let off = zone.offsets.get(key);
   if (off === undefined) {
     off = computeOffsetMs(tz, key * QUARTER_HOUR_MS);
     if (zone.offsets.size > 200_000) zone.offsets.clear(); // bounded: a year of quarter-hours is 35,040 keys
     zone.offsets.set(key, off);
   }
-  zone.lastKey = key;
-  zone.lastOffsetMs = off;
+  // Extend the run by an adjacent quarter-hour with the same offset, else start a new one here.
+  if (off === zone.runOffsetMs && key === zone.hiKey + 1) zone.hiKey = key;
+  else if (off === zone.runOffsetMs && key === zone.loKey - 1) zone.loKey = key;
+  else {
+    zone.loKey = key;
+    zone.hiKey = key;
+    zone.runOffsetMs = off;
+  }
   return off;
 }
 

@@ -76,7 +76,12 @@ const STYLE = `
   .table-wrap { overflow-x: auto; }
 `;
 
-function htmlTable(t: ReportTable): string {
+/**
+ * A table as HTML, right-aligned columns and best cells marked.
+ * @param t - the table
+ * @returns the HTML text
+ */
+export function htmlTable(t: ReportTable): string {
   const cls = (i: number): string => (t.align[i] === 'r' ? ' class="r"' : '');
   const head = `<tr>${t.header.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr>`;
   const rows = t.rows.map(
@@ -92,7 +97,12 @@ function htmlTable(t: ReportTable): string {
   return `<div class="table-wrap"><table><thead>${head}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
-function note(n: ReportNote | undefined): string {
+/**
+ * A note as a paragraph (strong ones emphasised); nothing for undefined.
+ * @param n - the note
+ * @returns the HTML text
+ */
+export function htmlNote(n: ReportNote | undefined): string {
   return n === undefined ? '' : `<p class="note${n.strong === true ? ' strong' : ''}">${escapeHtml(n.text)}</p>`;
 }
 
@@ -127,8 +137,77 @@ function chartScript(charts: readonly ChartSpec[]): string {
   ].join('\n');
 }
 
+/** A section of a page: an anchor id, a title and its HTML. */
+export interface PageSection {
+  readonly id: string;
+  readonly title: string;
+  readonly html: string;
+}
+
+/** What {@link renderPage} lays out. */
+export interface PageInput {
+  /** The page's title and heading. */
+  readonly title: string;
+  /** Lines under the heading, as HTML (escape what they quote). */
+  readonly metaHtml: readonly string[];
+  /** Sections before the charts. */
+  readonly before: readonly PageSection[];
+  readonly charts: readonly ChartSpec[];
+  /** Sections after the charts. */
+  readonly after: readonly PageSection[];
+  /** The scenario file as given and its text, shown folded at the end. */
+  readonly scenario?: { readonly file: string; readonly yaml: string };
+  /** Chart.js's UMD build, inlined ({@link loadChartJsSource}). */
+  readonly chartJsSource: string;
+}
+
 /**
- * Renders the whole page.
+ * A self-contained page: heading, meta lines, navigation, sections, the charts (drawn by the
+ * inlined Chart.js from the same configurations as the PNGs), more sections, the scenario.
+ * @param input - what goes on the page
+ * @returns the HTML text, ending with a newline
+ */
+export function renderPage(input: PageInput): string {
+  const section = (s: PageSection): string => `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>${s.html}</section>`;
+  const nav = [
+    ...input.before.map((s) => [s.id, s.title]),
+    ['charts', 'Charts'],
+    ...input.after.map((s) => [s.id, s.title]),
+    ...(input.scenario === undefined ? [] : [['scenario', 'Scenario']]),
+  ]
+    .map(([id, title]) => `<a href="#${escapeHtml(id!)}">${escapeHtml(title!)}</a>`)
+    .join('');
+  const scenario =
+    input.scenario === undefined
+      ? ''
+      : `<section id="scenario"><h2>Scenario</h2><details><summary>${escapeHtml(input.scenario.file)}</summary><pre>${escapeHtml(input.scenario.yaml)}</pre></details></section>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(input.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(input.title)}</h1>
+<ul class="meta">${input.metaHtml.map((m) => `<li>${m}</li>`).join('')}</ul>
+<nav>${nav}</nav>
+${input.before.map(section).join('\n')}
+<section id="charts"><h2>Charts</h2>
+${input.charts.map(figure).join('\n')}
+</section>
+${input.after.map(section).join('\n')}
+${scenario}
+<script>${input.chartJsSource.replace(/<\/script/gi, '<\\/script')}</script>
+<script>${chartScript(input.charts)}</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * Renders report.html.
  * @param input - report, charts, scenario and Chart.js source
  * @returns the HTML text, ending with a newline
  */
@@ -137,18 +216,10 @@ export function renderHtml(input: HtmlInput): string {
   const startMs = Date.parse(report.window.start);
   const endMs = Date.parse(report.window.end);
   const span = Number.isNaN(startMs) || Number.isNaN(endMs) ? '' : ` (${formatDuration(endMs - startMs)})`;
-  const sections = reportSections(report);
+  const sections = reportSections(report).map(
+    (s): PageSection => ({ id: s.id, title: s.title, html: `${htmlNote(s.before)}${htmlTable(s.table)}${htmlNote(s.after)}` }),
+  );
   const [first, ...rest] = sections;
-  const sectionHtml = (s: (typeof sections)[number]): string =>
-    `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>${note(s.before)}${htmlTable(s.table)}${note(s.after)}</section>`;
-  const nav = [
-    ...(first ? [first] : []).map((s) => [s.id, s.title]),
-    ['charts', 'Charts'],
-    ...rest.map((s) => [s.id, s.title]),
-    ...(input.scenarioYaml === undefined ? [] : [['scenario', 'Scenario']]),
-  ]
-    .map(([id, title]) => `<a href="#${escapeHtml(id!)}">${escapeHtml(title!)}</a>`)
-    .join('');
   const meta = [
     `Scenario: <code>${escapeHtml(report.scenario)}</code>${input.scenarioFile === undefined ? '' : ` from <code>${escapeHtml(input.scenarioFile)}</code>`}`,
     `Seed: ${escapeHtml(String(report.seed))}`,
@@ -156,31 +227,13 @@ export function renderHtml(input: HtmlInput): string {
     `Window: ${escapeHtml(report.window.start)} → ${escapeHtml(report.window.end)}${escapeHtml(span)}`,
     `imgsim ${escapeHtml(report.imgsim)}`,
   ];
-  const scenario =
-    input.scenarioYaml === undefined
-      ? ''
-      : `<section id="scenario"><h2>Scenario</h2><details><summary>${escapeHtml(input.scenarioFile ?? 'scenario')}</summary><pre>${escapeHtml(input.scenarioYaml)}</pre></details></section>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>imgsim report: ${escapeHtml(report.scenario)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>imgsim report: ${escapeHtml(report.scenario)}</h1>
-<ul class="meta">${meta.map((m) => `<li>${m}</li>`).join('')}</ul>
-<nav>${nav}</nav>
-${first ? sectionHtml(first) : ''}
-<section id="charts"><h2>Charts</h2>
-${input.charts.map(figure).join('\n')}
-</section>
-${rest.map(sectionHtml).join('\n')}
-${scenario}
-<script>${input.chartJsSource.replace(/<\/script/gi, '<\\/script')}</script>
-<script>${chartScript(input.charts)}</script>
-</body>
-</html>
-`;
+  return renderPage({
+    title: `imgsim report: ${report.scenario}`,
+    metaHtml: meta,
+    before: first ? [first] : [],
+    charts: input.charts,
+    after: rest,
+    ...(input.scenarioYaml === undefined ? {} : { scenario: { file: input.scenarioFile ?? 'scenario', yaml: input.scenarioYaml } }),
+    chartJsSource: input.chartJsSource,
+  });
 }

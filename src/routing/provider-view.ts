@@ -5,7 +5,7 @@
  */
 import { AvailabilityCurve } from '../model/availability.js';
 import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
-import { compilePricing, price, quote, refusal, type CompiledPricing } from '../model/pricing/quote.js';
+import { compilePricing, price, priceFromUntimed, quote, refusal, untimedPrice, type CompiledPricing } from '../model/pricing/quote.js';
 import type { PriceOptions, Quote } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
@@ -25,6 +25,8 @@ interface Memo {
 
 /** Smoothing of the latency EWMA that `ProviderStats.ewmaLatencyMs` reports. */
 const LATENCY_ALPHA = 0.2;
+/** What `priceAt` passes as a(t) to pricing that does not read it (no dynamic pricing). */
+const NEUTRAL_AVAILABILITY = 0.5;
 /** Smoothing of the error-rate EWMA (about the last 20 attempts). */
 const ERROR_ALPHA = 0.05;
 
@@ -107,7 +109,7 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     o.tier = tier;
     o.availability = availability;
     o.serviceMs = undefined;
-    o.creditValueUsd = this.probe.creditValueUsd();
+    o.creditValueUsd = this.compiled.model.unit === 'credits' ? this.probe.creditValueUsd() : undefined;
     return o;
   }
 
@@ -122,9 +124,24 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     return price(this.compiled, request, this.fill(now, tier, this.curve.at(now)));
   }
 
+  // The untimed part of the last request priced by `priceAt`: a deferral scan prices one request
+  // at dozens of instants, and only off-peak, dynamic pricing and credit value change with them.
+  private untimedFor: ImageRequest | undefined = undefined;
+  private untimedId = -1;
+  private untimedTier: string | undefined = undefined;
+  private untimed = 0;
+
   priceAt(request: ImageRequest, atMs: number, tier?: string): number {
     if (!this.servable(request, tier)) return Infinity;
-    return price(this.compiled, request, this.fill(atMs, tier, this.curve.expectedAt(atMs)));
+    if (this.untimedFor !== request || this.untimedId !== request.id || this.untimedTier !== tier) {
+      this.untimed = untimedPrice(this.compiled, request, tier);
+      this.untimedFor = request;
+      this.untimedId = request.id;
+      this.untimedTier = tier;
+    }
+    // Only dynamic pricing reads the availability: the curve is not evaluated for the others.
+    const availability = this.compiled.dynamicRange === undefined ? NEUTRAL_AVAILABILITY : this.curve.expectedAt(atMs);
+    return priceFromUntimed(this.compiled, this.untimed, this.fill(atMs, tier, availability));
   }
 
   canServe(request: ImageRequest, tier?: string): boolean {

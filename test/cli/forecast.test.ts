@@ -82,6 +82,33 @@ describe('imgsim forecast on worker threads (dist/)', () => {
   });
 });
 
+describe('imgsim forecast --format html,png', () => {
+  it('writes the fan chart as PNG and forecast.html, and merge writes the same chart from the shards', async () => {
+    const dir = tempDir();
+    const single = await cli('forecast', MINIMAL, ...SMALL, '--workers', '0', '--format', 'md,html,png', '--out', path.join(dir, 'one'), '--quiet');
+    expect(single.code).toBe(0);
+    expect(readdirSync(path.join(dir, 'one')).sort()).toEqual(['charts', 'forecast.html', 'forecast.md']);
+    // No sweep, no sweep chart: only the fan chart is drawn.
+    expect(readdirSync(path.join(dir, 'one/charts'))).toEqual(['spend-fan.png']);
+    const png = readFileSync(path.join(dir, 'one/charts/spend-fan.png'));
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // IHDR: width and height, big-endian, at bytes 16-23.
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 700]);
+    const html = readFileSync(path.join(dir, 'one/forecast.html'), 'utf8');
+    expect(html).toContain('<canvas id="canvas-spend-fan"');
+    expect(html).toContain('Not drawn: no rate sweep in this forecast');
+    // forecast.md's tables, and the scenario the forecast ran.
+    expect(html).toMatch(/<section id="strategies"><h2>Strategies<\/h2><div class="table-wrap"><table>/);
+    expect(html).toContain('<summary>' + MINIMAL + '</summary>');
+
+    const parts = path.join(dir, 'parts');
+    for (const k of [1, 2]) expect((await cli('forecast', MINIMAL, ...SMALL, '--workers', '0', '--shard', `${k}/2`, '--out', parts, '--quiet')).code).toBe(0);
+    const merged = await cli('merge', path.join(parts, 'forecast.part-1-of-2.json'), path.join(parts, 'forecast.part-2-of-2.json'), '--format', 'png', '--out', path.join(dir, 'merged'), '--quiet');
+    expect(merged.code).toBe(0);
+    expect(readFileSync(path.join(dir, 'merged/charts/spend-fan.png'))).toEqual(png);
+  });
+});
+
 describe('imgsim forecast: bad input exits 2 with a clear message', () => {
   it.each([
     [['--runs', '0'], /--runs: expected a whole number >= 1, got "0"/],
@@ -96,7 +123,7 @@ describe('imgsim forecast: bad input exits 2 with a clear message', () => {
     [['--probe-runs', '2'], /--probe-runs applies to a sweep/],
     [['--horizon', 'soon'], /--horizon: expected a duration/],
     [['--workers=1.5'], /--workers: expected a whole number >= 0, got "1.5"/],
-    [['--format', 'pdf'], /--format: unknown format "pdf"/],
+    [['--format', 'pdf'], /--format: unknown format "pdf"; formats are json, md, html, png/],
     [['--strategy', 'Nope'], /no strategy "Nope" in the scenario/],
     [['--sweep', 'rate=1/s..2/s', '--tolerance', '2'], /--tolerance: expected a fraction of the range between 0 and 1/],
   ])('forecast %j', async (args, message) => {

@@ -6,9 +6,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeForecastVisuals } from '../../src/forecast/visual.js';
 import { writeVisualReports } from '../../src/report/visual.js';
+import { FORECAST_SCENARIO, smallForecast } from '../forecast/_forecast.js';
 import { CHARTS_SCENARIO, chartsRun } from './charts/_report.js';
 
 const CHROMIUM = process.env.IMGSIM_CHROMIUM ?? '/usr/bin/chromium';
@@ -18,6 +20,7 @@ const NO_CHROMIUM =
 
 let browser: Browser | undefined;
 let file: string;
+let forecastFile: string;
 
 beforeAll(async () => {
   // Without Chromium the test below fails with NO_CHROMIUM (a failure, never a skip).
@@ -28,6 +31,25 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'imgsim-html-'));
   await writeVisualReports(evil, scenario, { outDir: dir, html: true, png: false, scenarioFile: CHARTS_SCENARIO });
   file = path.join(dir, 'report.html');
+  const forecast = await smallForecast();
+  const sweep = {
+    fromPerSec: 1,
+    toPerSec: 4,
+    tolerancePerSec: 0.1,
+    probeRuns: 1,
+    probeHorizon: '1h',
+    targets: { interactive: 0.95, batch: 0.95 },
+    strategies: forecast.strategies.map((s, i) => ({
+      name: s.name,
+      sustainableRatePerSec: 2 + i,
+      aboveRange: false,
+      saturates: null,
+      probes: [1, 2.5, 4].map((ratePerSec) => ({ ratePerSec, meetsSlo: ratePerSec < 3, attainment: { interactive: 1 - ratePerSec / 20, batch: null }, successRate: 1, providers: {} })),
+    })),
+  };
+  const forecastDir = mkdtempSync(path.join(tmpdir(), 'imgsim-forecast-html-'));
+  await writeForecastVisuals({ ...forecast, sweep }, { outDir: forecastDir, html: true, png: false, scenarioFile: FORECAST_SCENARIO });
+  forecastFile = path.join(forecastDir, 'forecast.html');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
@@ -38,36 +60,57 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** What a loaded page said (console errors and warnings, page errors, dialogs, network requests) and its canvases. */
+async function openPage(htmlFile: string): Promise<{ page: Page; problems: string[]; canvases: { id: string; width: number; height: number; nonWhite: number; corner: number[] }[] }> {
+  const page = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
+  });
+  await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+  // What the page itself said (the readback below makes Chromium warn about getImageData).
+  const fromPage = [...problems];
+  // Runs in the page (a string: this project's TypeScript has no DOM types).
+  const canvases: { id: string; width: number; height: number; nonWhite: number; corner: number[] }[] = await page.evaluate(`
+    [...document.querySelectorAll('canvas')].map((c) => {
+      const ctx = c.getContext('2d');
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let nonWhite = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) nonWhite++;
+      // The corner: the white background plugin paints it opaque white.
+      return { id: c.id, width: c.width, height: c.height, nonWhite, corner: [...ctx.getImageData(1, 1, 1, 1).data] };
+    })
+  `);
+  return { page, problems: fromPage, canvases };
+}
+
+describe('forecast.html in Chromium', () => {
+  it('draws the fan chart and the sweep curve from file:// with no errors', async () => {
+    expect(existsSync(CHROMIUM), NO_CHROMIUM).toBe(true);
+    const { page, problems, canvases } = await openPage(forecastFile);
+    await page.close();
+    expect(problems).toEqual([]);
+    expect(canvases.map((c) => c.id)).toEqual(['canvas-spend-fan', 'canvas-sweep']);
+    for (const c of canvases) {
+      expect([c.width, c.height], c.id).toEqual([1200, 700]);
+      expect(c.nonWhite, c.id).toBeGreaterThan(1200 * 700 * 0.01);
+      expect(c.corner, c.id).toEqual([255, 255, 255, 255]);
+    }
+  });
+});
+
 describe('report.html in Chromium', () => {
   it('draws every chart from file:// with no errors and runs no injected script', async () => {
     expect(existsSync(CHROMIUM), NO_CHROMIUM).toBe(true);
-    const page = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:')) problems.push(`request: ${r.url()}`);
-    });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    // What the page itself said (the readback below makes Chromium warn about getImageData).
-    const fromPage = [...problems];
-    // Runs in the page (a string: this project's TypeScript has no DOM types).
-    const canvases: { id: string; width: number; height: number; nonWhite: number; corner: number[] }[] = await page.evaluate(`
-      [...document.querySelectorAll('canvas')].map((c) => {
-        const ctx = c.getContext('2d');
-        const { data } = ctx.getImageData(0, 0, c.width, c.height);
-        let nonWhite = 0;
-        for (let i = 0; i < data.length; i += 4) if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) nonWhite++;
-        // The corner: the white background plugin paints it opaque white.
-        return { id: c.id, width: c.width, height: c.height, nonWhite, corner: [...ctx.getImageData(1, 1, 1, 1).data] };
-      })
-    `);
+    const { page, problems: fromPage, canvases } = await openPage(file);
     expect(fromPage).toEqual([]);
     expect(canvases.map((c) => c.id)).toEqual([
       'canvas-cost-over-time',

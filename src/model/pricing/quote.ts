@@ -244,12 +244,17 @@ export function offPeakBestIn(compiled: CompiledPricing, fromMs: number, toMs: n
 function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
   const tier = opts.tier === undefined ? c.defaultTier : c.tiers.get(opts.tier);
   if (tier === undefined) return NaN;
+  return applyTime(c, untimedAmount(c, r, tier, opts.serviceMs, lines), tier, opts, lines, toUsd);
+}
+
+/** The factors that do not depend on the instant: model base to the validation bundle discount. */
+function untimedAmount(c: CompiledPricing, r: QuoteRequest, tier: CompiledTier, givenServiceMs: number | undefined, lines: PriceLine[] | undefined): number {
   const pricer = c.pricer;
 
   let serviceMs = 0;
   let serviceIsExpected = false;
   if (pricer.usesServiceTime) {
-    if (opts.serviceMs !== undefined) serviceMs = opts.serviceMs;
+    if (givenServiceMs !== undefined) serviceMs = givenServiceMs;
     else {
       serviceMs = tier.medianServiceMs * serviceScale(c.provider, r.steps, r.width, r.height);
       serviceIsExpected = true;
@@ -314,6 +319,12 @@ function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines
     }
   }
 
+  return amount;
+}
+
+/** The factors that depend on the instant (off-peak, dynamic), then the tier and the credit value. */
+function applyTime(c: CompiledPricing, untimed: number, tier: CompiledTier, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
+  let amount = untimed;
   if (c.offPeak.length > 0) {
     const i = offPeakWindowAt(c, opts.atMs);
     if (i >= 0) {
@@ -364,6 +375,34 @@ function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines
  */
 export function price(compiled: CompiledPricing, request: QuoteRequest, opts: PriceOptions, lines?: PriceLine[]): number {
   return evaluate(compiled, request, opts, lines, true);
+}
+
+/**
+ * The part of {@link price} that does not depend on the instant: every factor up to the
+ * validation bundle discount, for the median service time. With {@link priceFromUntimed} it
+ * gives exactly `price` (the same operations in the same order), so a caller pricing one request
+ * at many instants (a deferral scan) computes this once.
+ * @param compiled - from {@link compilePricing}
+ * @param request - the request
+ * @param tierName - the tier; the default tier when undefined
+ * @returns the untimed amount (NaN for an unknown tier)
+ */
+export function untimedPrice(compiled: CompiledPricing, request: QuoteRequest, tierName: string | undefined): number {
+  const tier = tierName === undefined ? compiled.defaultTier : compiled.tiers.get(tierName);
+  return tier === undefined ? NaN : untimedAmount(compiled, request, tier, undefined, undefined);
+}
+
+/**
+ * {@link price} from {@link untimedPrice}'s amount: off-peak, dynamic, tier and credit value at
+ * `opts.atMs` (`opts.serviceMs` is ignored: the untimed amount fixed it).
+ * @param compiled - from {@link compilePricing}
+ * @param untimed - from {@link untimedPrice} for the same request and tier
+ * @param opts - instant, tier, availability, credit value
+ * @returns total USD
+ */
+export function priceFromUntimed(compiled: CompiledPricing, untimed: number, opts: PriceOptions): number {
+  const tier = opts.tier === undefined ? compiled.defaultTier : compiled.tiers.get(opts.tier);
+  return tier === undefined ? NaN : applyTime(compiled, untimed, tier, opts, undefined, true);
 }
 
 /**

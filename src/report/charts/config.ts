@@ -11,7 +11,8 @@ import type { ResolvedScenario } from '../../scenario/resolve.js';
 import { formatDuration } from '../../scenario/units.js';
 import type { Report, StrategyReport } from '../../metrics/report-types.js';
 import { percent, usd } from '../format.js';
-import { OTHER_OUTCOME_COLORS, OUTCOME_COLORS, providerStyle, strategyStyle, type SeriesStyle } from './palette.js';
+import { OTHER_OUTCOME_COLORS, OUTCOME_COLORS, providerStyle, strategyStyle } from './palette.js';
+import { axis, baseOptions, lineChart, lineDataset, referenceLine, REFERENCE_COLOR, type Point } from './layout.js';
 import { paretoFrontier } from './pareto.js';
 import { describeStep, providerCurves } from './provider-curves.js';
 
@@ -27,11 +28,7 @@ const DAYS_ABOVE_MS = 3 * DAY_MS;
 /** Rejection reasons drawn one by one in the outcomes chart; the rest are pooled as "other". */
 const MAX_REJECTION_REASONS = 5;
 
-/** An (x, y) data point. */
-export interface Point {
-  readonly x: number;
-  readonly y: number;
-}
+export type { Point } from './layout.js';
 
 /** The configurations the builders make. */
 export type ChartConfig = ChartConfiguration<'line', Point[]> | ChartConfiguration<'scatter', Point[]> | ChartConfiguration<'bar', number[], string>;
@@ -55,51 +52,6 @@ export interface ChartInput {
   readonly scenario: ResolvedScenario;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Shared layout
-
-const TEXT_COLOR = '#222222';
-const GRID_COLOR = '#e3e3e3';
-const REFERENCE_COLOR = '#555555';
-
-const font = (size: number, weight: 'normal' | 'bold' = 'normal'): { size: number; weight: 'normal' | 'bold' } => ({ size, weight });
-
-function axis(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    title: { display: true, text: title, font: font(16, 'bold'), color: TEXT_COLOR },
-    ticks: { font: font(14), color: TEXT_COLOR },
-    grid: { color: GRID_COLOR },
-    ...extra,
-  };
-}
-
-/** How the legend draws a series: a short line (with its dash), the point shape, or a box. */
-type LegendMark = 'line' | 'point' | 'box';
-
-function legendLabels(mark: LegendMark): Record<string, unknown> {
-  const common = { font: font(14), color: TEXT_COLOR, padding: 12 };
-  if (mark === 'box') return { ...common, boxWidth: 18 };
-  // Drawn as short lines with each series' dash by a hook (hooks.ts).
-  if (mark === 'line') return { ...common, boxWidth: 40, imgsimLegend: 'lines' };
-  return { ...common, usePointStyle: true };
-}
-
-function baseOptions(title: string, x: Record<string, unknown>, y: Record<string, unknown>, mark: LegendMark): Record<string, unknown> {
-  return {
-    responsive: false,
-    maintainAspectRatio: false,
-    animation: false,
-    color: TEXT_COLOR,
-    layout: { padding: 16 },
-    plugins: {
-      title: { display: true, text: title, font: font(20, 'bold'), color: TEXT_COLOR, padding: { bottom: 12 } },
-      legend: { display: true, position: 'right', labels: legendLabels(mark) },
-      tooltip: { enabled: true },
-    },
-    scales: { x, y },
-  };
-}
-
 /** The time axis: hours or days from the window start. */
 interface TimeAxis {
   readonly unitMs: number;
@@ -112,32 +64,6 @@ function timeAxis(report: Report): TimeAxis {
   const days = windowMs > DAYS_ABOVE_MS;
   const from = Number.isNaN(startMs) ? 'the start' : report.window.start.replace(/:00\.000Z$/, 'Z');
   return { unitMs: days ? DAY_MS : HOUR_MS, title: `simulated time (${days ? 'days' : 'hours'} from ${from})` };
-}
-
-function lineStyle(style: SeriesStyle): Record<string, unknown> {
-  return {
-    borderColor: style.color,
-    backgroundColor: style.color,
-    borderDash: [...style.dash],
-    borderWidth: 2.5,
-    pointStyle: style.pointStyle,
-    pointRadius: 0,
-    pointHitRadius: 6,
-    fill: false,
-    tension: 0,
-  };
-}
-
-function lineDataset(label: string, data: Point[], style: SeriesStyle): ChartDataset<'line', Point[]> {
-  return { label, data, ...lineStyle(style) };
-}
-
-function referenceLine(label: string, data: Point[], dash: readonly number[], color = REFERENCE_COLOR): ChartDataset<'line', Point[]> {
-  return { label, data, borderColor: color, backgroundColor: color, borderDash: [...dash], borderWidth: 2, pointRadius: 0, pointStyle: 'line', fill: false };
-}
-
-function lineChart(title: string, datasets: ChartDataset<'line', Point[]>[], x: Record<string, unknown>, y: Record<string, unknown>): ChartConfiguration<'line', Point[]> {
-  return { type: 'line', data: { datasets }, options: baseOptions(title, { type: 'linear', ...x }, y, 'line') };
 }
 
 // ---------------------------------------------------------------------------------------------

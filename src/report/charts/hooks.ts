@@ -50,12 +50,14 @@ export interface LegendChart {
 
 /**
  * Legend entries as short lines in each series' colour, width and dash (Chart.js's own entries
- * drop the dash when drawn as lines).
+ * drop the dash when drawn as lines). A dataset without a label (the edge of a shaded band) gets
+ * no entry.
  * @param chart - the chart
- * @returns one legend item per dataset
+ * @returns one legend item per labelled dataset
  */
 export function lineLegendLabels(chart: LegendChart): Record<string, unknown>[] {
-  return chart.data.datasets.map((d, i) => ({
+  const labelled = chart.data.datasets.map((d, i) => ({ d, i })).filter(({ d }) => d.label !== undefined && d.label !== '');
+  return labelled.map(({ d, i }) => ({
     text: d.label,
     fillStyle: d.borderColor,
     strokeStyle: d.borderColor,

@@ -271,97 +271,133 @@ class PortkeyGateway {
   }
 }
 
-/** The metadata and parameters a conditional query reads (docs/gateways.md lists them). */
-function routerContext(request: ImageRequest): Record<string, Record<string, unknown>> {
-  return {
-    metadata: { project: request.project, urgency: request.urgency, class: request.className },
-    params: {
-      ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
-      n: 1,
-      size: request.size,
-      ...(request.quality === undefined ? {} : { quality: request.quality }),
-      steps: request.steps,
-      features: request.features,
-      ...(request.tier === undefined ? {} : { tier: request.tier }),
-      validate: request.validate,
-    },
+/** Reads one field of the context a conditional query sees (docs/gateways.md lists them). */
+type FieldReader = (request: ImageRequest) => unknown;
+
+/** `metadata.*` and `params.*` as Portkey's router context holds them; other keys read undefined. */
+const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
+  'metadata.project': (r) => r.project,
+  'metadata.urgency': (r) => r.urgency,
+  'metadata.class': (r) => r.className,
+  'params.prompt': (r) => r.prompt,
+  'params.n': () => 1,
+  'params.size': (r) => r.size,
+  'params.quality': (r) => r.quality,
+  'params.steps': (r) => r.steps,
+  'params.features': (r) => r.features,
+  'params.tier': (r) => r.tier,
+  'params.validate': (r) => r.validate,
+};
+const READS_NOTHING: FieldReader = () => undefined;
+
+/** A query or an operator object compiled to a test (once per config object, see {@link compiledQuery}). */
+type Test = (value: unknown) => boolean;
+type RequestTest = (request: ImageRequest) => boolean;
+
+const compiledQueries = new WeakMap<object, RequestTest>();
+
+/** The compiled form of a condition's query, cached on the query object. */
+function compiledQuery(query: Record<string, unknown>): RequestTest {
+  let test = compiledQueries.get(query);
+  if (test === undefined) {
+    test = compileQuery(query);
+    compiledQueries.set(query, test);
+  }
+  return test;
+}
+
+/** All of the tests, in order (an empty list holds). */
+function allOf<T>(tests: readonly ((x: T) => boolean)[]): (x: T) => boolean {
+  return (x) => {
+    for (let i = 0; i < tests.length; i++) if (!tests[i]!(x)) return false;
+    return true;
   };
 }
 
 /** ConditionalRouter.resolveTarget: the first condition whose query holds, else `default`. */
 function resolveConditional(node: PortkeyNode & { kind: 'strategy' }, request: ImageRequest): PortkeyNode {
-  const context = routerContext(request);
   const find = (name: string): PortkeyNode => {
     const t = node.targets.find((x) => x.name === name);
     if (t === undefined) throw new RouterError(`Invalid target name found in the query router: ${name}`);
     return t;
   };
-  for (const c of node.conditions) if (evaluateQuery(c.query, context)) return find(c.then);
+  for (const c of node.conditions) if (compiledQuery(c.query)(request)) return find(c.then);
   if (node.defaultTarget !== undefined) return find(node.defaultTarget);
   throw new RouterError('Query router did not resolve to any valid target');
 }
 
-/** ConditionalRouter.evaluateQuery, quirks included (`$or`/`$and` decide the whole query where they appear). */
-function evaluateQuery(query: Record<string, unknown>, context: Record<string, Record<string, unknown>>): boolean {
+/**
+ * ConditionalRouter.evaluateQuery as a compiled test, quirks included: keys are checked in
+ * order, and `$or`/`$and` decide the whole query where they appear (later keys are never read).
+ */
+function compileQuery(query: Record<string, unknown>): RequestTest {
+  const tests: RequestTest[] = [];
   for (const [key, value] of Object.entries(query)) {
-    if (key === '$or' && Array.isArray(value)) return value.some((q) => evaluateQuery(q as Record<string, unknown>, context));
-    if (key === '$and' && Array.isArray(value)) return value.every((q) => evaluateQuery(q as Record<string, unknown>, context));
+    if ((key === '$or' || key === '$and') && Array.isArray(value)) {
+      const subs = value.map((q) => compileQuery(q as Record<string, unknown>));
+      tests.push(key === '$or' ? (r) => subs.some((f) => f(r)) : (r) => subs.every((f) => f(r)));
+      return allOf(tests);
+    }
+    // `a.b.c` reads `a.b`, as Portkey's `key.split('.')` destructuring does.
     const [scope, name] = key.split('.');
-    const actual = context[scope ?? '']?.[name ?? ''];
+    const field = `${scope ?? ''}.${name ?? ''}`;
+    const read = Object.hasOwn(FIELD_READERS, field) ? FIELD_READERS[field]! : READS_NOTHING;
     if (typeof value === 'object' && value !== null) {
-      if (!evaluateOperator(value as Record<string, unknown>, actual)) return false;
-    } else if (actual !== value) return false;
+      const test = compileOperator(value as Record<string, unknown>);
+      tests.push((r) => test(read(r)));
+    } else tests.push((r) => read(r) === value);
   }
-  return true;
+  return allOf(tests);
 }
 
-/** ConditionalRouter.evaluateOperator (`$regex` decides alone where it appears). */
-function evaluateOperator(ops: Record<string, unknown>, value: unknown): boolean {
+/** ConditionalRouter.evaluateOperator as a compiled test (`$regex` decides alone where it appears; an unknown operator fails). */
+function compileOperator(ops: Record<string, unknown>): Test {
+  const tests: Test[] = [];
   for (const [op, compare] of Object.entries(ops)) {
     switch (op) {
       case '$eq':
-        if (value !== compare) return false;
+        tests.push((v) => v === compare);
         break;
       case '$ne':
-        if (value === compare) return false;
+        tests.push((v) => v !== compare);
         break;
       case '$gt':
-        if (!(parseFloat(String(value)) > parseFloat(String(compare)))) return false;
-        break;
       case '$gte':
-        if (!(parseFloat(String(value)) >= parseFloat(String(compare)))) return false;
-        break;
       case '$lt':
-        if (!(parseFloat(String(value)) < parseFloat(String(compare)))) return false;
+      case '$lte': {
+        const c = parseFloat(String(compare));
+        const cmp: (a: number) => boolean = op === '$gt' ? (a) => a > c : op === '$gte' ? (a) => a >= c : op === '$lt' ? (a) => a < c : (a) => a <= c;
+        tests.push((v) => cmp(parseFloat(String(v))));
         break;
-      case '$lte':
-        if (!(parseFloat(String(value)) <= parseFloat(String(compare)))) return false;
-        break;
+      }
       case '$in':
-        if (!Array.isArray(compare) || !compare.includes(value)) return false;
+        tests.push((v) => Array.isArray(compare) && compare.includes(v));
         break;
       case '$nin':
-        if (!Array.isArray(compare) || compare.includes(value)) return false;
+        tests.push((v) => Array.isArray(compare) && !compare.includes(v));
         break;
-      case '$regex':
+      case '$regex': {
+        let re: RegExp | undefined;
         try {
-          return new RegExp(String(compare)).test(String(value));
+          re = new RegExp(String(compare));
         } catch {
-          return false;
+          re = undefined;
         }
-      case '$length':
-        if (!Array.isArray(value)) return false;
-        if (typeof compare === 'number') {
-          if (value.length !== compare) return false;
-        } else if (typeof compare === 'object' && compare !== null) {
-          if (!evaluateOperator(compare as Record<string, unknown>, value.length)) return false;
-        }
+        const regex = re;
+        tests.push((v) => regex !== undefined && regex.test(String(v)));
+        return allOf(tests);
+      }
+      case '$length': {
+        const inner: Test = typeof compare === 'number' ? (n) => n === compare : typeof compare === 'object' && compare !== null ? compileOperator(compare as Record<string, unknown>) : () => true;
+        tests.push((v) => Array.isArray(v) && inner(v.length));
         break;
+      }
       default:
-        return false;
+        tests.push(() => false);
+        return allOf(tests);
     }
   }
-  return true;
+  return allOf(tests);
 }
 
 /** The providers a node can send to, for the decision's candidate list. */
