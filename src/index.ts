@@ -42,6 +42,6 @@ export type {
 export { defineStrategy } from './routing/strategy.js';
 export { serializeReport } from './report/json.js';
 export { forecast, type ForecastOptions } from './forecast/forecast.js';
-export type { Forecast, StrategyForecast, ProviderForecast, CreditsForecast, BudgetForecast, SweepResult, StrategySweep } from './forecast/forecast-types.js';
+export type { Forecast, StrategyForecast, ProviderForecast, CreditsForecast, BudgetForecast, SweepResult, StrategySweep, RegretForecast, OracleForecast } from './forecast/forecast-types.js';
 export type { Spread } from './forecast/stats.js';
 export { serializeForecast } from './forecast/json.js';

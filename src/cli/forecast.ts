@@ -51,6 +51,7 @@ Options:
   --tolerance F         stop bisecting at this fraction of the range (default ${DEFAULT_SWEEP_TOLERANCE})
   --slo-target F        attainment every urgency class must reach in a probe (default from
                         the SLO: p95 -> 0.95; a batch deadline -> 0.95)
+  --no-oracle           skip the hindsight oracle (no regret; each run is one pass shorter)
   --shard k/n           simulate only runs i with i mod n = k-1 and write a partial result
                         (forecast.part-k-of-n.json) for \`imgsim merge\`
 Exit codes: 0 ok, 2 bad input.`;
@@ -106,6 +107,7 @@ export async function forecastCommand(argv: string[]): Promise<number> {
     tolerance: { type: 'string' },
     'slo-target': { type: 'string' },
     shard: { type: 'string' },
+    'no-oracle': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(`${FORECAST_USAGE}\n`);
@@ -144,6 +146,7 @@ export async function forecastCommand(argv: string[]): Promise<number> {
     runs,
     horizonMs: horizonMs ?? scenario.durationMs,
     strategies: values.strategy,
+    oracle: values['no-oracle'] !== true,
   });
   const quiet = values.quiet === true;
   const progress = createProgress(quiet || values.json === true);

@@ -6,7 +6,7 @@ import { IMGSIM_VERSION } from '../metrics/assemble.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { formatDuration } from '../scenario/units.js';
 import { planCredits } from './credits-plan.js';
-import type { BudgetForecast, CreditsForecast, Forecast, ProviderForecast, SpendByDay, StrategyForecast, SweepResult } from './forecast-types.js';
+import type { BudgetForecast, CreditsForecast, Forecast, OracleForecast, ProviderForecast, RegretForecast, SpendByDay, StrategyForecast, SweepResult } from './forecast-types.js';
 import type { ForecastParameters } from './parameters.js';
 import { mean, percentile, sortSamples, spread } from './stats.js';
 import type { RunSummary, StrategyRunSummary } from './summary.js';
@@ -55,7 +55,7 @@ export function aggregateForecast(params: ForecastParameters, runs: readonly Run
       if (x?.name !== name) throw new ImgsimError('invalid-report', `run ${r.index} has no strategy "${name}" at position ${s + 1}`);
       return x;
     });
-    return strategyForecast(params, name, per, days);
+    return strategyForecast(params, name, per, days, ordered);
   });
   const { startMs } = params.context;
   return {
@@ -73,11 +73,41 @@ export function aggregateForecast(params: ForecastParameters, runs: readonly Run
       end: new Date(startMs + params.horizonMs).toISOString(),
     },
     strategies,
+    oracle: oracleForecast(ordered),
     sweep,
   };
 }
 
-function strategyForecast(params: ForecastParameters, name: string, runs: readonly StrategyRunSummary[], days: number): StrategyForecast {
+/** The runs' oracle costs, or null when a run has none (`--no-oracle`). */
+function oracleCosts(runs: readonly RunSummary[]): { cost: number; unconstrainedCost: number }[] | null {
+  const out: { cost: number; unconstrainedCost: number }[] = [];
+  for (const r of runs) {
+    if (r.oracle === null) return null;
+    out.push(r.oracle);
+  }
+  return out;
+}
+
+function oracleForecast(runs: readonly RunSummary[]): OracleForecast | null {
+  const costs = oracleCosts(runs);
+  return costs === null ? null : { cost: spread(costs.map((c) => c.cost)), unconstrainedCost: spread(costs.map((c) => c.unconstrainedCost)) };
+}
+
+function regretForecast(strategyRuns: readonly StrategyRunSummary[], runs: readonly RunSummary[]): RegretForecast | null {
+  const costs = oracleCosts(runs);
+  const regrets = strategyRuns.map((r) => r.regret);
+  if (costs === null || regrets.some((r) => r === null)) return null;
+  const usd = regrets.map((r) => r!.usd);
+  const oracleMean = mean(costs.map((c) => c.cost));
+  return {
+    oracleCostUsd: spread(costs.map((c) => c.cost)),
+    regretUsd: spread(usd),
+    meanRatio: oracleMean > 0 ? mean(usd) / oracleMean : null,
+    lowerBoundUsd: spread(regrets.map((r) => r!.lowerBound)),
+  };
+}
+
+function strategyForecast(params: ForecastParameters, name: string, runs: readonly StrategyRunSummary[], days: number, all: readonly RunSummary[]): StrategyForecast {
   const pick = (f: (r: StrategyRunSummary) => number): number[] => runs.map(f);
   return {
     name,
@@ -91,7 +121,7 @@ function strategyForecast(params: ForecastParameters, name: string, runs: readon
     spendByDay: spendByDay(runs, days),
     credits: creditsForecast(params, runs),
     providers: providersForecast(params, runs),
-    regret: null,
+    regret: regretForecast(runs, all),
   };
 }
 

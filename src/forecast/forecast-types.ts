@@ -74,12 +74,18 @@ export interface ProviderForecast {
 }
 
 /**
- * Reserved for the hindsight oracle (`src/forecast/oracle.ts`): the cost of the best routing in
- * hindsight and this strategy's regret against it. `null` until the oracle fills it in.
+ * A strategy against the hindsight oracle of each run (src/sim/oracle.ts, docs/report.md#oracle):
+ * spreads over the runs of the per-run figures `imgsim run` reports as `oracle` and `regret`.
  */
 export interface RegretForecast {
+  /** The oracle's capacity-aware plan, USD (the same in every strategy: it is the run's). */
   readonly oracleCostUsd: Spread;
+  /** Cost above the plan, USD (`regret.usd` per run). */
   readonly regretUsd: Spread;
+  /** Mean regret ÷ mean oracle cost; null when the plan costs nothing on average. */
+  readonly meanRatio: number | null;
+  /** The least any router could have paid for exactly this strategy's service (`regret.lowerBound`), USD. */
+  readonly lowerBoundUsd: Spread;
 }
 
 /** One strategy over the runs. */
@@ -171,5 +177,15 @@ export interface Forecast {
   readonly runs: number;
   readonly horizon: Horizon;
   readonly strategies: readonly StrategyForecast[];
+  /** The hindsight oracle over the runs; null with `--no-oracle`. */
+  readonly oracle: OracleForecast | null;
   readonly sweep: SweepResult | null;
+}
+
+/** The hindsight oracle's costs over the runs (see {@link RegretForecast}). */
+export interface OracleForecast {
+  /** The capacity-aware greedy plan, USD. */
+  readonly cost: Spread;
+  /** The unconstrained lower bound (capacity ignored), USD. */
+  readonly unconstrainedCost: Spread;
 }

@@ -20,6 +20,8 @@ export interface ForecastOptions {
   readonly seed?: number;
   /** Strategy names (default all of the scenario's). */
   readonly strategies?: readonly string[];
+  /** Compute the hindsight oracle and each strategy's regret (default true). */
+  readonly oracle?: boolean;
   /** Worker threads (default 0: simulate on the calling thread). */
   readonly threads?: number;
   /** Fraction of the runs done, now and then. */
@@ -41,6 +43,7 @@ export async function forecast(scenario: ResolvedScenario, opts: ForecastOptions
     runs: opts.runs,
     horizonMs: opts.horizonMs ?? scenario.durationMs,
     strategies: opts.strategies,
+    oracle: opts.oracle,
   });
   const executor = createExecutor(scenario, opts.threads ?? 0);
   try {

@@ -86,6 +86,7 @@ export function parsePartial(text: string, file: string): PartialForecast {
     typeof p.runs !== 'number' ||
     typeof p.horizonMs !== 'number' ||
     !Array.isArray(p.strategies) ||
+    typeof p.oracle !== 'boolean' ||
     !isObject(p.context)
   ) {
     throw new ImgsimError('invalid-report', `${file}: the partial forecast has no valid "parameters"`);

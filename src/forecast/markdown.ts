@@ -4,7 +4,7 @@
  */
 import { decimal, percent, usd } from '../report/format.js';
 import type { Forecast, StrategyForecast } from './forecast-types.js';
-import { creditsRows, latency, rate, strategyRows, sweepRows, type Rows } from './table.js';
+import { creditsRows, latency, oracleText, rate, strategyRows, sweepRows, type Rows } from './table.js';
 
 const NONE = '—';
 
@@ -61,6 +61,7 @@ function spreadTable(s: StrategyForecast): Rows {
     align: ['l', 'r', 'r', 'r', 'r', 'r'],
     rows: [
       line('cost', s.cost, usd),
+      ...(s.regret === null ? [] : [line('regret', s.regret.regretUsd, usd), line('least for its service', s.regret.lowerBoundUsd, usd)]),
       line('cost per image', s.costPerImage, usd),
       line('p95 latency', s.latencyP95Ms, latency),
       line('success rate', s.successRate, percent),
@@ -87,7 +88,9 @@ export interface ForecastSection {
  * @returns the sections
  */
 export function forecastSections(forecast: Forecast): ForecastSection[] {
-  const sections: ForecastSection[] = [{ id: 'strategies', title: 'Strategies', blocks: [{ table: strategyRows(forecast) }] }];
+  const summary: ForecastBlock[] = [{ table: strategyRows(forecast) }];
+  if (forecast.oracle !== null) summary.push({ text: oracleText(forecast.oracle) });
+  const sections: ForecastSection[] = [{ id: 'strategies', title: 'Strategies', blocks: summary }];
   const credits = creditsRows(forecast);
   if (credits.rows.length > 0) {
     sections.push({

@@ -23,6 +23,7 @@ const PARAMETER_LABELS: Readonly<Record<keyof ForecastParameters, string>> = {
   runs: 'runs',
   horizonMs: 'horizon',
   strategies: 'strategies',
+  oracle: 'oracle setting (--no-oracle)',
   context: 'scenario facts (budget, providers, credits)',
 };
 

@@ -9,7 +9,9 @@ import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strate
 import { buildStrategy } from '../routing/strategies/registry.js';
 import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
+import { ServiceLog } from '../metrics/service-log.js';
 import { availabilityCurves, Simulation } from '../sim/engine.js';
+import { regretReport, runOracle } from '../sim/oracle.js';
 import { withOverrides } from '../sim/run.js';
 import { openTraffic } from '../traffic/traffic.js';
 import { forecastContext, runSeed, type ForecastContext, type ForecastParameters } from './parameters.js';
@@ -25,6 +27,8 @@ export interface RunTask {
   readonly strategies: readonly string[];
   /** The base arrival rate, per second, instead of the scenario's (sweep probes). */
   readonly ratePerSec?: number;
+  /** Also compute the hindsight oracle and each strategy's regret (default false). */
+  readonly oracle?: boolean;
 }
 
 /** Called as a run advances: the fraction of the task done, in [0, 1]. */
@@ -88,18 +92,40 @@ export function simulateRun(setup: RunSetup, task: RunTask, onProgress?: TaskPro
   if (task.ratePerSec !== undefined) s = withArrivalRate(s, task.ratePerSec);
   const refs = selectStrategyRefs(s, task.strategies);
   const curves = availabilityCurves(s);
-  const strategies = refs.map((ref, i) => {
+  const withOracle = task.oracle === true;
+  // The oracle is one more pass over the traffic, about as long as a strategy's.
+  const steps = refs.length + (withOracle ? 1 : 0);
+  const logs: ServiceLog[] = [];
+  const runs = refs.map((ref, i) => {
     const strategy = buildStrategy(ref, { scenario: s, files: setup.files });
     const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
     try {
-      const sim = new Simulation(s, strategy, source, curves);
-      const { collector } = sim.run(onProgress ? (ms) => { onProgress((i + ms / s.durationMs) / refs.length); } : undefined);
-      return summarizeStrategy(collector.toReport(strategy.name, s.durationMs), collector.usage, setup.context, s.durationMs);
+      const log = withOracle ? new ServiceLog() : undefined;
+      if (log) logs.push(log);
+      const sim = new Simulation(s, strategy, source, curves, undefined, log);
+      const { collector } = sim.run(onProgress ? (ms) => { onProgress((i + ms / s.durationMs) / steps); } : undefined);
+      return { report: collector.toReport(strategy.name, s.durationMs), usage: collector.usage };
     } finally {
       source.close();
     }
   });
-  return { index: task.runIndex, seed: task.seed, strategies };
+  let oracle: RunSummary['oracle'] = null;
+  let lowerBounds: readonly number[] = [];
+  if (withOracle) {
+    const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+    try {
+      const done = runOracle(s, curves, source, { logs, ...(onProgress ? { onProgress: (f: number) => { onProgress((refs.length + f) / steps); } } : {}) });
+      oracle = { cost: done.result.cost, unconstrainedCost: done.result.unconstrainedCost };
+      lowerBounds = done.lowerBounds;
+    } finally {
+      source.close();
+    }
+  }
+  const strategies = runs.map(({ report, usage }, i) => {
+    const withRegret = oracle === null ? report : { ...report, regret: regretReport(report.cost.total, oracle.cost, lowerBounds[i]!) };
+    return summarizeStrategy(withRegret, usage, setup.context, s.durationMs);
+  });
+  return { index: task.runIndex, seed: task.seed, strategies, oracle };
 }
 
 /**
@@ -163,7 +189,7 @@ export async function simulateRuns(
   opts: { shard?: Shard | undefined; onProgress?: ((fraction: number) => void) | undefined } = {},
 ): Promise<RunSummary[]> {
   const tasks = shardRuns(params.runs, opts.shard).map(
-    (runIndex): RunTask => ({ runIndex, seed: runSeed(params.seed, runIndex), durationMs: params.horizonMs, strategies: params.strategies }),
+    (runIndex): RunTask => ({ runIndex, seed: runSeed(params.seed, runIndex), durationMs: params.horizonMs, strategies: params.strategies, oracle: params.oracle }),
   );
   return executor.run(tasks, opts.onProgress);
 }

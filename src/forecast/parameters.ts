@@ -49,6 +49,8 @@ export interface ForecastParameters {
   readonly horizonMs: number;
   /** Strategy names, in order. */
   readonly strategies: readonly string[];
+  /** Whether each run also computes the hindsight oracle (each strategy's regret). */
+  readonly oracle: boolean;
   readonly context: ForecastContext;
 }
 
@@ -113,11 +115,12 @@ export function forecastContext(scenario: ResolvedScenario): ForecastContext {
  * @param opts.runs - number of runs
  * @param opts.horizonMs - simulated span of each run
  * @param opts.strategies - strategy names, or undefined for all
+ * @param opts.oracle - compute the hindsight oracle in each run (default true)
  * @returns the parameters
  */
 export function forecastParameters(
   scenario: ResolvedScenario,
-  opts: { seed: number; runs: number; horizonMs: number; strategies?: readonly string[] | undefined },
+  opts: { seed: number; runs: number; horizonMs: number; strategies?: readonly string[] | undefined; oracle?: boolean | undefined },
 ): ForecastParameters {
   const refs = selectStrategyRefs(scenario, opts.strategies);
   return {
@@ -127,6 +130,7 @@ export function forecastParameters(
     runs: opts.runs,
     horizonMs: opts.horizonMs,
     strategies: refs.map((r) => strategyDisplayName(r)),
+    oracle: opts.oracle ?? true,
     context: forecastContext(scenario),
   };
 }

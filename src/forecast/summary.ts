@@ -4,7 +4,7 @@
  * peaks and limits, credits consumed per hour), not the full report. Workers send these; shards
  * write them to partial files; JSON round-trips them exactly.
  */
-import type { StrategyReport } from '../metrics/report-types.js';
+import type { RegretReport, StrategyReport } from '../metrics/report-types.js';
 import type { RunUsage } from '../metrics/usage.js';
 import type { ForecastContext } from './parameters.js';
 
@@ -63,6 +63,8 @@ export interface StrategyRunSummary {
   readonly budgetExceededHour: number;
   readonly providers: Readonly<Record<string, ProviderRunSummary>>;
   readonly credits: Readonly<Record<string, CreditsRunSummary>>;
+  /** Cost against the run's hindsight oracle (as in report.json); null when the run had no oracle. */
+  readonly regret: RegretReport | null;
 }
 
 /** One run: its index, its seed and each strategy's summary. */
@@ -70,6 +72,8 @@ export interface RunSummary {
   readonly index: number;
   readonly seed: number;
   readonly strategies: readonly StrategyRunSummary[];
+  /** The run's hindsight oracle (report.json's `oracle` costs); null when it was not computed. */
+  readonly oracle: { readonly cost: number; readonly unconstrainedCost: number } | null;
 }
 
 /**
@@ -161,5 +165,6 @@ export function summarizeStrategy(report: StrategyReport, usage: RunUsage, conte
     budgetExceededHour: budgetExceededHour(report.costByHour, context.budget),
     providers,
     credits,
+    regret: report.regret ?? null,
   };
 }

@@ -4,7 +4,7 @@
  * forecast.md uses the same rows.
  */
 import { decimal, percent, table, usd } from '../report/format.js';
-import type { Forecast, StrategyForecast, StrategySweep, SweepResult } from './forecast-types.js';
+import type { Forecast, OracleForecast, StrategyForecast, StrategySweep, SweepResult } from './forecast-types.js';
 
 const NONE = '—';
 
@@ -43,21 +43,25 @@ function budgetCells(s: StrategyForecast): string[] {
 }
 
 /**
- * The strategy summary: cost over the horizon (mean and percentiles over the runs), cost per
- * image, p95 latency, success rate (medians over the runs) and the budget.
+ * The strategy summary: cost over the horizon (mean and percentiles over the runs), regret
+ * against the hindsight oracle (median; without --no-oracle), cost per image, p95 latency,
+ * success rate (medians over the runs) and the budget.
  * @param forecast - the forecast
  * @returns the rows
  */
 export function strategyRows(forecast: Forecast): Rows {
+  // The regret column only when the runs computed the oracle (not with --no-oracle).
+  const regret = forecast.oracle !== null;
   return {
-    header: ['strategy', 'cost mean', 'P50', 'P90', 'P99', 'per image P50', 'p95 latency P50', 'success P50', 'success P10', 'P(over budget)', 'budget runs out'],
-    align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    header: ['strategy', 'cost mean', 'P50', 'P90', 'P99', ...(regret ? ['regret P50'] : []), 'per image P50', 'p95 latency P50', 'success P50', 'success P10', 'P(over budget)', 'budget runs out'],
+    align: ['l', 'r', 'r', 'r', 'r', ...(regret ? (['r'] as const) : []), 'r', 'r', 'r', 'r', 'r', 'l'],
     rows: forecast.strategies.map((s) => [
       s.name,
       usd(s.cost.mean),
       usd(s.cost.p50),
       usd(s.cost.p90),
       usd(s.cost.p99),
+      ...(regret ? [s.regret === null ? NONE : usd(s.regret.regretUsd.p50)] : []),
       usd(s.costPerImage.p50),
       latency(s.latencyP95Ms.p50),
       percent(s.successRate.p50),
@@ -135,6 +139,18 @@ function attainmentText(s: StrategySweep, sweep: SweepResult): string {
 }
 
 /**
+ * One line on the hindsight oracle, for the terminal and forecast.md.
+ * @param oracle - the forecast's oracle
+ * @returns the text
+ */
+export function oracleText(oracle: OracleForecast): string {
+  return (
+    `Hindsight oracle (the cheapest routing on each run's realised draws): plan ${usd(oracle.cost.p50)} at the median (P10 ${usd(oracle.cost.p10)}, P90 ${usd(oracle.cost.p90)}); ` +
+    `no router could pay less than ${usd(oracle.unconstrainedCost.p50)} (median). Regret = cost − plan, per run.`
+  );
+}
+
+/**
  * The forecast for the terminal: the strategy summary, the credits plan and the sweep.
  * @param forecast - the forecast
  * @returns the text, ending with a newline
@@ -142,6 +158,7 @@ function attainmentText(s: StrategySweep, sweep: SweepResult): string {
 export function renderForecastTable(forecast: Forecast): string {
   const t = (r: Rows): string => table(r.header, r.rows, r.align);
   const parts = [`${forecast.scenario}: ${forecast.runs} runs over ${forecast.horizon.duration} (from ${forecast.horizon.start})`, '', t(strategyRows(forecast))];
+  if (forecast.oracle !== null) parts.push('', oracleText(forecast.oracle));
   const credits = creditsRows(forecast);
   if (credits.rows.length > 0) parts.push('', 'Credits: bundles to buy up front for the lowest expected cost', t(credits));
   if (forecast.sweep) {

@@ -43,7 +43,8 @@ describe('imgsim forecast on worker threads (dist/)', () => {
     expect(one.err).toBe('');
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
-    expect(one.out).toMatch(/^strategy +cost mean +P50 +P90 +P99/m);
+    expect(one.out).toMatch(/^strategy +cost mean +P50 +P90 +P99 +regret P50 +per image P50/m);
+    expect(one.out).toMatch(/^Hindsight oracle \(the cheapest routing on each run's realised draws\): plan \$[\d,.]+ at the median/m);
     expect(one.out).toContain('on 1 worker thread)');
     expect(two.out).toBe('');
     const single = readFileSync(path.join(dir, 'w1/forecast.json'), 'utf8');
