@@ -4,35 +4,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
-import { compareCommand } from './compare.js';
-import { explainCommand } from './explain.js';
-import { fitCommand } from './fit.js';
-import { forecastCommand } from './forecast.js';
-import { liveCommand } from './live.js';
-import { loadCommand } from './load.js';
-import { mergeCommand } from './merge.js';
 import { EXIT, reportError } from './output.js';
-import { quoteCommand } from './quote.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { serveCommand } from './serve.js';
-import { validateCommand } from './validate.js';
 
 type Command = (argv: string[]) => number | Promise<number>;
 
-const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
-  run: { run: runCommand, summary: 'simulate every strategy of a scenario and write the reports' },
-  compare: { run: compareCommand, summary: 'compare two report.json files metric by metric; exit 1 on a regression' },
-  forecast: { run: forecastCommand, summary: 'Monte Carlo forecast over seeds: cost spread, budget, credits, capacity, rate sweep' },
-  merge: { run: mergeCommand, summary: 'merge the partial results of `forecast --shard k/n` into one forecast' },
-  validate: { run: validateCommand, summary: 'check scenario files and print every problem' },
-  schema: { run: schemaCommand, summary: 'print the scenario JSON Schema' },
-  quote: { run: quoteCommand, summary: 'price one request at every provider, factor by factor' },
-  explain: { run: explainCommand, summary: 'how each strategy would route one request at one moment, and why' },
-  serve: { run: serveCommand, summary: 'serve the providers as live mock HTTP APIs (OpenAI-style)' },
-  live: { run: liveCommand, summary: 'run the traffic over real HTTP, open loop, against serve or a gateway' },
-  load: { run: loadCommand, summary: 'raw HTTP load (autocannon) against serve or a gateway, loopback only' },
-  fit: { run: fitCommand, summary: 'fit providers (latency, errors, prices) to a log of attempts' },
+// Each command's module is imported when it runs: `imgsim validate` need not load the
+// simulator, faker, autocannon or the HTTP server (startup time is paid by every invocation).
+const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; summary: string }>> = {
+  run: { load: async () => (await import('./run.js')).runCommand, summary: 'simulate every strategy of a scenario and write the reports' },
+  compare: { load: async () => (await import('./compare.js')).compareCommand, summary: 'compare two report.json files metric by metric; exit 1 on a regression' },
+  forecast: { load: async () => (await import('./forecast.js')).forecastCommand, summary: 'Monte Carlo forecast over seeds: cost spread, budget, credits, capacity, rate sweep' },
+  merge: { load: async () => (await import('./merge.js')).mergeCommand, summary: 'merge the partial results of `forecast --shard k/n` into one forecast' },
+  validate: { load: async () => (await import('./validate.js')).validateCommand, summary: 'check scenario files and print every problem' },
+  schema: { load: async () => (await import('./schema.js')).schemaCommand, summary: 'print the scenario JSON Schema' },
+  quote: { load: async () => (await import('./quote.js')).quoteCommand, summary: 'price one request at every provider, factor by factor' },
+  explain: { load: async () => (await import('./explain.js')).explainCommand, summary: 'how each strategy would route one request at one moment, and why' },
+  serve: { load: async () => (await import('./serve.js')).serveCommand, summary: 'serve the providers as live mock HTTP APIs (OpenAI-style)' },
+  live: { load: async () => (await import('./live.js')).liveCommand, summary: 'run the traffic over real HTTP, open loop, against serve or a gateway' },
+  load: { load: async () => (await import('./load.js')).loadCommand, summary: 'raw HTTP load (autocannon) against serve or a gateway, loopback only' },
+  fit: { load: async () => (await import('./fit.js')).fitCommand, summary: 'fit providers (latency, errors, prices) to a log of attempts' },
 };
 
 function usage(): string {
@@ -72,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = COMMANDS[name];
     if (!command) throw new ImgsimError('invalid-argument', `unknown command "${name}"\n\n${usage()}`);
-    return await command.run(rest);
+    const run = await command.load();
+    return await run(rest);
   } catch (err) {
     return reportError(err);
   }
