@@ -3,7 +3,11 @@
 // are about 260 million simulated requests, on worker threads as `imgsim forecast` runs them.
 // Target: under 5 minutes on a 2-core machine, under 300 MB per worker thread.
 //
-//   node bench/forecast.js [--runs 100] [--threads N] [--horizon 30d] [--max-old-mb 300]
+//   node bench/forecast.js [--runs 100] [--threads N] [--horizon 30d] [--max-old-mb 300] [--oracle]
+//
+// The target counts the strategy simulation (the 260 million requests), so the hindsight oracle
+// is off unless --oracle is given: it is one more pass over each run's traffic, about as long as
+// one strategy's (a forecast of a one-strategy scenario takes about twice as long with it).
 //
 // Prints wall time, CPU time of the whole process (every thread), simulated requests per second,
 // each worker thread's peak V8 heap (committed heap plus external memory, sampled as runs
@@ -26,12 +30,13 @@ const { values } = parseArgs({
     threads: { type: 'string', default: String(availableParallelism()) },
     horizon: { type: 'string', default: '30d' },
     'max-old-mb': { type: 'string' },
+    oracle: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
 const threads = Number(values.threads);
 const scenario = loadScenario(fileURLToPath(new URL('./forecast.yaml', import.meta.url)));
-const params = forecastParameters(scenario, { seed: scenario.seed, runs, horizonMs: parseDurationMs(values.horizon) });
+const params = forecastParameters(scenario, { seed: scenario.seed, runs, horizonMs: parseDurationMs(values.horizon), oracle: values.oracle });
 const pool = createWorkerPool(scenario, {
   threads,
   ...(values['max-old-mb'] === undefined ? {} : { maxOldGenerationSizeMb: Number(values['max-old-mb']) }),
@@ -60,7 +65,7 @@ const forecast = aggregateForecast(params, summaries);
 const requests = summaries.reduce((sum, r) => sum + r.strategies.reduce((s, x) => s + x.requests, 0), 0);
 const stats = pool.stats();
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-console.log(`forecast bench: ${runs} runs of ${values.horizon} at 1/s (${params.strategies.join(', ')}) on ${threads} worker threads`);
+console.log(`forecast bench: ${runs} runs of ${values.horizon} at 1/s (${params.strategies.join(', ')}) on ${threads} worker threads, hindsight oracle ${values.oracle ? 'on' : 'off (--oracle to include it)'}`);
 console.log(`  ${fmt(requests)} simulated requests in ${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU (all threads)`);
 console.log(`  ${fmt(requests / wallS)} requests/s wall, ${fmt(requests / cpuS)} requests per CPU-second`);
 console.log(`  peak heap per worker thread: ${stats.map((s) => `${s.peakHeapMb.toFixed(0)} MB (${s.runs} runs)`).join(', ')}`);
