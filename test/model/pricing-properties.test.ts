@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePricing, dynamicMultiplier, price, quote } from '../../src/model/pricing/quote.js';
+import { compilePricing, dynamicMultiplier, price, priceFromUntimed, quote, untimedPrice } from '../../src/model/pricing/quote.js';
 import type { PriceOptions, QuoteRequest } from '../../src/model/pricing/types.js';
 import { resolveScenario, type ResolvedProvider } from '../../src/scenario/resolve.js';
 import { FEATURES, scenarioSchema } from '../../src/scenario/schema.js';
@@ -141,6 +141,22 @@ describe('pricing properties', () => {
         expect(Number.isFinite(fast)).toBe(true);
         expect(fast).toBeGreaterThanOrEqual(0);
         expect(q.lines.at(-1)?.subtotal).toBe(q.totalUsd);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  // A deferral scan prices one request at many instants from its untimed part: bit for bit price().
+  it('untimed part then the instant gives exactly price(), at any instant and availability', () => {
+    fc.assert(
+      fc.property(anyPricing, request, options, fc.array(fc.integer({ min: 0, max: WEEK_MS }), { minLength: 1, maxLength: 5 }), (pricing, r, opts, offsets) => {
+        const c = compilePricing(provider(pricing));
+        const expected = { ...opts, serviceMs: undefined };
+        const untimed = untimedPrice(c, r, expected.tier);
+        for (const offset of offsets) {
+          const at = { ...expected, atMs: START_MS + offset };
+          expect(Object.is(priceFromUntimed(c, untimed, at), price(c, r, at))).toBe(true);
+        }
       }),
       { numRuns: 300 },
     );
