@@ -396,11 +396,14 @@ export class LiveProviders {
 
   /**
    * The headers of a provider's answer, built in one literal-ordered pass (no spreads): this
-   * runs for every answer. With `contentType`, `content-type` comes first, as `ok` puts it.
+   * runs for every answer. An image (`contentType`: `content-type` first, as `ok` puts it)
+   * carries the API's headers only; an answer without one also says which provider and tier
+   * failed and how (`x-imgsim-outcome` tells a `generative` failure from a server error).
+   * Every answer's provider, tier and outcome are in the journal.
    */
   private resultHeaders(id: string, providerId: string, parsed: ParsedImageRequest, result: LiveAttemptResult, contentType: boolean): Record<string, string> {
     const headers: Record<string, string> = contentType
-      ? { 'content-type': JSON_TYPE, 'x-request-id': id, 'x-imgsim-provider': providerId, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': result.kind, 'x-imgsim-cost-usd': String(result.costUsd) }
+      ? { 'content-type': JSON_TYPE, 'x-request-id': id, 'x-imgsim-cost-usd': String(result.costUsd) }
       : { 'x-request-id': id, 'x-imgsim-provider': providerId, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': result.kind, 'x-imgsim-cost-usd': String(result.costUsd) };
     return limitHeaders(headers, result);
   }
