@@ -21,6 +21,7 @@ import {
   errorResponse,
   invalid,
   openAiSuccessBody,
+  openAiSuccessJson,
   parseOpenAiEditRequest,
   parseOpenAiRequest,
   truncatedJson,
@@ -411,8 +412,10 @@ export class LiveProviders {
   private openAiAnswer(spec: ResolvedProvider, parsed: ParsedImageRequest, result: LiveAttemptResult, id: string, answeredWall: number): LiveResponse {
     const createdS = Math.floor((this.epochStartMs + (answeredWall - this.wallStartMs)) / 1000);
     switch (result.kind) {
-      case 'success':
-        return { kind: 'json', status: 200, headers: this.resultHeaders(id, spec.id, parsed, result, true), body: openAiSuccessBody(spec, parsed, createdS, this.baseUrl) };
+      case 'success': {
+        const body = openAiSuccessBody(spec, parsed, createdS, this.baseUrl);
+        return { kind: 'json', status: 200, headers: this.resultHeaders(id, spec.id, parsed, result, true), body, text: openAiSuccessJson(body) };
+      }
       case 'malformed':
         return { kind: 'malformed', status: 200, headers: this.resultHeaders(id, spec.id, parsed, result, true), body: truncatedJson(openAiSuccessBody(spec, parsed, createdS, this.baseUrl)) };
       case 'connection-reset':

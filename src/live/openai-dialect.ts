@@ -311,6 +311,30 @@ export function openAiSuccessBody(provider: ResolvedProvider, req: ParsedImageRe
 }
 
 /**
+ * `JSON.stringify(body)` of a body from {@link openAiSuccessBody}, written field by field: it
+ * runs for every image answered, and base64 needs no escaping. Same text, byte for byte.
+ * @param body - a success body, as {@link openAiSuccessBody} builds it
+ * @returns its JSON text
+ */
+export function openAiSuccessJson(body: Record<string, unknown>): string {
+  const data = body.data as ({ b64_json: string } | { url: string })[];
+  let out = `{"created":${JSON.stringify(body.created)},"data":[`;
+  for (let i = 0; i < data.length; i++) {
+    const d = data[i]!;
+    if (i > 0) out += ',';
+    // Base64 is [A-Za-z0-9+/=]: nothing to escape. A URL may hold anything the base URL does.
+    out += 'b64_json' in d ? `{"b64_json":"${d.b64_json}"}` : `{"url":${JSON.stringify(d.url)}}`;
+  }
+  out += ']';
+  for (const key in body) {
+    if (key === 'created' || key === 'data') continue;
+    const value = body[key];
+    if (value !== undefined) out += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return `${out}}`;
+}
+
+/**
  * A malformed body: the JSON text cut in half (no prefix of an object's JSON text parses).
  * @param body - the body that should have been sent
  * @returns invalid JSON text

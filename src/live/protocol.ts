@@ -45,7 +45,14 @@ export type LiveHeaders = Record<string, string>;
 /** What the transport must do. */
 export type LiveResponse =
   /** A JSON body with a status (success bodies and OpenAI-style error bodies). */
-  | { readonly kind: 'json'; readonly status: number; readonly headers: LiveHeaders; readonly body: unknown }
+  | {
+      readonly kind: 'json';
+      readonly status: number;
+      readonly headers: LiveHeaders;
+      readonly body: unknown;
+      /** `body` as JSON text, when the core wrote it already (an image answer); transports send it as is. */
+      readonly text?: string;
+    }
   /** A text body: Prometheus metrics, the dashboard page, a PNG as bytes. */
   | { readonly kind: 'raw'; readonly status: number; readonly headers: LiveHeaders; readonly body: string | Uint8Array }
   /** `malformed` failure: a 200 whose body is truncated or invalid JSON (send exactly `body`). */

@@ -353,7 +353,7 @@ function writeResponse(
 ): void {
   switch (answer.kind) {
     case 'json':
-      send(res, answer.status, answer.headers, JSON_TYPE, JSON.stringify(answer.body), closeAfter);
+      send(res, answer.status, answer.headers, JSON_TYPE, answer.text ?? JSON.stringify(answer.body), closeAfter);
       return;
     case 'raw':
       send(res, answer.status, answer.headers, undefined, answer.body, closeAfter);

@@ -102,6 +102,24 @@ describe('LiveProviders: OpenAI dialect', () => {
     expect(Number(r.headers['x-imgsim-cost-usd'])).toBeCloseTo((11 * 5 + 1056 * 40) / 1e6, 12);
   });
 
+  it('sends image answers as exactly JSON.stringify of their body (url, b64_json, n > 1, usage, quality)', async () => {
+    const live = make([ALPHA, GPT], { baseUrl: 'http://host.test:8/p"a\\th\u2028' });
+    const bodies: unknown[] = [
+      post('/alpha/v1/images/generations', { prompt: 'a red fox' }),
+      post('/alpha/v1/images/generations', { prompt: 'a "quoted" fox \u2028', response_format: 'b64_json', n: 3 }),
+      post('/alpha/v1/images/generations', { prompt: 'x', n: 2, response_format: 'url' }),
+      post('/gpt/v1/images/generations', { prompt: 'abcd', n: 2, quality: 'low' }),
+      post('/gpt/v1/images/generations', { prompt: 'abcd' }),
+    ];
+    for (const req of bodies) {
+      const r = await live.handle(req as LiveRequest);
+      expect(r.kind).toBe('json');
+      if (r.kind !== 'json') continue;
+      expect(r.text).toBe(JSON.stringify(r.body));
+      expect(JSON.parse(r.text!)).toEqual(r.body);
+    }
+  });
+
   it('counts the prompt tokens once for n images at a per-token provider', async () => {
     const live = make([GPT]);
     const r = json(await live.handle(post('/gpt/v1/images/generations', { prompt: 'abcd', n: 2, quality: 'low' })));
