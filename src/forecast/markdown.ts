@@ -89,7 +89,7 @@ export interface ForecastSection {
  */
 export function forecastSections(forecast: Forecast): ForecastSection[] {
   const summary: ForecastBlock[] = [{ table: strategyRows(forecast) }];
-  if (forecast.oracle !== null) summary.push({ text: oracleText(forecast.oracle) });
+  if (forecast.oracle !== null) summary.push({ text: oracleText(forecast, forecast.oracle) });
   const sections: ForecastSection[] = [{ id: 'strategies', title: 'Strategies', blocks: summary }];
   const credits = creditsRows(forecast);
   if (credits.rows.length > 0) {

@@ -139,15 +139,21 @@ function attainmentText(s: StrategySweep, sweep: SweepResult): string {
 }
 
 /**
- * One line on the hindsight oracle, for the terminal and forecast.md.
+ * One line on the hindsight oracle, for the terminal and forecast.md; when a strategy's median
+ * regret is negative, what that means.
+ * @param forecast - a forecast with its oracle
  * @param oracle - the forecast's oracle
  * @returns the text
  */
-export function oracleText(oracle: OracleForecast): string {
-  return (
+export function oracleText(forecast: Forecast, oracle: OracleForecast): string {
+  const text =
     `Hindsight oracle (the cheapest routing on each run's realised draws): plan ${usd(oracle.cost.p50)} at the median (P10 ${usd(oracle.cost.p10)}, P90 ${usd(oracle.cost.p90)}); ` +
-    `no router could pay less than ${usd(oracle.unconstrainedCost.p50)} (median). Regret = cost − plan, per run.`
-  );
+    `no router could pay less than ${usd(oracle.unconstrainedCost.p50)} (median). Regret = cost − plan, per run.`;
+  const below = forecast.strategies.some((s) => s.regret !== null && s.regret.regretUsd.p50 < 0);
+  return below
+    ? `${text} A negative regret is a strategy that paid less than the plan by serving fewer requests within their SLO (failed, rejected by the budget, or late): ` +
+        'the plan ignores the budget and serves every request it can. `regret.lowerBoundUsd` in forecast.json prices exactly the service each strategy gave.'
+    : text;
 }
 
 /**
@@ -158,7 +164,7 @@ export function oracleText(oracle: OracleForecast): string {
 export function renderForecastTable(forecast: Forecast): string {
   const t = (r: Rows): string => table(r.header, r.rows, r.align);
   const parts = [`${forecast.scenario}: ${forecast.runs} runs over ${forecast.horizon.duration} (from ${forecast.horizon.start})`, '', t(strategyRows(forecast))];
-  if (forecast.oracle !== null) parts.push('', oracleText(forecast.oracle));
+  if (forecast.oracle !== null) parts.push('', oracleText(forecast, forecast.oracle));
   const credits = creditsRows(forecast);
   if (credits.rows.length > 0) parts.push('', 'Credits: bundles to buy up front for the lowest expected cost', t(credits));
   if (forecast.sweep) {

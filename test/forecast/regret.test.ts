@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { forecast } from '../../src/forecast/forecast.js';
 import { runSeed } from '../../src/forecast/parameters.js';
 import { spread } from '../../src/forecast/stats.js';
+import { oracleText, renderForecastTable } from '../../src/forecast/table.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { simulate } from '../../src/sim/run.js';
 
@@ -48,5 +49,18 @@ describe('forecast regret', () => {
     expect(without.oracle).toBeNull();
     expect(without.strategies.every((s) => s.regret === null)).toBe(true);
     expect({ ...without, oracle: withOracle.oracle, strategies: without.strategies.map((s, i) => ({ ...s, regret: withOracle.strategies[i]!.regret })) }).toEqual(withOracle);
+  });
+
+  it('prints the oracle line, and explains a negative median regret only when there is one', async () => {
+    const f = await forecast(loadScenario(MINIMAL), { runs: 2, horizonMs: HORIZON_MS });
+    const table = renderForecastTable(f);
+    expect(table).toMatch(/^strategy +cost mean +P50 +P90 +P99 +regret P50 /m);
+    expect(table).toContain('Hindsight oracle (the cheapest routing on each run');
+    const negative = f.strategies.some((s) => s.regret!.regretUsd.p50 < 0);
+    expect(oracleText(f, f.oracle!).includes('A negative regret is a strategy that paid less')).toBe(negative);
+    const below = { ...f, strategies: f.strategies.map((s) => ({ ...s, regret: { ...s.regret!, regretUsd: { ...s.regret!.regretUsd, p50: -1 } } })) };
+    expect(oracleText(below, f.oracle!)).toContain('A negative regret is a strategy that paid less');
+    const above = { ...f, strategies: f.strategies.map((s) => ({ ...s, regret: { ...s.regret!, regretUsd: { ...s.regret!.regretUsd, p50: 1 } } })) };
+    expect(oracleText(above, f.oracle!)).not.toContain('negative');
   });
 });
