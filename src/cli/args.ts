@@ -119,3 +119,15 @@ export function formatsOption(value: string | undefined, allowed: readonly strin
   }
   return new Set(list);
 }
+
+/** The options that describe one request, shared by `quote` and `explain`. */
+export const REQUEST_OPTIONS = {
+  size: { type: 'string' },
+  steps: { type: 'string' },
+  features: { type: 'string' },
+  quality: { type: 'string' },
+  tier: { type: 'string' },
+  at: { type: 'string' },
+  'prompt-chars': { type: 'string' },
+  validate: { type: 'boolean' },
+} as const;

@@ -10,7 +10,7 @@ import { loadScenario } from '../scenario/load.js';
 import { FEATURES, URGENCIES, type Urgency } from '../scenario/schema.js';
 import { formatSize } from '../scenario/units.js';
 import { explainRequest } from '../sim/explain.js';
-import { durationOption, featuresOption, instantOption, intOption, parseCommandArgs, sizeOption } from './args.js';
+import { durationOption, featuresOption, instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, sizeOption } from './args.js';
 import { EXIT } from './output.js';
 
 /** Usage text. */
@@ -46,17 +46,10 @@ Options:
  */
 export async function explainCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('explain', argv, {
-    size: { type: 'string' },
-    steps: { type: 'string' },
-    features: { type: 'string' },
-    quality: { type: 'string' },
-    tier: { type: 'string' },
+    ...REQUEST_OPTIONS,
     urgency: { type: 'string' },
     deadline: { type: 'string' },
     project: { type: 'string' },
-    'prompt-chars': { type: 'string' },
-    validate: { type: 'boolean' },
-    at: { type: 'string' },
     strategy: { type: 'string', multiple: true },
     warm: { type: 'string' },
   });

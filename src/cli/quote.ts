@@ -9,7 +9,7 @@ import type { QuoteRequest } from '../model/pricing/types.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { FEATURES } from '../scenario/schema.js';
-import { featuresOption, instantOption, intOption, parseCommandArgs, sizeOption } from './args.js';
+import { featuresOption, instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, sizeOption } from './args.js';
 import { table, usd } from '../report/format.js';
 import { EXIT } from './output.js';
 
@@ -44,14 +44,7 @@ interface QuoteJson {
  */
 export function quoteCommand(argv: string[]): number {
   const { values, positionals } = parseCommandArgs('quote', argv, {
-    size: { type: 'string' },
-    steps: { type: 'string' },
-    features: { type: 'string' },
-    quality: { type: 'string' },
-    tier: { type: 'string' },
-    at: { type: 'string' },
-    'prompt-chars': { type: 'string' },
-    validate: { type: 'boolean' },
+    ...REQUEST_OPTIONS,
     provider: { type: 'string', multiple: true },
   });
   if (values.help) {
