@@ -131,3 +131,24 @@ export const REQUEST_OPTIONS = {
   'prompt-chars': { type: 'string' },
   validate: { type: 'boolean' },
 } as const;
+
+/**
+ * The scenario file and the request shape every `quote` and `explain` needs, checked.
+ * @param command - the command name, for messages
+ * @param usage - its usage text, appended to the messages
+ * @param values - the parsed options ({@link REQUEST_OPTIONS} among them)
+ * @param positionals - the positional arguments
+ * @returns the scenario file, the size as given and parsed, steps and features
+ * @throws ImgsimError without exactly one file, or without --size and --steps
+ */
+export function requestArgs(
+  command: string,
+  usage: string,
+  values: { size?: string | undefined; steps?: string | undefined; features?: string | undefined },
+  positionals: readonly string[],
+): { file: string; sizeText: string; size: Size; steps: number; features: Feature[] } {
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `${command}: name one scenario file\n${usage}`);
+  if (values.size === undefined || values.steps === undefined) throw new ImgsimError('invalid-argument', `${command}: --size and --steps are required\n${usage}`);
+  return { file, sizeText: values.size, size: sizeOption(values.size), steps: intOption('steps', values.steps, 1)!, features: featuresOption(values.features) };
+}

@@ -10,7 +10,7 @@ import { loadScenario } from '../scenario/load.js';
 import { FEATURES, URGENCIES, type Urgency } from '../scenario/schema.js';
 import { formatSize } from '../scenario/units.js';
 import { explainRequest } from '../sim/explain.js';
-import { durationOption, featuresOption, instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, sizeOption } from './args.js';
+import { durationOption, instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, requestArgs } from './args.js';
 import { EXIT } from './output.js';
 
 /** Usage text. */
@@ -57,12 +57,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${EXPLAIN_USAGE}\n`);
     return EXIT.ok;
   }
-  const file = positionals[0];
-  if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `explain: name one scenario file\n${EXPLAIN_USAGE}`);
-  if (values.size === undefined || values.steps === undefined) throw new ImgsimError('invalid-argument', `explain: --size and --steps are required\n${EXPLAIN_USAGE}`);
-  const size = sizeOption(values.size);
-  const steps = intOption('steps', values.steps, 1)!;
-  const features = featuresOption(values.features);
+  const { file, size, steps, features } = requestArgs('explain', EXPLAIN_USAGE, values, positionals);
   const urgency = values.urgency ?? 'interactive';
   if (!(URGENCIES as readonly string[]).includes(urgency)) throw new ImgsimError('invalid-argument', `--urgency: expected ${URGENCIES.join(' or ')}, got "${urgency}"`);
   const deadlineMs = durationOption('deadline', values.deadline);

@@ -9,7 +9,7 @@ import type { QuoteRequest } from '../model/pricing/types.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { FEATURES } from '../scenario/schema.js';
-import { featuresOption, instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, sizeOption } from './args.js';
+import { instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, requestArgs } from './args.js';
 import { table, usd } from '../report/format.js';
 import { EXIT } from './output.js';
 
@@ -51,16 +51,11 @@ export function quoteCommand(argv: string[]): number {
     process.stdout.write(`${QUOTE_USAGE}\n`);
     return EXIT.ok;
   }
-  const file = positionals[0];
-  if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `quote: name one scenario file\n${QUOTE_USAGE}`);
-  if (values.size === undefined || values.steps === undefined) throw new ImgsimError('invalid-argument', `quote: --size and --steps are required\n${QUOTE_USAGE}`);
-  const size = sizeOption(values.size);
-  const steps = intOption('steps', values.steps, 1)!;
-  const features = featuresOption(values.features);
+  const { file, sizeText, size, steps, features } = requestArgs('quote', QUOTE_USAGE, values, positionals);
   const scenario = loadScenario(file);
   const atMs = instantOption('at', values.at) ?? scenario.startMs;
   const request: QuoteRequest = {
-    size: values.size,
+    size: sizeText,
     width: size.width,
     height: size.height,
     steps,
