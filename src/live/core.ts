@@ -242,7 +242,8 @@ export class LiveProviders {
       return notFound(`Provider "${route.provider}" speaks the ${dialect} dialect; use ${use}.`);
     }
     const allow = route.kind === 'poll' ? 'GET' : 'POST';
-    if (req.method.toUpperCase() !== allow) return methodNotAllowed(req.method, allow, req.path);
+    // Clients send the method upper-case; toUpperCase only for the rest.
+    if (req.method !== allow && req.method.toUpperCase() !== allow) return methodNotAllowed(req.method, allow, req.path);
     if (route.kind === 'poll') return this.poll(req, provider, route.id);
     if (route.kind === 'submit') {
       const submitted = this.generate(req, provider, 'submit');
@@ -302,7 +303,9 @@ export class LiveProviders {
   }
 
   private nextRequestId(prefix: string): string {
-    return `${prefix}_${(++this.requestSeq).toString(36).padStart(10, '0')}`;
+    const seq = (++this.requestSeq).toString(36);
+    // `padStart(10, '0')`, without its cost on every request.
+    return seq.length >= 10 ? `${prefix}_${seq}` : `${prefix}_${ZERO_PADS[10 - seq.length]!}${seq}`;
   }
 
   // --- provider requests -----------------------------------------------------------------------
@@ -618,6 +621,9 @@ function matchProviderRoute(parts: readonly string[]): Route | undefined {
  * answer, so an unlimited account reports the largest 32-bit count instead of omitting it.
  */
 const UNLIMITED_REMAINING = '2147483647';
+
+/** `ZERO_PADS[k]` is k zeros: request ids are zero-padded to 10 base-36 digits. */
+const ZERO_PADS = Array.from({ length: 11 }, (_, k) => '0'.repeat(k));
 
 function rateLimitHeaders(rl: RateLimitState | undefined): Record<string, string> {
   if (rl === undefined) return { 'x-ratelimit-remaining-requests': UNLIMITED_REMAINING };

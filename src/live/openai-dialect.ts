@@ -71,6 +71,8 @@ export interface FieldNames {
 }
 
 const OPENAI_FIELDS: FieldNames = { n: ['n'], steps: ['steps'] };
+/** Empty or white space only: what `trim() === ''` tests (`\s` and trim share one set), without a new string. */
+const BLANK_RE = /^\s*$/;
 
 /** `parseSize` results by size string (a few sizes repeat on every request); bounded. */
 const sizeCache = new Map<string, ReturnType<typeof parseSize>>();
@@ -122,7 +124,7 @@ export function parseImageFields(
   if (!isRecord(fields)) return invalid('The request body must be a JSON object with at least a `prompt`.');
   const provider = compiled.provider;
   const { prompt } = fields;
-  if (typeof prompt !== 'string' || prompt.trim() === '') return invalid('`prompt` must be a non-empty string.', 'prompt');
+  if (typeof prompt !== 'string' || BLANK_RE.test(prompt)) return invalid('`prompt` must be a non-empty string.', 'prompt');
 
   const [nName, nRaw] = pick(fields, names.n);
   const n = nRaw ?? 1;
@@ -318,7 +320,9 @@ export function openAiSuccessBody(provider: ResolvedProvider, req: ParsedImageRe
  */
 export function openAiSuccessJson(body: Record<string, unknown>): string {
   const data = body.data as ({ b64_json: string } | { url: string })[];
-  let out = `{"created":${JSON.stringify(body.created)},"data":[`;
+  const created = body.created;
+  // A finite number's JSON text is its String() (JSON.stringify costs more for the same bytes).
+  let out = `{"created":${typeof created === 'number' && Number.isFinite(created) ? String(created) : JSON.stringify(created)},"data":[`;
   for (let i = 0; i < data.length; i++) {
     const d = data[i]!;
     if (i > 0) out += ',';

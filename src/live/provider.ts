@@ -115,6 +115,9 @@ interface Job {
   retryAfterMs: number | undefined;
   /** When the answer is due on the simulated clock (set when the emulated wait starts). */
   dueSimMs: number | undefined;
+  /** Neighbours in the provider's list of pending jobs (a list, not a Set: no hashing per request). */
+  prev: Job | undefined;
+  next: Job | undefined;
 }
 
 /** One provider's live state: slots, queue, timers, draws and billing. */
@@ -125,7 +128,8 @@ export class LiveProvider {
   private retryTimer: NodeJS.Timeout | undefined;
   /** True while {@link drain} runs (a zero-latency job re-enters it). */
   private draining = false;
-  private readonly pending = new Set<Job>();
+  /** The newest pending job: jobs not answered yet, linked through `prev`/`next`. */
+  private pendingHead: Job | undefined;
   private seq = 0;
   private draws: DrawSource;
   private readonly samplers: ReadonlyMap<string, LatencySampler>;
@@ -228,7 +232,7 @@ export class LiveProvider {
       attempt.onAdmit?.();
     } else {
       // Queue full: the request never reaches a GPU; it is answered overloaded after the error latency.
-      this.pending.delete(job);
+      this.unlinkPending(job);
       this.fast(attempt, resolve, account, rng, kind, 'overloaded', 'overloaded');
     }
   }
@@ -284,9 +288,22 @@ export class LiveProvider {
       fastCode: undefined,
       retryAfterMs: undefined,
       dueSimMs: undefined,
+      prev: undefined,
+      next: this.pendingHead,
     };
-    this.pending.add(j);
+    if (this.pendingHead !== undefined) this.pendingHead.prev = j;
+    this.pendingHead = j;
     return j;
+  }
+
+  /** Takes a job out of the pending list; a job not in it is left alone. */
+  private unlinkPending(j: Job): void {
+    if (j.prev !== undefined) j.prev.next = j.next;
+    else if (this.pendingHead === j) this.pendingHead = j.next;
+    else return;
+    if (j.next !== undefined) j.next.prev = j.prev;
+    j.prev = undefined;
+    j.next = undefined;
   }
 
   /** Listens for the client leaving: a fast or queued job is answered `aborted` at once. */
@@ -341,7 +358,7 @@ export class LiveProvider {
       j.timer = undefined;
     }
     this.unlisten(j);
-    this.pending.delete(j);
+    this.unlinkPending(j);
     j.resolve({
       kind: k,
       code,
@@ -471,7 +488,10 @@ export class LiveProvider {
   close(): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    for (const job of [...this.pending]) {
+    const jobs: Job[] = [];
+    for (let j = this.pendingHead; j !== undefined; j = j.next) jobs.push(j);
+    // Oldest first, as they arrived.
+    for (const job of jobs.reverse()) {
       if (job.state === 'running') this.busy--;
       this.settle(job, 'shutdown', 'server_shutting_down');
     }

@@ -130,6 +130,8 @@ describe('LiveProviders: OpenAI dialect', () => {
 
   it.each([
     [{ prompt: '' }, 'prompt'],
+    // White space only, Unicode spaces and line terminators included (what trim() removes).
+    [{ prompt: ' \t\n\u00a0\u2003\u2028\ufeff' }, 'prompt'],
     [{ prompt: 'p', n: 11 }, 'n'],
     [{ prompt: 'p', n: 0 }, 'n'],
     [{ prompt: 'p', size: 'big' }, 'size'],
@@ -390,6 +392,35 @@ describe('LiveProviders: admin', () => {
     // 2 credits × $10 / 100 credits
     expect(Number(r.headers['x-imgsim-cost-usd'])).toBeCloseTo(0.2, 12);
     expect(live.ledgerSnapshot().providers.cred!.credits).toMatchObject({ bought: 100, used: 2, cash: 10 });
+  });
+
+  it('numbers request ids req_ + 10 zero-padded base-36 digits, one per request', async () => {
+    const live = make([{ ...ALPHA, tiers: { standard: { latency: { dist: 'fixed', value: 0 } } } }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push(json(await live.handle(post('/alpha/v1/images/generations', { prompt: `p${i}` }))).headers['x-request-id']!);
+    expect(ids.every((id) => /^req_[0-9a-z]{10}$/.test(id))).toBe(true);
+    expect(ids.map((id) => parseInt(id.slice(4), 36))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(ids[35]).toBe('req_0000000010');
+  });
+
+  it('answers every pending request 503 on close, after one in the middle left', async () => {
+    const live = make([{ ...ALPHA, capacity: { concurrency: 1, queue: 8 } }]);
+    const ctl = new AbortController();
+    const first = live.handle(post('/alpha/v1/images/generations', { prompt: 'a' }));
+    const middle = live.handle(post('/alpha/v1/images/generations', { prompt: 'b' }, {}, { signal: ctl.signal }));
+    const last = live.handle(post('/alpha/v1/images/generations', { prompt: 'c' }));
+    expect(live.inFlight()).toBe(3);
+    ctl.abort();
+    const m = await middle;
+    expect(m.kind === 'json' && m.headers['x-imgsim-outcome']).toBe('aborted');
+    expect(live.inFlight()).toBe(2);
+    await live.close();
+    for (const r of [json(await first), json(await last)]) {
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('server_shutting_down');
+    }
+    expect(live.inFlight()).toBe(0);
+    expect(live.ledgerSnapshot().providers.alpha!.outcomes).toMatchObject({ aborted: 1, shutdown: 2 });
   });
 
   it('answers pending requests 503 server_shutting_down on close', async () => {
