@@ -12,6 +12,7 @@
  * in `retry-after-ms` (exact, read first by the OpenAI SDKs) and in `retry-after` as whole
  * seconds, at least 1, as HTTP requires an integer.
  */
+import { performance } from 'node:perf_hooks';
 import { AvailabilityCurve } from '../model/availability.js';
 import type { CreditsSummary } from '../model/credits.js';
 import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
@@ -47,6 +48,11 @@ export interface LiveOptions {
   readonly journalSize?: number;
   /** Where the server is reachable, for `url` answers (default empty: root-relative URLs). */
   readonly baseUrl?: string;
+}
+
+/** `performance.now()` through the module binding: the global `performance` is a getter Node runs on every read. */
+function defaultNow(): number {
+  return performance.now();
 }
 
 /** Default journal length. */
@@ -109,7 +115,7 @@ export class LiveProviders {
     readonly scenario: ResolvedScenario,
     opts: LiveOptions = {},
   ) {
-    const { timeScale = 1, now = () => performance.now(), seed = scenario.seed, journalSize = DEFAULT_JOURNAL_SIZE, baseUrl = '' } = opts;
+    const { timeScale = 1, now = defaultNow, seed = scenario.seed, journalSize = DEFAULT_JOURNAL_SIZE, baseUrl = '' } = opts;
     if (!(timeScale > 0)) throw new RangeError(`timeScale must be a positive number (0.01 runs 100× faster), got ${timeScale}`);
     this.timeScale = timeScale;
     this.now = now;

@@ -216,9 +216,26 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
   };
 }
 
+/** A request target split as `new URL` would split it. */
+interface SplitTarget {
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+/** Plain targets without a query (the provider routes, repeated on every request), split once; bounded. */
+const plainTargets = new Map<string, SplitTarget>();
+
 /** The path and query of a request target, as `new URL` parses them (without its cost for plain paths). */
-function splitUrl(target: string): { path: string; query: URLSearchParams } {
+function splitUrl(target: string): SplitTarget {
+  const known = plainTargets.get(target);
+  if (known !== undefined) return known;
   const q = target.indexOf('?');
+  if (q < 0 && PLAIN_PATH_RE.test(target)) {
+    const split = { path: target, query: EMPTY_QUERY };
+    if (plainTargets.size >= 1024) plainTargets.clear();
+    plainTargets.set(target, split);
+    return split;
+  }
   const path = q < 0 ? target : target.slice(0, q);
   if (PLAIN_PATH_RE.test(path) && target.indexOf('#') < 0) {
     return { path, query: q < 0 || q === target.length - 1 ? EMPTY_QUERY : new URLSearchParams(target.slice(q + 1)) };

@@ -259,6 +259,21 @@ describe('imgsim serve over raw HTTP', () => {
     expect(res).toBe(413);
   });
 
+  it('reads the query of a path it has already seen, and the path again without it', async () => {
+    const journal = async (target: string): Promise<number> => {
+      const res = await fetch(`${server.url}${target}`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { entries: unknown[] }).entries.length;
+    };
+    await client('lumen').images.generate({ model: 'dall-e-3', prompt: 'split one', size: '1024x1024', response_format: 'b64_json' });
+    await client('lumen').images.generate({ model: 'dall-e-3', prompt: 'split two', size: '1024x1024', response_format: 'b64_json' });
+    const all = await journal('/_imgsim/journal');
+    expect(all).toBeGreaterThanOrEqual(2);
+    expect(await journal('/_imgsim/journal?limit=1')).toBe(1);
+    expect(await journal('/_imgsim/journal')).toBe(all);
+    expect(await journal('/_imgsim/journal?limit=2')).toBe(2);
+  });
+
   it('serves the admin health endpoint', async () => {
     const res = await fetch(`${server.url}/_imgsim/health`);
     expect(res.status).toBe(200);
