@@ -1,13 +1,17 @@
 /**
- * The `imgsim serve` transport: a plain `node:http` server that turns each HTTP request into a
+ * The `imgsim serve` transport: a `node:http` server that turns each HTTP request into a
  * `LiveRequest`, lets the `LiveProviders` core decide, and writes the `LiveResponse` back,
  * including the misbehaviours (truncated JSON, reset sockets, requests that never answer).
- * Everything the providers know lives in the core; this file only moves bytes.
+ * Plain keep-alive requests (what SDKs and gateways send) are read by a fast front on the
+ * server's sockets (_fast-http.ts); every other connection is node:http's. Both end in the same
+ * `answer` and `writeResponse`. Everything the providers know lives in the core; this file only
+ * moves bytes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { LiveProviders } from './core.js';
+import { attachFastFront, resetSocket } from './_fast-http.js';
 import { isMultipart, parseMultipart } from './multipart.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 
@@ -56,6 +60,8 @@ export interface ServerOptions {
   readonly headersTimeoutMs?: number;
   /** Time a client gets to send a whole request, body included, ms (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /** Idle keep-alive connections close after this, ms (default 5 s, node:http's). */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 /** A running mock-provider server. */
@@ -76,6 +82,8 @@ type BodyResult =
   | { readonly kind: 'malformed-form' }
   | { readonly kind: 'too-large' }
   | { readonly kind: 'aborted' };
+/** A body that was read to its end. */
+type ReadBody = Exclude<BodyResult, { readonly kind: 'aborted' }>;
 
 /**
  * Starts the mock providers of a scenario on a real HTTP port.
@@ -84,7 +92,14 @@ type BodyResult =
  * @returns the running server, once it listens
  */
 export async function startServer(scenario: ResolvedScenario, opts: ServerOptions = {}): Promise<LiveServer> {
-  const { port = 0, host = '127.0.0.1', graceMs = DEFAULT_GRACE_MS, headersTimeoutMs = HEADERS_TIMEOUT_MS, requestTimeoutMs = REQUEST_TIMEOUT_MS } = opts;
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    graceMs = DEFAULT_GRACE_MS,
+    headersTimeoutMs = HEADERS_TIMEOUT_MS,
+    requestTimeoutMs = REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS,
+  } = opts;
   // Assigned once the port is known (the core needs the base URL for `response_format: url`).
   let providers: LiveProviders | undefined = undefined;
   let closing = false;
@@ -110,55 +125,99 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
       else if (reusable && spareControllers.length < MAX_SPARE_CONTROLLERS) spareControllers.push(controller);
       if (active === 0) drained?.();
     });
+    const sink = new NodeSink(req, res, markHanging);
     if (providers === undefined) {
-      writeInternalError(res, 'the server is still starting');
+      writeInternalError(sink, 'the server is still starting');
       return;
     }
     const core = providers;
-    const fail = (err: unknown): void => {
-      writeInternalError(res, err instanceof Error ? err.message : String(err));
-    };
-    // Callbacks rather than async functions: no promise per step on the hot path.
     try {
       const target = req.url ?? '/';
       readBody(req, (read) => {
         if (read.kind === 'aborted') return;
-        try {
-          const { path, query } = splitUrl(target);
-          const method = req.method ?? 'GET';
-          const headers = liveHeaders(req.headers);
-          // Literal objects of one shape each (no spreads): this runs for every request.
-          const live: LiveRequest =
-            read.kind === 'ok'
-              ? { method, path, query, headers, body: read.body, signal: controller.signal }
-              : { method, path, query, headers, body: undefined, bodyError: read.kind, signal: controller.signal };
-          // Callbacks, no promise: a zero-latency answer is written in the same turn it is decided.
-          core.respond(
-            live,
-            (answer) => {
-              try {
-                if (res.destroyed) return;
-                if (read.kind === 'too-large') closeAfterUpload(req, res);
-                writeResponse(req, res, answer, closing, markHanging);
-                // Only a request the core finished with leaves nothing listening to its signal.
-                reusable = answer.kind !== 'hang';
-              } catch (err) {
-                fail(err);
-              }
-            },
-            fail,
-          );
-        } catch (err) {
-          fail(err);
-        }
+        answer(core, req.method ?? 'GET', target, liveHeaders(req.headers), read, controller.signal, sink, (kind) => {
+          if (read.kind === 'too-large') closeAfterUpload(req, res);
+          // Only a request the core finished with leaves nothing listening to its signal.
+          reusable = kind !== 'hang';
+        });
       });
+    } catch (err) {
+      writeInternalError(sink, errorMessage(err));
+    }
+  });
+  // Plain keep-alive requests are read and answered before node:http sees them (see _fast-http.ts).
+  const front = attachFastFront(
+    server,
+    (req, conn) => {
+      active++;
+      if (providers === undefined) {
+        writeInternalError(conn, 'the server is still starting');
+        return;
+      }
+      const core = providers;
+      try {
+        parseBody(req.body, req.headers['content-type'], (read) => {
+          answer(core, req.method, req.target, req.headers, read, conn.signal, conn, undefined);
+        });
+      } catch (err) {
+        writeInternalError(conn, errorMessage(err));
+      }
+    },
+    {
+      keepAliveTimeoutMs,
+      onSettled: () => {
+        active--;
+        if (active === 0) drained?.();
+      },
+    },
+  );
+
+  /**
+   * Lets the core answer a request whose body was read, and writes what it decided.
+   * @param beforeWrite - runs just before the answer is written, with its kind
+   */
+  function answer(
+    core: LiveProviders,
+    method: string,
+    target: string,
+    headers: Record<string, string | undefined>,
+    read: ReadBody,
+    signal: AbortSignal,
+    sink: AnswerSink,
+    beforeWrite: ((kind: LiveResponse['kind']) => void) | undefined,
+  ): void {
+    const fail = (err: unknown): void => {
+      writeInternalError(sink, errorMessage(err));
+    };
+    try {
+      const { path, query } = splitUrl(target);
+      // Literal objects of one shape each (no spreads): this runs for every request.
+      const live: LiveRequest =
+        read.kind === 'ok'
+          ? { method, path, query, headers, body: read.body, signal }
+          : { method, path, query, headers, body: undefined, bodyError: read.kind, signal };
+      // Callbacks, no promise: a zero-latency answer is written in the same turn it is decided.
+      core.respond(
+        live,
+        (decided) => {
+          try {
+            if (sink.destroyed) return;
+            beforeWrite?.(decided.kind);
+            writeResponse(sink, decided, closing);
+          } catch (err) {
+            fail(err);
+          }
+        },
+        fail,
+      );
     } catch (err) {
       fail(err);
     }
-  });
+  }
+
   server.headersTimeout = headersTimeoutMs;
   server.requestTimeout = requestTimeoutMs;
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
   // No inactivity timeout on sockets: an emulated `timeout` failure must hold its request open.
   server.timeout = 0;
 
@@ -193,6 +252,7 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
       });
     });
     server.closeIdleConnections();
+    front.closeIdle();
     for (const res of hanging) res.destroy();
     if (active > 0) {
       await new Promise<void>((resolve) => {
@@ -204,6 +264,7 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
       });
     }
     server.closeAllConnections();
+    front.destroyAll();
     await stopped;
     await core.close();
   }
@@ -254,9 +315,9 @@ function liveHeaders(headers: http.IncomingHttpHeaders): Record<string, string |
 
 const TOO_LARGE: BodyResult = { kind: 'too-large' };
 const ABORTED: BodyResult = { kind: 'aborted' };
-const MALFORMED_JSON: BodyResult = { kind: 'malformed-json' };
-const MALFORMED_FORM: BodyResult = { kind: 'malformed-form' };
-const NO_BODY: BodyResult = { kind: 'ok', body: undefined };
+const MALFORMED_JSON: ReadBody = { kind: 'malformed-json' };
+const MALFORMED_FORM: ReadBody = { kind: 'malformed-form' };
+const NO_BODY: ReadBody = { kind: 'ok', body: undefined };
 
 /** Reads and parses a JSON (or multipart) body with the size limit, then calls `done` once; never throws. */
 function readBody(req: http.IncomingMessage, done: (result: BodyResult) => void): void {
@@ -296,31 +357,34 @@ function readBody(req: http.IncomingMessage, done: (result: BodyResult) => void)
   req.on('data', onData);
   req.on('end', () => {
     if (finished) return;
-    if (bytes === 0) {
-      finish(NO_BODY);
-      return;
-    }
-    const buf = chunks === undefined ? first! : Buffer.concat(chunks, bytes);
-    const contentType = req.headers['content-type'];
-    if (isMultipart(contentType)) {
-      // Image edits: parsed off the hot path of JSON requests.
-      void parseMultipart(buf, contentType!).then((fields) => {
-        finish(fields === undefined ? MALFORMED_FORM : { kind: 'ok', body: fields });
-      });
-      return;
-    }
-    let result: BodyResult;
-    try {
-      result = { kind: 'ok', body: JSON.parse(buf.toString('utf8')) as unknown };
-    } catch {
-      result = MALFORMED_JSON;
-    }
-    finish(result);
+    parseBody(bytes === 0 ? undefined : chunks === undefined ? first! : Buffer.concat(chunks, bytes), req.headers['content-type'], finish);
   });
   req.on('error', () => {
     finish(ABORTED);
   });
   if (req.destroyed || req.readableAborted) finish(ABORTED);
+}
+
+/** Parses a whole body (JSON, or multipart for image edits), then calls `done` once; never throws. */
+function parseBody(buf: Buffer | undefined, contentType: string | undefined, done: (result: ReadBody) => void): void {
+  if (buf === undefined || buf.length === 0) {
+    done(NO_BODY);
+    return;
+  }
+  if (isMultipart(contentType)) {
+    // Image edits: parsed off the hot path of JSON requests.
+    void parseMultipart(buf, contentType!).then((fields) => {
+      done(fields === undefined ? MALFORMED_FORM : { kind: 'ok', body: fields });
+    });
+    return;
+  }
+  let result: ReadBody;
+  try {
+    result = { kind: 'ok', body: JSON.parse(buf.toString('utf8')) as unknown };
+  } catch {
+    result = MALFORMED_JSON;
+  }
+  done(result);
 }
 
 function noop(): void {
@@ -360,37 +424,81 @@ function closeAfterUpload(req: http.IncomingMessage, res: http.ServerResponse): 
   });
 }
 
-/** Writes what the core decided. */
-function writeResponse(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  answer: LiveResponse,
-  closeAfter: boolean,
-  markHanging: (res: http.ServerResponse) => void,
-): void {
-  switch (answer.kind) {
-    case 'json':
-      send(res, answer.status, answer.headers, JSON_TYPE, answer.text ?? JSON.stringify(answer.body), closeAfter);
+/** Where an answer goes: node:http's response, or a connection of the fast front. */
+interface AnswerSink {
+  /** The client can no longer get an answer. */
+  readonly destroyed: boolean;
+  /** Writes a whole response; `list` is a flat header list with `content-length`. */
+  send(status: number, list: readonly (string | number)[], body: string | Uint8Array): void;
+  /** Writes a partial head, then destroys the socket. */
+  reset(partialHead: string): void;
+  /** Never answers. */
+  hang(): void;
+  /** Answers 500 (`list` and `body` as for `send`), or drops the connection when an answer is already out. */
+  fail(list: readonly (string | number)[], body: string): void;
+}
+
+/** node:http's side of a request: the response, written with one `writeHead` (a flat header list, no per-header `setHeader`) and one `end`. */
+class NodeSink implements AnswerSink {
+  constructor(
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+    private readonly markHanging: (res: http.ServerResponse) => void,
+  ) {}
+
+  get destroyed(): boolean {
+    return this.res.destroyed;
+  }
+
+  send(status: number, list: readonly (string | number)[], body: string | Uint8Array): void {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, list as unknown as http.OutgoingHttpHeaders);
+    res.end(body);
+  }
+
+  reset(partialHead: string): void {
+    resetSocket(this.req.socket, partialHead);
+  }
+
+  hang(): void {
+    this.markHanging(this.res);
+  }
+
+  fail(list: readonly (string | number)[], body: string): void {
+    const res = this.res;
+    if (res.destroyed) return;
+    if (res.headersSent) {
+      res.destroy();
       return;
+    }
+    this.send(500, list, body);
+  }
+}
+
+/** Writes what the core decided. */
+function writeResponse(sink: AnswerSink, answer: LiveResponse, closeAfter: boolean): void {
+  switch (answer.kind) {
+    case 'json': {
+      const body = answer.text ?? JSON.stringify(answer.body);
+      sink.send(answer.status, headerList(answer.headers, JSON_TYPE, body, closeAfter), body);
+      return;
+    }
     case 'raw':
-      send(res, answer.status, answer.headers, undefined, answer.body, closeAfter);
+      sink.send(answer.status, headerList(answer.headers, undefined, answer.body, closeAfter), answer.body);
       return;
     case 'malformed':
-      send(res, 200, answer.headers, JSON_TYPE, answer.body, closeAfter);
+      sink.send(200, headerList(answer.headers, JSON_TYPE, answer.body, closeAfter), answer.body);
       return;
     case 'reset': {
       // The status line and part of the headers, then the socket dies: what a crashed upstream
       // or a dropped load-balancer connection looks like to the client.
       const requestId = answer.headers['x-request-id'];
-      const partial = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${requestId === undefined ? '' : `x-request-id: ${requestId}\r\n`}`;
-      const socket = req.socket;
-      socket.write(partial, () => socket.destroy());
-      // If the write never flushes (the client is gone), destroy anyway.
-      setImmediate(() => socket.destroy());
+      sink.reset(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${requestId === undefined ? '' : `x-request-id: ${requestId}\r\n`}`);
       return;
     }
     case 'hang':
-      markHanging(res);
+      sink.hang();
       return;
   }
 }
@@ -398,12 +506,10 @@ function writeResponse(
 const JSON_TYPE = 'application/json';
 
 /**
- * Writes a whole response with one `writeHead` (a flat header list, no per-header `setHeader`)
- * and one `end`.
+ * The flat header list of an answer (`name, value, ...`), `content-length` included.
  * @param contentType - overrides the `content-type` of `headers` when given
  */
-function send(res: http.ServerResponse, status: number, headers: LiveHeaders, contentType: string | undefined, body: string | Uint8Array, closeAfter: boolean): void {
-  if (res.headersSent || res.destroyed) return;
+function headerList(headers: LiveHeaders, contentType: string | undefined, body: string | Uint8Array, closeAfter: boolean): (string | number)[] {
   const list: (string | number)[] = [];
   for (const name in headers) {
     if (contentType !== undefined && name === 'content-type') continue;
@@ -412,19 +518,18 @@ function send(res: http.ServerResponse, status: number, headers: LiveHeaders, co
   if (contentType !== undefined) list.push('content-type', contentType);
   list.push('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
   if (closeAfter) list.push('connection', 'close');
-  res.writeHead(status, list as unknown as http.OutgoingHttpHeaders);
-  res.end(body);
+  return list;
 }
 
-/** Answers 500 with an OpenAI error body, or drops the connection when headers are out. */
-function writeInternalError(res: http.ServerResponse, message: string): void {
-  if (res.destroyed) return;
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
+/** Answers 500 with an OpenAI error body, or drops the connection when an answer is already out. */
+function writeInternalError(sink: AnswerSink, message: string): void {
+  if (sink.destroyed) return;
   const body = JSON.stringify({ error: { message: `imgsim internal error: ${message}`, type: 'server_error', code: 'internal_error' } });
-  send(res, 500, {}, JSON_TYPE, body, false);
+  sink.fail(headerList({}, JSON_TYPE, body, false), body);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The host part of the server URL: wildcards become loopback, IPv6 gets brackets. */

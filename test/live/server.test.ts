@@ -6,74 +6,29 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type LiveServer } from '../../src/live/server.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
+import { liveScenario } from './_live-scenario.js';
 
 /** A healthy provider, one whose connections always reset and one that never answers. */
-const SCENARIO = `
-version: 1
-name: live-server
-seed: 1
-providers:
-  - id: lumen
-    pricing: { model: per-image, price: 0.04 }
-    tiers:
-      standard: { latency: { dist: fixed, value: 1s } }
-  - id: flaky
-    pricing: { model: per-image, price: 0.01 }
-    tiers:
-      standard: { latency: { dist: fixed, value: 1s } }
-    failures: { connectionReset: 1 }
-  - id: stuck
-    pricing: { model: per-image, price: 0.01 }
-    tiers:
-      standard: { latency: { dist: fixed, value: 1s } }
-    failures: { timeout: 1 }
-traffic:
-  arrivals: { process: poisson, rate: 1/s }
-  mix:
-    - { name: all, weight: 1, size: 1024x1024, steps: 30 }
-`;
+const SCENARIO = liveScenario('live-server', [
+  { id: 'lumen', price: 0.04, latency: '1s' },
+  { id: 'flaky', price: 0.01, latency: '1s', more: ['failures: { connectionReset: 1 }'] },
+  { id: 'stuck', price: 0.01, latency: '1s', more: ['failures: { timeout: 1 }'] },
+]);
 
 /**
  * A rate-limited provider. The token bucket refills on the simulated clock, so at timeScale
  * 0.001 60 rpm would be one token per wall millisecond: this one runs at timeScale 1.
  */
-const LIMITED_SCENARIO = `
-version: 1
-name: live-limited
-providers:
-  - id: limited
-    pricing: { model: per-image, price: 0.02 }
-    tiers:
-      standard: { latency: { dist: fixed, value: 10ms } }
-    rateLimit: { rpm: 60, burst: 1 }
-traffic:
-  arrivals: { process: poisson, rate: 1/s }
-  mix:
-    - { name: all, weight: 1, size: 1024x1024, steps: 30 }
-`;
+const LIMITED_SCENARIO = liveScenario('live-limited', [{ id: 'limited', price: 0.02, latency: '10ms', more: ['rateLimit: { rpm: 60, burst: 1 }'] }]);
 
 /**
  * One provider that takes 20 s per image (at timeScale 0.02, 400 ms of wall time), and one
  * that never answers.
  */
-const SLOW_SCENARIO = `
-version: 1
-name: live-slow
-providers:
-  - id: slow
-    pricing: { model: per-image, price: 0.04 }
-    tiers:
-      standard: { latency: { dist: fixed, value: 20s } }
-  - id: stuck
-    pricing: { model: per-image, price: 0.01 }
-    tiers:
-      standard: { latency: { dist: fixed, value: 1s } }
-    failures: { timeout: 1 }
-traffic:
-  arrivals: { process: poisson, rate: 1/s }
-  mix:
-    - { name: all, weight: 1, size: 1024x1024, steps: 30 }
-`;
+const SLOW_SCENARIO = liveScenario('live-slow', [
+  { id: 'slow', price: 0.04, latency: '20s' },
+  { id: 'stuck', price: 0.01, latency: '1s', more: ['failures: { timeout: 1 }'] },
+]);
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const AUTH = { authorization: 'Bearer test', 'content-type': 'application/json' };
