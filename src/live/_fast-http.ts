@@ -40,6 +40,8 @@ const INVALID_VALUE_RE = /[^\t\x20-\x7e\x80-\xff]/;
 /** An origin-form target: a slash, then RFC 3986 path and query characters (no fragment). */
 const TARGET_RE = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
 const DIGITS_RE = /^[0-9]{1,10}$/;
+/** A `content-length` value as written after its colon: digits, after at most one space. */
+const CONTENT_LENGTH_RE = /^ ?[0-9]{1,10}$/;
 
 /** A whole plain request. */
 export interface FastRequest {
@@ -127,6 +129,8 @@ function parseHead(head: string): Head {
     let b = e;
     while (b > a && (head.charCodeAt(b - 1) === 32 || head.charCodeAt(b - 1) === 9)) b--;
     const value = head.slice(a, b);
+    // llhttp refuses some whitespace around a length that it skips around other values: only the plain forms here.
+    if (name === 'content-length' && !CONTENT_LENGTH_RE.test(head.slice(colon + 1, e))) return 'unsupported';
     if (!TOKEN_RE.test(name) || INVALID_VALUE_RE.test(value) || name === '__proto__' || headers[name] !== undefined || ++count > MAX_HEADERS) return 'unsupported';
     headers[name] = value;
     p = e + 2;

@@ -1,6 +1,7 @@
 // The fast front of `imgsim serve` (src/live/_fast-http.ts): which requests it reads itself,
 // that its answers are the bytes node:http would send, and that every connection it gives up
 // on reaches node:http intact (split bodies, pipelining, slow clients, half-closes).
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_BODY_LIMIT, parseFastRequest } from '../../src/live/_fast-http.js';
@@ -147,6 +148,7 @@ describe('which requests the fast front reads itself', () => {
     ['a repeated header', 'GET /a HTTP/1.1\r\nhost: h\r\nx-a: 1\r\nX-A: 2\r\n\r\n'],
     ['__proto__ as a name', 'GET /a HTTP/1.1\r\nhost: h\r\n__proto__: 1\r\n\r\n'],
     ['transfer-encoding', 'POST /a HTTP/1.1\r\nhost: h\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['a content-length with whitespace after it', 'POST /a HTTP/1.1\r\nhost: h\r\ncontent-length: 2\t\r\n\r\n{}'],
     ['a content-length that is not a number', 'POST /a HTTP/1.1\r\nhost: h\r\ncontent-length: 2, 2\r\n\r\n{}'],
     ['expect: 100-continue', 'POST /a HTTP/1.1\r\nhost: h\r\nexpect: 100-continue\r\ncontent-length: 2\r\n\r\n{}'],
     ['upgrade', 'GET /a HTTP/1.1\r\nhost: h\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n'],
@@ -297,5 +299,106 @@ describe('graceful close of fast connections', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(answer).toMatch(/\r\nconnection: close\r\n/i);
     expect(answer).not.toMatch(/keep-alive/i);
+  });
+});
+
+describe('the fast front reads a request as node:http reads it', () => {
+  /** What node:http's request handler saw, or its status when it refused the request. */
+  interface Seen {
+    readonly method?: string;
+    readonly url?: string;
+    readonly headers?: Record<string, string>;
+    readonly body?: string;
+    readonly refused?: number;
+  }
+
+  /** Sends `bytes` to a plain node:http server on a fresh connection and reports what its handler saw. */
+  function nodeSees(port: number, bytes: Buffer): Promise<Seen> {
+    return new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let data = '';
+      // The report is JSON, so UTF-8 (the request went out as bytes, latin1).
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (data += c));
+      socket.on('error', () => undefined);
+      // node:http answers and closes (`connection: close`); one that waits for more bytes is cut off.
+      const timer = setTimeout(() => socket.destroy(), 1_000);
+      socket.on('close', () => {
+        clearTimeout(timer);
+        const status = Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? 0);
+        resolve(status === 200 ? (JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4)) as Seen) : { refused: status });
+      });
+      socket.write(bytes);
+    });
+  }
+
+  /** mulberry32: a seeded stream, so the cases are the same on every run. */
+  function stream(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  const BASES = [
+    'POST /p/v1/images/generations?x=1&y=%20 HTTP/1.1\r\nHost: 127.0.0.1:8787\r\nAuthorization: Bearer k\r\nContent-Type: application/json\r\nX-Imgsim-Project: app\r\nContent-Length: 13\r\n\r\n{"prompt":"a"}',
+    'GET /_imgsim/journal?limit=2 HTTP/1.1\r\nhost: h\r\nuser-agent: x/1.0\r\naccept: */*\r\nconnection: keep-alive\r\n\r\n',
+  ];
+  /** Bytes that parsers disagree about when they are out of place. */
+  const TRICKY = [' ', '\t', '\xa0', '\x0b', ':', '\r', '\n', '\r\n', '\0', '\x7f', '\x80', '\xff', '"', '{', '#', '%', 'A', 'z', '0', '+', '-', '.', '/', '?', ',', ';', 'content-length: 0\r\n', 'Host: other\r\n', 'transfer-encoding: chunked\r\n', ' \r\n'];
+
+  function mutate(base: string, next: () => number): string {
+    const headEnd = base.indexOf('\r\n\r\n');
+    let head = base.slice(0, headEnd);
+    const body = base.slice(headEnd + 4);
+    const edits = 1 + Math.floor(next() * 3);
+    for (let i = 0; i < edits; i++) {
+      const at = Math.floor(next() * (head.length + 1));
+      const kind = next();
+      if (kind < 0.5) head = head.slice(0, at) + TRICKY[Math.floor(next() * TRICKY.length)]! + head.slice(at);
+      else if (kind < 0.75) head = head.slice(0, at) + head.slice(at + 1);
+      else head = head.slice(0, at) + head.charAt(at).toUpperCase() + head.slice(at + 1);
+    }
+    return `${head}\r\n\r\n${body}`;
+  }
+
+  it('agrees with node:http on every mutated request it accepts (2,000 seeded cases)', async () => {
+    const plainNode = http.createServer((req, res) => {
+      let body = '';
+      req.setEncoding('latin1');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : (value ?? '');
+        const seen = JSON.stringify({ method: req.method, url: req.url, headers, body });
+        res.writeHead(200, { connection: 'close', 'content-length': Buffer.byteLength(seen) });
+        res.end(seen);
+      });
+    });
+    await new Promise<void>((resolve) => plainNode.listen(0, '127.0.0.1', resolve));
+    const port = (plainNode.address() as net.AddressInfo).port;
+    const next = stream(20261126);
+    let accepted = 0;
+    const disagreements: string[] = [];
+    try {
+      for (let i = 0; i < 2000; i++) {
+        const text = mutate(BASES[i % BASES.length]!, next);
+        const bytes = Buffer.from(text, 'latin1');
+        const parsed = parseFastRequest(bytes, 0);
+        if (typeof parsed === 'string') continue;
+        accepted++;
+        const seen = await nodeSees(port, bytes.subarray(0, parsed.end));
+        const mine: Seen = { method: parsed.req.method, url: parsed.req.target, headers: parsed.req.headers, body: parsed.req.body?.toString('latin1') ?? '' };
+        if (JSON.stringify(seen) !== JSON.stringify(mine)) disagreements.push(`${JSON.stringify(text)}\n  node: ${JSON.stringify(seen)}\n  fast: ${JSON.stringify(mine)}`);
+      }
+    } finally {
+      await new Promise((resolve) => plainNode.close(resolve));
+    }
+    expect(disagreements).toEqual([]);
+    // The mutations leave a fair share of requests plain, so the comparison means something.
+    expect(accepted).toBeGreaterThan(500);
   });
 });
