@@ -1,30 +1,26 @@
 /**
- * report.html in a real browser: Debian's Chromium (`apt-get install chromium`; .ci/run installs
- * it) driven by playwright-core, the page loaded from file:// as a user opens it.
+ * report.html in a real browser: the Chromium that `test/_chromium.ts` finds (the npm-packaged
+ * build, with no apt step) driven by playwright-core, the page loaded from file:// as a user
+ * opens it.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeForecastVisuals } from '../../src/forecast/visual.js';
 import { writeVisualReports } from '../../src/report/visual.js';
 import { FORECAST_SCENARIO, smallForecast } from '../forecast/_forecast.js';
 import { CHARTS_SCENARIO, chartsRun } from './charts/_report.js';
+import { launchChromium } from '../_chromium.js';
 
-const CHROMIUM = process.env.IMGSIM_CHROMIUM ?? '/usr/bin/chromium';
-const NO_CHROMIUM =
-  `report.html browser test: no Chromium at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` ` +
-  '(.ci/run does so), or point IMGSIM_CHROMIUM at a Chromium binary.';
 
 let browser: Browser | undefined;
 let file: string;
 let forecastFile: string;
 
 beforeAll(async () => {
-  // Without Chromium the test below fails with NO_CHROMIUM (a failure, never a skip).
-  if (!existsSync(CHROMIUM)) return;
   const { scenario, report } = await chartsRun();
   // A strategy name that would run script if it reached the page unescaped.
   const evil = { ...report, strategies: report.strategies.map((s, i) => (i === 0 ? { ...s, name: '<img src=x onerror=alert(1)></script>' } : s)) };
@@ -50,10 +46,8 @@ beforeAll(async () => {
   const forecastDir = mkdtempSync(path.join(tmpdir(), 'imgsim-forecast-html-'));
   await writeForecastVisuals({ ...forecast, sweep }, { outDir: forecastDir, html: true, png: false, scenarioFile: FORECAST_SCENARIO });
   forecastFile = path.join(forecastDir, 'forecast.html');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  // Without a Chromium this throws, naming where it looked: a failure, never a skip.
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -94,7 +88,6 @@ async function openPage(htmlFile: string): Promise<{ page: Page; problems: strin
 
 describe('forecast.html in Chromium', () => {
   it('draws the fan chart and the sweep curve from file:// with no errors', async () => {
-    expect(existsSync(CHROMIUM), NO_CHROMIUM).toBe(true);
     const { page, problems, canvases } = await openPage(forecastFile);
     await page.close();
     expect(problems).toEqual([]);
@@ -109,7 +102,6 @@ describe('forecast.html in Chromium', () => {
 
 describe('report.html in Chromium', () => {
   it('draws every chart from file:// with no errors and runs no injected script', async () => {
-    expect(existsSync(CHROMIUM), NO_CHROMIUM).toBe(true);
     const { page, problems: fromPage, canvases } = await openPage(file);
     expect(fromPage).toEqual([]);
     expect(canvases.map((c) => c.id)).toEqual([

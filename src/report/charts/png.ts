@@ -3,6 +3,7 @@
  * Cairo, no install scripts). Both are imported on first use, so `imgsim run` without `png`
  * never loads them.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeFileAtomic } from '../atomic.js';
 import { BACKGROUND_PLUGIN_ID, paintWhiteBackground } from './background.js';
@@ -58,7 +59,7 @@ export async function renderChartPngs(specs: readonly ChartSpec[], dir: string):
   const { fontFamily } = await loadRenderer();
   const warnings =
     fontFamily === undefined
-      ? ['no fonts found for chart text (the PNG charts have no labels); install a font package such as fonts-dejavu-core']
+      ? ['no fonts found for chart text (the PNG charts have no labels); reinstall without --omit=optional, or install a font package such as fonts-dejavu-core']
       : [];
   const written: WrittenChart[] = [];
   for (const spec of specs) {
@@ -83,12 +84,31 @@ interface Renderer {
 
 let renderer: Promise<Renderer> | undefined;
 
+/** DejaVu Sans from the optional `dejavu-fonts-ttf` package: the same labels on every machine, system fonts or none. */
+const BUNDLED_FONT = 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf';
+
+/**
+ * Registers the bundled DejaVu Sans with the canvas when the optional package is installed
+ * (`npm install` installs it; `--omit=optional` leaves the system fonts alone).
+ * @param fonts - the canvas module's font registry
+ */
+function registerBundledFont(fonts: CanvasModule['GlobalFonts']): void {
+  let file: string;
+  try {
+    file = createRequire(import.meta.url).resolve(BUNDLED_FONT);
+  } catch {
+    return; // not installed: the system fonts decide
+  }
+  fonts.registerFromPath(file, 'DejaVu Sans');
+}
+
 /** Imports and sets up Chart.js and the canvas once: all chart types, the background, the font. */
 function loadRenderer(): Promise<Renderer> {
   renderer ??= (async () => {
     const [chartModule, canvasModule] = await Promise.all([import('chart.js'), import('@napi-rs/canvas')]);
     const { Chart, registerables } = chartModule;
     Chart.register(...registerables, { id: BACKGROUND_PLUGIN_ID, beforeDraw: paintWhiteBackground });
+    registerBundledFont(canvasModule.GlobalFonts);
     const installed = new Set(canvasModule.GlobalFonts.families.map((f) => f.family));
     const fontFamily = PREFERRED_FONTS.find((f) => installed.has(f)) ?? [...installed].sort()[0];
     if (fontFamily !== undefined) Chart.defaults.font.family = `'${fontFamily}', sans-serif`;
