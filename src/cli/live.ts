@@ -27,8 +27,11 @@ and report.md with mode "live". Latency is measured from each request's intended
 Options:
   --server URL        an imgsim serve base URL (default: start one in-process on 127.0.0.1)
   --target URL        a gateway base URL: every attempt goes to URL/v1/images/generations
-                      with "model" = the provider the strategy chose; cost comes from the
-                      server's ledger (the gateway must forward to --server's providers)
+                      with "model" = the provider the strategy chose; needs --server, the
+                      serve the gateway calls: cost and per-provider attempts come from its
+                      ledger, retries and failovers from its journal
+  --header NAME:VALUE send this header with every attempt (repeatable), e.g.
+                      --header "x-portkey-config: $(cat portkey.json)"
   --time-scale F      wall ms per simulated ms, e.g. 0.01 = 100x faster (default 1; must
                       match the server's --time-scale when --server is given)
   --requests N        stop after N requests per strategy
@@ -50,6 +53,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('live', argv, {
     server: { type: 'string' },
     target: { type: 'string' },
+    header: { type: 'string', multiple: true },
     'time-scale': { type: 'string' },
     requests: { type: 'string' },
     duration: { type: 'string' },
@@ -75,6 +79,13 @@ export async function liveCommand(argv: string[]): Promise<number> {
   const concurrencyLimit = intOption('concurrency', values.concurrency, 1);
   const serverUrl = values.server === undefined ? undefined : checkUrl('--server', values.server);
   const target = values.target === undefined ? undefined : checkUrl('--target', values.target);
+  if (target !== undefined && serverUrl === undefined) {
+    throw new ImgsimError(
+      'invalid-argument',
+      '--target needs --server: the URL of the imgsim serve the gateway forwards to (cost, per-provider attempts, retries and failovers are read from its ledger and journal; an in-process serve would never see a request)',
+    );
+  }
+  const headers = parseHeaders(values.header ?? []);
   const scenario = loadScenario(file);
   const quiet = values.quiet === true || values.json === true;
   const progress = createProgress(quiet);
@@ -86,6 +97,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
       serverUrl: serverUrl ?? server!.url,
       timeScale,
       ...(target === undefined ? {} : { target }),
+      ...(headers === undefined ? {} : { headers }),
       ...(requests === undefined ? {} : { requests }),
       ...(durationMs === undefined ? {} : { durationMs }),
       ...(values.strategy ? { strategies: values.strategy } : {}),
@@ -122,4 +134,22 @@ function checkUrl(option: string, value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ImgsimError('invalid-argument', `${option}: expected an http(s) URL, got "${value}"`);
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * `--header NAME:VALUE` options as a header record (names lower-cased; the value is trimmed).
+ * @param list - the option values
+ * @returns the headers, or undefined when none were given
+ * @throws ImgsimError for a value without a name or colon
+ */
+export function parseHeaders(list: readonly string[]): Record<string, string> | undefined {
+  if (list.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const colon = item.indexOf(':');
+    const name = colon < 0 ? '' : item.slice(0, colon).trim().toLowerCase();
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) throw new ImgsimError('invalid-argument', `--header: expected NAME:VALUE such as "x-portkey-config: {...}", got "${item}"`);
+    out[name] = item.slice(colon + 1).trim();
+  }
+  return out;
 }

@@ -76,9 +76,10 @@ export function retryAfterMsOf(headers: Headers): number | undefined {
  * @param request - the request
  * @param model - the `model` field (the provider id)
  * @param tier - the latency tier
+ * @param user - the OpenAI `user` field (the harness's tag through a gateway), when sent
  * @returns JSON text
  */
-export function imagesBody(request: ImageRequest, model: string, tier: string): string {
+export function imagesBody(request: ImageRequest, model: string, tier: string, user?: string): string {
   // Per-token pricing counts ⌈chars/4⌉ of the prompt: a synthetic request without its text
   // sends one of the same length.
   const prompt = request.prompt ?? 'x'.repeat(Math.max(1, request.promptChars));
@@ -94,6 +95,7 @@ export function imagesBody(request: ImageRequest, model: string, tier: string): 
     validate: request.validate,
     project: request.project,
     ...(request.quality === undefined ? {} : { quality: request.quality }),
+    ...(user === undefined ? {} : { user }),
   });
 }
 
@@ -126,16 +128,17 @@ function errorCode(text: string): string | undefined {
  * @param apiKey - bearer key
  * @param timeoutMs - the client's timeout, wall ms
  * @param cancel - aborted by the harness to cancel a hedge loser
+ * @param headers - more request headers, names in lower case (e.g. a gateway's `x-portkey-config`); they win over the two above
  * @returns the answer
  */
-export async function sendAttempt(url: string, body: string, apiKey: string, timeoutMs: number, cancel: AbortSignal): Promise<AttemptAnswer> {
+export async function sendAttempt(url: string, body: string, apiKey: string, timeoutMs: number, cancel: AbortSignal, headers?: Readonly<Record<string, string>>): Promise<AttemptAnswer> {
   const timeout = AbortSignal.timeout(Math.max(1, Math.round(timeoutMs)));
   const signal = AbortSignal.any([timeout, cancel]);
   let costUsd: number | undefined;
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, ...headers },
       body,
       signal,
     });

@@ -11,8 +11,11 @@
  * - without `target`, attempt k of a request goes to `${serverUrl}/${provider}/v1/images/generations`
  *   with `model: provider`, the provider the strategy ranked (the harness routes);
  * - with `target` (a gateway), every attempt goes to `${target}/v1/images/generations` with
- *   `model` = the candidate provider id; the gateway maps models to providers and may route,
- *   retry or fail over on its own. The harness still runs the strategy and policy around it.
+ *   `model` = the candidate provider id, `headers` (e.g. `x-portkey-config`) and a tag in `user`;
+ *   the gateway maps models to providers and may route, retry or fail over on its own. The
+ *   harness still runs the strategy and policy around it. What the gateway did is read from the
+ *   serve it calls (`serverUrl`): attempts and outcomes per provider from its ledger, retries and
+ *   failovers from its journal, correlated through the tags (gateway-accounting.ts).
  *
  * Cost: each attempt's `x-imgsim-cost-usd` is booked to the provider it was sent to (without
  * `target`). After the pass the server's ledger (`/_imgsim/ledger`, reset before each pass) is
@@ -36,6 +39,8 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { openTraffic } from '../traffic/traffic.js';
 import { DEFAULT_API_KEY, imagesBody, readLedger, resetServer, sendAttempt, type AttemptAnswer } from './_http.js';
+import { accountGateway, gatewayTag, kindOfLedgerOutcome, readJournal } from './gateway-accounting.js';
+import type { JournalEntry, LedgerSnapshot, LiveOutcome } from './ledger.js';
 import { loadScenarioStrategyFiles, runRouting, selectStrategyRefs } from '../routing/strategy-refs.js';
 import { assembleReport } from '../metrics/assemble.js';
 
@@ -68,6 +73,8 @@ export interface LiveOptions {
   readonly seed?: number;
   /** Bearer key sent with every request. Default `imgsim`. */
   readonly apiKey?: string;
+  /** More headers sent with every attempt (e.g. Portkey's `x-portkey-config`); names are case-insensitive. */
+  readonly headers?: Readonly<Record<string, string>>;
   /**
    * Before the first pass, send one request to each provider (answers ignored; the ledger is
    * reset afterwards) so connection setup and cold code paths do not land on the first
@@ -102,6 +109,7 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
   const serverUrl = stripSlash(opts.serverUrl);
   const target = opts.target === undefined ? undefined : stripSlash(opts.target);
   const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
+  const headers = opts.headers === undefined ? undefined : Object.fromEntries(Object.entries(opts.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const refs = selectStrategyRefs(s, opts.strategies);
   const files = await loadScenarioStrategyFiles(s);
   const curves = s.providers.map((p) => new AvailabilityCurve(p.availability, s.seed, p.id, s.startMs));
@@ -116,6 +124,7 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
       serverUrl,
       target,
       apiKey,
+      headers,
       timeScale,
       limit,
       requests,
@@ -130,6 +139,7 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
     const passSpanMs = await pass.run();
     spanMs = Math.max(spanMs, passSpanMs);
     const ledger = await readLedger(serverUrl, apiKey);
+    if (target !== undefined) pass.bookGateway(ledger, await readJournal(serverUrl, apiKey), opts.onWarning);
     pass.reconcile(ledger, target !== undefined, opts.onWarning);
     reports.push(pass.collector.toReport(strategy.name, passSpanMs));
   }
@@ -176,6 +186,7 @@ interface PassOptions {
   readonly serverUrl: string;
   readonly target: string | undefined;
   readonly apiKey: string;
+  readonly headers: Readonly<Record<string, string>> | undefined;
   readonly timeScale: number;
   readonly limit: number;
   readonly requests: number;
@@ -535,11 +546,15 @@ class LivePass {
     a.sentMs = this.tick();
     a.sent = true;
     a.trial = handle.onSend(a.sentMs);
-    this.collector.attempts++;
-    this.collector.load(a.provider, handle.inFlight, 0);
-    const { serverUrl, target, apiKey, timeScale } = this.opts;
+    const { serverUrl, target, apiKey, headers, timeScale } = this.opts;
+    // Through a gateway, attempts (and where they went) are counted from serve's journal after the pass.
+    if (target === undefined) {
+      this.collector.attempts++;
+      this.collector.load(a.provider, handle.inFlight, 0);
+    }
     const url = target === undefined ? `${serverUrl}/${handle.id}/v1/images/generations` : `${target}/v1/images/generations`;
-    a.answer = await sendAttempt(url, imagesBody(r.request, handle.id, a.tier), apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeScale, a.cancel.signal);
+    const body = imagesBody(r.request, handle.id, a.tier, target === undefined ? undefined : gatewayTag(r.request.id, a.number));
+    a.answer = await sendAttempt(url, body, apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeScale, a.cancel.signal, headers);
     return a;
   }
 
@@ -582,7 +597,7 @@ class LivePass {
     const ok = kind === 'success';
     // The breaker counts provider faults: a filtered prompt is the request's, a 429 is a quota.
     handle.onAnswer(ok, ok || kind === 'filtered' || kind === 'rate-limited', now - a.sentMs, now, a.trial);
-    this.collector.attempt(a.provider, kind);
+    if (this.opts.target === undefined) this.collector.attempt(a.provider, kind);
     // Retry-After is wall time (the server scales it as it scales latency): back to simulated ms.
     const retryAfterMs = answer.retryAfterMs === undefined ? undefined : answer.retryAfterMs / this.opts.timeScale;
     let costUsd = 0;
@@ -652,6 +667,37 @@ class LivePass {
   }
 
   // --- cost from the ledger ----------------------------------------------------------------
+
+  /**
+   * Through a gateway: books what the gateway really did. Per provider, attempts and outcomes
+   * are the ledger's (exact); retries, failovers and recoveries come from the journal, whose
+   * entries carry the attempts' tags (see gateway-accounting.ts).
+   * @param ledger - the ledger after the pass
+   * @param journal - the journal after the pass, oldest first
+   * @param onWarning - told when the journal cannot account for every provider request
+   */
+  bookGateway(ledger: LedgerSnapshot, journal: readonly JournalEntry[], onWarning?: (message: string) => void): void {
+    let total = 0;
+    for (const [id, entry] of Object.entries(ledger.providers)) {
+      const p = this.providerIndex.get(id);
+      if (p === undefined) continue;
+      for (const [outcome, n] of Object.entries(entry.outcomes) as [LiveOutcome, number][]) {
+        const kind = kindOfLedgerOutcome(outcome);
+        for (let i = 0; i < n; i++) this.collector.attempt(p, kind);
+        total += n;
+      }
+    }
+    const account = accountGateway(journal);
+    // The journal holds the harness's own re-sends too: its counts replace the harness's.
+    this.collector.attempts = total;
+    this.collector.retries = account.retries;
+    this.collector.failovers = account.failovers;
+    this.collector.recovered = account.recovered;
+    if (account.untagged > 0) onWarning?.(`${this.strategy.name}: ${account.untagged} of serve's journal entries carry no imgsim tag in \`user\` (another client, or a gateway that drops the field): their retries and failovers are not counted`);
+    if (account.attempts + account.untagged < total) {
+      onWarning?.(`${this.strategy.name}: serve's journal holds ${account.attempts + account.untagged} of the ${total} provider requests of the pass: retries and failovers are counted over those only (start serve with a larger journal)`);
+    }
+  }
 
   /**
    * Makes the pass's cost equal the server's ledger: what the ledger billed a provider beyond
