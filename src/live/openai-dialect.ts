@@ -1,7 +1,8 @@
 /**
  * The OpenAI Images API dialect: the request fields of `POST /v1/images/generations` (plus
  * imgsim's `steps`, `features`, `tier`, `validate`, `project`), their validation, the success
- * body, and the OpenAI error body every live error uses.
+ * body, and the OpenAI error body every live error uses. What depends on the request's `model`
+ * (gpt-image, dall-e-3, dall-e-2) lives in openai-models.ts.
  */
 import { promptTokens } from '../model/request.js';
 import { refusal, type CompiledPricing } from '../model/pricing/quote.js';
@@ -9,6 +10,7 @@ import type { QuoteRequest } from '../model/pricing/types.js';
 import { FEATURES, type Feature } from '../scenario/schema.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
 import { parseSize } from '../scenario/units.js';
+import { applyModelRules, gptImageOutputTokens, type OpenAiShape } from './openai-models.js';
 import { pngForPrompt } from './png.js';
 import type { LiveFile, LiveHeaders, LiveResponse } from './protocol.js';
 
@@ -22,7 +24,10 @@ export type LiveErrorType = 'invalid_request_error' | 'authentication_error' | '
 export interface LiveError {
   readonly status: number;
   readonly type: LiveErrorType;
+  /** The error's code, as the body sends it and the journal records it. */
   readonly code: string;
+  /** Set where OpenAI's body says `code: null` (dall-e-3 with `n` > 1): `code` is then for the journal only. */
+  readonly bodyCode?: null;
   readonly message: string;
   readonly param?: string;
 }
@@ -38,7 +43,7 @@ export function errorResponse(e: LiveError, headers: LiveHeaders = {}): LiveResp
     kind: 'json',
     status: e.status,
     headers: { 'content-type': 'application/json', ...headers },
-    body: { error: { message: e.message, type: e.type, code: e.code, param: e.param ?? null } },
+    body: { error: { message: e.message, type: e.type, code: e.bodyCode === null ? null : e.code, param: e.param ?? null } },
   };
 }
 
@@ -62,6 +67,8 @@ export interface ParsedImageRequest {
   readonly tier: string;
   readonly project: string;
   readonly responseFormat: 'url' | 'b64_json';
+  /** The answer's shape for a request to an OpenAI model (openai-models.ts); undefined: generic. */
+  readonly openai?: OpenAiShape;
 }
 
 /** Field names that differ between dialects. */
@@ -99,20 +106,12 @@ function pick(fields: Record<string, unknown>, names: readonly string[]): [strin
 }
 
 /**
- * Whether a provider answers OpenAI image requests in `b64_json` only (the gpt-image models).
- * @param provider - the provider
- * @returns true for a `model` starting with `gpt-image`
- */
-export function alwaysBase64(provider: ResolvedProvider): boolean {
-  return provider.model?.startsWith('gpt-image') ?? false;
-}
-
-/**
  * Validates the fields of an image request against a provider.
  * @param fields - the request fields (OpenAI body, or a prediction's `input`)
  * @param compiled - the provider's compiled pricing
  * @param project - the project from the header, when sent
  * @param names - field names of the dialect
+ * @param shape - the answer's shape when the request is for an OpenAI model (gpt-image: always `b64_json`)
  * @returns the request, or the 400 to answer
  */
 export function parseImageFields(
@@ -120,6 +119,7 @@ export function parseImageFields(
   compiled: CompiledPricing,
   project: string | undefined,
   names: FieldNames = OPENAI_FIELDS,
+  shape?: OpenAiShape,
 ): ParsedImageRequest | LiveError {
   if (!isRecord(fields)) return invalid('The request body must be a JSON object with at least a `prompt`.');
   const provider = compiled.provider;
@@ -187,19 +187,24 @@ export function parseImageFields(
     n,
     tier,
     project: proj,
-    responseFormat: alwaysBase64(provider) ? 'b64_json' : (responseFormat ?? 'url'),
+    responseFormat: shape?.family === 'gpt-image' ? 'b64_json' : (responseFormat ?? 'url'),
+    ...(shape === undefined ? {} : { openai: shape }),
   };
 }
 
 /**
- * Parses an OpenAI `POST /v1/images/generations` body.
+ * Parses an OpenAI `POST /v1/images/generations` body under the rules of its `model`
+ * (openai-models.ts): unknown fields, model-specific fields and values, the pinned model.
  * @param body - parsed JSON body
  * @param compiled - the provider's compiled pricing
  * @param project - from `x-imgsim-project`, when sent
- * @returns the request, or the 400 to answer
+ * @returns the request, or the 400 (404 for another model than the provider's) to answer
  */
 export function parseOpenAiRequest(body: unknown, compiled: CompiledPricing, project: string | undefined): ParsedImageRequest | LiveError {
-  return parseImageFields(body, compiled, project, OPENAI_FIELDS);
+  if (!isRecord(body)) return invalid('The request body must be a JSON object with at least a `prompt`.');
+  const ruled = applyModelRules(body, compiled.provider, 'generations');
+  if ('status' in ruled) return ruled;
+  return parseImageFields(ruled.fields, compiled, project, OPENAI_FIELDS, ruled.shape);
 }
 
 /** Image types the edits endpoint accepts, as OpenAI's does. */
@@ -213,6 +218,15 @@ function isFile(v: unknown): v is LiveFile {
 function intField(v: unknown): unknown {
   return typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
 }
+
+/** A multipart text field that holds `true` or `false`, as a boolean. */
+function boolField(v: unknown): unknown {
+  return v === 'true' ? true : v === 'false' ? false : v;
+}
+
+/** Form fields whose text is an integer or a boolean (multipart has only strings). */
+const INT_PARTS = ['n', 'steps', 'output_compression', 'partial_images'] as const;
+const BOOL_PARTS = ['validate', 'stream'] as const;
 
 /**
  * Parses an OpenAI `POST /v1/images/edits` body (`multipart/form-data`, as the SDKs send it):
@@ -235,19 +249,26 @@ export function parseOpenAiEditRequest(body: unknown, compiled: CompiledPricing,
   }
   const mask = body.mask;
   if (mask !== undefined && (!isFile(mask) || mask.type !== 'image/png')) return invalid('`mask` must be a PNG file part.', 'mask');
-  const extra = [body.features, body['features[]']].flat().filter((v) => v !== undefined && v !== 'inpainting');
+  const typed: Record<string, unknown> = { ...body };
+  for (const name of INT_PARTS) if (name in typed) typed[name] = intField(typed[name]);
+  for (const name of BOOL_PARTS) if (name in typed) typed[name] = boolField(typed[name]);
+  const ruled = applyModelRules(typed, compiled.provider, 'edits');
+  if ('status' in ruled) return ruled;
+  const f = ruled.fields;
+  const extra = [f.features, f['features[]']].flat().filter((v) => v !== undefined && v !== 'inpainting');
   const fields: Record<string, unknown> = {
-    prompt: body.prompt,
-    n: intField(body.n),
-    size: body.size,
-    quality: body.quality,
-    response_format: body.response_format,
-    steps: intField(body.steps),
-    tier: body.tier,
-    project: body.project,
+    prompt: f.prompt,
+    n: f.n,
+    size: f.size,
+    quality: f.quality,
+    response_format: f.response_format,
+    steps: f.steps,
+    tier: f.tier,
+    validate: f.validate,
+    project: f.project,
     features: ['inpainting', ...extra],
   };
-  return parseImageFields(fields, compiled, project, OPENAI_FIELDS);
+  return parseImageFields(fields, compiled, project, OPENAI_FIELDS, ruled.shape);
 }
 
 /** `usage` of per-token providers. */
@@ -259,17 +280,23 @@ export interface ImageUsage {
 }
 
 /**
- * The token usage of a request at a per-token provider.
+ * The token usage of a request: at a per-token provider the tokens it priced; for a gpt-image
+ * request elsewhere, the tokens OpenAI's table gives for its size and quality (cost still comes
+ * from the provider's pricing).
  * @param provider - the provider
  * @param req - the request
- * @returns the usage, or undefined when the provider does not price by token
+ * @returns the usage, or undefined when neither applies
  */
 export function usageFor(provider: ResolvedProvider, req: ParsedImageRequest): ImageUsage | undefined {
   const pricing = provider.pricing;
-  if (pricing.model !== 'per-token') return undefined;
-  const table = pricing.outputTokens[req.request.size] ?? {};
-  const quality = req.request.quality ?? Object.keys(table)[0];
-  const perImage = quality === undefined ? 0 : (table[quality] ?? 0);
+  let perImage: number;
+  if (pricing.model === 'per-token') {
+    const table = pricing.outputTokens[req.request.size] ?? {};
+    const quality = req.request.quality ?? Object.keys(table)[0];
+    perImage = quality === undefined ? 0 : (table[quality] ?? 0);
+  } else if (req.openai?.family === 'gpt-image') {
+    perImage = gptImageOutputTokens(req.request.size, req.request.width, req.request.height, req.openai.quality);
+  } else return undefined;
   const input = promptTokens(req.request.promptChars);
   const output = perImage * req.n;
   return { input_tokens: input, output_tokens: output, total_tokens: input + output, input_tokens_details: { text_tokens: input, image_tokens: 0 } };
@@ -281,16 +308,21 @@ export function usageFor(provider: ResolvedProvider, req: ParsedImageRequest): I
  * @param baseUrl - where `GET /_imgsim/images/<id>.png` is served
  * @returns one entry per image
  */
-export function imageData(req: ParsedImageRequest, baseUrl: string): ({ b64_json: string } | { url: string })[] {
+export function imageData(req: ParsedImageRequest, baseUrl: string): ImageEntry[] {
   const png = pngForPrompt(req.prompt);
-  const out: ({ b64_json: string } | { url: string })[] = [];
-  if (req.responseFormat === 'b64_json') for (let i = 0; i < req.n; i++) out.push({ b64_json: png.base64 });
+  const out: ImageEntry[] = [];
+  // dall-e-3 rewrites every prompt and says how; the mock's rewrite is the prompt itself.
+  const revised = req.openai?.family === 'dall-e-3' ? { revised_prompt: req.prompt } : undefined;
+  if (req.responseFormat === 'b64_json') for (let i = 0; i < req.n; i++) out.push({ b64_json: png.base64, ...revised });
   else {
     const url = `${baseUrl}/_imgsim/images/${png.id}.png`;
-    for (let i = 0; i < req.n; i++) out.push({ url });
+    for (let i = 0; i < req.n; i++) out.push({ url, ...revised });
   }
   return out;
 }
+
+/** One image of a success body (`revised_prompt` for dall-e-3). */
+export type ImageEntry = ({ b64_json: string } | { url: string }) & { revised_prompt?: string };
 
 /**
  * The OpenAI success body.
@@ -302,13 +334,18 @@ export function imageData(req: ParsedImageRequest, baseUrl: string): ({ b64_json
  */
 export function openAiSuccessBody(provider: ResolvedProvider, req: ParsedImageRequest, createdS: number, baseUrl: string): Record<string, unknown> {
   const body: Record<string, unknown> = { created: createdS, data: imageData(req, baseUrl) };
-  if (alwaysBase64(provider)) {
-    body.output_format = 'png';
+  const shape = req.openai;
+  if (shape?.family === 'gpt-image') {
+    body.background = shape.background;
+    body.output_format = shape.outputFormat;
+    body.quality = shape.quality;
     body.size = req.request.size;
-    if (req.request.quality !== undefined) body.quality = req.request.quality;
   }
-  const usage = usageFor(provider, req);
-  if (usage !== undefined) body.usage = usage;
+  // OpenAI reports usage for gpt-image only; a generic provider priced by token reports it too.
+  if (shape === undefined || shape.family === 'gpt-image') {
+    const usage = usageFor(provider, req);
+    if (usage !== undefined) body.usage = usage;
+  }
   return body;
 }
 
@@ -319,7 +356,7 @@ export function openAiSuccessBody(provider: ResolvedProvider, req: ParsedImageRe
  * @returns its JSON text
  */
 export function openAiSuccessJson(body: Record<string, unknown>): string {
-  const data = body.data as ({ b64_json: string } | { url: string })[];
+  const data = body.data as ImageEntry[];
   const created = body.created;
   // A finite number's JSON text is its String() (JSON.stringify costs more for the same bytes).
   let out = `{"created":${typeof created === 'number' && Number.isFinite(created) ? String(created) : JSON.stringify(created)},"data":[`;
@@ -327,7 +364,8 @@ export function openAiSuccessJson(body: Record<string, unknown>): string {
     const d = data[i]!;
     if (i > 0) out += ',';
     // Base64 is [A-Za-z0-9+/=]: nothing to escape. A URL may hold anything the base URL does.
-    out += 'b64_json' in d ? `{"b64_json":"${d.b64_json}"}` : `{"url":${JSON.stringify(d.url)}}`;
+    out += 'b64_json' in d ? `{"b64_json":"${d.b64_json}"` : `{"url":${JSON.stringify(d.url)}`;
+    out += d.revised_prompt === undefined ? '}' : `,"revised_prompt":${JSON.stringify(d.revised_prompt)}}`;
   }
   out += ']';
   for (const key in body) {

@@ -93,7 +93,11 @@ describe('LiveProviders: OpenAI dialect', () => {
   it('always answers b64_json for gpt-image models, with a usage block for per-token pricing', async () => {
     const live = make([GPT]);
     const prompt = 'x'.repeat(41); // ⌈41 / 4⌉ = 11 input tokens
-    const r = json(await live.handle(post('/gpt/v1/images/generations', { prompt, response_format: 'url', quality: 'medium' })));
+    // gpt-image models refuse `response_format` by name, as OpenAI does (it was silently ignored before).
+    const refused = json(await live.handle(post('/gpt/v1/images/generations', { prompt, response_format: 'url', quality: 'medium' })));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toEqual({ message: "Unknown parameter: 'response_format'.", type: 'invalid_request_error', param: 'response_format', code: 'unknown_parameter' });
+    const r = json(await live.handle(post('/gpt/v1/images/generations', { prompt, quality: 'medium' })));
     expect(r.status).toBe(200);
     expect(r.body.data[0].b64_json).toBeTypeOf('string');
     expect(r.body.data[0].url).toBeUndefined();
@@ -110,6 +114,8 @@ describe('LiveProviders: OpenAI dialect', () => {
       post('/alpha/v1/images/generations', { prompt: 'x', n: 2, response_format: 'url' }),
       post('/gpt/v1/images/generations', { prompt: 'abcd', n: 2, quality: 'low' }),
       post('/gpt/v1/images/generations', { prompt: 'abcd' }),
+      post('/alpha/v1/images/generations', { model: 'dall-e-3', prompt: 'a "revised" fox', response_format: 'b64_json' }),
+      post('/alpha/v1/images/generations', { model: 'dall-e-3', prompt: 'a fox' }),
     ];
     for (const req of bodies) {
       const r = await live.handle(req as LiveRequest);
