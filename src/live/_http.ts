@@ -11,10 +11,17 @@ import type { LedgerSnapshot } from './ledger.js';
 /** The API key the harness sends (`serve` accepts any non-empty key unless `auth.keys` is set). */
 export const DEFAULT_API_KEY = 'imgsim';
 
+/**
+ * How an attempt's answer is booked: an outcome kind, or `client-error` (an extension of the
+ * live report: a 4xx that is neither a content-policy refusal, a rate limit nor a timeout, e.g.
+ * a gateway's "config header required", a bad key or an unknown model; the request's fault).
+ */
+export type AnswerKind = OutcomeKind | 'client-error';
+
 /** What one attempt came back with. */
 export type AttemptAnswer =
   | {
-      readonly kind: OutcomeKind;
+      readonly kind: AnswerKind;
       /** `x-imgsim-cost-usd`, or undefined when the answer carried none (or never came). */
       readonly costUsd: number | undefined;
       /** For 429: Retry-After as sent (`retry-after-ms`, else `retry-after` seconds), ms. */
@@ -27,15 +34,25 @@ export type AttemptAnswer =
 
 const KINDS: ReadonlySet<string> = new Set(OUTCOME_KINDS);
 
+/** Error codes of a content-policy refusal: OpenAI's (DALL-E, gpt-image) and serve's refusals of what a provider cannot serve. */
+function refusalCode(code: string | undefined): boolean {
+  return code === 'content_policy_violation' || code === 'moderation_blocked' || (code?.startsWith('unsupported_') ?? false);
+}
+
 /**
- * The outcome kind of an HTTP answer: the status decides, and `x-imgsim-outcome` refines a
- * failure (500 may be `generative`). 200 success; 429 rate-limited; 503 overloaded; 400
- * filtered; 408/504 timeout; any other status server-error.
+ * The outcome kind of an HTTP answer. serve's answers carry `x-imgsim-outcome`: the status
+ * decides and the header refines a failure (500 may be `generative`; any of serve's 400s is
+ * `filtered`, as the simulator books them). Without the header (a gateway's own answer, or one
+ * whose headers the gateway dropped) a 400 or 451 is `filtered` only when its body's error code
+ * says content policy (`content_policy_violation`, `moderation_blocked`, or serve's
+ * `unsupported_*`). Otherwise: 200 success; 429 rate-limited; 503 overloaded; 408/504 timeout;
+ * another 4xx `client-error`; another status server-error.
  * @param status - HTTP status
  * @param outcomeHeader - `x-imgsim-outcome`, if sent
- * @returns the outcome kind
+ * @param bodyText - the answer's body
+ * @returns the kind
  */
-export function outcomeOfStatus(status: number, outcomeHeader: string | null): OutcomeKind {
+export function outcomeOfAnswer(status: number, outcomeHeader: string | null, bodyText: string): AnswerKind {
   if (status >= 200 && status < 300) return 'success';
   if (outcomeHeader !== null && outcomeHeader !== 'success' && KINDS.has(outcomeHeader)) return outcomeHeader as OutcomeKind;
   switch (status) {
@@ -43,13 +60,15 @@ export function outcomeOfStatus(status: number, outcomeHeader: string | null): O
       return 'rate-limited';
     case 503:
       return 'overloaded';
-    case 400:
-      return 'filtered';
     case 408:
     case 504:
       return 'timeout';
+    case 400:
+    case 451:
+      if (outcomeHeader !== null || refusalCode(errorCode(bodyText))) return 'filtered';
+      return 'client-error';
     default:
-      return 'server-error';
+      return status >= 400 && status < 500 ? 'client-error' : 'server-error';
   }
 }
 
@@ -145,7 +164,7 @@ export async function sendAttempt(url: string, body: string, apiKey: string, tim
     const costHeader = res.headers.get('x-imgsim-cost-usd');
     costUsd = costHeader === null || !Number.isFinite(Number(costHeader)) ? undefined : Number(costHeader);
     const text = await res.text();
-    let kind = outcomeOfStatus(res.status, res.headers.get('x-imgsim-outcome'));
+    let kind = outcomeOfAnswer(res.status, res.headers.get('x-imgsim-outcome'), text);
     if (kind === 'success' && !usableImage(text)) kind = 'server-error';
     return {
       kind,
@@ -170,6 +189,31 @@ export async function resetServer(serverUrl: string, apiKey: string): Promise<vo
   const res = await adminFetch(`${serverUrl}/_imgsim/reset`, 'POST', apiKey);
   await res.arrayBuffer();
 }
+
+/**
+ * Waits until serve has no provider request in progress (`GET /_imgsim/health`, `inFlight`), so
+ * that work started before (the warm-up's requests, which a client that gave up on them does not
+ * stop) is booked before the ledger is reset rather than after.
+ * @param serverUrl - the serve base URL
+ * @param apiKey - bearer key
+ * @param limitMs - the longest wait, wall ms
+ * @returns the requests still in progress when it stopped waiting (0 when serve went idle)
+ * @throws ImgsimError when serve does not answer
+ */
+export async function waitServerIdle(serverUrl: string, apiKey: string, limitMs: number): Promise<number> {
+  const until = performance.now() + limitMs;
+  for (;;) {
+    const res = await adminFetch(`${serverUrl}/_imgsim/health`, 'GET', apiKey);
+    const body = (await res.json()) as { inFlight?: unknown } | null;
+    // A serve without the gauge (an older one) is taken as idle.
+    const inFlight = typeof body?.inFlight === 'number' ? body.inFlight : 0;
+    if (inFlight <= 0 || performance.now() >= until) return Math.max(0, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+  }
+}
+
+/** How often {@link waitServerIdle} asks, wall ms. */
+const IDLE_POLL_MS = 20;
 
 /**
  * `GET /_imgsim/ledger`.

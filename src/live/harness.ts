@@ -38,7 +38,7 @@ import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { openTraffic } from '../traffic/traffic.js';
-import { DEFAULT_API_KEY, imagesBody, readLedger, resetServer, sendAttempt, type AttemptAnswer } from './_http.js';
+import { DEFAULT_API_KEY, imagesBody, readLedger, resetServer, sendAttempt, waitServerIdle, type AnswerKind, type AttemptAnswer } from './_http.js';
 import { accountGateway, gatewayTag, kindOfLedgerOutcome, readJournal } from './gateway-accounting.js';
 import type { JournalEntry, LedgerSnapshot, LiveOutcome } from './ledger.js';
 import { loadScenarioStrategyFiles, runRouting, selectStrategyRefs } from '../routing/strategy-refs.js';
@@ -110,11 +110,18 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
   const target = opts.target === undefined ? undefined : stripSlash(opts.target);
   const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
   const headers = opts.headers === undefined ? undefined : Object.fromEntries(Object.entries(opts.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  if (target !== undefined && timeScale < 1) opts.onWarning?.(targetTimeScaleWarning(timeScale));
   const refs = selectStrategyRefs(s, opts.strategies);
   const files = await loadScenarioStrategyFiles(s);
   const curves = s.providers.map((p) => new AvailabilityCurve(p.availability, s.seed, p.id, s.startMs));
 
-  if (opts.warmup !== false) await warmUp(s, serverUrl, apiKey);
+  if (opts.warmup !== false) {
+    await warmUp(s, serverUrl, apiKey);
+    // A warm-up request cut off by its timeout is still worked on (and booked) by serve: wait
+    // for it, so that the reset before the first pass forgets it.
+    const left = await waitServerIdle(serverUrl, apiKey, WARMUP_DRAIN_MS);
+    if (left > 0) opts.onWarning?.(`${left} requests were still in progress at ${serverUrl} ${WARMUP_DRAIN_MS / 1000} s after the warm-up (warm-up requests of providers slower than that, or another client): they will be booked in the first pass`);
+  }
   const reports: StrategyReport[] = [];
   let spanMs = 0;
   for (let i = 0; i < refs.length; i++) {
@@ -146,6 +153,21 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
   return assembleReport(s, 'live', s.startMs + spanMs, reports);
 }
 
+/**
+ * The warning for a time scale below 1 with a gateway target: serve's latencies shrink, the
+ * gateway's own waits do not.
+ * @param timeScale - the time scale
+ * @returns the message
+ */
+function targetTimeScaleWarning(timeScale: number): string {
+  const times = Number((1 / timeScale).toPrecision(3));
+  return (
+    `time scale ${timeScale} with a gateway target: serve's latencies are scaled, the gateway's own backoff and Retry-After waits are not. ` +
+    `The client timeout is therefore the policy's unscaled (${times}x the scaled one), so the gateway's waits do not read as timeouts; ` +
+    `success, shares and cost hold, but latencies that include the gateway's waits read ${times}x too long (use time scale 1 to measure them)`
+  );
+}
+
 /** Longest a warm-up request may take, wall ms (a provider with long emulated latency is cut off). */
 const WARMUP_TIMEOUT_MS = 1000;
 /**
@@ -155,6 +177,8 @@ const WARMUP_TIMEOUT_MS = 1000;
  */
 const WARMUP_ROUNDS = 3;
 const WARMUP_PARALLEL = 10;
+/** Longest wait for serve to finish the warm-up requests it is still working on, wall ms. */
+const WARMUP_DRAIN_MS = 30_000;
 
 /**
  * One reference request per provider, in parallel, each cut off after WARMUP_TIMEOUT_MS: opens
@@ -217,7 +241,7 @@ interface LiveRequestState {
   readonly request: ImageRequest;
   readonly walk: CandidateWalk;
   failedAttempts: number;
-  lastKind: OutcomeKind;
+  lastKind: AnswerKind;
   finished: boolean;
   /** Aborted when the request ends: pending sleeps (hedge timer, backoff) stop. */
   readonly stop: AbortController;
@@ -479,7 +503,7 @@ class LivePass {
         return;
       }
       r.failedAttempts++;
-      r.lastKind = outcome.kind;
+      r.lastKind = answer.kind;
       failed = outcome;
     }
   }
@@ -554,7 +578,9 @@ class LivePass {
     }
     const url = target === undefined ? `${serverUrl}/${handle.id}/v1/images/generations` : `${target}/v1/images/generations`;
     const body = imagesBody(r.request, handle.id, a.tier, target === undefined ? undefined : gatewayTag(r.request.id, a.number));
-    a.answer = await sendAttempt(url, body, apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeScale, a.cancel.signal, headers);
+    // A gateway's own waits (backoff, Retry-After) are not scaled: below 1, its client keeps the unscaled timeout.
+    const timeoutScale = target !== undefined && timeScale < 1 ? 1 : timeScale;
+    a.answer = await sendAttempt(url, body, apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeoutScale, a.cancel.signal, headers);
     return a;
   }
 
@@ -572,11 +598,12 @@ class LivePass {
       return;
     }
     r.failedAttempts++;
-    r.lastKind = kind;
+    r.lastKind = answer.kind;
     if (kind === 'rate-limited' && retryAfterMs !== undefined && retryAfterMs > 0) r.walk.retryAfter(a.candidate, now + retryAfterMs);
     if (running.size > 0) return; // a hedge partner is still running
-    if (!this.retryOn.has(kind)) {
-      this.finish(r, 'failed', kind);
+    // A client error (the request's own fault) is never retried: the same request gets the same answer.
+    if (answer.kind === 'client-error' || !this.retryOn.has(kind)) {
+      this.finish(r, 'failed', answer.kind);
       return;
     }
     if (!this.start(r, false, running)) {
@@ -592,12 +619,13 @@ class LivePass {
    */
   private record(r: LiveRequestState, a: LiveAttempt, answer: Exclude<AttemptAnswer, { kind: 'cancelled' }>): AttemptOutcome {
     const now = this.tick();
-    const kind = answer.kind;
+    // Strategies see a client error as `filtered`, SPEC's one kind for a request refused for its own fault.
+    const kind: OutcomeKind = answer.kind === 'client-error' ? 'filtered' : answer.kind;
     const handle = this.handles[a.provider]!;
     const ok = kind === 'success';
-    // The breaker counts provider faults: a filtered prompt is the request's, a 429 is a quota.
+    // The breaker counts provider faults: a filtered prompt or a client error is the request's, a 429 is a quota.
     handle.onAnswer(ok, ok || kind === 'filtered' || kind === 'rate-limited', now - a.sentMs, now, a.trial);
-    if (this.opts.target === undefined) this.collector.attempt(a.provider, kind);
+    if (this.opts.target === undefined) this.collector.attempt(a.provider, answer.kind);
     // Retry-After is wall time (the server scales it as it scales latency): back to simulated ms.
     const retryAfterMs = answer.retryAfterMs === undefined ? undefined : answer.retryAfterMs / this.opts.timeScale;
     let costUsd = 0;

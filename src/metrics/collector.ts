@@ -12,10 +12,10 @@ const HOUR_MS = 3_600_000;
 /** How a request ended. */
 export type RequestEnd = 'succeeded' | 'failed' | 'rejected';
 
-/** Outcome kinds counted per provider: the attempt kinds plus `cancelled` hedge losers. */
-const COUNTED_OUTCOMES = [...OUTCOME_KINDS, 'cancelled'] as const;
+/** Outcome kinds counted per provider: the attempt kinds, `cancelled` hedge losers and live mode's `client-error`. */
+const COUNTED_OUTCOMES = [...OUTCOME_KINDS, 'cancelled', 'client-error'] as const;
 const OUTCOME_INDEX: Readonly<Record<string, number>> = Object.fromEntries(COUNTED_OUTCOMES.map((k, i) => [k, i]));
-const CANCELLED = COUNTED_OUTCOMES.length - 1;
+const CANCELLED = OUTCOME_INDEX.cancelled!;
 
 interface ProviderCounters {
   attempts: number;
@@ -78,9 +78,9 @@ export class RunCollector {
   /**
    * Counts an attempt's answer at a provider.
    * @param provider - provider index
-   * @param kind - outcome kind
+   * @param kind - outcome kind, or `client-error` (live mode: a 4xx that is the request's fault)
    */
-  attempt(provider: number, kind: OutcomeKind): void {
+  attempt(provider: number, kind: OutcomeKind | 'client-error'): void {
     const p = this.providers[provider]!;
     p.attempts++;
     if (kind === 'success') p.succeeded++;

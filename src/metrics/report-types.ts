@@ -20,8 +20,11 @@ export interface ProviderReport {
   readonly succeeded: number;
   /** USD billed at this provider. */
   readonly cost: number;
-  /** Attempts by outcome kind (only kinds that occurred); extension: `cancelled` hedge losers. */
-  readonly outcomes: Partial<Record<OutcomeKind | 'cancelled', number>>;
+  /**
+   * Attempts by outcome kind (only kinds that occurred); extensions: `cancelled` hedge losers,
+   * and in live mode `client-error` (a 4xx that is the request's fault, e.g. a gateway's own 400).
+   */
+  readonly outcomes: Partial<Record<OutcomeKind | 'cancelled' | 'client-error', number>>;
   /** Extension: peak attempts holding a slot or waiting in the queue at once. */
   readonly peakInFlight: number;
   /** Extension: peak queue length. */

@@ -264,7 +264,7 @@ export interface OutcomeCategory {
   readonly counts: readonly number[];
 }
 
-const FAILED_REASONS: readonly string[] = [...OUTCOME_KINDS, 'no-candidate'];
+const FAILED_REASONS: readonly string[] = [...OUTCOME_KINDS, 'client-error', 'no-candidate'];
 
 /**
  * How each strategy's requests ended: succeeded at the first try, succeeded after a failover or

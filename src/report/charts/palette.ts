@@ -69,6 +69,7 @@ export const OUTCOME_COLORS: Readonly<Record<string, string>> = {
   overloaded: '#332288',
   'connection-reset': '#000000',
   'no-candidate': '#997700',
+  'client-error': '#882255',
 };
 
 /** Rejection reasons and anything unknown cycle through these greys and browns. */
