@@ -3,8 +3,9 @@
  * every attempt carries a tag in the OpenAI `user` field (which gateways forward; Portkey 1.15.2
  * keeps `prompt, model, n, quality, response_format, size, style, user`), serve's journal keeps
  * each provider request's body, and the tag ties each provider request back to the harness
- * request it serves. Retries and failovers are the transitions between a request's provider
- * requests in arrival order (same provider: a retry; another: a failover).
+ * request it serves. After a request's first provider request, each next one (in arrival order)
+ * is a retry when its provider was tried before for that request, else a failover (as the
+ * simulator counts a gateway plan's attempts).
  */
 import { OUTCOME_KINDS, type OutcomeKind } from '../scenario/schema.js';
 import { ImgsimError } from '../scenario/errors.js';
@@ -27,9 +28,9 @@ export function gatewayTag(requestId: number, attempt: number): string {
 export interface GatewayAccount {
   /** Provider requests the journal holds for this pass's tags. */
   readonly attempts: number;
-  /** A request's provider request after one at the same provider. */
+  /** A request's provider request at a provider it was sent to before. */
   readonly retries: number;
-  /** A request's provider request after one at another provider. */
+  /** A request's provider request at a provider not tried before for it. */
   readonly failovers: number;
   /** Requests whose last provider request succeeded after an earlier one failed. */
   readonly recovered: number;
@@ -61,9 +62,12 @@ export function accountGateway(entries: readonly JournalEntry[]): GatewayAccount
   let recovered = 0;
   for (const list of byRequest.values()) {
     attempts += list.length;
+    const tried = new Set<string>([list[0]!.provider]);
     for (let i = 1; i < list.length; i++) {
-      if (list[i]!.provider === list[i - 1]!.provider) retries++;
+      const provider = list[i]!.provider;
+      if (tried.has(provider)) retries++;
       else failovers++;
+      tried.add(provider);
     }
     if (list.length > 1 && list[list.length - 1]!.outcome === 'success') recovered++;
   }

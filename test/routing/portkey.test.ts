@@ -157,6 +157,26 @@ describe('portkey: retries', () => {
     expect(drive(s2, ctx2, always('rate-limited', { retryAfterMs: 5 * SEC })).waits).toEqual([1000]);
   });
 
+  it('retries a dropped connection whatever on_status_codes lists (fetch throws), and answers 500 when the retries are over', () => {
+    const { ctx, s } = portkey({ strategy: { mode: 'fallback', on_status_codes: [500] }, targets: [{ virtual_key: 'a', retry: { attempts: 2, on_status_codes: [503] } }, { virtual_key: 'b' }] });
+    const c = drive(s, ctx, byProvider({ a: 'connection-reset' }));
+    expect(c.sends).toEqual(['a', 'a', 'a', 'b']);
+    expect(c.waits).toEqual([1000, 2000]);
+    // A 500 is not in the target's retry codes: no retry, and the fallback moves on for it.
+    expect(drive(s, ctx, byProvider({ a: 'server-error' })).sends).toEqual(['a', 'b']);
+  });
+
+  it('with use_retry_after_header (what 1.15.2 reads) a 429 with Retry-After is retried on the backoff schedule and ends as a 500', () => {
+    const { ctx, s } = portkey({ strategy: { mode: 'fallback', on_status_codes: [500] }, targets: [{ virtual_key: 'a', retry: { attempts: 2, use_retry_after_header: true } }, { virtual_key: 'b' }] });
+    const c = drive(s, ctx, byProvider({ a: { kind: 'rate-limited', retryAfterMs: 3 * SEC } }));
+    // The Retry-After is not waited for (the handler throws first); the target's final answer is a
+    // 500, on which this fallback moves on (it would stop on the 429 itself).
+    expect(c.waits).toEqual([1000, 2000]);
+    expect(c.sends).toEqual(['a', 'a', 'a', 'b']);
+    // Without Retry-After the 429 is an ordinary retry code, and stays a 429: no fallback.
+    expect(drive(s, ctx, byProvider({ a: 'rate-limited' })).sends).toEqual(['a', 'a', 'a']);
+  });
+
   it('retries a target, then falls back; a target inherits retry and request_timeout from its strategy', () => {
     const { ctx, s } = portkey({
       strategy: { mode: 'fallback' },

@@ -147,7 +147,10 @@ export interface PortkeyBreakerConfig {
 export interface PortkeyRetry {
   readonly attempts: number;
   readonly onStatusCodes: readonly number[] | undefined;
+  /** `use_retry_after_headers` (Portkey's docs; the open-source gateway 1.15.2 ignores it): wait out a 429's Retry-After. */
   readonly useRetryAfter: boolean;
+  /** `use_retry_after_header` (what 1.15.2 reads): a 429 with Retry-After throws in its retry handler (see portkey.ts). */
+  readonly retryAfterThrows: boolean;
 }
 
 /** A condition: a query and the target it sends to. */
@@ -217,7 +220,10 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
       path: jsonPath,
       name: n.name,
       weight: n.weight ?? 1,
-      retry: n.retry === undefined ? undefined : { attempts: n.retry.attempts, onStatusCodes: n.retry.on_status_codes, useRetryAfter: n.retry.use_retry_after_headers ?? n.retry.use_retry_after_header ?? false },
+      retry:
+        n.retry === undefined
+          ? undefined
+          : { attempts: n.retry.attempts, onStatusCodes: n.retry.on_status_codes, useRetryAfter: n.retry.use_retry_after_headers ?? false, retryAfterThrows: n.retry.use_retry_after_header ?? false },
       requestTimeoutMs: n.request_timeout,
     };
     const placeholder = { ...common, kind: 'leaf' as const, provider: '' };

@@ -5,8 +5,10 @@
  * on (`on_status_codes`, else any non-2xx), `loadbalance` draws one target by `weight`,
  * `conditional` picks the target a query on the request's metadata and parameters names; a
  * target may itself have a strategy. A leaf target retries per `retry` (src/handlers/
- * retryHandler.ts: exponential backoff 1 s, 2 s, 4 s, ..., Retry-After with
- * `use_retry_after_headers`, a 60 s budget for those waits) within its `request_timeout`, and
+ * retryHandler.ts: exponential backoff 1 s, 2 s, 4 s, ..., on `on_status_codes` and on any
+ * dropped connection; Retry-After with `use_retry_after_headers` as Portkey documents it, a 60 s
+ * budget for those waits; `use_retry_after_header`, the key the open-source gateway 1.15.2
+ * reads, as that build does it: see `tryLeaf`) within its `request_timeout`, and
  * circuit breakers (`strategy.cb_config`) take failing targets out of their strategy for
  * `cooldown_interval`. docs/gateways.md names the source of each rule.
  *
@@ -206,9 +208,21 @@ class PortkeyGateway {
     for (let attempt = 0; ; attempt++) {
       this.inFlight.set(request.id, { leaf, breaker });
       const f = yield step;
-      // A dropped connection makes fetch throw: the retry handler answers 500.
+      // A dropped connection makes fetch throw: retryRequest retries a throw whatever
+      // on_status_codes says, and answers 500 when the retries are over.
+      const thrown = f !== undefined && f.status === undefined;
       status = f?.status ?? 500;
-      if (!codes.includes(status)) break;
+      if (!thrown && !codes.includes(status)) break;
+      if (status === 429 && retry?.retryAfterThrows === true && f?.retryAfterMs !== undefined && f.retryAfterMs > 0) {
+        // 1.15.2 with `use_retry_after_header`: reading a 429's Retry-After throws a TypeError
+        // (it sets `_timeouts` on an argument async-retry does not pass), which is retried as a
+        // thrown fetch is, after the usual backoff; when the retries are over the target answers 500.
+        status = 500;
+        if (attempt >= retries) break;
+        st.retriedOrFellBack = true;
+        yield { waitMs: FIRST_BACKOFF_MS * Math.pow(2, attempt) };
+        continue;
+      }
       if (status === 429 && retry?.useRetryAfter === true && f?.retryAfterMs !== undefined && f.retryAfterMs > 0) {
         const ra = f.retryAfterMs;
         if (ra >= MAX_RETRY_LIMIT_MS || ra > budgetMs) break; // the retry is skipped: the 429 is the answer
