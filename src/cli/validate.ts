@@ -12,6 +12,8 @@ export const VALIDATE_USAGE = `Usage: imgsim validate <scenario.yaml>... [--quie
 
 Checks each scenario against the format (docs/scenario-reference.md), and the gateway configs its
 litellm and portkey strategies name, and prints every problem as file:line:col key.path: message.
+Portkey features the open-source gateway rejects or ignores (virtual_key, cb_config, ...) are
+printed as warnings on stderr; they do not fail validation.
 Exit code 0 when all are valid, 2 otherwise.`;
 
 /**
@@ -30,7 +32,8 @@ export function validateCommand(argv: string[]): number {
   for (const file of positionals) {
     try {
       const s = loadScenario(file);
-      checkGatewayConfigs(s);
+      // Warnings (hosted-only gateway features) do not fail validation.
+      for (const w of checkGatewayConfigs(s)) process.stderr.write(`warning: ${w}\n`);
       if (!values.quiet) {
         process.stdout.write(`${file}: ok (${s.providers.length} providers, ${s.strategies.length} strategies)\n`);
       }

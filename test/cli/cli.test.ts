@@ -55,6 +55,26 @@ describe('imgsim validate', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/litellm\.yaml:4:5 model_list\[1\]: cannot tell which provider of the scenario this is; .* one of: alpha, beta/);
   });
+
+  it('warns of hosted-only Portkey features without failing; the shipped open-source config has none', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'pk.yaml');
+    writeFileSync(file, readFileSync(MINIMAL, 'utf8').replace('strategies:\n', 'strategies:\n  - { use: portkey, config: ./hosted.json }\n'));
+    writeFileSync(
+      path.join(dir, 'hosted.json'),
+      '{\n  "strategy": { "mode": "fallback", "cb_config": { "failure_threshold": 3, "cooldown_interval": 60000 } },\n  "targets": [\n    { "virtual_key": "alpha", "retry": { "attempts": 1, "use_retry_after_headers": true } },\n    { "provider": "openai", "api_key": "k", "custom_host": "http://127.0.0.1:8787/beta/v1" }\n  ]\n}\n',
+    );
+    const { code, out, err } = await cli('validate', file);
+    expect(code).toBe(0);
+    expect(out).toContain('pk.yaml: ok');
+    expect(err).toMatch(/^warning: .*hosted\.json:2:50 strategy\.cb_config: hosted Portkey only: the open-source gateway 1\.15\.2 ignores it/m);
+    expect(err).toMatch(/^warning: .*hosted\.json:4:22 targets\[0\]\.virtual_key: hosted Portkey only: .*answers 400/m);
+    expect(err).toMatch(/^warning: .*targets\[0\]\.retry\.use_retry_after_headers: hosted Portkey only: .*drops this key/m);
+    expect(err.match(/^warning:/gm)).toHaveLength(3);
+    const shipped = await cli('validate', path.join(ROOT, 'scenarios', 'market-2026.yaml'));
+    expect(shipped.code).toBe(0);
+    expect(shipped.err).not.toContain('warning:');
+  });
 });
 
 describe('imgsim quote', () => {
@@ -216,5 +236,19 @@ describe('imgsim run', () => {
     expect(skipped.code).toBe(0);
     expect(skipped.err).toMatch(/skipped 1 bad rows/);
     expect(JSON.parse(skipped.out).strategies[0].requests.total).toBe(2);
+  });
+});
+
+describe('imgsim live', () => {
+  it('refuses --target without --server, whose ledger and journal would be the report (not a silent $0.00)', async () => {
+    const { code, err } = await cli('live', MINIMAL, '--target', 'http://127.0.0.1:9');
+    expect(code).toBe(2);
+    expect(err).toContain('--target needs --server: the URL of the imgsim serve the gateway forwards to');
+  });
+
+  it('refuses a --header without NAME:VALUE', async () => {
+    const { code, err } = await cli('live', MINIMAL, '--server', 'http://127.0.0.1:9', '--header', 'no-colon-here');
+    expect(code).toBe(2);
+    expect(err).toContain('--header: expected NAME:VALUE');
   });
 });

@@ -8,6 +8,8 @@
  * reproduce; docs/gateways.md lists them with their sources.
  */
 import { z } from 'zod';
+import { formatProblem } from '../../scenario/errors.js';
+import { placeProblem } from '../../scenario/load.js';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
 import { obj } from '../../scenario/schema.js';
 import { ignored, parseGatewayConfig, ProblemList, providerOfUrl, readGatewayConfig, unmappedMessage, unsupported, type GatewayConfigSource } from './_gateway.js';
@@ -185,6 +187,11 @@ export type PortkeyNode = (
 /** A resolved Portkey config. */
 export interface PortkeyConfig {
   readonly file: string;
+  /**
+   * Features of hosted Portkey that the open-source gateway (1.15.2) rejects or ignores, one
+   * `file:line:col key.path: message` each: warnings, for `imgsim validate`.
+   */
+  readonly hostedOnly: readonly string[];
   readonly root: PortkeyNode;
   /** Nodes in depth-first order (`nodes[i].id === i`). */
   readonly nodes: readonly PortkeyNode[];
@@ -214,7 +221,12 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
   const ids = scenario.providers.map((p) => p.id);
   const idSet = new Set(ids);
   const nodes: PortkeyNode[] = [];
+  const hostedOnly: string[] = [];
+  const note = (at: (string | number)[], message: string): void => {
+    hostedOnly.push(formatProblem(placeProblem(config.source, at, message)));
+  };
   const resolve = (n: PortkeyNodeInput, at: (string | number)[], jsonPath: string): PortkeyNode => {
+    noteHostedOnly(n, at, note);
     const common = {
       id: nodes.length,
       path: jsonPath,
@@ -269,7 +281,23 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
   };
   const root = resolve(parsed, [], 'config');
   problems.throwIfAny();
-  return { file: config.source.file, root, nodes };
+  return { file: config.source.file, hostedOnly, root, nodes };
+}
+
+/** The hosted-only features of one config node, as notes (see {@link PortkeyConfig.hostedOnly}). */
+function noteHostedOnly(n: PortkeyNodeInput, at: (string | number)[], note: (at: (string | number)[], message: string) => void): void {
+  if (n.virtual_key !== undefined) {
+    note([...at, 'virtual_key'], "hosted Portkey only: the open-source gateway has no virtual keys and answers 400 (\"must have either 'provider' and 'api_key'\"); in front of imgsim serve write provider: openai, api_key and custom_host: http://<serve>/<provider>/v1");
+  }
+  if (n.provider?.startsWith('@') === true) note([...at, 'provider'], "hosted Portkey only: '@slug' providers come from Portkey's model catalog; the open-source gateway takes a provider name such as openai");
+  if (typeof n.override_params?.model === 'string' && n.override_params.model.startsWith('@')) note([...at, 'override_params', 'model'], "hosted Portkey only: '@slug/model' comes from Portkey's model catalog");
+  if (n.strategy?.cb_config !== undefined) note([...at, 'strategy', 'cb_config'], 'hosted Portkey only: the open-source gateway 1.15.2 ignores it (it has no circuit breaker); imgsim emulates it as Portkey documents it');
+  if (n.retry?.use_retry_after_headers !== undefined) {
+    note([...at, 'retry', 'use_retry_after_headers'], 'hosted Portkey only: the open-source gateway 1.15.2 drops this key (it reads use_retry_after_header, singular); imgsim emulates it as Portkey documents it');
+  }
+  if (n.retry?.use_retry_after_header === true) {
+    note([...at, 'retry', 'use_retry_after_header'], 'in the open-source gateway 1.15.2 a 429 with Retry-After makes its retry handler throw: retried on the usual backoff, the target answers 500 in the end (imgsim emulates this)');
+  }
 }
 
 /**
