@@ -16,8 +16,9 @@ import { performance } from 'node:perf_hooks';
 import { AvailabilityCurve } from '../model/availability.js';
 import type { CreditsSummary } from '../model/credits.js';
 import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
-import { parsePredictionRequest, predictionBody, predictionOutput, MAX_PREDICTIONS, type Prediction } from './async-dialect.js';
+import { LivePredictions, type PredictionHost } from './predictions.js';
 import { LiveLedger, type JournalEntry, type LedgerSnapshot, type LiveOutcome } from './ledger.js';
+import { withFieldHeaders } from './imgsim-headers.js';
 import {
   errorResponse,
   invalid,
@@ -59,8 +60,11 @@ function defaultNow(): number {
 export const DEFAULT_JOURNAL_SIZE = 200;
 
 type Route =
-  | { readonly kind: 'generations' | 'edits' | 'submit'; readonly provider: string }
-  | { readonly kind: 'poll'; readonly provider: string; readonly id: string };
+  | { readonly kind: 'generations' | 'edits'; readonly provider: string }
+  | { readonly kind: 'fal'; readonly provider: string }
+  /** `model`: `owner/name` of `/models/{owner}/{name}/predictions`. */
+  | { readonly kind: 'submit'; readonly provider: string; readonly model?: string }
+  | { readonly kind: 'poll' | 'cancel'; readonly provider: string; readonly id: string };
 
 const JSON_TYPE = 'application/json';
 
@@ -97,7 +101,8 @@ export class LiveProviders {
   private accounts = new Map<string, Account>();
   private readonly ledger: LiveLedger;
   private readonly budget: LiveBudget;
-  private readonly predictions = new Map<string, Prediction>();
+  /** The async dialect's predictions (predictions.ts). */
+  private readonly predictions: LivePredictions;
   private readonly keys: ReadonlySet<string> | undefined;
   private pendingCount = 0;
   private closed = false;
@@ -134,6 +139,28 @@ export class LiveProviders {
       const curve = new AvailabilityCurve(p.availability, seed, p.id, scenario.startMs);
       this.providers.set(p.id, new LiveProvider(p, curve, () => this.accounts.get(p.account)!, clock, seed));
     }
+    this.predictions = new LivePredictions(this.predictionHost());
+  }
+
+  private predictionHost(): PredictionHost {
+    return {
+      baseUrl: this.baseUrl,
+      timeScale: this.timeScale,
+      now: () => this.now(),
+      wallEpochMs: () => this.wallEpochMs(),
+      simAt: (wallMs) => this.scenario.startMs + (wallMs - this.wallStartMs) / this.timeScale,
+      nextRequestId: (prefix) => this.nextRequestId(prefix),
+      authError: (req) => this.authError(req),
+      bodyError: (req) => this.bodyErrorOf(req),
+      journal: (e) => {
+        const sim = this.scenario.startMs + (e.arrivedWall - this.wallStartMs) / this.timeScale;
+        this.journal(e.id, e.arrivedWall, sim, e.provider, e.project, e.body, e.tier, e.outcome, e.code, e.costUsd, e.status, this.now());
+      },
+      errorFor,
+      limitHeaders,
+      rateLimitHeaders: (account) => rateLimitHeaders(this.rateLimitOf(account)),
+      closed: () => this.closed,
+    };
   }
 
   /** @returns simulated now, epoch ms */
@@ -213,6 +240,7 @@ export class LiveProviders {
   close(): Promise<void> {
     this.closed = true;
     for (const p of this.providers.values()) p.close();
+    this.predictions.close();
     this.budget.close();
     return Promise.resolve();
   }
@@ -237,7 +265,7 @@ export class LiveProviders {
     if (parts[0] === '_imgsim') return this.admin(req, parts.slice(1));
     if (this.closed) return errorResponse({ status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' });
     const route = matchProviderRoute(parts);
-    if (route === undefined) return notFound(`No route for ${req.method} ${req.path}. Provider routes are /{provider}/v1/images/generations, /{provider}/v1/images/edits and /{provider}/v1/predictions.`);
+    if (route === undefined) return notFound(`No route for ${req.method} ${req.path}. Provider routes are /{provider}/v1/images/generations, /{provider}/v1/images/edits, /{provider}/v1/predictions[/{id}[/cancel]], /{provider}/v1/models/{owner}/{name}/predictions and /{provider}/fal/proxy.`);
     const provider = this.providers.get(route.provider);
     if (provider === undefined) {
       return notFound(`Unknown provider "${route.provider}"; providers: ${[...this.providers.keys()].join(', ')}.`, 'unknown_provider');
@@ -247,12 +275,15 @@ export class LiveProviders {
       const use = dialect === 'openai' ? `POST /${route.provider}/v1/images/generations` : `POST /${route.provider}/v1/predictions`;
       return notFound(`Provider "${route.provider}" speaks the ${dialect} dialect; use ${use}.`);
     }
-    const allow = route.kind === 'poll' ? 'GET' : 'POST';
+    // fal's proxy takes every method (the target URL says what is asked).
+    const allow = route.kind === 'poll' ? 'GET' : route.kind === 'fal' ? req.method : 'POST';
     // Clients send the method upper-case; toUpperCase only for the rest.
     if (req.method !== allow && req.method.toUpperCase() !== allow) return methodNotAllowed(req.method, allow, req.path);
-    if (route.kind === 'poll') return this.poll(req, provider, route.id);
-    if (route.kind === 'submit') {
-      const submitted = this.generate(req, provider, 'submit');
+    if (route.kind === 'poll') return this.predictions.poll(req, provider, route.id);
+    if (route.kind === 'cancel') return this.predictions.cancel(req, provider, route.id);
+    if (route.kind === 'submit' || route.kind === 'fal') {
+      const submitted =
+        route.kind === 'fal' ? this.predictions.fal(req, provider) : this.predictions.submit(req, provider, route.model === undefined ? { face: 'replicate' } : { face: 'replicate', model: route.model });
       if (!(submitted instanceof Promise)) return submitted;
       submitted.then(
         (answer) => {
@@ -316,41 +347,23 @@ export class LiveProviders {
 
   // --- provider requests -----------------------------------------------------------------------
 
-  private generate(req: LiveRequest, provider: LiveProvider, kind: 'submit'): LiveResponse | Promise<LiveResponse>;
-  private generate(req: LiveRequest, provider: LiveProvider, kind: 'generations' | 'edits', done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined;
-  private generate(
-    req: LiveRequest,
-    provider: LiveProvider,
-    kind: 'generations' | 'edits' | 'submit',
-    done?: (answer: LiveResponse) => void,
-    fail?: (err: unknown) => void,
-  ): LiveResponse | Promise<LiveResponse> | undefined {
+  private generate(req: LiveRequest, provider: LiveProvider, kind: 'generations' | 'edits', done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined {
     // One clock read for the arrival: simulated now derives from it.
     const arrivedWall = this.now();
     const arrivedSim = this.scenario.startMs + (arrivedWall - this.wallStartMs) / this.timeScale;
-    const id = this.nextRequestId(kind === 'submit' ? 'pred' : 'req');
+    const id = this.nextRequestId('req');
     const spec = provider.spec;
     const headerProject = req.headers['x-imgsim-project'];
 
     const early = this.authError(req) ?? this.bodyErrorOf(req);
     const parsed =
       early ??
-      (kind === 'submit'
-        ? parsePredictionRequest(req.body, provider.compiled, headerProject)
-        : kind === 'edits'
-          ? parseOpenAiEditRequest(req.body, provider.compiled, headerProject)
-          : parseOpenAiRequest(req.body, provider.compiled, headerProject));
+      (kind === 'edits' ? parseOpenAiEditRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(withFieldHeaders(req.body, req.headers), provider.compiled, headerProject));
     if (isLiveError(parsed)) {
       this.journal(id, arrivedWall, arrivedSim, spec.id, headerProject ?? 'default', req.body, undefined, 'invalid-request', parsed.code, 0, parsed.status, this.now());
       return errorResponse(parsed, { 'x-request-id': id, 'x-imgsim-provider': spec.id, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
     }
 
-    if (kind === 'submit') {
-      const journal = (outcome: LiveOutcome, status: number | null, extra: { tier?: string; code?: string; costUsd?: number; project?: string }): void => {
-        this.journal(id, arrivedWall, arrivedSim, spec.id, extra.project ?? headerProject ?? 'default', req.body, extra.tier, outcome, extra.code, extra.costUsd ?? 0, status, this.now());
-      };
-      return this.submit(provider, parsed, id, { 'x-request-id': id, 'x-imgsim-provider': spec.id }, journal);
-    }
 
     provider.runWith({ request: parsed.request, n: parsed.n, tier: parsed.tier, signal: req.signal, atSimMs: arrivedSim }, (result) => {
       let response: LiveResponse;
@@ -364,11 +377,11 @@ export class LiveProviders {
         if (result.lagMs !== undefined && response.kind !== 'hang') this.ledger.recordEmulationLag(spec.id, result.lagMs);
       } catch (err) {
         this.pendingCount--;
-        fail!(err);
+        fail(err);
         return;
       }
       this.pendingCount--;
-      done!(response);
+      done(response);
     });
     return undefined;
   }
@@ -438,131 +451,6 @@ export class LiveProviders {
     }
   }
 
-  private submit(
-    provider: LiveProvider,
-    parsed: ParsedImageRequest,
-    id: string,
-    base: Record<string, string>,
-    journal: (outcome: LiveOutcome, status: number | null, extra: { tier?: string; code?: string; costUsd?: number; project?: string }) => void,
-  ): Promise<LiveResponse> | LiveResponse {
-    const iso = (): string => new Date(this.wallEpochMs()).toISOString();
-    const prediction: Prediction = {
-      id,
-      provider: provider.spec.id,
-      request: parsed,
-      createdAt: iso(),
-      status: 'starting',
-      startedAt: undefined,
-      completedAt: undefined,
-      output: undefined,
-      error: undefined,
-      pendingFault: undefined,
-      costUsd: 0,
-    };
-    let admitted = false;
-    const running = provider.run({
-      request: parsed.request,
-      n: parsed.n,
-      tier: parsed.tier,
-      onAdmit: () => {
-        admitted = true;
-      },
-      onStart: () => {
-        prediction.status = 'processing';
-        prediction.startedAt = iso();
-      },
-    });
-    const extra = (r: LiveAttemptResult): { tier: string; code?: string; costUsd: number; project: string } => ({
-      tier: parsed.tier,
-      ...(r.code === undefined ? {} : { code: r.code }),
-      costUsd: r.costUsd,
-      project: parsed.project,
-    });
-    // `admitted` is set synchronously by run(); the checker cannot see through the callback.
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-    if (!admitted) {
-      // Refused at the door (rate limit, quota, overload): an HTTP error, no prediction.
-      return running.then((r) => {
-        const response = errorResponse(errorFor(r), this.answerHeaders(base, parsed, r));
-        journal(r.kind, response.kind === 'json' ? response.status : null, extra(r));
-        return response;
-      });
-    }
-    this.storePrediction(prediction);
-    void running.then((r) => {
-      prediction.costUsd = r.costUsd;
-      this.completePrediction(prediction, r);
-      journal(r.kind, 201, extra(r));
-    });
-    return ok(predictionBody(prediction, this.baseUrl), { ...base, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': 'accepted', 'x-imgsim-cost-usd': '0' }, 201);
-  }
-
-  private storePrediction(p: Prediction): void {
-    if (this.predictions.size >= MAX_PREDICTIONS) {
-      for (const [key, old] of this.predictions) {
-        if (old.status === 'succeeded' || old.status === 'failed') {
-          this.predictions.delete(key);
-          break;
-        }
-      }
-    }
-    this.predictions.set(p.id, p);
-  }
-
-  private completePrediction(p: Prediction, r: LiveAttemptResult): void {
-    const done = (status: 'succeeded' | 'failed'): void => {
-      p.status = status;
-      p.completedAt = new Date(this.wallEpochMs()).toISOString();
-    };
-    switch (r.kind) {
-      case 'timeout':
-        // The provider never answers: the prediction stays `processing`.
-        return;
-      case 'success':
-        p.output = predictionOutput(p.request, this.baseUrl);
-        done('succeeded');
-        return;
-      case 'malformed':
-        p.output = predictionOutput(p.request, this.baseUrl);
-        p.pendingFault = 'malformed';
-        done('succeeded');
-        return;
-      case 'connection-reset':
-        p.pendingFault = 'reset';
-        p.error = { message: 'The connection was reset while the result was delivered.', type: 'server_error', code: 'connection_reset' };
-        done('failed');
-        return;
-      default: {
-        const e = errorFor(r);
-        p.error = { message: e.message, type: e.type, code: e.code };
-        done('failed');
-      }
-    }
-  }
-
-  private poll(req: LiveRequest, provider: LiveProvider, predictionId: string): LiveResponse {
-    const base: Record<string, string> = { 'x-request-id': this.nextRequestId('req'), 'x-imgsim-provider': provider.spec.id };
-    const authError = this.authError(req);
-    if (authError !== undefined) return errorResponse(authError, base);
-    const p = this.predictions.get(predictionId);
-    if (p?.provider !== provider.spec.id) return errorResponse({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `No prediction "${predictionId}" at ${provider.spec.id}.` }, base);
-    const headers: LiveHeaders = {
-      ...base,
-      'x-imgsim-tier': p.request.tier,
-      'x-imgsim-outcome': p.status,
-      'x-imgsim-cost-usd': String(p.costUsd),
-      ...rateLimitHeaders(this.rateLimitOf(provider.spec.account)),
-    };
-    const fault = p.pendingFault;
-    if (fault !== undefined) {
-      // The fault hits the first poll that would have delivered the result, once.
-      p.pendingFault = undefined;
-      if (fault === 'reset') return { kind: 'reset', headers };
-      return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson(predictionBody(p, this.baseUrl)) };
-    }
-    return ok(predictionBody(p, this.baseUrl), headers);
-  }
-
   // --- admin -----------------------------------------------------------------------------------
 
   private admin(req: LiveRequest, parts: readonly string[]): LiveResponse {
@@ -608,18 +496,23 @@ export class LiveProviders {
         this.budget.reset();
         this.resetAccounts();
         for (const p of this.providers.values()) p.resetCounters();
-        for (const [key, p] of this.predictions) if (p.status === 'succeeded' || p.status === 'failed') this.predictions.delete(key);
+        this.predictions.reset();
         return ok({ status: 'reset' });
     }
   }
 }
 
 function matchProviderRoute(parts: readonly string[]): Route | undefined {
-  const [provider, v1, a, b, extra] = parts;
-  if (provider === undefined || v1 !== 'v1' || extra !== undefined) return undefined;
-  if (a === 'images' && (b === 'generations' || b === 'edits')) return { kind: b, provider };
-  if (a === 'predictions') return b === undefined ? { kind: 'submit', provider } : { kind: 'poll', provider, id: b };
-  return undefined;
+  const [provider, v1, a, b, c, d, extra] = parts;
+  if (provider === undefined) return undefined;
+  if (v1 === 'fal') return a === 'proxy' && b === undefined ? { kind: 'fal', provider } : undefined;
+  if (v1 !== 'v1' || extra !== undefined) return undefined;
+  if (d !== undefined) return a === 'models' && d === 'predictions' ? { kind: 'submit', provider, model: `${b!}/${c!}` } : undefined;
+  if (a === 'images' && (b === 'generations' || b === 'edits') && c === undefined) return { kind: b, provider };
+  if (a !== 'predictions') return undefined;
+  if (b === undefined) return { kind: 'submit', provider };
+  if (c === undefined) return { kind: 'poll', provider, id: b };
+  return c === 'cancel' ? { kind: 'cancel', provider, id: b } : undefined;
 }
 
 /**

@@ -336,13 +336,14 @@ describe('LiveProviders: async dialect', () => {
     expect(r.headers['retry-after']).toBe('1');
   });
 
-  it('fails a prediction whose generation failed, with an error object', async () => {
+  // Replicate's `error` is a string: its client throws `Prediction failed: ${error}` (an object read "[object Object]").
+  it('fails a prediction whose generation failed, with an error message', async () => {
     const live = make([{ ...BETA, failures: { serverError: 1 } }]);
     const { body } = json(await live.handle(post('/beta/v1/predictions', { input: { prompt: 'p' } })));
     await sleep(20);
     const polled = json(await live.handle(get(`/beta/v1/predictions/${body.id}`))).body;
     expect(polled.status).toBe('failed');
-    expect(polled.error.code).toBe('server_error');
+    expect(polled.error).toBe('The server had an error while processing your request.');
   });
 });
 

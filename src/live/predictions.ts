@@ -1,0 +1,367 @@
+/**
+ * The predictions of the async dialect in wall time: submission (with `Prefer: wait` holds),
+ * polling, cancel, and fal's queue face of the same predictions. `LiveProviders` (core.ts)
+ * routes the async requests here and lends its clock, auth, ids and journal through
+ * {@link PredictionHost}.
+ */
+import {
+  isFinal,
+  MAX_PREDICTIONS,
+  parsePredictionRequest,
+  predictionBody,
+  predictionOutput,
+  preferWaitMs,
+  replicateErrorResponse,
+  type Prediction,
+  type PredictionRequest,
+  type PredictionStatus,
+} from './async-dialect.js';
+import { FAL_TARGET_HEADER, falErrorResponse, falResultResponse, falStatus, falSubmitBody, parseFalRequest, parseFalTarget } from './fal-queue.js';
+import type { JournalEntry, LiveOutcome } from './ledger.js';
+import { truncatedJson, type LiveError } from './openai-dialect.js';
+import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
+import type { LiveAttemptResult, LiveProvider } from './provider.js';
+
+/** Which API a prediction request came through: Replicate's, fal's queue, or fal's run-and-wait. */
+export type AsyncFace = 'replicate' | 'fal' | 'fal-run';
+
+/** What {@link LivePredictions} borrows from `LiveProviders`. */
+export interface PredictionHost {
+  /** Where the server is reachable (absolute `urls` and image URLs). */
+  readonly baseUrl: string;
+  /** Wall ms per simulated ms. */
+  readonly timeScale: number;
+  /** @returns the wall clock, ms (monotonic) */
+  now(): number;
+  /** @returns the wall clock, epoch ms */
+  wallEpochMs(): number;
+  /** @returns simulated epoch ms at a reading of {@link now} */
+  simAt(wallMs: number): number;
+  /** @returns the next request id with a prefix */
+  nextRequestId(prefix: string): string;
+  /** @returns the 401 of a request without a valid key */
+  authError(req: LiveRequest): LiveError | undefined;
+  /** @returns the 400/413 of a body the transport could not read */
+  bodyError(req: LiveRequest): LiveError | undefined;
+  /** Records a finished provider request in the budget, ledger and journal. */
+  journal(entry: JournalRecord): void;
+  /** @returns the HTTP error of a provider answer that is not a success */
+  errorFor(result: LiveAttemptResult): LiveError;
+  /** Adds the rate-limit headers of a provider answer to headers built in place. */
+  limitHeaders(headers: Record<string, string>, result: LiveAttemptResult): Record<string, string>;
+  /** @returns the `x-ratelimit-*` headers of an account now */
+  rateLimitHeaders(account: string): Record<string, string>;
+  /** @returns true once the server is closing */
+  closed(): boolean;
+}
+
+/** One journal record of a prediction request: the journal's fields, and the wall clock reading of its arrival. */
+export type JournalRecord = Pick<JournalEntry, 'id' | 'provider' | 'project' | 'body' | 'tier' | 'outcome' | 'code' | 'costUsd' | 'status'> & { readonly arrivedWall: number };
+
+/** A submission: which face, which model (route or fal app), how long to hold the answer. */
+export interface SubmitRoute {
+  readonly face: AsyncFace;
+  /** `owner/name` of `/models/{owner}/{name}/predictions`, or the fal app id. */
+  readonly model?: string;
+}
+
+const JSON_TYPE = 'application/json';
+
+function json(body: unknown, headers: LiveHeaders, status = 200): LiveResponse {
+  return { kind: 'json', status, headers: { 'content-type': JSON_TYPE, ...headers }, body };
+}
+
+function errorOf(face: AsyncFace, e: LiveError, headers: LiveHeaders): LiveResponse {
+  return face === 'replicate' ? replicateErrorResponse(e, headers) : falErrorResponse(e, headers);
+}
+
+/** The async dialect's predictions of one server. */
+export class LivePredictions {
+  private readonly byId = new Map<string, Prediction>();
+
+  /** @param host - clock, auth, ids and journal of the server */
+  constructor(private readonly host: PredictionHost) {}
+
+  /**
+   * Submits a prediction; answers at once (201 / fal's `IN_QUEUE`), or, with `Prefer: wait` or
+   * fal's run, when it is final or the wait is over.
+   * @param req - the request
+   * @param provider - the provider it names
+   * @param route - face and model
+   * @returns the answer, now or later
+   */
+  submit(req: LiveRequest, provider: LiveProvider, route: SubmitRoute): LiveResponse | Promise<LiveResponse> {
+    const host = this.host;
+    const arrivedWall = host.now();
+    const id = host.nextRequestId('pred');
+    const spec = provider.spec;
+    const headerProject = req.headers['x-imgsim-project'];
+    const base: Record<string, string> = { 'x-request-id': id, 'x-imgsim-provider': spec.id };
+    if (route.face !== 'replicate') base['x-fal-request-id'] = id;
+    const record = (outcome: LiveOutcome, status: number | null, tier: string | undefined, project: string, costUsd: number, code: string | undefined): void => {
+      host.journal({ id, arrivedWall, provider: spec.id, project, body: req.body, tier, outcome, code, costUsd, status });
+    };
+
+    const parsed: PredictionRequest | LiveError =
+      host.authError(req) ??
+      host.bodyError(req) ??
+      (route.face === 'replicate'
+        ? parsePredictionRequest(req.body, provider.compiled, headerProject, route.model)
+        : parseFalRequest(req.body, provider.compiled, headerProject, route.model ?? ''));
+    if ('status' in parsed) {
+      record('invalid-request', parsed.status, undefined, headerProject ?? 'default', 0, parsed.code);
+      return errorOf(route.face, parsed, { ...base, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
+    }
+
+    const iso = (): string => new Date(host.wallEpochMs()).toISOString();
+    const p: Prediction = {
+      ...parsed,
+      id,
+      provider: spec.id,
+      createdAt: iso(),
+      status: 'starting',
+      startedAt: undefined,
+      completedAt: undefined,
+      predictTimeS: undefined,
+      totalTimeS: undefined,
+      output: undefined,
+      error: undefined,
+      pendingFault: undefined,
+      costUsd: 0,
+      controller: new AbortController(),
+      waiters: [],
+    };
+    const request = parsed.parsed;
+    let admitted = false;
+    let startedWall: number | undefined;
+    const running = provider.run({
+      request: request.request,
+      n: request.n,
+      tier: request.tier,
+      signal: p.controller.signal,
+      atSimMs: host.simAt(arrivedWall),
+      onAdmit: () => {
+        admitted = true;
+      },
+      onStart: () => {
+        startedWall = host.now();
+        if (p.status === 'starting') {
+          p.status = 'processing';
+          p.startedAt = iso();
+        }
+      },
+    });
+    // `admitted` is set synchronously by run(); the checker cannot see through the callback.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    if (!admitted) {
+      // Refused at the door (rate limit, quota, overload): an HTTP error, no prediction.
+      return running.then((r) => {
+        const headers = host.limitHeaders({ ...base, 'x-imgsim-tier': request.tier, 'x-imgsim-outcome': r.kind, 'x-imgsim-cost-usd': String(r.costUsd) }, r);
+        const response = errorOf(route.face, host.errorFor(r), headers);
+        record(r.kind, response.kind === 'json' ? response.status : null, request.tier, request.project, r.costUsd, r.code);
+        return response;
+      });
+    }
+    this.store(p);
+    void running.then((r) => {
+      p.costUsd = r.costUsd;
+      this.complete(p, r, arrivedWall, startedWall);
+      record(r.kind, route.face === 'replicate' ? 201 : 200, request.tier, request.project, r.costUsd, r.code);
+    });
+
+    const answer = (): LiveResponse => {
+      const headers = { ...base, 'x-imgsim-tier': request.tier, 'x-imgsim-outcome': isFinal(p.status) ? p.status : 'accepted', 'x-imgsim-cost-usd': String(p.costUsd) };
+      if (route.face === 'replicate') return json(predictionBody(p, host.baseUrl), headers, 201);
+      if (route.face === 'fal') return json(falSubmitBody(p), headers);
+      if (!isFinal(p.status) && host.closed()) return falErrorResponse(shuttingDown(), headers);
+      return falResultResponse(p, host.baseUrl, headers);
+    };
+    const waitMs = route.face === 'fal-run' ? Infinity : route.face === 'replicate' ? preferWaitMs(req.headers.prefer) : undefined;
+    if (waitMs === undefined || isFinal(p.status)) return answer();
+    return new Promise<LiveResponse>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const release = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(answer());
+      };
+      p.waiters.push(release);
+      if (Number.isFinite(waitMs)) {
+        timer = setTimeout(() => {
+          p.waiters = p.waiters.filter((w) => w !== release);
+          resolve(answer());
+        }, waitMs);
+      }
+    });
+  }
+
+  /**
+   * `GET /predictions/{id}`.
+   * @param req - the request
+   * @param provider - the provider in the path
+   * @param id - the prediction id
+   * @returns the prediction, or 401/404
+   */
+  poll(req: LiveRequest, provider: LiveProvider, id: string): LiveResponse {
+    const found = this.find(req, provider, id, 'replicate');
+    if (!('prediction' in found)) return found;
+    const { prediction: p, headers } = found;
+    const fault = p.pendingFault;
+    if (fault !== undefined) {
+      // The fault hits the first poll that would have delivered the result, once.
+      p.pendingFault = undefined;
+      if (fault === 'reset') return { kind: 'reset', headers };
+      return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson(predictionBody(p, this.host.baseUrl)) };
+    }
+    return json(predictionBody(p, this.host.baseUrl), headers);
+  }
+
+  /**
+   * `POST /predictions/{id}/cancel`: a prediction not yet final becomes `canceled` (a queued one
+   * never runs; a running one keeps its slot until its service time is over, billed as
+   * `pricing.billing.timeout` says); a final one is answered as it is.
+   * @param req - the request
+   * @param provider - the provider in the path
+   * @param id - the prediction id
+   * @returns the prediction, or 401/404
+   */
+  cancel(req: LiveRequest, provider: LiveProvider, id: string): LiveResponse {
+    const found = this.find(req, provider, id, 'replicate');
+    if (!('prediction' in found)) return found;
+    this.cancelPrediction(found.prediction);
+    return json(predictionBody(found.prediction, this.host.baseUrl), { ...found.headers, 'x-imgsim-outcome': found.prediction.status });
+  }
+
+  /**
+   * A request through fal's proxy protocol (`x-fal-target-url`), with `Authorization: Key <key>`.
+   * @param req - the request
+   * @param provider - the provider in the path
+   * @returns the answer, now or later
+   */
+  fal(req: LiveRequest, provider: LiveProvider): LiveResponse | Promise<LiveResponse> {
+    const target = parseFalTarget(req.headers[FAL_TARGET_HEADER], req.method);
+    if ('status' in target) return falErrorResponse(target, { 'x-imgsim-provider': provider.spec.id });
+    const auth = req.headers.authorization;
+    // fal's clients send `Key <key>`; the server's key check reads a bearer token.
+    const authed: LiveRequest = auth !== undefined && /^key\s/i.test(auth) ? { ...req, headers: { ...req.headers, authorization: `Bearer ${auth.slice(4).trim()}` } } : req;
+    if (target.op === 'submit' || target.op === 'run') return this.submit(authed, provider, { face: target.op === 'run' ? 'fal-run' : 'fal', model: target.app });
+    const found = this.find(authed, provider, target.requestId, 'fal');
+    if (!('prediction' in found)) return found;
+    const { prediction: p, headers } = found;
+    headers['x-fal-request-id'] = p.id;
+    switch (target.op) {
+      case 'status': {
+        const s = falStatus(p, target.logs);
+        return json(s.body, headers, s.status);
+      }
+      case 'cancel':
+        if (isFinal(p.status)) return json({ status: 'ALREADY_COMPLETED' }, headers, 400);
+        this.cancelPrediction(p);
+        return json({ status: 'CANCELLATION_REQUESTED' }, headers, 202);
+      default: {
+        const fault = p.pendingFault;
+        if (fault !== undefined) {
+          p.pendingFault = undefined;
+          if (fault === 'reset') return { kind: 'reset', headers };
+          return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson({ images: p.output ?? [] }) };
+        }
+        return falResultResponse(p, this.host.baseUrl, headers);
+      }
+    }
+  }
+
+  /** Releases every held `Prefer: wait` and fal run (the server is closing). */
+  close(): void {
+    for (const p of this.byId.values()) notify(p);
+  }
+
+  /** Forgets the finished predictions (`POST /_imgsim/reset`). */
+  reset(): void {
+    for (const [key, p] of this.byId) if (isFinal(p.status)) this.byId.delete(key);
+  }
+
+  private find(req: LiveRequest, provider: LiveProvider, id: string, face: AsyncFace): { prediction: Prediction; headers: Record<string, string> } | LiveResponse {
+    const base: Record<string, string> = { 'x-request-id': this.host.nextRequestId('req'), 'x-imgsim-provider': provider.spec.id };
+    const authError = this.host.authError(req);
+    if (authError !== undefined) return errorOf(face, face === 'replicate' ? authError : { ...authError, message: 'Missing or unknown key: send `Authorization: Key <key>` (fal.config({ credentials })).' }, base);
+    const p = this.byId.get(id);
+    if (p?.provider !== provider.spec.id) return errorOf(face, { status: 404, type: 'invalid_request_error', code: 'not_found', message: `No prediction "${id}" at ${provider.spec.id}.` }, base);
+    const headers: Record<string, string> = {
+      ...base,
+      'x-imgsim-tier': p.parsed.tier,
+      'x-imgsim-outcome': p.status,
+      'x-imgsim-cost-usd': String(p.costUsd),
+      ...this.host.rateLimitHeaders(provider.spec.account),
+    };
+    return { prediction: p, headers };
+  }
+
+  private store(p: Prediction): void {
+    if (this.byId.size >= MAX_PREDICTIONS) {
+      for (const [key, old] of this.byId) {
+        if (isFinal(old.status)) {
+          this.byId.delete(key);
+          break;
+        }
+      }
+    }
+    this.byId.set(p.id, p);
+  }
+
+  private cancelPrediction(p: Prediction): void {
+    if (isFinal(p.status)) return;
+    this.finish(p, 'canceled', this.host.now(), undefined, undefined);
+    p.controller.abort();
+  }
+
+  private finish(p: Prediction, status: PredictionStatus, nowWall: number, arrivedWall: number | undefined, startedWall: number | undefined): void {
+    p.status = status;
+    p.completedAt = new Date(this.host.wallEpochMs()).toISOString();
+    // Simulated seconds: what the provider model describes (and compute-time pricing bills).
+    const toS = 1 / (this.host.timeScale * 1000);
+    p.predictTimeS = startedWall === undefined ? 0 : (nowWall - startedWall) * toS;
+    if (arrivedWall !== undefined) p.totalTimeS = (nowWall - arrivedWall) * toS;
+    else p.totalTimeS = p.predictTimeS;
+    notify(p);
+  }
+
+  private complete(p: Prediction, r: LiveAttemptResult, arrivedWall: number, startedWall: number | undefined): void {
+    // A canceled prediction stays canceled; its cost is what the provider billed.
+    if (p.status === 'canceled') return;
+    const now = this.host.now();
+    switch (r.kind) {
+      case 'timeout':
+        // The provider never answers: the prediction stays `processing`.
+        return;
+      case 'success':
+        p.output = predictionOutput(p.parsed, this.host.baseUrl);
+        break;
+      case 'malformed':
+        p.output = predictionOutput(p.parsed, this.host.baseUrl);
+        p.pendingFault = 'malformed';
+        break;
+      case 'aborted':
+        this.finish(p, 'canceled', now, arrivedWall, startedWall);
+        return;
+      case 'connection-reset':
+        p.pendingFault = 'reset';
+        p.error = { status: 500, type: 'server_error', code: 'connection_reset', message: 'The connection was reset while the result was delivered.' };
+        this.finish(p, 'failed', now, arrivedWall, startedWall);
+        return;
+      default:
+        p.error = this.host.errorFor(r);
+        this.finish(p, 'failed', now, arrivedWall, startedWall);
+        return;
+    }
+    this.finish(p, 'succeeded', now, arrivedWall, startedWall);
+  }
+}
+
+function notify(p: Prediction): void {
+  const waiters = p.waiters;
+  p.waiters = [];
+  for (const w of waiters) w();
+}
+
+function shuttingDown(): LiveError {
+  return { status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' };
+}
