@@ -18,6 +18,7 @@ import type { CreditsSummary } from '../model/credits.js';
 import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
 import { LivePredictions, type PredictionHost } from './predictions.js';
 import { LiveLedger, type JournalEntry, type LedgerSnapshot, type LiveOutcome } from './ledger.js';
+import { withFieldHeaders } from './imgsim-headers.js';
 import {
   errorResponse,
   invalid,
@@ -357,7 +358,7 @@ export class LiveProviders {
     const early = this.authError(req) ?? this.bodyErrorOf(req);
     const parsed =
       early ??
-      (kind === 'edits' ? parseOpenAiEditRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(req.body, provider.compiled, headerProject));
+      (kind === 'edits' ? parseOpenAiEditRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(withFieldHeaders(req.body, req.headers), provider.compiled, headerProject));
     if (isLiveError(parsed)) {
       this.journal(id, arrivedWall, arrivedSim, spec.id, headerProject ?? 'default', req.body, undefined, 'invalid-request', parsed.code, 0, parsed.status, this.now());
       return errorResponse(parsed, { 'x-request-id': id, 'x-imgsim-provider': spec.id, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });

@@ -40,6 +40,7 @@ import type { OutcomeKind } from '../scenario/schema.js';
 import { openTraffic } from '../traffic/traffic.js';
 import { DEFAULT_API_KEY, imagesBody, readLedger, resetServer, sendAttempt, waitServerIdle, type AnswerKind, type AttemptAnswer } from './_http.js';
 import { accountGateway, gatewayTag, kindOfLedgerOutcome, readJournal } from './gateway-accounting.js';
+import { fieldHeaders } from './imgsim-headers.js';
 import type { JournalEntry, LedgerSnapshot, LiveOutcome } from './ledger.js';
 import { loadScenarioStrategyFiles, runRouting, selectStrategyRefs } from '../routing/strategy-refs.js';
 import { assembleReport } from '../metrics/assemble.js';
@@ -580,7 +581,9 @@ class LivePass {
     const body = imagesBody(r.request, handle.id, a.tier, target === undefined ? undefined : gatewayTag(r.request.id, a.number));
     // A gateway's own waits (backoff, Retry-After) are not scaled: below 1, its client keeps the unscaled timeout.
     const timeoutScale = target !== undefined && timeScale < 1 ? 1 : timeScale;
-    a.answer = await sendAttempt(url, body, apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeoutScale, a.cancel.signal, headers);
+    // A gateway keeps the OpenAI fields of the body only: the imgsim fields travel as headers too (the user's win).
+    const sent = target === undefined ? headers : { ...fieldHeaders({ ...r.request, tier: a.tier }), ...headers };
+    a.answer = await sendAttempt(url, body, apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeoutScale, a.cancel.signal, sent);
     return a;
   }
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { outcomeOfAnswer } from '../../src/live/_http.js';
+import { withFieldHeaders } from '../../src/live/imgsim-headers.js';
 import { runLive } from '../../src/live/harness.js';
 import type { LedgerSnapshot } from '../../src/live/ledger.js';
 import { startServer } from '../../src/live/server.js';
@@ -201,6 +202,66 @@ describe('runLive with a time scale below 1 and a target', () => {
       const s = report.strategies[0]!;
       expect(s.requests.succeeded).toBe(4);
       expect(warnings.some((m) => m.includes('time scale') && m.includes('gateway'))).toBe(true);
+    } finally {
+      await gateway.close();
+      await server.close();
+    }
+  });
+});
+
+/** Portkey 1.15.2's image-generation body: only these fields reach the provider. */
+const PORTKEY_KEPT = ['prompt', 'model', 'n', 'quality', 'response_format', 'size', 'style', 'user'];
+
+/** 50 steps at $0.0008 plus ControlNet's $0.004: $0.044; the provider's 30 reference steps without it: $0.024. */
+function controlnetScenario(): ScenarioInput {
+  return {
+    ...oneProvider('100ms'),
+    providers: [
+      {
+        id: 'solo',
+        pricing: { model: 'per-step', perStep: 0.0008, features: { controlnet: { add: 0.004 } } },
+        tiers: { standard: { latency: { dist: 'fixed', value: '100ms' } } },
+        capacity: { concurrency: 1000, queue: 1000 },
+        supports: { features: ['controlnet'] },
+      },
+    ],
+    traffic: { arrivals: { process: 'uniform', rate: '10/s' }, mix: [{ name: 'cn', steps: 50, features: ['controlnet'], project: 'app' }] },
+  };
+}
+
+describe('imgsim fields through a gateway that drops them from the body', () => {
+  it('serve reads steps, features, tier and validate from x-imgsim-* headers where the body lacks them', () => {
+    const headers = { 'x-imgsim-steps': '50', 'x-imgsim-features': 'controlnet, lora', 'x-imgsim-tier': 'turbo', 'x-imgsim-validate': 'true' };
+    expect(withFieldHeaders({ prompt: 'p' }, headers)).toEqual({ prompt: 'p', steps: 50, features: ['controlnet', 'lora'], tier: 'turbo', validate: true });
+    // The body wins; a value that is not a number stays text for the body's validation to refuse.
+    expect(withFieldHeaders({ prompt: 'p', steps: 20 }, { 'x-imgsim-steps': '50' })).toEqual({ prompt: 'p', steps: 20 });
+    expect(withFieldHeaders({ prompt: 'p' }, { 'x-imgsim-steps': 'many' })).toEqual({ prompt: 'p', steps: 'many' });
+    const body = { prompt: 'p' };
+    expect(withFieldHeaders(body, {})).toBe(body);
+  });
+
+  it('prices a 50-step ControlNet request the same through the gateway as direct, and books its project', async () => {
+    const scenario = scenarioFromObject(controlnetScenario(), FILE);
+    const server = await startServer(scenario, { port: 0, timeScale: 0.1 });
+    const bodies: Record<string, unknown>[] = [];
+    // Like Portkey with `forward_headers: [x-imgsim-steps, ...]`: OpenAI fields in the body, x-imgsim-* headers forwarded.
+    const gateway = await fakeGateway(async (req, text, res) => {
+      const body = JSON.parse(text) as Record<string, unknown>;
+      const kept = Object.fromEntries(Object.entries(body).filter(([k]) => PORTKEY_KEPT.includes(k)));
+      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: 'Bearer k' };
+      for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-imgsim-') && typeof value === 'string') headers[name] = value;
+      const up = await fetch(`${server.url}/${String(body.model)}/v1/images/generations`, { method: 'POST', headers, body: JSON.stringify(kept) });
+      bodies.push(kept);
+      res.writeHead(up.status, { 'content-type': 'application/json' }).end(await up.text());
+    });
+    try {
+      const direct = await runLive(scenario, { serverUrl: server.url, timeScale: 0.1, requests: 4, warmup: false });
+      const through = await runLive(scenario, { serverUrl: server.url, target: gateway.url, timeScale: 0.1, requests: 4, warmup: false });
+      expect(bodies).toHaveLength(4);
+      expect(bodies[0]).not.toHaveProperty('steps');
+      expect(direct.strategies[0]!.cost.total).toBeCloseTo(4 * 0.044, 9);
+      expect(through.strategies[0]!.cost.total).toBeCloseTo(4 * 0.044, 9);
+      expect(through.strategies[0]!.cost.byProject).toEqual({ app: expect.closeTo(4 * 0.044, 9) as number });
     } finally {
       await gateway.close();
       await server.close();
