@@ -1,6 +1,9 @@
 // The scenario and helpers of the OpenAI-family compatibility suite (compat-*.test.ts): real,
 // unmodified clients pointed at `imgsim serve` on 127.0.0.1 and at the msw handlers.
+import { setupServer } from 'msw/node';
 import { expect } from 'vitest';
+import { createHandlers } from '../../src/live/msw.js';
+import { startServer, type LiveServer } from '../../src/live/server.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 
 /**
@@ -124,4 +127,50 @@ export const UPLOAD_PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010
  */
 export function promptTokensOf(prompt: string): number {
   return Math.ceil(prompt.length / 4);
+}
+
+/** One way to reach the providers: a base URL, set up before the tests of its block. */
+export interface Target {
+  readonly name: string;
+  base: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** @returns `imgsim serve` on 127.0.0.1, an ephemeral port */
+export function serveTarget(): Target & { server?: LiveServer } {
+  const t: Target & { server?: LiveServer } = {
+    name: 'imgsim serve',
+    base: '',
+    async start() {
+      t.server = await startServer(COMPAT_SCENARIO, { port: 0, timeScale: COMPAT_TIME_SCALE });
+      t.base = t.server.url;
+    },
+    async stop() {
+      await t.server?.close();
+    },
+  };
+  return t;
+}
+
+/** @returns the msw handlers under {@link MSW_BASE} (data: URLs pass: the openai SDK probes `fetch('data:,')`) */
+export function mswTarget(): Target {
+  let msw: ReturnType<typeof setupServer> | undefined;
+  return {
+    name: 'msw handlers',
+    base: MSW_BASE,
+    async start() {
+      msw = setupServer(...(await createHandlers(COMPAT_SCENARIO, { baseUrl: MSW_BASE, timeScale: COMPAT_TIME_SCALE })));
+      // The SDK probes its Response class with `fetch('data:,')` before a multipart upload; let that through.
+      msw.listen({
+        onUnhandledRequest(request, print) {
+          if (!request.url.startsWith('data:')) print.error();
+        },
+      });
+    },
+    stop() {
+      msw?.close();
+      return Promise.resolve();
+    },
+  };
 }

@@ -2,56 +2,10 @@
 // against the msw handlers. Each model family answers as OpenAI's Images API does for it, the
 // cost in `x-imgsim-cost-usd` is the one the journal booked, and the SDK's own retries (429 with
 // `retry-after-ms`, 500 with its backoff) show in serve's journal with their spacing.
-import { setupServer } from 'msw/node';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers } from '../../src/live/msw.js';
 import { startServer, type LiveServer } from '../../src/live/server.js';
-import { COMPAT_SCENARIO, COMPAT_TIME_SCALE, MSW_BASE, UPLOAD_PNG, entryOf, expectPng, journal, promptTokensOf } from './_compat-openai.js';
-
-/** One way to reach the providers: a base URL, set up before the tests of its block. */
-interface Target {
-  readonly name: string;
-  base: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-function serveTarget(): Target & { server?: LiveServer } {
-  const t: Target & { server?: LiveServer } = {
-    name: 'imgsim serve',
-    base: '',
-    async start() {
-      t.server = await startServer(COMPAT_SCENARIO, { port: 0, timeScale: COMPAT_TIME_SCALE });
-      t.base = t.server.url;
-    },
-    async stop() {
-      await t.server?.close();
-    },
-  };
-  return t;
-}
-
-function mswTarget(): Target {
-  let msw: ReturnType<typeof setupServer> | undefined;
-  return {
-    name: 'msw handlers',
-    base: MSW_BASE,
-    async start() {
-      msw = setupServer(...(await createHandlers(COMPAT_SCENARIO, { baseUrl: MSW_BASE, timeScale: COMPAT_TIME_SCALE })));
-      // The SDK probes its Response class with `fetch('data:,')` before a multipart upload; let that through.
-      msw.listen({
-        onUnhandledRequest(request, print) {
-          if (!request.url.startsWith('data:')) print.error();
-        },
-      });
-    },
-    stop() {
-      msw?.close();
-      return Promise.resolve();
-    },
-  };
-}
+import { COMPAT_SCENARIO, COMPAT_TIME_SCALE, UPLOAD_PNG, entryOf, expectPng, journal, mswTarget, promptTokensOf, serveTarget } from './_compat-openai.js';
 
 /** The error body the SDK parsed from a rejected call. */
 async function apiError(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
