@@ -103,7 +103,7 @@ export class LivePredictions {
     };
 
     const parsed: PredictionRequest | LiveError =
-      host.authError(req) ??
+      this.authError(req, route.face) ??
       host.bodyError(req) ??
       (route.face === 'replicate'
         ? parsePredictionRequest(req.body, provider.compiled, headerProject, route.model)
@@ -281,8 +281,8 @@ export class LivePredictions {
 
   private find(req: LiveRequest, provider: LiveProvider, id: string, face: AsyncFace): { prediction: Prediction; headers: Record<string, string> } | LiveResponse {
     const base: Record<string, string> = { 'x-request-id': this.host.nextRequestId('req'), 'x-imgsim-provider': provider.spec.id };
-    const authError = this.host.authError(req);
-    if (authError !== undefined) return errorOf(face, face === 'replicate' ? authError : { ...authError, message: 'Missing or unknown key: send `Authorization: Key <key>` (fal.config({ credentials })).' }, base);
+    const authError = this.authError(req, face);
+    if (authError !== undefined) return errorOf(face, authError, base);
     const p = this.byId.get(id);
     if (p?.provider !== provider.spec.id) return errorOf(face, { status: 404, type: 'invalid_request_error', code: 'not_found', message: `No prediction "${id}" at ${provider.spec.id}.` }, base);
     const headers: Record<string, string> = {
@@ -293,6 +293,12 @@ export class LivePredictions {
       ...this.host.rateLimitHeaders(provider.spec.account),
     };
     return { prediction: p, headers };
+  }
+
+  private authError(req: LiveRequest, face: AsyncFace): LiveError | undefined {
+    const e = this.host.authError(req);
+    if (e === undefined || face === 'replicate') return e;
+    return { ...e, message: 'Missing or unknown key: send `Authorization: Key <key>` (createFalClient({ credentials })).' };
   }
 
   private store(p: Prediction): void {

@@ -1,18 +1,17 @@
 // The official `replicate` client (v1), unmodified, against the async dialect: over real
 // sockets (`imgsim serve` on 127.0.0.1, ephemeral port) and in-process through the msw handlers.
 // Its base URL is `{server}/{provider}/v1`; everything else is the client's own behaviour.
-import { setupServer } from 'msw/node';
 import Replicate, { type Prediction } from 'replicate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHandlers } from '../../src/live/msw.js';
-import { startServer, type LiveServer } from '../../src/live/server.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
+import { costOf as ledgerCost, inProcess, MSW_BASE, rejection, served } from './_compat-async.js';
+import { journal as readJournal, expectPng } from './_compat-openai.js';
 import { liveScenario } from './_live-scenario.js';
 
 const ASYNC = ['dialect: async', 'latencyScaling: none'];
 /** At timeScale 0.01 a 2 s service time is 20 ms of wall time. */
 const TIME_SCALE = 0.01;
-const SCENARIO = liveScenario('compat-replicate', [
+const SCENARIO = parseScenarioText(liveScenario('compat-replicate', [
   { id: 'flux', price: 0.003, latency: '2s', more: [...ASYNC, 'model: black-forest-labs/flux-schnell'] },
   { id: 'pro', price: 0.04, latency: '2s', more: [...ASYNC, 'model: black-forest-labs/flux-1.1-pro', 'supports: { sizes: [1024x1024, 1344x768] }'] },
   // One slot, 30 s a prediction (300 ms of wall time): the second waits `starting` in the queue.
@@ -20,16 +19,7 @@ const SCENARIO = liveScenario('compat-replicate', [
   { id: 'broken', price: 0.02, latency: '2s', more: [...ASYNC, 'failures: { generative: 1 }'] },
   { id: 'crashy', price: 0.02, latency: '2s', more: [...ASYNC, 'failures: { serverError: 1 }'] },
   { id: 'stuck', price: 0.02, latency: '2s', more: [...ASYNC, 'failures: { timeout: 1 }'] },
-]);
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-interface JournalEntry {
-  id: string;
-  provider: string;
-  outcome: string;
-  costUsd: number;
-  status: number | null;
-}
+]), 'compat-replicate.yaml');
 
 /** The client's `fetch`, recording each call (method and URL) and changing nothing. */
 function recordingFetch(calls: string[]): typeof fetch {
@@ -38,15 +28,6 @@ function recordingFetch(calls: string[]): typeof fetch {
     calls.push(`${init?.method ?? 'GET'} ${url}`);
     return fetch(input, init);
   };
-}
-
-function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
 }
 
 /** An `ApiError`'s status and parsed body (the client keeps the Response, its body already read into the message). */
@@ -58,19 +39,14 @@ function apiError(e: unknown): { status: number; message: string } {
 }
 
 describe('replicate client against imgsim serve', () => {
-  let server: LiveServer;
+  const server = served(SCENARIO, TIME_SCALE);
   const client = (provider: string, more: Partial<ConstructorParameters<typeof Replicate>[0]> = {}): Replicate =>
     new Replicate({ auth: 'test-key', baseUrl: `${server.url}/${provider}/v1`, ...more });
-  const journal = async (): Promise<JournalEntry[]> => ((await (await fetch(`${server.url}/_imgsim/journal`)).json()) as { entries: JournalEntry[] }).entries;
-  const costOf = async (provider: string): Promise<number> =>
-    ((await (await fetch(`${server.url}/_imgsim/ledger`)).json()) as { providers: Record<string, { costUsd: number }> }).providers[provider]!.costUsd;
+  const journal = () => readJournal(server.url);
+  const costOf = (provider: string) => ledgerCost(server.url, provider);
 
-  beforeAll(async () => {
-    server = await startServer(parseScenarioText(SCENARIO, 'compat-replicate.yaml'), { port: 0, timeScale: TIME_SCALE });
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
 
   it('creates an official-model prediction, waits for it, and the output URLs serve PNGs billed as the ledger says', async () => {
     const replicate = client('flux');
@@ -86,8 +62,7 @@ describe('replicate client against imgsim serve', () => {
     expect(output).toHaveLength(2);
     for (const url of output) {
       expect(url.startsWith(`${server.url}/_imgsim/images/`)).toBe(true);
-      const png = Buffer.from(await (await fetch(url)).arrayBuffer());
-      expect(png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+      expectPng(new Uint8Array(await (await fetch(url)).arrayBuffer()));
     }
     // 2 simulated seconds of service (20 ms of wall time, plus timer lag)
     expect(done.metrics?.predict_time).toBeGreaterThanOrEqual(1.9);
@@ -124,8 +99,7 @@ describe('replicate client against imgsim serve', () => {
     expect(calls).toEqual([`POST ${server.url}/flux/v1/models/black-forest-labs/flux-schnell/predictions`]);
     expect(output).toHaveLength(1);
     expect(typeof output[0]).toBe('string');
-    const png = Buffer.from(await (await fetch(output[0] as string)).arrayBuffer());
-    expect(png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    expectPng(new Uint8Array(await (await fetch(output[0] as string)).arrayBuffer()));
   });
 
   it('answers one URL, not an array, for a model whose output is one file (flux-1.1-pro), run by version', async () => {
@@ -208,17 +182,11 @@ describe('replicate client against imgsim serve', () => {
 });
 
 describe('replicate client against the msw handlers (in-process)', () => {
-  const BASE = 'https://imgsim.test';
-  let handlers: Awaited<ReturnType<typeof createHandlers>>;
-  let msw: ReturnType<typeof setupServer>;
-
-  beforeAll(async () => {
-    handlers = await createHandlers(parseScenarioText(SCENARIO, 'compat-replicate.yaml'), { baseUrl: BASE, timeScale: TIME_SCALE });
-    msw = setupServer(...handlers);
-    msw.listen({ onUnhandledRequest: 'error' });
-  });
+  const BASE = MSW_BASE;
+  const msw = inProcess(SCENARIO, TIME_SCALE);
+  beforeAll(() => msw.start());
   afterAll(() => {
-    msw.close();
+    msw.stop();
   });
 
   it('runs a model to FileOutput objects whose blob() is the PNG, billed in the ledger', async () => {
@@ -229,9 +197,9 @@ describe('replicate client against the msw handlers (in-process)', () => {
     for (const file of output) {
       expect(file.url().href.startsWith(`${BASE}/_imgsim/images/`)).toBe(true);
       const blob = await file.blob();
-      expect(Buffer.from(await blob.arrayBuffer()).subarray(0, 8)).toEqual(PNG_SIGNATURE);
+      expectPng(new Uint8Array(await blob.arrayBuffer()));
     }
-    expect(handlers.providers.ledgerSnapshot().providers.flux?.costUsd).toBeCloseTo(0.006, 12);
+    expect(msw.handlers?.providers.ledgerSnapshot().providers.flux?.costUsd).toBeCloseTo(0.006, 12);
   });
 
   it('reports a failed prediction through wait() and a 404 through ApiError', async () => {
