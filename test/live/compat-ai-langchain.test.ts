@@ -57,12 +57,14 @@ describe.each([serveTarget(), mswTarget()])('ai + @ai-sdk/openai generateImage a
   });
 });
 
+// The wrapper builds its own OpenAI client from apiKey, organization and baseUrl only: its retries
+// and timeout are the SDK's defaults (2 retries, 10 min) and cannot be set through it.
 describe.each([serveTarget(), mswTarget()])('@langchain/openai DallEAPIWrapper against $name', (target) => {
   beforeAll(() => target.start());
   afterAll(() => target.stop());
 
   it('dall-e-3 (its default): a url that serves a PNG, with style and quality as sent', async () => {
-    const tool = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/dalle3/v1`, maxRetries: 0 });
+    const tool = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/dalle3/v1` });
     const url: unknown = await tool.invoke('a lighthouse, charcoal sketch');
     expect(typeof url).toBe('string');
     const png = await fetch(url as string);
@@ -73,16 +75,16 @@ describe.each([serveTarget(), mswTarget()])('@langchain/openai DallEAPIWrapper a
   });
 
   it('dall-e-3 with responseFormat b64_json: the base64 PNG', async () => {
-    const tool = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/dalle3/v1`, responseFormat: 'b64_json', quality: 'hd', maxRetries: 0 });
+    const tool = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/dalle3/v1`, responseFormat: 'b64_json', quality: 'hd' });
     const b64: unknown = await tool.invoke('a harbour at night');
     expectPng(Buffer.from(b64 as string, 'base64'));
     expect((await journal(target.base)).at(-1)).toMatchObject({ costUsd: 0.08, body: { quality: 'hd', response_format: 'b64_json' } });
   });
 
   it('dall-e-2 and gpt-image-1 fail as on OpenAI: the wrapper always sends quality, style and response_format', async () => {
-    const dalle2 = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/dalle2/v1`, model: 'dall-e-2', size: '256x256', maxRetries: 0 });
+    const dalle2 = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/dalle2/v1`, model: 'dall-e-2', size: '256x256' });
     await expect(dalle2.invoke('a cat')).rejects.toMatchObject({ status: 400, code: 'unknown_parameter', param: 'quality' });
-    const gpt = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/gpt/v1`, model: 'gpt-image-1', maxRetries: 0 });
+    const gpt = new DallEAPIWrapper({ apiKey: 'test', baseUrl: `${target.base}/gpt/v1`, model: 'gpt-image-1' });
     await expect(gpt.invoke('a cat')).rejects.toMatchObject({ status: 400, code: 'unknown_parameter', param: 'response_format' });
   });
 });
