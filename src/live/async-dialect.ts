@@ -54,7 +54,9 @@ export interface Prediction extends PredictionRequest {
   costUsd: number;
   /** Aborted by a cancel: a queued prediction is dropped, a running one keeps its slot. */
   readonly controller: AbortController;
-  /** Called once when the prediction reaches a final state (held `Prefer: wait` requests). */
+  /** The provider will never answer (a `timeout` failure): it stays `processing`. */
+  stalled: boolean;
+  /** Called once when the prediction reaches a final state or stalls (held `Prefer: wait` requests and fal runs). */
   waiters: (() => void)[];
 }
 

@@ -127,6 +127,7 @@ export class LivePredictions {
       output: undefined,
       error: undefined,
       pendingFault: undefined,
+      stalled: false,
       costUsd: 0,
       controller: new AbortController(),
       waiters: [],
@@ -174,6 +175,8 @@ export class LivePredictions {
       if (route.face === 'replicate') return json(predictionBody(p, host.baseUrl), headers, 201);
       if (route.face === 'fal') return json(falSubmitBody(p), headers);
       if (!isFinal(p.status) && host.closed()) return falErrorResponse(shuttingDown(), headers);
+      // fal.run of a request the provider never answers hangs, as the OpenAI dialect's `timeout` does.
+      if (p.stalled && !isFinal(p.status)) return { kind: 'hang' };
       return falResultResponse(p, host.baseUrl, headers);
     };
     const waitMs = route.face === 'fal-run' ? Infinity : route.face === 'replicate' ? preferWaitMs(req.headers.prefer) : undefined;
@@ -181,6 +184,11 @@ export class LivePredictions {
     return new Promise<LiveResponse>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const release = (): void => {
+        // A stalled prediction holds a Prefer: wait until its time is over, as Replicate would.
+        if (p.stalled && timer !== undefined && !isFinal(p.status) && !host.closed()) {
+          p.waiters.push(release);
+          return;
+        }
         if (timer !== undefined) clearTimeout(timer);
         resolve(answer());
       };
@@ -336,7 +344,9 @@ export class LivePredictions {
     const now = this.host.now();
     switch (r.kind) {
       case 'timeout':
-        // The provider never answers: the prediction stays `processing`.
+        // The provider never answers: the prediction stays `processing`; a fal run hangs.
+        p.stalled = true;
+        notify(p);
         return;
       case 'success':
         p.output = predictionOutput(p.parsed, this.host.baseUrl);

@@ -31,6 +31,11 @@ providers:
     pricing: { model: per-image, price: 0.02 }
     tiers: { standard: { latency: { dist: fixed, value: 2s } } }
     failures: { generative: 1 }
+  - id: stuck
+    dialect: async
+    pricing: { model: per-image, price: 0.02 }
+    tiers: { standard: { latency: { dist: fixed, value: 2s } } }
+    failures: { timeout: 1 }
 traffic:
   arrivals: { process: poisson, rate: 1/s }
   mix: [{ name: all, weight: 1 }]
@@ -95,6 +100,13 @@ describe('@fal-ai/client queue against imgsim serve (proxyUrl)', () => {
   it('run(): fal.run holds the request until the image is ready', async () => {
     const result = await fal('flux').run(APP, { input: { prompt: 'a kite' } });
     expect((result.data as FluxOutput).images).toHaveLength(1);
+  });
+
+  it('run() of a request the provider never answers hangs until the client gives up', async () => {
+    const started = performance.now();
+    const err = await rejection(fal('stuck').run(APP, { input: { prompt: 'never' }, abortSignal: AbortSignal.timeout(300) }));
+    expect((err as Error).name).toBe('TimeoutError');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it('cancels a queued request; its result is then an error', async () => {
