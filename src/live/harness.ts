@@ -74,7 +74,7 @@ export interface LiveOptions {
   readonly seed?: number;
   /** Bearer key sent with every request. Default `imgsim`. */
   readonly apiKey?: string;
-  /** More headers sent with every attempt (e.g. Portkey's `x-portkey-config`); names are case-insensitive. */
+  /** More headers sent with every attempt (e.g. Portkey's `x-portkey-config`), over the scenario's `live.headers`; names are case-insensitive. */
   readonly headers?: Readonly<Record<string, string>>;
   /**
    * Before the first pass, send one request to each provider (answers ignored; the ledger is
@@ -110,7 +110,7 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
   const serverUrl = stripSlash(opts.serverUrl);
   const target = opts.target === undefined ? undefined : stripSlash(opts.target);
   const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
-  const headers = opts.headers === undefined ? undefined : Object.fromEntries(Object.entries(opts.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const headers = attemptHeaders(s.live?.headers, opts.headers);
   if (target !== undefined && timeScale < 1) opts.onWarning?.(targetTimeScaleWarning(timeScale));
   const refs = selectStrategyRefs(s, opts.strategies);
   const files = await loadScenarioStrategyFiles(s);
@@ -202,6 +202,18 @@ async function warmUp(scenario: ResolvedScenario, serverUrl: string, apiKey: str
   }
 }
 
+/**
+ * The headers of every attempt: the scenario's `live.headers` (objects as JSON text), then the
+ * options' (which win); names lower-cased.
+ * @returns the headers, or undefined when there are none
+ */
+function attemptHeaders(fromScenario: Readonly<Record<string, string | Record<string, unknown>>> | undefined, fromOptions: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fromScenario ?? {})) out[k.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(fromOptions ?? {})) out[k.toLowerCase()] = v;
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
 function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
@@ -223,6 +235,8 @@ interface PassOptions {
 /** One attempt of a request, from its pick to its answer. */
 interface LiveAttempt {
   readonly number: number;
+  /** A gateway plan step's request, as the gateway forwards it (else the request's own is sent). */
+  readonly request?: ImageRequest;
   readonly provider: number;
   readonly candidate: number;
   readonly tier: string;
@@ -482,6 +496,7 @@ class LivePass {
       }
       const a: LiveAttempt = {
         number: r.walk.attempts,
+        ...(step.request === undefined ? {} : { request: step.request }),
         provider,
         candidate: -1,
         tier,
@@ -578,11 +593,12 @@ class LivePass {
       this.collector.load(a.provider, handle.inFlight, 0);
     }
     const url = target === undefined ? `${serverUrl}/${handle.id}/v1/images/generations` : `${target}/v1/images/generations`;
-    const body = imagesBody(r.request, handle.id, a.tier, target === undefined ? undefined : gatewayTag(r.request.id, a.number));
+    const request = a.request ?? r.request;
+    const body = imagesBody(request, handle.id, a.tier, target === undefined ? undefined : gatewayTag(r.request.id, a.number));
     // A gateway's own waits (backoff, Retry-After) are not scaled: below 1, its client keeps the unscaled timeout.
     const timeoutScale = target !== undefined && timeScale < 1 ? 1 : timeScale;
     // A gateway keeps the OpenAI fields of the body only: the imgsim fields travel as headers too (the user's win).
-    const sent = target === undefined ? headers : { ...fieldHeaders({ ...r.request, tier: a.tier }), ...headers };
+    const sent = target === undefined ? headers : { ...fieldHeaders({ ...request, tier: a.tier }), ...headers };
     a.answer = await sendAttempt(url, body, apiKey, (timeoutMs ?? this.scenario.policy.timeout) * timeoutScale, a.cancel.signal, sent);
     return a;
   }
@@ -634,7 +650,7 @@ class LivePass {
     let costUsd = 0;
     if (this.opts.target === undefined && answer.costUsd !== undefined && answer.costUsd > 0) {
       costUsd = answer.costUsd;
-      this.charge(a.provider, r.request.project, costUsd, !ok, now);
+      this.charge(a.provider, (a.request ?? r.request).project, costUsd, !ok, now);
     }
     const outcome: AttemptOutcome = {
       requestId: r.request.id,

@@ -771,6 +771,23 @@ export const thresholdSchema = obj({
 // ---------------------------------------------------------------------------------------------
 // The scenario
 
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Live mode: what `imgsim live` sends with every attempt besides the request (extension).
+ * `headers` values are strings, or objects sent as their JSON text (a gateway config such as
+ * Portkey's `x-portkey-config` written as YAML); `--header` adds to them and wins.
+ */
+export const liveSchema = obj({
+  headers: z
+    .record(
+      z.string().regex(HEADER_NAME, { error: 'expected an HTTP header name such as x-portkey-config' }),
+      z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected a header value: a string, or an object (sent as JSON)' }),
+    )
+    .default({}),
+});
+
 /** A whole scenario file, `version: 1`. */
 export const scenarioSchema = obj({
   $schema: z.string().optional(),
@@ -793,6 +810,7 @@ export const scenarioSchema = obj({
     .prefault('2026-01-01T00:00:00Z'),
   duration: duration().prefault('24h'),
   auth: obj({ keys: z.array(z.string().min(1)).min(1) }).optional(),
+  live: liveSchema.optional(),
   providers: z.array(providerSchema).min(1, { error: 'expected at least one provider' }),
   traffic: trafficSchema,
   strategies: z.array(strategyRefSchema).min(1).default(['cheapest']),
