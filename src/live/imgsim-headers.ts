@@ -7,16 +7,18 @@
  * the body is parsed), and serve reads them where the body lacks the field.
  */
 
-/** The header of each imgsim field serve reads when the body lacks it. */
+import { FIELD_HEADERS as ALL_FIELD_HEADERS } from '../routing/forwarded.js';
+
+/** The header of each imgsim field serve reads here when the body lacks it (`project` is read by the dialects). */
 export const FIELD_HEADERS = {
-  steps: 'x-imgsim-steps',
-  features: 'x-imgsim-features',
-  tier: 'x-imgsim-tier',
-  validate: 'x-imgsim-validate',
+  steps: ALL_FIELD_HEADERS.steps,
+  features: ALL_FIELD_HEADERS.features,
+  tier: ALL_FIELD_HEADERS.tier,
+  validate: ALL_FIELD_HEADERS.validate,
 } as const;
 
-/** The header that carries the request's project (read by the dialects themselves). */
-export const PROJECT_HEADER = 'x-imgsim-project';
+/** The header that carries the request's project. */
+export const PROJECT_HEADER = ALL_FIELD_HEADERS.project;
 
 type Field = keyof typeof FIELD_HEADERS;
 const FIELDS = Object.keys(FIELD_HEADERS) as Field[];

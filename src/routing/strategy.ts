@@ -48,7 +48,17 @@ export type RouteDecision =
  * not worth retrying. Either way the request fails with its last attempt's kind.
  */
 export type PlanStep =
-  | { readonly provider: string; readonly tier?: string; readonly timeoutMs?: number }
+  | {
+      readonly provider: string;
+      readonly tier?: string;
+      readonly timeoutMs?: number;
+      /**
+       * The request as the gateway forwards it to this provider, when that differs from the
+       * request (a gateway that drops imgsim's body fields: the provider answers and bills it
+       * with its defaults); same `id`. Default: the request itself.
+       */
+      readonly request?: ImageRequest;
+    }
   | { readonly waitMs: number }
   | { readonly stop: 'exhausted' | 'final' };
 

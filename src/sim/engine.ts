@@ -80,6 +80,8 @@ class RequestState {
 
 class AttemptState {
   req = -1;
+  /** The request as this attempt's provider receives it: the request's own, or a gateway plan step's (fields the gateway drops reset). */
+  request: ImageRequest | undefined = undefined;
   provider = -1;
   candidate = -1;
   tier = 0;
@@ -526,7 +528,7 @@ export class Simulation {
    * once with a 400 (`filtered`, code `unsupported_<size|steps|feature|quality|tier>`), unbilled,
    * as `imgsim serve` does: a gateway sends where its config says, whether or not the provider can serve.
    */
-  private sendPlanned(slot: number, step: { readonly provider: string; readonly tier?: string; readonly timeoutMs?: number }): void {
+  private sendPlanned(slot: number, step: { readonly provider: string; readonly tier?: string; readonly timeoutMs?: number; readonly request?: ImageRequest }): void {
     const r = this.requests[slot]!;
     const p = this.providerIndex.get(step.provider);
     if (p === undefined) throw new ImgsimError('invalid-strategy', `strategy ${this.strategy.name}: its plan chose "${step.provider}", which is not a provider of the scenario`);
@@ -535,6 +537,7 @@ export class Simulation {
     const at = this.attempts[a]!;
     at.provider = p;
     at.candidate = -1;
+    if (step.request !== undefined) at.request = step.request;
     const spec = this.runtimes[p]!.spec;
     const tierName = step.tier ?? spec.defaultTier;
     let tier = 0;
@@ -550,7 +553,7 @@ export class Simulation {
       if (retry) this.collector.retries++;
       else this.collector.failovers++;
     }
-    const refused = refusal(this.handles[p]!.compiled, r.request, at.tierName);
+    const refused = refusal(this.handles[p]!.compiled, at.request!, at.tierName);
     if (refused === undefined) {
       this.send(a);
       return;
@@ -584,6 +587,7 @@ export class Simulation {
     }
     const at = this.attempts[a]!;
     at.req = slot;
+    at.request = this.requests[slot]!.request;
     at.events = 0;
     at.clientDone = false;
     at.providerDone = false;
@@ -614,6 +618,7 @@ export class Simulation {
     if (this.record !== undefined && at.sentMs >= 0) this.logAttempt(at);
     const slot = at.req;
     at.req = -1;
+    at.request = undefined;
     this.freeAttempts.push(a);
     const r = this.requests[slot]!;
     r.pending--;
@@ -623,7 +628,7 @@ export class Simulation {
   /** Hands a finished attempt to the attempt log (it never reached a provider when sentMs < 0). */
   private logAttempt(at: AttemptState): void {
     const rec = this.record!;
-    const req = this.requests[at.req]!.request;
+    const req = at.request!;
     rec.requestId = req.id;
     rec.attempt = at.number;
     rec.provider = this.handles[at.provider]!.id;
@@ -660,7 +665,7 @@ export class Simulation {
     const now = this.clock.now;
     const rt = this.runtimes[at.provider]!;
     const handle = this.handles[at.provider]!;
-    const req = r.request;
+    const req = at.request!;
     at.sentMs = now;
     at.deadlineMs = now + at.timeoutMs;
     at.trial = handle.onSend(now);
@@ -721,7 +726,7 @@ export class Simulation {
     opts.serviceMs = at.serviceMs;
     opts.creditValueUsd = undefined;
     const compiled = this.handles[at.provider]!.compiled;
-    const req = this.requests[at.req]!.request;
+    const req = at.request!;
     if (rt.account.ledger) at.credits = creditsFor(compiled, req, opts);
     else at.priceUsd = price(compiled, req, opts);
   }
@@ -822,7 +827,7 @@ export class Simulation {
     handle.onAnswer(ok, ok || kind === 'filtered' || kind === 'rate-limited', now - at.sentMs, now, at.trial);
     this.collector.attempt(at.provider, kind);
     // A client-side timeout is billed (per billing.timeout) when the provider finishes the work.
-    const costUsd = kind === 'timeout' ? 0 : this.bill(a, kind, r.request.project);
+    const costUsd = kind === 'timeout' ? 0 : this.bill(a, kind, at.request!.project);
     const plan = r.plan;
     if (this.strategy.observe || plan) this.fillOutcome(a, kind, costUsd);
     if (this.strategy.observe) this.strategy.observe(this.outcome, this.ctx);
@@ -899,7 +904,7 @@ export class Simulation {
     // A hedge loser that ran is billed as the provider saw it (its drawn outcome); a client
     // timeout per billing.timeout.
     const billed = at.cancelled ? billable(at.kind, billing) : billing.timeout;
-    if (billed) this.charge(a, true, this.requests[at.req]!.request.project);
+    if (billed) this.charge(a, true, at.request!.project);
   }
 
   private charge(a: number, wasted: boolean, project: string): number {

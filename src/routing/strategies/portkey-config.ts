@@ -92,6 +92,7 @@ export interface PortkeyNodeInput {
   virtual_key?: string;
   custom_host?: string;
   override_params?: Record<string, unknown>;
+  forward_headers?: string[];
 }
 
 const nodeSchema: z.ZodType<PortkeyNodeInput> = z.lazy(() =>
@@ -127,7 +128,7 @@ const nodeSchema: z.ZodType<PortkeyNodeInput> = z.lazy(() =>
     openai_project: ignored(),
     openai_organization: ignored(),
     azure_model_name: ignored(),
-    forward_headers: ignored(),
+    forward_headers: z.array(z.string(), { error: 'expected a list of header names' }).optional(),
     strict_open_ai_compliance: ignored(),
     id: ignored(),
     metadata: ignored(),
@@ -182,6 +183,11 @@ export type PortkeyNode = (
   readonly weight: number;
   readonly retry: PortkeyRetry | undefined;
   readonly requestTimeoutMs: number | undefined;
+  /**
+   * Request headers forwarded to the provider, lower case: `forward_headers`, or the nearest
+   * enclosing target's (as the gateway passes it down). Other headers are not forwarded.
+   */
+  readonly forwardHeaders: ReadonlySet<string>;
 };
 
 /** A resolved Portkey config. */
@@ -225,7 +231,7 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
   const note = (at: (string | number)[], message: string): void => {
     hostedOnly.push(formatProblem(placeProblem(config.source, at, message)));
   };
-  const resolve = (n: PortkeyNodeInput, at: (string | number)[], jsonPath: string): PortkeyNode => {
+  const resolve = (n: PortkeyNodeInput, at: (string | number)[], jsonPath: string, parentForward: ReadonlySet<string>): PortkeyNode => {
     noteHostedOnly(n, at, note);
     const common = {
       id: nodes.length,
@@ -237,6 +243,7 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
           ? undefined
           : { attempts: n.retry.attempts, onStatusCodes: n.retry.on_status_codes, useRetryAfter: n.retry.use_retry_after_headers ?? false, retryAfterThrows: n.retry.use_retry_after_header ?? false },
       requestTimeoutMs: n.request_timeout,
+      forwardHeaders: n.forward_headers === undefined ? parentForward : new Set(n.forward_headers.map((h) => h.toLowerCase())),
     };
     const placeholder = { ...common, kind: 'leaf' as const, provider: '' };
     nodes.push(placeholder);
@@ -250,7 +257,7 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
       const s = n.strategy;
       const targets = n.targets ?? [];
       if (targets.length === 0) problems.add(at, `a \`${s.mode}\` strategy needs targets`);
-      const resolved = targets.map((t, i) => resolve(t, [...at, 'targets', i], `${jsonPath}.targets[${i}]`));
+      const resolved = targets.map((t, i) => resolve(t, [...at, 'targets', i], `${jsonPath}.targets[${i}]`, common.forwardHeaders));
       if (s.mode === 'loadbalance' && targets.length > 0 && resolved.every((t) => t.weight === 0)) problems.add([...at, 'targets'], 'the weights of a loadbalance sum to 0');
       if (s.mode === 'conditional') checkConditions(s, resolved, [...at, 'strategy'], problems);
       else if (s.conditions !== undefined || s.default !== undefined) problems.add([...at, 'strategy', s.conditions !== undefined ? 'conditions' : 'default'], 'only a `conditional` strategy reads conditions and default');
@@ -279,7 +286,7 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
     nodes[common.id] = node;
     return node;
   };
-  const root = resolve(parsed, [], 'config');
+  const root = resolve(parsed, [], 'config', new Set());
   problems.throwIfAny();
   return { file: config.source.file, hostedOnly, root, nodes };
 }

@@ -20,6 +20,7 @@ import type { AttemptOutcome, Candidate, CandidateExplanation, PlanStep, Provide
 import { msText } from './_explain.js';
 import type { BuiltinOptions } from './_options.js';
 import { gatewayTier, planOf, type Failure, type GatewayLoop } from './_gateway.js';
+import { forwardedRequest } from '../forwarded.js';
 import { loadPortkeyConfig, type PortkeyBreakerConfig, type PortkeyConfig, type PortkeyNode, type PortkeyRetry } from './portkey-config.js';
 
 /** Options of `portkey` (see the scenario schema): `config`, `tier`. */
@@ -201,7 +202,14 @@ class PortkeyGateway {
     const retries = retry?.attempts ?? 0;
     const codes = retry?.onStatusCodes ?? DEFAULT_RETRY_CODES;
     const view = this.view(leaf.provider, ctx);
-    const step: PlanStep = { provider: leaf.provider, tier: gatewayTier(view, request, this.strategyTier), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+    // The gateway forwards the body's OpenAI fields only: imgsim's reach the provider as the headers it forwards, or not at all.
+    const sent = forwardedRequest(request, view.spec.reference.steps, leaf.forwardHeaders);
+    const step: PlanStep = {
+      provider: leaf.provider,
+      tier: gatewayTier(view, sent, this.strategyTier),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(sent === request ? {} : { request: sent }),
+    };
     let budgetMs = MAX_RETRY_LIMIT_MS;
     let backoffReset = false;
     let status = 500;
