@@ -275,6 +275,7 @@ export class LiveProviders {
       const use = dialect === 'openai' ? `POST /${route.provider}/v1/images/generations` : `POST /${route.provider}/v1/predictions`;
       return notFound(`Provider "${route.provider}" speaks the ${dialect} dialect; use ${use}.`);
     }
+    if (route.kind === 'submit' && route.model === undefined && req.method.toUpperCase() === 'GET') return this.predictions.list(req, provider);
     // fal's proxy takes every method (the target URL says what is asked).
     const allow = route.kind === 'poll' ? 'GET' : route.kind === 'fal' ? req.method : 'POST';
     // Clients send the method upper-case; toUpperCase only for the rest.

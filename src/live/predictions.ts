@@ -67,6 +67,9 @@ export interface SubmitRoute {
 
 const JSON_TYPE = 'application/json';
 
+/** Most predictions `GET /predictions` lists (Replicate's page size). */
+export const LIST_PAGE = 100;
+
 function json(body: unknown, headers: LiveHeaders, status = 200): LiveResponse {
   return { kind: 'json', status, headers: { 'content-type': JSON_TYPE, ...headers }, body };
 }
@@ -172,12 +175,12 @@ export class LivePredictions {
 
     const answer = (): LiveResponse => {
       const headers = { ...base, 'x-imgsim-tier': request.tier, 'x-imgsim-outcome': isFinal(p.status) ? p.status : 'accepted', 'x-imgsim-cost-usd': String(p.costUsd) };
-      if (route.face === 'replicate') return json(predictionBody(p, host.baseUrl), headers, 201);
+      if (route.face === 'replicate') return delivered(p, headers, json(predictionBody(p, host.baseUrl), headers, 201));
       if (route.face === 'fal') return json(falSubmitBody(p), headers);
       if (!isFinal(p.status) && host.closed()) return falErrorResponse(shuttingDown(), headers);
       // fal.run of a request the provider never answers hangs, as the OpenAI dialect's `timeout` does.
       if (p.stalled && !isFinal(p.status)) return { kind: 'hang' };
-      return falResultResponse(p, host.baseUrl, headers);
+      return delivered(p, headers, falResultResponse(p, host.baseUrl, headers));
     };
     const waitMs = route.face === 'fal-run' ? Infinity : route.face === 'replicate' ? preferWaitMs(req.headers.prefer) : undefined;
     if (waitMs === undefined || isFinal(p.status)) return answer();
@@ -213,14 +216,23 @@ export class LivePredictions {
     const found = this.find(req, provider, id, 'replicate');
     if (!('prediction' in found)) return found;
     const { prediction: p, headers } = found;
-    const fault = p.pendingFault;
-    if (fault !== undefined) {
-      // The fault hits the first poll that would have delivered the result, once.
-      p.pendingFault = undefined;
-      if (fault === 'reset') return { kind: 'reset', headers };
-      return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson(predictionBody(p, this.host.baseUrl)) };
-    }
-    return json(predictionBody(p, this.host.baseUrl), headers);
+    return delivered(p, headers, json(predictionBody(p, this.host.baseUrl), headers));
+  }
+
+  /**
+   * `GET /predictions`: the provider's predictions, newest first, one page of at most
+   * {@link LIST_PAGE} (`next` is always null: older ones are not listed).
+   * @param req - the request
+   * @param provider - the provider in the path
+   * @returns `{ previous, next, results }`, or 401
+   */
+  list(req: LiveRequest, provider: LiveProvider): LiveResponse {
+    const headers = { 'x-request-id': this.host.nextRequestId('req'), 'x-imgsim-provider': provider.spec.id };
+    const authError = this.authError(req, 'replicate');
+    if (authError !== undefined) return replicateErrorResponse(authError, headers);
+    const all = [...this.byId.values()].filter((p) => p.provider === provider.spec.id);
+    const results = all.slice(-LIST_PAGE).reverse().map((p) => predictionBody(p, this.host.baseUrl));
+    return json({ previous: null, next: null, results }, headers);
   }
 
   /**
@@ -265,15 +277,8 @@ export class LivePredictions {
         if (isFinal(p.status)) return json({ status: 'ALREADY_COMPLETED' }, headers, 400);
         this.cancelPrediction(p);
         return json({ status: 'CANCELLATION_REQUESTED' }, headers, 202);
-      default: {
-        const fault = p.pendingFault;
-        if (fault !== undefined) {
-          p.pendingFault = undefined;
-          if (fault === 'reset') return { kind: 'reset', headers };
-          return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson({ images: p.output ?? [] }) };
-        }
-        return falResultResponse(p, this.host.baseUrl, headers);
-      }
+      default:
+        return delivered(p, headers, falResultResponse(p, this.host.baseUrl, headers));
     }
   }
 
@@ -370,6 +375,18 @@ export class LivePredictions {
     }
     this.finish(p, 'succeeded', now, arrivedWall, startedWall);
   }
+}
+
+/**
+ * The answer that delivers a final prediction, or, the first time only, its fault instead: the
+ * connection reset or the truncated body of a `connectionReset` / `malformed` failure.
+ */
+function delivered(p: Prediction, headers: LiveHeaders, answer: LiveResponse): LiveResponse {
+  const fault = p.pendingFault;
+  if (fault === undefined || !isFinal(p.status)) return answer;
+  p.pendingFault = undefined;
+  if (fault === 'reset') return { kind: 'reset', headers };
+  return { kind: 'malformed', status: 200, headers: { 'content-type': JSON_TYPE, ...headers }, body: truncatedJson(answer.kind === 'json' ? answer.body : {}) };
 }
 
 function notify(p: Prediction): void {

@@ -19,6 +19,7 @@ const SCENARIO = parseScenarioText(liveScenario('compat-replicate', [
   { id: 'broken', price: 0.02, latency: '2s', more: [...ASYNC, 'failures: { generative: 1 }'] },
   { id: 'crashy', price: 0.02, latency: '2s', more: [...ASYNC, 'failures: { serverError: 1 }'] },
   { id: 'stuck', price: 0.02, latency: '2s', more: [...ASYNC, 'failures: { timeout: 1 }'] },
+  { id: 'garbled', price: 0.02, latency: '2s', more: [...ASYNC, 'failures: { malformed: 1 }'] },
 ]), 'compat-replicate.yaml');
 
 /** The client's `fetch`, recording each call (method and URL) and changing nothing. */
@@ -141,6 +142,25 @@ describe('replicate client against imgsim serve', () => {
     const entry = (await journal()).find((e) => e.id === crashed.id);
     // server errors do not bill by default
     expect(entry).toMatchObject({ outcome: 'server-error', costUsd: 0 });
+  });
+
+  it('delivers a malformed failure as a truncated body, which the client fails to parse; billed like a success', async () => {
+    const before = await costOf('garbled');
+    const err = await rejection(client('garbled').run('acme/garbled', { input: { prompt: 'p' } }));
+    expect(err).toBeInstanceOf(SyntaxError);
+    expect((await costOf('garbled')) - before).toBeCloseTo(0.02, 12);
+  });
+
+  it('lists the provider\'s predictions newest first', async () => {
+    const replicate = client('crashy');
+    const a = await replicate.predictions.create({ version: 'v1', input: { prompt: 'a' } });
+    const b = await replicate.predictions.create({ version: 'v1', input: { prompt: 'b' } });
+    const pages: Prediction[][] = [];
+    for await (const page of replicate.paginate(() => replicate.predictions.list())) pages.push(page);
+    expect(pages).toHaveLength(1);
+    const ids = pages[0]!.map((p) => p.id);
+    expect(ids.indexOf(b.id)).toBeLessThan(ids.indexOf(a.id));
+    expect(ids.indexOf(b.id)).toBe(0);
   });
 
   it('cancels a queued prediction: canceled, never run, not billed', async () => {
