@@ -65,9 +65,9 @@ describe('replicate client against imgsim serve', () => {
       expect(url.startsWith(`${server.url}/_imgsim/images/`)).toBe(true);
       expectPng(new Uint8Array(await (await fetch(url)).arrayBuffer()));
     }
-    // 2 simulated seconds of service (20 ms of wall time, plus timer lag)
+    // 2 simulated seconds of service (20 ms of wall time, plus timer lag: loose above, for a loaded machine)
     expect(done.metrics?.predict_time).toBeGreaterThanOrEqual(1.9);
-    expect(done.metrics?.predict_time).toBeLessThan(10);
+    expect(done.metrics?.predict_time).toBeLessThan(100);
     const entry = (await journal()).find((e) => e.id === created.id);
     // two images at $0.003
     expect(entry).toMatchObject({ provider: 'flux', outcome: 'success', status: 201 });
