@@ -149,6 +149,23 @@ describe('@fal-ai/client queue against imgsim serve (proxyUrl)', () => {
   });
 });
 
+describe('fal proxy route: bad requests get clear errors', () => {
+  const server = served(SCENARIO, TIME_SCALE);
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  it.each([
+    ['no target header', {}, 'POST', 400, 'x-fal-target-url'],
+    ['a host that is not fal', { 'x-fal-target-url': 'https://example.com/fal-ai/flux/dev' }, 'POST', 400, 'queue.fal.run'],
+    ['status streaming', { 'x-fal-target-url': 'https://queue.fal.run/fal-ai/flux/requests/pred_1/status/stream' }, 'GET', 400, 'poll'],
+    ['a submit with GET', { 'x-fal-target-url': 'https://queue.fal.run/fal-ai/flux/dev' }, 'GET', 405, 'use POST'],
+  ])('%s', async (_name, target, method, status, says) => {
+    const res = await fetch(`${server.url}/flux/fal/proxy`, { method, headers: { authorization: 'Key k', 'content-type': 'application/json', ...target }, ...(method === 'POST' ? { body: '{"prompt":"p"}' } : {}) });
+    expect(res.status).toBe(status);
+    expect(((await res.json()) as { detail: string }).detail).toContain(says);
+  });
+});
+
 describe('@fal-ai/client against the msw handlers (in-process)', () => {
   const BASE = MSW_BASE;
   const msw = inProcess(SCENARIO, TIME_SCALE);
