@@ -204,13 +204,27 @@ async function warmUp(scenario: ResolvedScenario, serverUrl: string, apiKey: str
 
 /**
  * The headers of every attempt: the scenario's `live.headers` (objects as JSON text), then the
- * options' (which win); names lower-cased.
+ * options' (which win); names lower-cased. A value on several lines that is JSON (a config file
+ * pasted with `$(cat portkey.json)`) is sent on one line; any other line break is an error, as
+ * HTTP forbids it in a header.
  * @returns the headers, or undefined when there are none
+ * @throws ImgsimError for a value with a line break that is not JSON, or characters HTTP headers cannot carry
  */
 function attemptHeaders(fromScenario: Readonly<Record<string, string | Record<string, unknown>>> | undefined, fromOptions: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(fromScenario ?? {})) out[k.toLowerCase()] = typeof v === 'string' ? v : JSON.stringify(v);
   for (const [k, v] of Object.entries(fromOptions ?? {})) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(out)) {
+    if (/[\r\n]/.test(v)) {
+      try {
+        out[k] = JSON.stringify(JSON.parse(v));
+      } catch {
+        throw new ImgsimError('invalid-argument', `header ${k}: a header value cannot hold a line break (it is not JSON, which would be sent on one line)`);
+      }
+    }
+    // fetch throws on these, which would read as dropped connections.
+    if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(out[k]!)) throw new ImgsimError('invalid-argument', `header ${k}: holds characters an HTTP header cannot carry (control characters, or beyond Latin-1)`);
+  }
   return Object.keys(out).length === 0 ? undefined : out;
 }
 

@@ -122,7 +122,8 @@ describe('the real Portkey gateway in front of imgsim serve', () => {
     const report = await runLive(scenario, {
       serverUrl: server.url,
       target: gateway.url,
-      ...(name === 'fallback' ? {} : { headers: { 'x-portkey-config': configs[name]! } }),
+      // The other config as a config file reads, on several lines (sent on one).
+      ...(name === 'fallback' ? {} : { headers: { 'x-portkey-config': JSON.stringify(JSON.parse(configs[name]!), null, 2) } }),
       strategies: ['via-gateway'],
       requests: N,
       // Warm-up requests go to serve directly and only help latency, which is not compared here.
@@ -210,6 +211,12 @@ describe('the real Portkey gateway in front of imgsim serve', () => {
     expect(Math.abs(firstAtFlaky.size - N * 0.25)).toBeLessThanOrEqual(tolerance(0.25, 1, N));
     console.log(`portkey loadbalance:\n  ${lines.join('\n  ')}\n  first attempts at flaky: ${firstAtFlaky.size} of ${N} (weight 1:3)`);
   }, 60_000);
+
+  it('refuses a header value HTTP cannot carry before sending anything (fetch would throw: a dropped connection)', async () => {
+    const run = (value: string) => runLive(scenario, { serverUrl: server.url, target: gateway.url, strategies: ['via-gateway'], requests: 1, warmup: false, headers: { 'x-note': value } });
+    await expect(run('two\nlines')).rejects.toThrow(/header x-note: a header value cannot hold a line break/);
+    await expect(run('snow \u2603')).rejects.toThrow(/header x-note: holds characters an HTTP header cannot carry/);
+  });
 
   it('1.15.2 reads use_retry_after_header (a 429 with Retry-After ends as a 500 after the backoff), not use_retry_after_headers', async () => {
     const limited = (retry: object) =>
