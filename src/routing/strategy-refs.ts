@@ -43,7 +43,7 @@ export async function loadScenarioStrategyFiles(scenario: ResolvedScenario): Pro
  * Reads and checks every gateway config a scenario names (`litellm`, `portkey`, nested ones
  * included), so `imgsim validate` reports their problems before a run.
  * @param scenario - the resolved scenario
- * @returns warnings: the hosted-only features of its Portkey configs (`file:line:col key.path: message`)
+ * @returns warnings: hosted-only features and targets unreachable at serve of its Portkey configs (`file:line:col key.path: message`)
  * @throws ImgsimError for the first config with a problem (`file:line:col key.path: message`)
  */
 export function checkGatewayConfigs(scenario: ResolvedScenario): string[] {
@@ -51,7 +51,7 @@ export function checkGatewayConfigs(scenario: ResolvedScenario): string[] {
   const visit = (ref: StrategyRef): void => {
     if (typeof ref === 'string' || 'file' in ref) return;
     if (ref.use === 'litellm' || ref.use === 'portkey') buildStrategy(ref, { scenario, files: new Map() });
-    if (ref.use === 'portkey') for (const w of loadPortkeyConfig(scenario, ref.config).hostedOnly) if (!warnings.includes(w)) warnings.push(w);
+    if (ref.use === 'portkey') for (const w of loadPortkeyConfig(scenario, ref.config).warnings) if (!warnings.includes(w)) warnings.push(w);
     if (ref.use === 'deferral' || ref.use === 'hedged' || ref.use === 'budget-guard') visit(ref.base);
     if (ref.use === 'conditional') {
       for (const rule of ref.rules) visit(rule.then);

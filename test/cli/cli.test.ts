@@ -56,10 +56,10 @@ describe('imgsim validate', () => {
     expect(err).toMatch(/litellm\.yaml:4:5 model_list\[1\]: cannot tell which provider of the scenario this is; .* one of: alpha, beta/);
   });
 
-  it('warns of hosted-only Portkey features without failing; the shipped open-source config has none', async () => {
+  it('warns of hosted-only Portkey features and of targets serve cannot answer through the gateway, without failing', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'pk.yaml');
-    writeFileSync(file, readFileSync(MINIMAL, 'utf8').replace('strategies:\n', 'strategies:\n  - { use: portkey, config: ./hosted.json }\n'));
+    writeFileSync(file, readFileSync(MINIMAL, 'utf8').replace('strategies:\n', 'strategies:\n  - { use: portkey, config: ./hosted.json }\n').replace('  - id: beta\n', '  - id: beta\n    model: beta-1\n'));
     writeFileSync(
       path.join(dir, 'hosted.json'),
       '{\n  "strategy": { "mode": "fallback", "cb_config": { "failure_threshold": 3, "cooldown_interval": 60000 } },\n  "targets": [\n    { "virtual_key": "alpha", "retry": { "attempts": 1, "use_retry_after_headers": true } },\n    { "provider": "openai", "api_key": "k", "custom_host": "http://127.0.0.1:8787/beta/v1" }\n  ]\n}\n',
@@ -70,10 +70,15 @@ describe('imgsim validate', () => {
     expect(err).toMatch(/^warning: .*hosted\.json:2:50 strategy\.cb_config: hosted Portkey only: the open-source gateway 1\.15\.2 ignores it/m);
     expect(err).toMatch(/^warning: .*hosted\.json:4:22 targets\[0\]\.virtual_key: hosted Portkey only: .*answers 400/m);
     expect(err).toMatch(/^warning: .*targets\[0\]\.retry\.use_retry_after_headers: hosted Portkey only: .*drops this key/m);
-    expect(err.match(/^warning:/gm)).toHaveLength(3);
+    expect(err).toMatch(/^warning: .*targets\[1\]\.custom_host: beta pins model beta-1: imgsim serve answers 404 model_not_found .*override_params: \{ model: "beta-1" \}/m);
+    expect(err.match(/^warning:/gm)).toHaveLength(4);
+    // The shipped open-source config: nothing hosted-only; its gridwatt targets (async dialect)
+    // cannot be reached by the gateway's OpenAI images request, and say so.
     const shipped = await cli('validate', path.join(ROOT, 'scenarios', 'market-2026.yaml'));
     expect(shipped.code).toBe(0);
-    expect(shipped.err).not.toContain('warning:');
+    const warnings = shipped.err.split('\n').filter((l) => l.startsWith('warning:'));
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const w of warnings) expect(w).toMatch(/portkey\.json:\d+:\d+ \S+\.custom_host: gridwatt speaks the async dialect: imgsim serve answers the gateway's OpenAI images request 404/);
   });
 });
 

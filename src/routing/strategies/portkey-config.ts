@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { formatProblem } from '../../scenario/errors.js';
 import { placeProblem } from '../../scenario/load.js';
-import type { ResolvedScenario } from '../../scenario/resolve.js';
+import type { ResolvedProvider, ResolvedScenario } from '../../scenario/resolve.js';
 import { obj } from '../../scenario/schema.js';
 import { ignored, parseGatewayConfig, ProblemList, providerOfUrl, readGatewayConfig, unmappedMessage, unsupported, type GatewayConfigSource } from './_gateway.js';
 
@@ -194,10 +194,12 @@ export type PortkeyNode = (
 export interface PortkeyConfig {
   readonly file: string;
   /**
-   * Features of hosted Portkey that the open-source gateway (1.15.2) rejects or ignores, one
-   * `file:line:col key.path: message` each: warnings, for `imgsim validate`.
+   * Warnings for `imgsim validate`, one `file:line:col key.path: message` each: features of
+   * hosted Portkey that the open-source gateway (1.15.2) rejects or ignores, and targets the
+   * open-source gateway cannot reach at `imgsim serve` as written (an async-dialect provider, a
+   * provider pinning another model).
    */
-  readonly hostedOnly: readonly string[];
+  readonly warnings: readonly string[];
   readonly root: PortkeyNode;
   /** Nodes in depth-first order (`nodes[i].id === i`). */
   readonly nodes: readonly PortkeyNode[];
@@ -227,9 +229,9 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
   const ids = scenario.providers.map((p) => p.id);
   const idSet = new Set(ids);
   const nodes: PortkeyNode[] = [];
-  const hostedOnly: string[] = [];
+  const warnings: string[] = [];
   const note = (at: (string | number)[], message: string): void => {
-    hostedOnly.push(formatProblem(placeProblem(config.source, at, message)));
+    warnings.push(formatProblem(placeProblem(config.source, at, message)));
   };
   const resolve = (n: PortkeyNodeInput, at: (string | number)[], jsonPath: string, parentForward: ReadonlySet<string>): PortkeyNode => {
     noteHostedOnly(n, at, note);
@@ -253,6 +255,8 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
       const provider = mapTarget(n, idSet);
       if (provider === undefined) problems.add(at, unmappedMessage('virtual_key, provider, custom_host or override_params.model (e.g. "@<provider>/model")', ids));
       node = { ...common, kind: 'leaf', provider: provider ?? '' };
+      const spec = scenario.providers.find((p) => p.id === provider);
+      if (spec !== undefined) noteUnreachable(n, spec, at, note);
     } else {
       const s = n.strategy;
       const targets = n.targets ?? [];
@@ -288,10 +292,26 @@ export function resolvePortkeyConfig(scenario: ResolvedScenario, config: Gateway
   };
   const root = resolve(parsed, [], 'config', new Set());
   problems.throwIfAny();
-  return { file: config.source.file, hostedOnly, root, nodes };
+  return { file: config.source.file, warnings, root, nodes };
 }
 
-/** The hosted-only features of one config node, as notes (see {@link PortkeyConfig.hostedOnly}). */
+/**
+ * A leaf the open-source gateway's `openai` provider cannot use at `imgsim serve` as written
+ * (see {@link PortkeyConfig.warnings}); the simulator routes to it all the same.
+ */
+function noteUnreachable(n: PortkeyNodeInput, spec: ResolvedProvider, at: (string | number)[], note: (at: (string | number)[], message: string) => void): void {
+  if (n.provider !== 'openai' || n.custom_host === undefined) return;
+  if (spec.dialect === 'async') {
+    note([...at, 'custom_host'], `${spec.id} speaks the async dialect: imgsim serve answers the gateway's OpenAI images request 404 (the fallback moves on), where the simulator sends it there`);
+    return;
+  }
+  const model = n.override_params?.model;
+  if (spec.model !== undefined && model !== spec.model) {
+    note([...at, 'custom_host'], `${spec.id} pins model ${spec.model}: imgsim serve answers 404 model_not_found to a request naming another model; add override_params: { model: "${spec.model}" }`);
+  }
+}
+
+/** The hosted-only features of one config node, as notes (see {@link PortkeyConfig.warnings}). */
 function noteHostedOnly(n: PortkeyNodeInput, at: (string | number)[], note: (at: (string | number)[], message: string) => void): void {
   if (n.virtual_key !== undefined) {
     note([...at, 'virtual_key'], "hosted Portkey only: the open-source gateway has no virtual keys and answers 400 (\"must have either 'provider' and 'api_key'\"); in front of imgsim serve write provider: openai, api_key and custom_host: http://<serve>/<provider>/v1");
