@@ -41,7 +41,10 @@ export async function startPortkeyGateway(): Promise<PortkeyGateway> {
       version,
       async close() {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        // SIGKILL if it has not exited within 5 s (bounded: the test must stop by itself).
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
+        clearTimeout(kill);
       },
     };
   } catch (err) {
