@@ -107,7 +107,6 @@ export function imagesBody(request: ImageRequest, model: string, tier: string, u
     prompt,
     size: request.size,
     n: 1,
-    response_format: 'b64_json',
     steps: request.steps,
     features: request.features,
     tier,

@@ -80,7 +80,7 @@ export interface LoadResult {
 }
 
 /** The default body: one reference image, as the OpenAI Images API takes it. */
-export const DEFAULT_LOAD_BODY = JSON.stringify({ prompt: 'a lighthouse at dusk', size: '1024x1024', n: 1, response_format: 'b64_json' });
+export const DEFAULT_LOAD_BODY = JSON.stringify({ prompt: 'a lighthouse at dusk', size: '1024x1024', n: 1 });
 
 /**
  * Whether a host name is this machine's loopback.

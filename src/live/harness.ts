@@ -194,7 +194,7 @@ async function warmUp(scenario: ResolvedScenario, serverUrl: string, apiKey: str
     const sends: Promise<unknown>[] = [];
     for (const p of scenario.providers) {
       for (let k = 0; k < WARMUP_PARALLEL; k++) {
-        const body = JSON.stringify({ model: p.id, prompt: `warm-up ${k}`, size: p.reference.size, n: 1, response_format: 'b64_json', steps: p.reference.steps });
+        const body = JSON.stringify({ model: p.id, prompt: `warm-up ${k}`, size: p.reference.size, n: 1, steps: p.reference.steps });
         sends.push(sendAttempt(`${serverUrl}/${p.id}/v1/images/generations`, body, apiKey, WARMUP_TIMEOUT_MS, never.signal));
       }
     }
