@@ -23,6 +23,8 @@ export interface ServeWorkerData {
   readonly port: number;
   readonly host: string;
   readonly timeScale: number;
+  /** Requests the journal keeps (`--journal`). */
+  readonly journalSize: number;
 }
 
 /** Messages from the worker. */

@@ -16,7 +16,7 @@ const reply = (message: ServeWorkerReply): void => {
 };
 
 try {
-  const server = await startServer(loadScenario(data.file), { port: data.port, host: data.host, timeScale: data.timeScale });
+  const server = await startServer(loadScenario(data.file), { port: data.port, host: data.host, timeScale: data.timeScale, journalSize: data.journalSize });
   port.once('message', () => {
     void server.close().then(() => {
       reply({ kind: 'closed', ledger: server.providers.ledgerSnapshot() });

@@ -2,6 +2,7 @@
  * `imgsim serve <scenario>`: the scenario's providers as live mock HTTP endpoints, until
  * SIGINT or SIGTERM; then a graceful close and the ledger totals.
  */
+import { DEFAULT_JOURNAL_SIZE } from '../live/core.js';
 import type { LedgerSnapshot } from '../live/ledger.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
@@ -21,6 +22,8 @@ Options:
   --port N            port to listen on (default 8787; 0 picks a free one)
   --host HOST         interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   --time-scale F      multiply every emulated latency by F (default 1; 0.01 = 100x faster)
+  --journal N         requests the journal keeps, newest first (default 200; imgsim live
+                      --target reads a pass's retries and failovers from it)
   --quiet             print only the base URL line of each provider
 Exit codes: 0 ok (stopped by a signal), 2 bad input or the port is taken.`;
 
@@ -32,6 +35,9 @@ const ADMIN_PATHS = [
   ['metrics', 'metrics'],
   ['health', 'health'],
 ] as const;
+
+/** The largest `--journal`: each entry keeps a request's summary, so memory stays bounded. */
+const MAX_JOURNAL_SIZE = 1_000_000;
 
 /** Default port of `imgsim serve`. */
 export const DEFAULT_SERVE_PORT = 8787;
@@ -46,6 +52,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     port: { type: 'string' },
     host: { type: 'string' },
     'time-scale': { type: 'string' },
+    journal: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${SERVE_USAGE}\n`);
@@ -57,12 +64,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (port > 65535) throw new ImgsimError('invalid-argument', `--port: expected a port between 0 and 65535, got "${values.port ?? ''}"`);
   const host = values.host ?? '127.0.0.1';
   const timeScale = parseTimeScale(values['time-scale']);
+  const journalSize = intOption('journal', values.journal, 0) ?? DEFAULT_JOURNAL_SIZE;
+  if (journalSize > MAX_JOURNAL_SIZE) throw new ImgsimError('invalid-argument', `--journal: expected at most ${MAX_JOURNAL_SIZE} entries (memory grows with it), got "${values.journal ?? ''}"`);
   // Loaded here for its errors (exit 2 with file:line:col); the server thread loads it again.
   const scenario = loadScenario(file);
 
   let server: ServerThread;
   try {
-    server = await startServerThread({ file, port, host, timeScale });
+    server = await startServerThread({ file, port, host, timeScale, journalSize });
   } catch (err) {
     if (!(err instanceof ServeStartError)) throw err;
     const code = err.code;

@@ -82,4 +82,27 @@ describe('imgsim serve (the CLI process)', { timeout: 30_000 }, () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/no-such\.yaml/);
   });
+  it('keeps as many journal entries as --journal asks, and refuses a bad one with exit 2', async () => {
+    // Quickstart's first provider answers in simulated seconds: 0.001 keeps the five requests fast.
+    const { child, firstLine, exited } = serve(QUICKSTART, '--port', '0', '--time-scale', '0.001', '--journal', '3', '--quiet');
+    const base = /(http:\/\/127\.0\.0\.1:\d+)\/(\S+)\/v1/.exec(await firstLine);
+    expect(base).not.toBeNull();
+    const [, url, provider] = base!;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${url}/${provider}/v1/images/generations`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: `lighthouse ${i}`, size: '1024x1024' }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const journal = (await (await fetch(`${url}/_imgsim/journal`)).json()) as { entries: { body: { prompt: string } }[] };
+    // 5 requests, room for 3: the last three, oldest first.
+    expect(journal.entries.map((e) => e.body.prompt)).toEqual(['lighthouse 2', 'lighthouse 3', 'lighthouse 4']);
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+    const bad = await serve(QUICKSTART, '--port', '0', '--journal', 'lots').exited;
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--journal: expected a whole number >= 0, got "lots"');
+  });
 });
