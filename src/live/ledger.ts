@@ -5,6 +5,7 @@
 import type { CreditsSummary } from '../model/credits.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import type { BudgetSnapshot } from './budget-alerts.js';
+import { assertFiniteAmount } from '../scenario/limits.js';
 
 /**
  * How a live request ended: the simulator's outcome kinds, plus `malformed` (a 200 with a
@@ -207,6 +208,7 @@ export class LiveLedger {
     latencyMs: number,
     simLatencyMs: number,
   ): void {
+    assertFiniteAmount(costUsd, `cost of request ${id} to ${provider}`);
     const t = this.totalsOf(provider);
     t.requests++;
     t.outcomes.set(outcome, (t.outcomes.get(outcome) ?? 0) + 1);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { LiveLedger } from '../../src/live/ledger.js';
+import { ImgsimError } from '../../src/scenario/errors.js';
+import { assertFiniteAmount } from '../../src/scenario/limits.js';
+
+function record(ledger: LiveLedger, costUsd: number): void {
+  ledger.recordRequest('r1', 0, 0, 'lumen', 'default', {}, 'standard', 'success', undefined, costUsd, 200, 5, 5);
+}
+
+describe('the ledger holds finite numbers only', () => {
+  it.each([Infinity, -Infinity, NaN, -0.5])('refuses to add %s and keeps its totals', (cost) => {
+    const ledger = new LiveLedger(['lumen'], 10);
+    record(ledger, 0.04);
+    let thrown: unknown;
+    try {
+      record(ledger, cost);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ImgsimError);
+    expect((thrown as ImgsimError).code).toBe('internal');
+    expect((thrown as ImgsimError).message).toMatch(/lumen.*finite/);
+    const snap = ledger.snapshot();
+    expect(snap.totals.costUsd).toBe(0.04);
+    expect(snap.totals.requests).toBe(1);
+  });
+
+  it('adds finite amounts as before', () => {
+    const ledger = new LiveLedger(['lumen'], 10);
+    record(ledger, 0.04);
+    record(ledger, 0);
+    record(ledger, 0.02);
+    // 0.04 + 0.02
+    expect(ledger.snapshot().totals.costUsd).toBeCloseTo(0.06, 12);
+  });
+
+  it('names what was added in the error', () => {
+    expect(() => {
+      assertFiniteAmount(Infinity, 'cost of a request to lumen');
+    }).toThrow(/cost of a request to lumen: refusing to add Infinity/);
+    expect(() => {
+      assertFiniteAmount(1e300, 'x');
+    }).not.toThrow();
+  });
+});
