@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImgsimError } from '../scenario/errors.js';
+import { withInterruptCleanup } from './interrupt.js';
 import { EXIT, reportError } from './output.js';
 
 type Command = (argv: string[]) => number | Promise<number>;
@@ -63,7 +64,8 @@ export async function main(argv: string[]): Promise<number> {
     const command = COMMANDS[name];
     if (!command) throw new ImgsimError('invalid-argument', `unknown command "${name}"\n\n${usage()}`);
     const run = await command.load();
-    return await run(rest);
+    // serve drains gracefully on a signal, with its own handlers.
+    return name === 'serve' ? await run(rest) : await withInterruptCleanup(async () => run(rest));
   } catch (err) {
     return reportError(err);
   }

@@ -118,6 +118,11 @@ export async function runCommand(argv: string[]): Promise<number> {
         progress.update((i + fraction) / n, `${name} (${i + 1}/${n}) sim ${formatDuration(fraction * (durationMs ?? scenario.durationMs))}`);
       },
     });
+    // The simulation runs synchronously: a Ctrl-C that came meanwhile is handled here, before
+    // the attempt log is renamed into place (see interrupt.ts).
+    // Two turns of the event loop: the second check phase comes after a poll phase, which is
+    // where a pending signal is read.
+    if (attemptsLog) for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     attemptsLog?.close();
   } catch (err) {
     attemptsLog?.abort();

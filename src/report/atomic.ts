@@ -4,6 +4,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { registerTempFile, releaseTempFile, removeStaleTempFiles } from './temp-files.js';
 
 // Distinguishes temp files of concurrent writes from one process (several reports at once).
 let tempCounter = 0;
@@ -11,17 +12,20 @@ let tempCounter = 0;
 /**
  * Writes a file atomically: creates its folder, writes a temp file beside it
  * (`.<name>.<pid>.<counter>.tmp`), fsyncs it and renames it over the target. On failure the temp
- * file is removed, the target is left as it was, and the error is rethrown.
+ * file is removed, the target is left as it was, and the error is rethrown. Temp files that a
+ * killed process left beside the target are removed first (see `temp-files.ts`).
  * @param path - the file to write
  * @param data - its new content (strings as UTF-8)
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
+  removeStaleTempFiles(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${tempCounter++}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx');
+    registerTempFile(temp);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
@@ -33,6 +37,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     if (fd !== undefined) closeQuietly(fd);
     removeQuietly(temp);
     throw err;
+  } finally {
+    releaseTempFile(temp);
   }
   syncDir(dir);
 }

@@ -2,10 +2,12 @@
  * A large text file written line by line (the attempt log): buffered, synchronous (the engine
  * runs synchronously), and atomic like every report file: lines go to a temp file beside the
  * target that is renamed over it on {@link LineFileWriter.close}, or removed on
- * {@link LineFileWriter.abort}.
+ * {@link LineFileWriter.abort}. The open temp file is in the registry of `temp-files.ts` (the CLI
+ * removes it when interrupted); temp files of killed runs are removed when the next one starts.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { registerTempFile, releaseTempFile, removeStaleTempFiles } from './temp-files.js';
 
 /** Bytes buffered before a write. */
 const FLUSH_BYTES = 1 << 20;
@@ -26,8 +28,10 @@ export class LineFileWriter {
   constructor(readonly path: string) {
     const dir = dirname(path);
     mkdirSync(dir, { recursive: true });
+    removeStaleTempFiles(path);
     this.temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
     this.fd = openSync(this.temp, 'w');
+    registerTempFile(this.temp);
   }
 
   /**
@@ -49,6 +53,7 @@ export class LineFileWriter {
     closeSync(this.fd);
     this.fd = undefined;
     renameSync(this.temp, this.path);
+    releaseTempFile(this.temp);
   }
 
   /** Drops the temp file (after a failed run); the target is left as it was. */
@@ -61,6 +66,7 @@ export class LineFileWriter {
     } catch {
       // already gone: nothing to clean up
     }
+    releaseTempFile(this.temp);
   }
 
   private flush(): void {
