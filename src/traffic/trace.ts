@@ -205,7 +205,12 @@ export class TraceReader implements RequestSource {
     this.atExpected = TIME_FORMAT_EXPECTED[resolved.timeFormat];
     this.refs = trace.columns === undefined ? undefined : resolved.columns;
     this.aggregated = this.refs?.count !== undefined;
-    this.lines = new LineReader(trace.file, 'trace', 'invalid-trace', ' (paths are relative to the scenario file)');
+    // A line over the limit (1 MiB) is a bad row, read without holding it.
+    this.lines = new LineReader(trace.file, 'trace', 'invalid-trace', ' (paths are relative to the scenario file)', {
+      onOverlong: (problem) => {
+        this.badRow(problem);
+      },
+    });
   }
 
   /** Requests returned so far. */
