@@ -9,6 +9,7 @@ import { crossCheck } from './check.js';
 import { ImgsimError, formatPath, type Problem } from './errors.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { MAX_YAML_DEPTH, findYamlDepthExcess } from './yaml-depth.js';
 
 /** Largest scenario file read (a scenario is configuration, not data: traces live apart). */
 export const MAX_SCENARIO_BYTES = 2 * 1024 * 1024;
@@ -71,6 +72,9 @@ export function parseScenarioText(text: string, file = '<inline>'): ResolvedScen
  * @throws ImgsimError (`invalid-scenario`) for a YAML syntax error or an alias bomb
  */
 export function parseYamlSource(text: string, file: string): { data: unknown; source: YamlSource } {
+  // The parser recurses: refuse deep nesting before it overflows the stack.
+  const deep = findYamlDepthExcess(text);
+  if (deep) throw ImgsimError.scenario([{ file, ...deep, path: '', message: TOO_DEEP }]);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const source: Source = { file, doc, lines };
@@ -78,7 +82,7 @@ export function parseYamlSource(text: string, file: string): { data: unknown; so
     throw ImgsimError.scenario(
       doc.errors.map((e) => {
         const pos = lines.linePos(e.pos[0]);
-        return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${firstLine(e.message)}` };
+        return { file, line: pos.line, col: pos.col, path: '', message: isStackOverflow(e) ? TOO_DEEP : `YAML: ${firstLine(e.message)}` };
       }),
     );
   }
@@ -88,9 +92,18 @@ export function parseYamlSource(text: string, file: string): { data: unknown; so
     const message =
       err instanceof ReferenceError && /alias/i.test(err.message)
         ? `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses); refusing a possible alias bomb`
-        : `YAML: ${firstLine(err instanceof Error ? err.message : String(err))}`;
+        : isStackOverflow(err)
+          ? TOO_DEEP
+          : `YAML: ${firstLine(err instanceof Error ? err.message : String(err))}`;
     throw ImgsimError.scenario([{ file, path: '', message }]);
   }
+}
+
+const TOO_DEEP = `YAML nested more than ${MAX_YAML_DEPTH} levels deep; a scenario needs a dozen at most`;
+
+/** The parser's own recursion limit, should text slip past the depth estimate. */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof Error && /maximum call stack/i.test(err.message);
 }
 
 /**

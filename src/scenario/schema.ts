@@ -723,7 +723,8 @@ export const budgetSchema = obj({
   perProject: z.record(z.string(), money()).default({}),
   alerts: z.array(positive()).default([0.5, 0.8, 1]),
   onExhausted: z.enum(['reject', 'allow']).default('reject'),
-  webhook: z.url().optional(),
+  // Only http(s): a `file:`, `ftp:` or `javascript:` URL is never a receiver to POST alerts to.
+  webhook: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
 });
 
 /** Metrics a threshold may gate on: paths into a strategy's report. */
