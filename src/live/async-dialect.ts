@@ -9,6 +9,7 @@
  * `error` object. fal's queue API is a second face of the same predictions (fal-queue.ts).
  */
 import type { CompiledPricing } from '../model/pricing/quote.js';
+import { MAX_SIDE_PX } from '../scenario/limits.js';
 import { imageData, parseImageFields, type LiveError, type ParsedImageRequest } from './openai-dialect.js';
 import type { LiveHeaders, LiveResponse } from './protocol.js';
 
@@ -114,6 +115,9 @@ export function imageFieldsOf(input: Record<string, unknown>): { readonly fields
   if (fields.size === undefined && (input.width !== undefined || input.height !== undefined)) {
     const { width, height } = input;
     if (!Number.isInteger(width) || !Number.isInteger(height)) return validation('`width` and `height` must both be integers.', 'width');
+    for (const [name, side] of [['width', width], ['height', height]] as const) {
+      if ((side as number) < 1 || (side as number) > MAX_SIDE_PX) return validation(`\`${name}\` must be from 1 to ${MAX_SIDE_PX} px; got ${String(side)}.`, name);
+    }
     fields.size = `${String(width)}x${String(height)}`;
   }
   return { fields };

@@ -9,7 +9,8 @@ import { refusal, type CompiledPricing } from '../model/pricing/quote.js';
 import type { QuoteRequest } from '../model/pricing/types.js';
 import { FEATURES, type Feature } from '../scenario/schema.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
-import { parseSize } from '../scenario/units.js';
+import { MAX_SIDE_PX, MAX_STEPS } from '../scenario/limits.js';
+import { isUnitError, parseSize, SIZE_TOO_LARGE } from '../scenario/units.js';
 import { applyModelRules, gptImageOutputTokens, type OpenAiShape } from './openai-models.js';
 import { pngForPrompt } from './png.js';
 import type { LiveFile, LiveHeaders, LiveResponse } from './protocol.js';
@@ -136,6 +137,9 @@ export function parseImageFields(
   if (size === 'auto') size = provider.reference.size;
   const parsedSize = parseSizeCached(size);
   if (typeof size !== 'string' || !('width' in parsedSize)) {
+    if (typeof size === 'string' && isUnitError(parsedSize) && parsedSize.error === SIZE_TOO_LARGE) {
+      return invalid(`\`size\` ${size} is too large: each side may be at most ${MAX_SIDE_PX} px (imgsim's limit).`, 'size', 'size_above_max_value');
+    }
     return invalid('`size` must be `WIDTHxHEIGHT` such as 1024x1024, or `auto`.', 'size');
   }
 
@@ -151,6 +155,10 @@ export function parseImageFields(
   const [stepsName, stepsRaw] = pick(fields, names.steps);
   const steps = stepsRaw ?? provider.reference.steps;
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 1) return invalid(`\`${stepsName}\` must be a positive integer.`, stepsName);
+  if (steps > MAX_STEPS) {
+    // OpenAI's wording for an integer above a field's maximum (openai-models.ts intRangeError).
+    return invalid(`Invalid '${stepsName}': integer above maximum value. Expected a value <= ${MAX_STEPS}, but got ${String(steps)} instead.`, stepsName, 'integer_above_max_value');
+  }
 
   const featuresRaw = fields.features ?? [];
   if (!Array.isArray(featuresRaw) || !featuresRaw.every((f): f is Feature => (FEATURES as readonly unknown[]).includes(f))) {

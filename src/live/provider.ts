@@ -16,11 +16,15 @@ import { makeSampler, serviceScale, type LatencySampler } from '../model/latency
 import { compilePricing, creditsFor, price, type CompiledPricing } from '../model/pricing/quote.js';
 import type { QuoteRequest } from '../model/pricing/types.js';
 import { drawSourceFor, type DrawSource, type Rng } from '../model/random.js';
+import { assertFiniteAmount, MAX_DURATION_MS } from '../scenario/limits.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
 import type { LiveOutcome } from './ledger.js';
 
 /** How often a stalled queue (no slot while a(t) = 0) is looked at again, simulated ms (the simulator's tick). */
 const REDRAIN_MS = 60_000;
+
+/** The longest delay `setTimeout` honours, ms (2^31 − 1; Node fires a longer one after 1 ms). */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /** The clocks a live provider reads: simulated time runs 1 / timeScale times faster than wall time. */
 export interface LiveClock {
@@ -214,7 +218,8 @@ export class LiveProvider {
     }
 
     const sampler = this.samplers.get(attempt.tier) ?? this.errorSampler;
-    const serviceMs = sampler.sample(rng) * serviceScale(this.spec, req.steps, req.width, req.height);
+    // At most MAX_DURATION_MS: a far tail (a lognormal's, scaled by steps and pixels) stays a finite wait and price.
+    const serviceMs = Math.min(sampler.sample(rng) * serviceScale(this.spec, req.steps, req.width, req.height), MAX_DURATION_MS);
     const job = this.makeJob(attempt, resolve, account, serviceMs, this.priceAt(attempt, account, now, availability, serviceMs), kind);
     if (attempt.signal?.aborted === true) {
       job.clientGone = true;
@@ -331,7 +336,7 @@ export class LiveProvider {
     if (wallMs > 0) {
       // An abort must answer at once; with no wait, checking the signal when it runs is the same.
       this.listen(job);
-      job.timer = setTimeout(this.fastDue, wallMs, job);
+      this.arm(job, this.fastDue, wallMs);
     } else this.fastDue(job);
   }
 
@@ -378,8 +383,23 @@ export class LiveProvider {
     job.dueSimMs = simNow + job.serviceMs;
     const wallMs = job.serviceMs * this.clock.timeScale;
     // No timer for a zero latency: the answer is written in the turn the request arrived (drain guards the recursion).
-    if (wallMs > 0) job.timer = setTimeout(this.serviceDone, wallMs, job);
+    if (wallMs > 0) this.arm(job, this.serviceDone, wallMs);
     else this.serviceDone(job);
+  }
+
+  /**
+   * Calls `due(job)` after `wallMs`: one timer, or a chain of the longest timers Node honours
+   * for a longer wait (a month of emulated latency at time scale 1 must not answer after 1 ms).
+   * `job.timer` always holds the pending one, so settling or closing cancels the rest.
+   */
+  private arm(job: Job, due: (job: Job) => void, wallMs: number): void {
+    if (wallMs <= MAX_TIMER_MS) {
+      job.timer = setTimeout(due, wallMs, job);
+      return;
+    }
+    job.timer = setTimeout(() => {
+      this.arm(job, due, wallMs - MAX_TIMER_MS);
+    }, MAX_TIMER_MS);
   }
 
   private readonly serviceDone = (job: Job): void => {
@@ -427,7 +447,7 @@ export class LiveProvider {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.drain();
-      }, REDRAIN_MS * this.clock.timeScale);
+      }, Math.min(REDRAIN_MS * this.clock.timeScale, MAX_TIMER_MS));
     }
   }
 
@@ -472,6 +492,7 @@ export class LiveProvider {
         billed = false;
     }
     if (!billed) return 0;
+    assertFiniteAmount(job.amount, `the price of a request to ${this.spec.id}`);
     const costUsd = job.account.ledger ? job.account.ledger.spend(job.amount, now) : job.amount;
     if (!(costUsd > 0)) return 0;
     job.account.addSpend(costUsd, now);

@@ -4,6 +4,8 @@
  * `UnitError` value naming what was expected; none of them throws.
  */
 
+import { MAX_DURATION_MS, MAX_SIDE_PX, MAX_USD } from './limits.js';
+
 /** A parse failure: what was expected, for the schema to report at the value's position. */
 export interface UnitError {
   readonly error: string;
@@ -41,14 +43,19 @@ export const DURATION_EXPECTED = 'a duration such as "500ms", "2s", "5m", "1h", 
  * @returns milliseconds, or an error
  */
 export function parseDurationMs(input: unknown): Parsed<number> {
-  if (typeof input === 'number') {
-    return Number.isFinite(input) && input >= 0 ? input : { error: DURATION_EXPECTED };
+  let ms: number;
+  if (typeof input === 'number') ms = input;
+  else {
+    const m = typeof input === 'string' ? DURATION_RE.exec(input) : null;
+    if (!m) return { error: DURATION_EXPECTED };
+    ms = Number(m[1]) * (MS_PER[m[2]!] ?? 1);
   }
-  if (typeof input !== 'string') return { error: DURATION_EXPECTED };
-  const m = DURATION_RE.exec(input);
-  if (!m) return { error: DURATION_EXPECTED };
-  return Number(m[1]) * (MS_PER[m[2]!] ?? 1);
+  if (!(Number.isFinite(ms) && ms >= 0)) return { error: DURATION_EXPECTED };
+  return ms <= MAX_DURATION_MS ? ms : { error: DURATION_TOO_LONG };
 }
+
+/** What a duration beyond {@link MAX_DURATION_MS} gets, for messages. */
+export const DURATION_TOO_LONG = `a duration of at most 3650d (ten years; ${MAX_DURATION_MS} ms)`;
 
 const RATE_RE = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kKM]?)\s*\/\s*(s|m|min|h|d)\s*$/;
 
@@ -97,8 +104,14 @@ export function parseSize(input: unknown): Parsed<Size> {
   if (typeof input !== 'string') return { error: SIZE_EXPECTED };
   const m = SIZE_RE.exec(input.trim());
   if (!m) return { error: SIZE_EXPECTED };
-  return { width: Number(m[1]), height: Number(m[2]) };
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  if (width > MAX_SIDE_PX || height > MAX_SIDE_PX) return { error: SIZE_TOO_LARGE };
+  return { width, height };
 }
+
+/** What a size with a side beyond {@link MAX_SIDE_PX} gets, for messages. */
+export const SIZE_TOO_LARGE = `a size WIDTHxHEIGHT with each side at most ${MAX_SIDE_PX} px`;
 
 /** Formats a size back to `WIDTHxHEIGHT`. */
 export function formatSize(size: Size): string {
@@ -119,13 +132,19 @@ export const MONEY_EXPECTED = 'an amount in USD such as 0.04 or "$0.04"';
  * @returns USD, or an error
  */
 export function parseMoneyUsd(input: unknown): Parsed<number> {
-  if (typeof input === 'number') {
-    return Number.isFinite(input) && input >= 0 ? input : { error: MONEY_EXPECTED };
+  let usd: number;
+  if (typeof input === 'number') usd = input;
+  else {
+    const m = typeof input === 'string' ? /^\s*\$?\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:USD)?\s*$/i.exec(input) : null;
+    if (!m) return { error: MONEY_EXPECTED };
+    usd = Number(m[1]);
   }
-  if (typeof input !== 'string') return { error: MONEY_EXPECTED };
-  const m = /^\s*\$?\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:USD)?\s*$/i.exec(input);
-  return m ? Number(m[1]) : { error: MONEY_EXPECTED };
+  if (!(Number.isFinite(usd) && usd >= 0)) return { error: MONEY_EXPECTED };
+  return usd <= MAX_USD ? usd : { error: MONEY_TOO_LARGE };
 }
+
+/** What an amount beyond {@link MAX_USD} gets, for messages. */
+export const MONEY_TOO_LARGE = 'an amount in USD of at most 1000000000 (one billion)';
 
 /** A time of day, as minutes after local midnight. */
 export type MinuteOfDay = number;
