@@ -4,6 +4,7 @@
  * each retried with exponential backoff and a short timeout per try. Nothing here ever throws
  * into the caller or blocks it: a receiver that is down, slow or never answers costs a counter.
  */
+import { ImgsimError } from '../scenario/errors.js';
 
 /** Wall ms waited before the 2nd, 3rd, 4th and 5th tries (the first goes at once): 0.5 s doubling. */
 export const DEFAULT_WEBHOOK_BACKOFF_MS: readonly number[] = [500, 1000, 2000, 4000];
@@ -60,13 +61,17 @@ export class WebhookSender {
   private idleWaiters: (() => void)[] = [];
 
   /**
-   * @param url - where events are POSTed
+   * @param url - where events are POSTed: an http:// or https:// URL
    * @param opts - fetch, backoff, timeout, queue limit
+   * @throws ImgsimError `invalid-argument` for any other URL (`file:`, `javascript:`, ...)
    */
   constructor(
     readonly url: string,
     opts: WebhookOptions = {},
   ) {
+    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+      throw new ImgsimError('invalid-argument', `webhook: expected an http:// or https:// URL, got "${url}"`);
+    }
     const { fetch = globalThis.fetch, backoffMs = DEFAULT_WEBHOOK_BACKOFF_MS, timeoutMs = DEFAULT_WEBHOOK_TIMEOUT_MS, queueLimit = DEFAULT_WEBHOOK_QUEUE_LIMIT } = opts;
     this.fetch = fetch;
     this.backoffMs = backoffMs;

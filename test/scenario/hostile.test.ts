@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WebhookSender } from '../../src/live/webhook.js';
 import { ImgsimError, formatProblem } from '../../src/scenario/errors.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 
@@ -26,6 +27,13 @@ describe('budget.webhook', () => {
 
   it.each(['file:///etc/passwd', 'ftp://example.com/x', 'javascript:alert(1)', 'data:text/plain,x', 'ws://127.0.0.1/x'])('refuses %s with its line', (url) => {
     expect(problems(withWebhook(url))).toEqual([expect.stringMatching(new RegExp(`^x\\.yaml:${line}:\\d+ budget\\.webhook: .*http:// or https://`))]);
+  });
+
+  it('WebhookSender, built by a library user, refuses a URL that is not http(s) too', () => {
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'not a url']) {
+      expect(() => new WebhookSender(url)).toThrow(/webhook: expected an http:\/\/ or https:\/\/ URL/);
+    }
+    expect(new WebhookSender('https://hooks.example.com/x').url).toBe('https://hooks.example.com/x');
   });
 
   it('accepts http and https', () => {
