@@ -25,6 +25,10 @@ export interface ServeWorkerData {
   readonly timeScale: number;
   /** Requests the journal keeps (`--journal`). */
   readonly journalSize: number;
+  /** The admin key (`--admin-key`). */
+  readonly adminKey?: string;
+  /** More names the admin endpoints answer to (`--allowed-host`). */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** Messages from the worker. */

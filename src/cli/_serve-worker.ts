@@ -16,7 +16,14 @@ const reply = (message: ServeWorkerReply): void => {
 };
 
 try {
-  const server = await startServer(loadScenario(data.file), { port: data.port, host: data.host, timeScale: data.timeScale, journalSize: data.journalSize });
+  const server = await startServer(loadScenario(data.file), {
+    port: data.port,
+    host: data.host,
+    timeScale: data.timeScale,
+    journalSize: data.journalSize,
+    ...(data.adminKey === undefined ? {} : { adminKey: data.adminKey }),
+    ...(data.allowedHosts === undefined ? {} : { allowedHosts: data.allowedHosts }),
+  });
   port.once('message', () => {
     void server.close().then(() => {
       reply({ kind: 'closed', ledger: server.providers.ledgerSnapshot() });

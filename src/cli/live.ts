@@ -2,6 +2,7 @@
  * `imgsim live <scenario>`: the scenario's traffic over real HTTP, open loop, through each
  * strategy, against `imgsim serve` (started in-process unless `--server` names one) or a gateway.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { runLive } from '../live/harness.js';
 import { startServer } from '../live/server.js';
@@ -30,6 +31,8 @@ Options:
                       with "model" = the provider the strategy chose; needs --server, the
                       serve the gateway calls: cost and per-provider attempts come from its
                       ledger, retries and failovers from its journal
+  --admin-key KEY     the admin key of the --server (its serve --admin-key), sent to its
+                      /_imgsim/ endpoints (reset, ledger, journal)
   --header NAME:VALUE send this header with every attempt (repeatable), e.g.
                       --header "x-portkey-config: $(cat portkey.json)"
   --time-scale F      wall ms per simulated ms, e.g. 0.01 = 100x faster (default 1; must
@@ -53,6 +56,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('live', argv, {
     server: { type: 'string' },
     target: { type: 'string' },
+    'admin-key': { type: 'string' },
     header: { type: 'string', multiple: true },
     'time-scale': { type: 'string' },
     requests: { type: 'string' },
@@ -85,18 +89,24 @@ export async function liveCommand(argv: string[]): Promise<number> {
       '--target needs --server: the URL of the imgsim serve the gateway forwards to (cost, per-provider attempts, retries and failovers are read from its ledger and journal; an in-process serve would never see a request)',
     );
   }
+  if (values['admin-key'] !== undefined && (values['admin-key'] === '' || serverUrl === undefined)) {
+    throw new ImgsimError('invalid-argument', '--admin-key: a non-empty key, of the serve named with --server; without --server, live starts its own serve');
+  }
   const headers = parseHeaders(values.header ?? []);
   const scenario = loadScenario(file);
   const quiet = values.quiet === true || values.json === true;
   const progress = createProgress(quiet);
 
-  const server = serverUrl === undefined ? await startServer(scenario, { port: 0, timeScale }) : undefined;
+  // The in-process serve gets a fresh admin key: only this run can read or reset its ledger.
+  const adminKey = values['admin-key'] ?? (serverUrl === undefined ? randomBytes(16).toString('hex') : undefined);
+  const server = serverUrl === undefined ? await startServer(scenario, { port: 0, timeScale, ...(adminKey === undefined ? {} : { adminKey }) }) : undefined;
   let report;
   try {
     report = await runLive(scenario, {
       serverUrl: serverUrl ?? server!.url,
       timeScale,
       ...(target === undefined ? {} : { target }),
+      ...(adminKey === undefined ? {} : { adminKey }),
       ...(headers === undefined ? {} : { headers }),
       ...(requests === undefined ? {} : { requests }),
       ...(durationMs === undefined ? {} : { durationMs }),

@@ -24,6 +24,12 @@ Options:
   --time-scale F      multiply every emulated latency by F (default 1; 0.01 = 100x faster)
   --journal N         requests the journal keeps, newest first (default 200; imgsim live
                       --target reads a pass's retries and failovers from it)
+  --admin-key KEY     the key of the admin endpoints under /_imgsim/ (send it as
+                      Authorization: Bearer KEY; the dashboard takes ?key=KEY). Needed
+                      there when set, and when the scenario sets auth.keys (without it
+                      they are closed then); health and the images stay open
+  --allowed-host NAME a name the admin endpoints answer to besides localhost, 127.0.0.1,
+                      [::1], IP addresses and --host (repeatable; e.g. a compose service)
   --quiet             print only the base URL line of each provider
 Exit codes: 0 ok (stopped by a signal), 2 bad input or the port is taken.`;
 
@@ -53,6 +59,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     host: { type: 'string' },
     'time-scale': { type: 'string' },
     journal: { type: 'string' },
+    'admin-key': { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true },
   });
   if (values.help) {
     process.stdout.write(`${SERVE_USAGE}\n`);
@@ -66,12 +74,15 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const timeScale = parseTimeScale(values['time-scale']);
   const journalSize = intOption('journal', values.journal, 0) ?? DEFAULT_JOURNAL_SIZE;
   if (journalSize > MAX_JOURNAL_SIZE) throw new ImgsimError('invalid-argument', `--journal: expected at most ${MAX_JOURNAL_SIZE} entries (memory grows with it), got "${values.journal ?? ''}"`);
+  const adminKey = values['admin-key'];
+  if (adminKey === '') throw new ImgsimError('invalid-argument', '--admin-key: expected a non-empty key');
+  const allowedHosts = values['allowed-host'] ?? [];
   // Loaded here for its errors (exit 2 with file:line:col); the server thread loads it again.
   const scenario = loadScenario(file);
 
   let server: ServerThread;
   try {
-    server = await startServerThread({ file, port, host, timeScale, journalSize });
+    server = await startServerThread({ file, port, host, timeScale, journalSize, allowedHosts, ...(adminKey === undefined ? {} : { adminKey }) });
   } catch (err) {
     if (!(err instanceof ServeStartError)) throw err;
     const code = err.code;

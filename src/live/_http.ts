@@ -181,7 +181,7 @@ export async function sendAttempt(url: string, body: string, apiKey: string, tim
 /**
  * `POST /_imgsim/reset`: forgets the server's ledger and journal.
  * @param serverUrl - the serve base URL
- * @param apiKey - bearer key
+ * @param apiKey - bearer key: serve's admin key when it has one
  * @throws ImgsimError `live-server` when the server does not answer 2xx
  */
 export async function resetServer(serverUrl: string, apiKey: string): Promise<void> {
@@ -194,7 +194,7 @@ export async function resetServer(serverUrl: string, apiKey: string): Promise<vo
  * that work started before (the warm-up's requests, which a client that gave up on them does not
  * stop) is booked before the ledger is reset rather than after.
  * @param serverUrl - the serve base URL
- * @param apiKey - bearer key
+ * @param apiKey - bearer key: serve's admin key when it has one
  * @param limitMs - the longest wait, wall ms
  * @returns the requests still in progress when it stopped waiting (0 when serve went idle)
  * @throws ImgsimError when serve does not answer
@@ -217,7 +217,7 @@ const IDLE_POLL_MS = 20;
 /**
  * `GET /_imgsim/ledger`.
  * @param serverUrl - the serve base URL
- * @param apiKey - bearer key
+ * @param apiKey - bearer key: serve's admin key when it has one
  * @returns the ledger snapshot
  * @throws ImgsimError `live-server` when the server does not answer 2xx JSON with `providers`
  */
@@ -233,7 +233,12 @@ export async function readLedger(serverUrl: string, apiKey: string): Promise<Led
 async function adminFetch(url: string, method: string, apiKey: string): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { method, headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(10_000) });
+    // A write is JSON: serve refuses any other admin write (admin-guard.ts).
+    const init: RequestInit =
+      method === 'POST'
+        ? { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: '{}' }
+        : { method, headers: { authorization: `Bearer ${apiKey}` } };
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new ImgsimError('invalid-argument', `${method} ${url} failed (${why}); is \`imgsim serve\` running there?`);

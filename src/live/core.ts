@@ -31,11 +31,12 @@ import {
   type ParsedImageRequest,
 } from './openai-dialect.js';
 import { pngById } from './png.js';
-import { DASHBOARD_HTML } from './dashboard.js';
+import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 import { Account } from '../model/account.js';
 import { LiveProvider, rateLimitState, type LiveAttemptResult, type RateLimitState } from './provider.js';
 import { LiveBudget } from './budget-alerts.js';
+import { adminPolicy, adminRefusal, type AdminAccess, type AdminPolicy } from './admin-guard.js';
 
 /** Options of {@link LiveProviders}. */
 export interface LiveOptions {
@@ -49,6 +50,17 @@ export interface LiveOptions {
   readonly journalSize?: number;
   /** Where the server is reachable, for `url` answers (default empty: root-relative URLs). */
   readonly baseUrl?: string;
+  /**
+   * Keys of the admin surface (`/_imgsim/*`, admin-guard.ts); once one is given, or the
+   * scenario sets `auth.keys`, admin routes but health and images need one of them.
+   */
+  readonly adminKeys?: readonly string[];
+  /**
+   * Names `Host` may carry on admin routes besides loopback names and IP literals; set by
+   * network transports (serve), which also turns on the Origin check of admin writes. Undefined
+   * (msw): neither check.
+   */
+  readonly adminHosts?: readonly string[];
 }
 
 /** `performance.now()` through the module binding: the global `performance` is a getter Node runs on every read. */
@@ -104,6 +116,7 @@ export class LiveProviders {
   /** The async dialect's predictions (predictions.ts). */
   private readonly predictions: LivePredictions;
   private readonly keys: ReadonlySet<string> | undefined;
+  private readonly adminPolicy: AdminPolicy;
   private pendingCount = 0;
   private closed = false;
   private requestSeq = 0;
@@ -128,6 +141,7 @@ export class LiveProviders {
     this.epochStartMs = Date.now();
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.keys = scenario.auth === undefined ? undefined : new Set(scenario.auth.keys);
+    this.adminPolicy = adminPolicy(opts.adminKeys ?? [], this.keys !== undefined, opts.adminHosts);
     this.ledger = new LiveLedger(
       scenario.providers.map((p) => p.id),
       journalSize,
@@ -461,6 +475,9 @@ export class LiveProviders {
     const allow = path === 'reset' ? 'POST' : imageMatch !== null || ['', 'health', 'ledger', 'journal', 'metrics'].includes(path) ? 'GET' : undefined;
     if (allow === undefined) return notFound(`No admin route ${req.path}; see /_imgsim/health, ledger, journal, metrics, reset.`);
     if (method !== allow && !(allow === 'GET' && method === 'HEAD')) return methodNotAllowed(req.method, allow, req.path);
+    const access: AdminAccess = imageMatch !== null || path === 'health' ? 'open' : path === 'reset' ? 'write' : path === '' ? 'page' : 'read';
+    const refused = adminRefusal(req, access, this.adminPolicy) ?? (access === 'write' ? this.bodyErrorOf(req) : undefined);
+    if (refused !== undefined) return errorResponse(refused);
     if (imageMatch !== null) {
       const png = pngById(imageMatch[1]!);
       if (png === undefined) return notFound(`No image ${req.path}.`);
@@ -468,7 +485,7 @@ export class LiveProviders {
     }
     switch (path) {
       case '':
-        return { kind: 'raw', status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: DASHBOARD_HTML };
+        return { kind: 'raw', status: 200, headers: { ...DASHBOARD_HEADERS }, body: DASHBOARD_HTML };
       case 'health':
         return ok({
           status: this.closed ? 'closing' : 'ok',

@@ -107,7 +107,7 @@ export function kindOfLedgerOutcome(outcome: LiveOutcome): OutcomeKind {
 /**
  * `GET /_imgsim/journal`.
  * @param serverUrl - the serve base URL
- * @param apiKey - bearer key
+ * @param apiKey - bearer key: serve's admin key when it has one
  * @returns the journal's entries, oldest first
  * @throws ImgsimError when serve does not answer with a journal
  */

@@ -74,6 +74,8 @@ export interface LiveOptions {
   readonly seed?: number;
   /** Bearer key sent with every request. Default `imgsim`. */
   readonly apiKey?: string;
+  /** Bearer key of serve's admin endpoints (reset, health, ledger, journal): its `--admin-key`. Default `apiKey`. */
+  readonly adminKey?: string;
   /** More headers sent with every attempt (e.g. Portkey's `x-portkey-config`), over the scenario's `live.headers`; names are case-insensitive. */
   readonly headers?: Readonly<Record<string, string>>;
   /**
@@ -110,6 +112,7 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
   const serverUrl = stripSlash(opts.serverUrl);
   const target = opts.target === undefined ? undefined : stripSlash(opts.target);
   const apiKey = opts.apiKey ?? DEFAULT_API_KEY;
+  const adminKey = opts.adminKey ?? apiKey;
   const headers = attemptHeaders(s.live?.headers, opts.headers);
   if (target !== undefined && timeScale < 1) opts.onWarning?.(targetTimeScaleWarning(timeScale));
   const refs = selectStrategyRefs(s, opts.strategies);
@@ -120,14 +123,14 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
     await warmUp(s, serverUrl, apiKey);
     // A warm-up request cut off by its timeout is still worked on (and booked) by serve: wait
     // for it, so that the reset before the first pass forgets it.
-    const left = await waitServerIdle(serverUrl, apiKey, WARMUP_DRAIN_MS);
+    const left = await waitServerIdle(serverUrl, adminKey, WARMUP_DRAIN_MS);
     if (left > 0) opts.onWarning?.(`${left} requests were still in progress at ${serverUrl} ${WARMUP_DRAIN_MS / 1000} s after the warm-up (warm-up requests of providers slower than that, or another client): they will be booked in the first pass`);
   }
   const reports: StrategyReport[] = [];
   let spanMs = 0;
   for (let i = 0; i < refs.length; i++) {
     const strategy = buildStrategy(refs[i]!, { scenario: s, files });
-    await resetServer(serverUrl, apiKey);
+    await resetServer(serverUrl, adminKey);
     const pass = new LivePass(s, strategy, curves, {
       serverUrl,
       target,
@@ -146,8 +149,8 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
     });
     const passSpanMs = await pass.run();
     spanMs = Math.max(spanMs, passSpanMs);
-    const ledger = await readLedger(serverUrl, apiKey);
-    if (target !== undefined) pass.bookGateway(ledger, await readJournal(serverUrl, apiKey), opts.onWarning);
+    const ledger = await readLedger(serverUrl, adminKey);
+    if (target !== undefined) pass.bookGateway(ledger, await readJournal(serverUrl, adminKey), opts.onWarning);
     pass.reconcile(ledger, target !== undefined, opts.onWarning);
     reports.push(pass.collector.toReport(strategy.name, passSpanMs));
   }

@@ -28,6 +28,8 @@ export interface HandlerOptions {
   readonly timeScale?: number;
   /** Requests kept in the journal (default 200). */
   readonly journalSize?: number;
+  /** The admin key of `${baseUrl}/_imgsim/*`; required there when set or when the scenario sets `auth.keys`. */
+  readonly adminKey?: string;
 }
 
 /** The handlers and the core behind them (its ledger, for assertions). */
@@ -50,6 +52,7 @@ export async function createHandlers(scenario: string | Record<string, unknown> 
     baseUrl,
     ...(opts.timeScale === undefined ? {} : { timeScale: opts.timeScale }),
     ...(opts.journalSize === undefined ? {} : { journalSize: opts.journalSize }),
+    ...(opts.adminKey === undefined ? {} : { adminKeys: [opts.adminKey] }),
   });
   const handler = http.all(`${baseUrl}/*`, async ({ request }) => toResponse(await providers.handle(await toLiveRequest(request, baseUrl)), request.signal));
   const handlers = [handler] as RequestHandler[] as ImgsimHandlers;

@@ -62,6 +62,10 @@ export interface ServerOptions {
   readonly requestTimeoutMs?: number;
   /** Idle keep-alive connections close after this, ms (default 5 s, node:http's). */
   readonly keepAliveTimeoutMs?: number;
+  /** The admin key of `/_imgsim/*` (admin-guard.ts); required there when set or when the scenario sets `auth.keys`. */
+  readonly adminKey?: string;
+  /** Names the admin endpoints answer to besides loopback names, IP literals and `host` (DNS-rebinding guard). */
+  readonly allowedHosts?: readonly string[];
 }
 
 /** A running mock-provider server. */
@@ -240,6 +244,8 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
     ...(opts.timeScale === undefined ? {} : { timeScale: opts.timeScale }),
     ...(opts.journalSize === undefined ? {} : { journalSize: opts.journalSize }),
     baseUrl: url,
+    adminKeys: opts.adminKey === undefined ? [] : [opts.adminKey],
+    adminHosts: [host, ...(opts.allowedHosts ?? [])],
   });
   providers = core;
 

@@ -384,7 +384,7 @@ describe('LiveProviders: admin', () => {
     expect(json(await live.handle(get('/_imgsim/health', '', {}))).body).toMatchObject({ status: 'ok', providers: ['alpha'] });
     await live.handle(post('/alpha/v1/images/generations', { prompt: 'p' }));
     expect(json(await live.handle(post('/alpha/v1/images/generations', { prompt: 'p' }))).status).toBe(429);
-    expect(json(await live.handle(post('/_imgsim/reset', undefined, {}))).status).toBe(200);
+    expect(json(await live.handle(post('/_imgsim/reset', undefined, { 'content-type': 'application/json' }))).status).toBe(200);
     expect(live.ledgerSnapshot().totals.requests).toBe(0);
     expect(json(await live.handle(get('/_imgsim/journal', '', {}))).body.entries).toHaveLength(0);
     expect(json(await live.handle(post('/alpha/v1/images/generations', { prompt: 'p' }))).status).toBe(200);

@@ -18,14 +18,14 @@ interface PageHelpers {
 function pageHelpers(): PageHelpers {
   const script = DASHBOARD_HTML.split('<script>')[1]!.split('</script>')[0]!.replace('tick(); setInterval(tick, 1000);', '');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('fetch', 'document', `${script}; return { parse, sum, quantile };`)(undefined, undefined) as PageHelpers;
+  return new Function('fetch', 'document', 'location', `${script}; return { parse, sum, quantile };`)(undefined, undefined, { search: '' }) as PageHelpers;
 }
 
-/** One provider at $0.04 an image, 1 s fixed latency. */
+/** One provider at $0.04 an image, 3 s fixed latency. */
 const ONE_PROVIDER = {
   version: 1,
   name: 'dash',
-  providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } }],
+  providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '3s' } } } }],
   traffic: { arrivals: { rate: '1/s' }, mix: [{ name: 'a' }] },
 };
 
@@ -33,7 +33,7 @@ describe('the live dashboard', () => {
   it('reads the same numbers as /_imgsim/metrics: spend per provider and project, requests, outcomes', async () => {
     const providers = new LiveProviders(
       scenarioFromObject(ONE_PROVIDER),
-      { timeScale: 0.001 },
+      { timeScale: 0.01 },
     );
     const post = (project: string) =>
       providers.handle({
@@ -55,9 +55,17 @@ describe('the live dashboard', () => {
     const byProject = page.sum(rows, 'imgsim_cost_usd_total', 'project');
     expect(byProject.app).toBeCloseTo(0.08, 12);
     expect(byProject.catalog).toBeCloseTo(0.04, 12);
-    // every emulated latency is 1 s, so the median bucket is the first bucket holding 1 s
-    expect(page.quantile(rows, 'lumen', 0.5)).toMatch(/^≤\d/);
+    // Every emulated latency is 3 s (30 ms of wall time, read back as wall / timeScale, so a late
+    // timer adds a little): all three fall in the (2 s, 5 s] bucket, up to 20 ms late.
+    expect(page.quantile(rows, 'lumen', 0.5)).toBe('≤5s');
+    expect(page.quantile(rows, 'lumen', 0.99)).toBe('≤5s');
+    expect(page.quantile(rows, 'other', 0.5)).toBe('—');
     await providers.close();
+  });
+
+  it('reads escaped label values back as they were sent', () => {
+    const rows = pageHelpers().parse('imgsim_cost_usd_total{provider="p",project="say \\"hi\\" \\\\ bye\\n"} 0.5');
+    expect(rows).toEqual([{ name: 'imgsim_cost_usd_total', labels: { provider: 'p', project: 'say "hi" \\ bye\n' }, value: 0.5 }]);
   });
 
   it('is served at /_imgsim/ as HTML', async () => {
@@ -66,6 +74,8 @@ describe('the live dashboard', () => {
     );
     const page = await providers.handle({ method: 'GET', path: '/_imgsim/', query: new URLSearchParams(), headers: {}, body: undefined });
     expect(page).toMatchObject({ kind: 'raw', status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    // Data goes in as text only (issue 15: a project name in innerHTML ran as script).
+    expect((page as { body: string }).body).not.toContain('innerHTML');
     await providers.close();
   });
 });

@@ -225,7 +225,7 @@ describe('the real Portkey gateway in front of imgsim serve', () => {
         targets: [{ provider: 'openai', api_key: 'x', custom_host: `${server.url}/limited/v1`, retry: { attempts: 1, ...retry } }, { provider: 'openai', api_key: 'x', custom_host: `${server.url}/steady/v1` }],
       });
     const providersOf = async () => (await journalOf(server.url)).map((e) => `${e.provider} ${String(e.status)}`);
-    await fetch(`${server.url}/_imgsim/reset`, { method: 'POST', headers: { authorization: 'Bearer imgsim' } });
+    await fetch(`${server.url}/_imgsim/reset`, { method: 'POST', headers: { authorization: 'Bearer imgsim', 'content-type': 'application/json' } });
     // The one token of `limited` goes to a direct request; the next 10 s are 429s.
     expect(await post(`${server.url}/limited`)).toBe(200);
     // Singular: the handler throws on the Retry-After, the throw is retried after 1 s, and the

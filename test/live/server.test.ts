@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type LiveServer } from '../../src/live/server.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 import { liveScenario } from './_live-scenario.js';
+import { rawRequest } from './_raw-request.js';
 
 /** A healthy provider, one whose connections always reset and one that never answers. */
 const SCENARIO = liveScenario('live-server', [
@@ -45,28 +46,6 @@ async function ledger(): Promise<unknown> {
   return res.json();
 }
 
-/** A request with node:http and no agent, so every call opens its own connection. */
-function rawRequest(
-  url: string,
-  opts: { method?: string; headers?: Record<string, string | number>; body?: string; end?: boolean },
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-        req.destroy();
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    if (opts.end !== false) req.end();
-  });
-}
-
 beforeAll(async () => {
   server = await startServer(parseScenarioText(SCENARIO, 'live-server.yaml'), { port: 0, timeScale: 0.001 });
 });
@@ -98,7 +77,7 @@ describe('imgsim serve with the OpenAI SDK', () => {
   });
 
   it('bills what x-imgsim-cost-usd says, and the ledger adds it up', async () => {
-    await fetch(`${server.url}/_imgsim/reset`, { method: 'POST' });
+    await fetch(`${server.url}/_imgsim/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     const { data, response } = await client('lumen')
       .images.generate({ model: 'dall-e-3', prompt: 'a red fox', size: '1024x1024', response_format: 'b64_json' })
       .withResponse();
