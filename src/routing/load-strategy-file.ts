@@ -8,6 +8,13 @@ import { ImgsimError } from '../scenario/errors.js';
 import type { StrategyEnv, StrategyFactory } from './strategy.js';
 import { callFactory, invalidStrategyFile } from './strategies/_file-factory.js';
 
+/**
+ * How long a strategy file may take to load (its top-level code, `await`s included), ms: a
+ * top-level `await` that never settles would otherwise leave nothing for Node to run, and the
+ * process would exit (code 13) without a word.
+ */
+export const STRATEGY_LOAD_TIMEOUT_MS = 5_000;
+
 /** One loader for the process: jiti caches transpiled files, so reloading is cheap. */
 let jiti: ReturnType<typeof createJiti> | undefined;
 
@@ -16,20 +23,31 @@ let jiti: ReturnType<typeof createJiti> | undefined;
  * returns something without `name` and `route`, fails with an `invalid-strategy` error naming
  * the file when it is called.
  * @param absPath - absolute path of a `.ts`, `.mts`, `.js` or `.mjs` file
+ * @param opts - `timeoutMs`: how long loading may take (default {@link STRATEGY_LOAD_TIMEOUT_MS})
  * @returns the checked factory
  * @throws ImgsimError `file-not-found` when the file is missing; `invalid-strategy` when it
- *   fails to load or its default export is not a function
+ *   fails to load, does not finish loading in time, or its default export is not a function
  */
-export async function loadStrategyFile(absPath: string): Promise<StrategyFactory> {
+export async function loadStrategyFile(absPath: string, { timeoutMs = STRATEGY_LOAD_TIMEOUT_MS }: { readonly timeoutMs?: number } = {}): Promise<StrategyFactory> {
   if (!existsSync(absPath)) throw new ImgsimError('file-not-found', `strategy file not found: ${absPath}`);
   // No default interop: a file without `export default` must be reported, not given its namespace.
   jiti ??= createJiti(import.meta.url, { interopDefault: false });
   let mod: unknown;
+  // A referenced timer: it also keeps the process alive while a top-level await is pending.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(invalidStrategyFile(absPath, `it did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`));
+    }, timeoutMs);
+  });
   try {
-    mod = await jiti.import(absPath);
+    mod = await Promise.race([jiti.import(absPath), timedOut]);
   } catch (err) {
+    if (err instanceof ImgsimError) throw err;
     const why = err instanceof Error ? err.message : String(err);
     throw invalidStrategyFile(absPath, `it failed to load: ${why}`);
+  } finally {
+    clearTimeout(timer);
   }
   // A CommonJS `module.exports = factory` arrives as the function itself.
   const loaded: unknown = typeof mod === 'function' ? mod : (mod as { default?: unknown } | null)?.default;

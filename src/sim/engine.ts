@@ -24,6 +24,7 @@ import { SERVICE_LATE, SERVICE_NONE, SERVICE_WITHIN_SLO, type ServiceLog } from 
 import { BudgetTracker, type FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, MAX_PLAN_ATTEMPTS, MAX_PLAN_IDLE_STEPS, type NextAttempt } from '../routing/policy.js';
 import { runRouting } from '../routing/strategy-refs.js';
+import { MAX_INSTANT_MS } from '../routing/strategy-guard.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import type { AttemptOutcome, AttemptPlan, Candidate, PlanStep, RoutingContext, Strategy } from '../routing/strategy.js';
 import { ImgsimError } from '../scenario/errors.js';
@@ -41,7 +42,6 @@ const EV_DONE = 4;
 const EV_ANSWER = 5;
 const EV_TIMEOUT = 6;
 const EV_HEDGE = 7;
-const EV_TICK = 8;
 const EV_PLAN = 9;
 
 /** How often each provider re-reads a(t) to start queued work when slots open up, ms. */
@@ -169,8 +169,17 @@ export class Simulation {
   };
   private requestForAllow: ImageRequest | undefined;
   private events = 0;
-  /** Tick events in the heap (they alone do not keep a run going). */
-  private ticks = 0;
+  // Provider ticks live outside the heap, one per provider, all on the grid fromMs + k·TICK_MS:
+  // when they are due and their place among events due at the same instant (a sequence number
+  // taken from the heap's counter, so the order is the one a single heap would give). Kept apart
+  // so that idle stretches can be skipped (see skipIdleTicks); Infinity once a provider's ticking
+  // is over.
+  private tickMs!: Float64Array;
+  private tickSeq!: Float64Array;
+  /** The tick due first (its provider, time and sequence), cached between tick events. */
+  private nextTick = -1;
+  private nextTickMs = Infinity;
+  private nextTickSeq = Infinity;
   /** The attempt log's record, reused; undefined when no log is kept. */
   private readonly record: AttemptRecord | undefined;
 
@@ -293,8 +302,14 @@ export class Simulation {
   private begin(fromMs: number): void {
     this.clock.now = fromMs;
     this.pullArrival();
-    for (let i = 0; i < this.runtimes.length; i++) this.heap.push(fromMs + TICK_MS, EV_TICK, i);
-    this.ticks = this.runtimes.length;
+    const n = this.runtimes.length;
+    this.tickMs = new Float64Array(n);
+    this.tickSeq = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      this.tickMs[i] = fromMs + TICK_MS;
+      this.tickSeq[i] = this.heap.takeSeq();
+    }
+    this.findNextTick();
   }
 
   /**
@@ -308,13 +323,21 @@ export class Simulation {
     let progressAt = 0;
     for (;;) {
       // The next arrival waits outside the heap; at equal times, events already scheduled
-      // (answers, freed slots) happen before the new arrival.
+      // (answers, freed slots) happen before the new arrival. Ticks wait outside too.
       const arrival = this.pendingArrival;
-      if (arrival !== undefined && arrival.arrivalMs < heap.peekTime()) {
+      const heapMs = heap.peekTime();
+      const tickMs = this.nextTickMs;
+      const tickFirst = tickMs < heapMs || (tickMs === heapMs && tickMs !== Infinity && this.nextTickSeq < heap.peekSeq());
+      if (arrival !== undefined && arrival.arrivalMs < (tickFirst ? tickMs : heapMs)) {
         if (arrival.arrivalMs >= untilMs) break;
         this.clock.now = arrival.arrivalMs;
         this.events++;
         this.onArrival();
+      } else if (tickFirst) {
+        if (tickMs > untilMs) break;
+        this.clock.now = tickMs;
+        this.events++;
+        this.onTick(this.nextTick);
       } else {
         if (heap.peekTime() > untilMs) break;
         if (!heap.pop()) break;
@@ -338,9 +361,6 @@ export class Simulation {
             break;
           case EV_HEDGE:
             this.onHedge(heap.ref);
-            break;
-          case EV_TICK:
-            this.onTick(heap.ref);
             break;
           case EV_PLAN:
             this.onPlanWait(heap.ref);
@@ -416,6 +436,7 @@ export class Simulation {
         this.finish(slot, 'rejected', 'deferred too often');
         return;
       }
+      if (!(decision.deferUntil <= MAX_INSTANT_MS)) this.refuseInstant(r.request, 'deferUntil', decision.deferUntil);
       this.heap.push(Math.max(decision.deferUntil, now), EV_ROUTE, slot);
       return;
     }
@@ -426,6 +447,7 @@ export class Simulation {
       return;
     }
     r.hedgeAfterMs = decision.hedgeAfterMs ?? 0;
+    if (!(now + r.hedgeAfterMs <= MAX_INSTANT_MS)) this.refuseInstant(r.request, 'hedgeAfterMs', r.hedgeAfterMs);
     this.nextAttempt(slot, false);
     if (r.hedgeAfterMs > 0 && !r.done && decision.candidates.length > 1) {
       r.hedgeDueMs = now + r.hedgeAfterMs;
@@ -505,6 +527,7 @@ export class Simulation {
       }
       if ('waitMs' in step) {
         if (step.waitMs > 0) {
+          if (!(this.clock.now + step.waitMs <= MAX_INSTANT_MS)) this.refuseInstant(r.request, 'a plan step\'s waitMs', step.waitMs);
           this.heap.push(this.clock.now + step.waitMs, EV_PLAN, slot);
           return;
         }
@@ -546,6 +569,7 @@ export class Simulation {
     at.tierName = spec.tierList[at.tier]!.name;
     at.hedge = false;
     at.timeoutMs = step.timeoutMs ?? this.scenario.policy.timeout;
+    if (!(this.clock.now + at.timeoutMs <= MAX_INSTANT_MS)) this.refuseInstant(r.request, 'a plan step\'s timeoutMs', at.timeoutMs);
     r.walk.attempts++;
     at.number = r.walk.attempts;
     r.inFlight++;
@@ -568,6 +592,14 @@ export class Simulation {
     at.providerDone = true;
     this.deliver(a, 'filtered');
     this.release(a);
+  }
+
+  /** A strategy asked for an instant the simulator cannot reach: an error naming the strategy. */
+  private refuseInstant(req: ImageRequest, what: string, value: number): never {
+    throw new ImgsimError(
+      'invalid-strategy',
+      `strategy ${this.strategy.name}: route returned ${what} ${String(value)} for request ${req.id} at ${new Date(this.clock.now).toISOString()}; expected a finite time no later than ${new Date(MAX_INSTANT_MS).toISOString()} (epoch ms ${MAX_INSTANT_MS})`,
+    );
   }
 
   private onHedge(slot: number): void {
@@ -762,6 +794,13 @@ export class Simulation {
     this.collector.usage.busy(at.provider, at.serviceMs);
     this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
     const doneMs = now + at.serviceMs;
+    if (!(doneMs <= MAX_INSTANT_MS)) {
+      const req = at.request!;
+      throw new ImgsimError(
+        'invalid-scenario',
+        `provider ${rt.spec.id}: request ${req.id} (${req.size}, ${req.steps} steps) drew a service time of ${at.serviceMs} ms, which ends after the last instant the simulator can represent (${new Date(MAX_INSTANT_MS).toISOString()}); check the provider's latency and the request's steps and size`,
+      );
+    }
     this.pushAttempt(doneMs, EV_DONE, a);
     // The client gives up first: a queued attempt already has its timeout event.
     if ((at.kind === 'timeout' || doneMs > at.deadlineMs) && now === at.sentMs) this.pushAttempt(at.deadlineMs, EV_TIMEOUT, a);
@@ -965,17 +1004,80 @@ export class Simulation {
 
   private onTick(p: number): void {
     const rt = this.runtimes[p]!;
+    const now = this.clock.now;
     this.drainQueue(rt);
-    if (rt.account.ledger && rt.account.provider === rt.spec) this.expireCredits(p, this.clock.now);
+    if (this.ownsLedger(p)) this.expireCredits(p, now);
     // Keep ticking while anything else can still happen.
-    this.ticks--;
-    if (this.pendingArrival !== undefined || this.heap.size > this.ticks || rt.queue.length > 0) {
-      this.heap.push(this.clock.now + TICK_MS, EV_TICK, p);
-      this.ticks++;
+    if (this.pendingArrival !== undefined || this.heap.size > 0 || rt.queue.length > 0) {
+      this.tickMs[p] = now + TICK_MS;
+      this.tickSeq[p] = this.heap.takeSeq();
+    } else {
+      this.tickMs[p] = Infinity;
     }
+    this.findNextTick();
+    // The last tick of this instant: every provider's next one is at now + TICK_MS (or never).
+    if (this.nextTickMs > now) this.skipIdleTicks(now + TICK_MS);
+  }
+
+  /** Caches the tick due first (few providers: a plain scan, run once per tick). */
+  private findNextTick(): void {
+    let best = -1;
+    for (let i = 0; i < this.tickMs.length; i++) {
+      if (this.tickMs[i] === Infinity) continue;
+      if (best < 0 || this.tickMs[i]! < this.tickMs[best]! || (this.tickMs[i] === this.tickMs[best] && this.tickSeq[i]! < this.tickSeq[best]!)) best = i;
+    }
+    this.nextTick = best;
+    this.nextTickMs = best < 0 ? Infinity : this.tickMs[best]!;
+    this.nextTickSeq = best < 0 ? Infinity : this.tickSeq[best]!;
+  }
+
+  /**
+   * Moves every provider's next tick, due at `dueMs`, over a stretch in which no tick can do
+   * anything: no provider has queued work it could start (its queue is empty, or all its slots are
+   * busy, which only an event changes), no credits can expire before the window's end, and no
+   * event or arrival comes before the stretch ends. The ticks land on the grid instant at or after
+   * the next event, keeping their order and taking places among equal-time events as if they had
+   * ticked all along (nothing else is scheduled meanwhile), so the run is the one every tick would
+   * give, in time that depends on the number of events, not on how far apart they are.
+   * @param dueMs - when the ticks are due now (the instant after the one just ticked)
+   */
+  private skipIdleTicks(dueMs: number): void {
+    const arrivalMs = this.pendingArrival === undefined ? Infinity : this.pendingArrival.arrivalMs;
+    const eventMs = Math.min(this.heap.peekTime(), arrivalMs);
+    if (!(eventMs > dueMs + TICK_MS) || eventMs > MAX_INSTANT_MS) return;
+    const n = this.tickMs.length;
+    for (let p = 0; p < n; p++) {
+      if (this.tickMs[p] === Infinity) continue;
+      const rt = this.runtimes[p]!;
+      if (rt.queue.length > 0 && rt.busy < Math.max(1, rt.spec.capacity.concurrency)) return;
+      if (this.ownsLedger(p) && (dueMs - TICK_MS < this.scenario.endMs || this.expiryUnrecorded(p))) return;
+    }
+    const toMs = dueMs + Math.ceil((eventMs - dueMs) / TICK_MS) * TICK_MS;
+    // Fresh sequence numbers in the ticks' present order (the order they would have kept).
+    for (;;) {
+      let first = -1;
+      for (let p = 0; p < n; p++) {
+        if (this.tickMs[p] === dueMs && (first < 0 || this.tickSeq[p]! < this.tickSeq[first]!)) first = p;
+      }
+      if (first < 0) break;
+      this.tickMs[first] = toMs;
+      this.tickSeq[first] = this.heap.takeSeq();
+    }
+    this.findNextTick();
+  }
+
+  /** Whether the provider keeps its account's credits ledger (the first provider of the account). */
+  private ownsLedger(p: number): boolean {
+    const rt = this.runtimes[p]!;
+    return rt.account.ledger !== undefined && rt.account.provider === rt.spec;
   }
 
   private readonly expiredSeenUsd = new Map<number, number>();
+
+  /** Whether credits expired (by a spend) since the last tick recorded expiry: the next tick records it. */
+  private expiryUnrecorded(p: number): boolean {
+    return this.runtimes[p]!.account.ledger!.summary().expiredUsd > (this.expiredSeenUsd.get(p) ?? 0);
+  }
 
   private expireCredits(p: number, untilMs: number): void {
     const ledger = this.runtimes[p]!.account.ledger!;

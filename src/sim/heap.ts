@@ -32,6 +32,20 @@ export class EventHeap {
     return this.n > 0 ? this.times[0]! : Infinity;
   }
 
+  /** Sequence number of the next event (its place among equal times), or Infinity when empty. */
+  peekSeq(): number {
+    return this.n > 0 ? this.seqs[0]! : Infinity;
+  }
+
+  /**
+   * Takes the next sequence number without pushing: for events kept outside the heap that must
+   * still fall in insertion order among the heap's events at equal times.
+   * @returns the sequence number, as `push` would have given it
+   */
+  takeSeq(): number {
+    return this.seq++;
+  }
+
   /**
    * Adds an event.
    * @param timeMs - when it happens

@@ -4,6 +4,7 @@
  */
 import { ImgsimError } from '../../scenario/errors.js';
 import type { Strategy, StrategyEnv, StrategyFactory } from '../strategy.js';
+import { describeValue, guardStrategy } from '../strategy-guard.js';
 
 /** What every strategy-file error message ends with. */
 export const STRATEGY_FILE_CONTRACT =
@@ -20,22 +21,6 @@ export function invalidStrategyFile(file: string, problem: string): ImgsimError 
 }
 
 /**
- * Describes a value for a message: `undefined`, `null`, `a number`, `an object with keys a, b`.
- * @param v - any value
- * @returns a short description
- */
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') {
-    const keys = Object.keys(v);
-    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.slice(0, 6).join(', ')}`;
-  }
-  return `a ${typeof v}`;
-}
-
-/**
  * Checks that a factory's result is a strategy: an object with a string `name`, a `route`
  * function and, if present, an `observe` function.
  * @param file - the strategy file, for the message
@@ -45,13 +30,13 @@ function describe(v: unknown): string {
  */
 export function checkStrategy(file: string, value: unknown): Strategy {
   if (typeof value !== 'object' || value === null) {
-    throw invalidStrategyFile(file, `the factory returned ${describe(value)}, not a strategy object`);
+    throw invalidStrategyFile(file, `the factory returned ${describeValue(value)}, not a strategy object`);
   }
   const s = value as Partial<Record<'name' | 'route' | 'observe' | 'explain', unknown>>;
   const missing: string[] = [];
   if (typeof s.name !== 'string' || s.name === '') missing.push('a string `name`');
   if (typeof s.route !== 'function') missing.push('a `route` function');
-  if (missing.length > 0) throw invalidStrategyFile(file, `the factory returned ${describe(value)}, without ${missing.join(' or ')}`);
+  if (missing.length > 0) throw invalidStrategyFile(file, `the factory returned ${describeValue(value)}, without ${missing.join(' or ')}`);
   if (s.observe !== undefined && typeof s.observe !== 'function') {
     throw invalidStrategyFile(file, 'the strategy has an `observe` that is not a function');
   }
@@ -79,5 +64,6 @@ export function callFactory(file: string, factory: StrategyFactory, options: Rec
     const why = err instanceof Error ? err.message : String(err);
     throw invalidStrategyFile(file, `its factory threw: ${why}`);
   }
-  return checkStrategy(file, made);
+  // Its code is the user's: what it throws or returns wrongly is reported as the strategy's.
+  return guardStrategy(file, checkStrategy(file, made));
 }

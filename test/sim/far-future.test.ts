@@ -1,0 +1,77 @@
+/**
+ * The simulator's run time depends on the number of events, not on how far in the future they
+ * lie (issue 15, defect 3): a valid but huge service time used to keep every provider ticking
+ * once a simulated minute until it ended (43 million ticks for the 30,000-day attempt below).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildStrategy } from '../../src/routing/strategies/registry.js';
+import { ImgsimError } from '../../src/scenario/errors.js';
+import { scenarioFromObject } from '../../src/scenario/load.js';
+import type { ScenarioInput } from '../../src/scenario/schema.js';
+import { availabilityCurves, Simulation } from '../../src/sim/engine.js';
+import { simulate } from '../../src/sim/run.js';
+import { openTraffic } from '../../src/traffic/traffic.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Two providers; `slow` takes 30 days per step (reference: 1 step, `latencyScaling: linear`),
+ * so a 1,000-step request holds a slot for 30,000 days; `fast` answers in 1 s. One request a
+ * minute for ten minutes, the first five of them (by weight, seeded) at 1,000 steps.
+ */
+function farScenario(): ScenarioInput {
+  return {
+    version: 1,
+    name: 'far-future',
+    seed: 3,
+    start: '2026-06-01T00:00:00Z',
+    duration: '10m',
+    providers: [
+      {
+        id: 'slow',
+        reference: { size: '1024x1024', steps: 1 },
+        latencyScaling: 'linear',
+        pricing: { model: 'per-image', price: 0.01 },
+        tiers: { standard: { latency: { dist: 'fixed', value: '30d' } } },
+        capacity: { concurrency: 1, queue: 10 },
+      },
+      { id: 'fast', latencyScaling: 'none', pricing: { model: 'per-image', price: 0.04 }, tiers: { standard: { latency: { dist: 'fixed', value: '1s' } } } },
+    ],
+    traffic: { arrivals: { process: 'uniform', rate: '1/m' }, mix: [{ name: 'huge', steps: 1000 }] },
+    strategies: ['cheapest'],
+    policy: { timeout: '10s', maxAttempts: 2 },
+  };
+}
+
+describe('far-future events', () => {
+  it('skips the idle minutes while a 30,000-day attempt runs, ticking only around events', () => {
+    const s = scenarioFromObject(farScenario(), path.resolve('test/fixtures/far.yaml'));
+    const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+    const sim = new Simulation(s, buildStrategy('cheapest', { scenario: s, files: new Map() }), source, availabilityCurves(s));
+    const { collector, events } = sim.run();
+    source.close();
+    const report = collector.toReport('cheapest', s.durationMs);
+    // 10 requests: each times out at `slow` after 10 s (the first holds its only slot for
+    // 30,000 days, the rest queue behind it) and fails over to `fast`, which answers in 1 s.
+    expect(report.requests).toMatchObject({ total: 10, succeeded: 10 });
+    expect(report.latencyMs.max).toBe(11_000);
+    // Every minute's tick while requests arrive (about 2 × 11) plus ~10 events per request;
+    // ticking on through the 30,000 days would be 2 × 43.2 million.
+    expect(events).toBeLessThan(500);
+    expect((30_000 * DAY_MS) / 60_000).toBe(43_200_000);
+  });
+
+  it('refuses an attempt that would end after the last representable instant, naming the provider', async () => {
+    const obj = farScenario();
+    // 3,650 days (the longest latency a scenario accepts) × 100,000 steps: 3.2e16 ms, past 8.64e15.
+    const slow = { ...obj.providers[0]!, tiers: { standard: { latency: { dist: 'fixed' as const, value: '3650d' } } } };
+    const traffic = { arrivals: { process: 'uniform' as const, rate: '1/m' }, mix: [{ name: 'huge', steps: 100_000 }] };
+    const err: unknown = await simulate(scenarioFromObject({ ...obj, providers: [slow, obj.providers[1]!], traffic }, path.resolve('test/fixtures/far.yaml'))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImgsimError);
+    expect((err as ImgsimError).message).toMatch(/^provider slow: request 0 \(1024x1024, 100000 steps\) drew a service time of .* ms, which ends after the last instant/);
+  });
+});
