@@ -8,6 +8,16 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const open = new Set<string>();
+let onOpen: (() => void) | undefined;
+
+/**
+ * Sets the function called whenever a temp file is registered (the CLI installs its signal
+ * handlers then, so a command that writes nothing keeps the default, immediate Ctrl-C).
+ * @param hook - the function, or undefined to remove it
+ */
+export function setTempFileHook(hook: (() => void) | undefined): void {
+  onOpen = hook;
+}
 
 /**
  * Records a temp file as being written by this process.
@@ -15,6 +25,7 @@ const open = new Set<string>();
  */
 export function registerTempFile(file: string): void {
   open.add(file);
+  onOpen?.();
 }
 
 /**
