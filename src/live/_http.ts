@@ -244,8 +244,21 @@ async function adminFetch(url: string, method: string, apiKey: string): Promise<
     throw new ImgsimError('invalid-argument', `${method} ${url} failed (${why}); is \`imgsim serve\` running there?`);
   }
   if (!res.ok) {
-    await res.arrayBuffer();
-    throw new ImgsimError('invalid-argument', `${method} ${url} answered ${res.status}; is this an imgsim serve URL?`);
+    const text = await res.text();
+    // serve's own refusal (e.g. 401 without its admin key) says what to do; anything else is no serve.
+    const serveSays = res.status === 401 || res.status === 403 ? errorMessage(text) : undefined;
+    throw new ImgsimError('invalid-argument', `${method} ${url} answered ${res.status}${serveSays === undefined ? '; is this an imgsim serve URL?' : `: ${serveSays} (imgsim live: --admin-key)`}`);
   }
   return res;
+}
+
+/** The `error.message` of an OpenAI-style error body. */
+function errorMessage(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } } | null;
+    const message = body?.error?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,10 @@
 // `imgsim serve` as users run it: the compiled CLI in its own process (its server runs on a
 // worker thread), stopped by a signal. `npm test` builds dist/ first.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -104,5 +107,35 @@ describe('imgsim serve (the CLI process)', { timeout: 30_000 }, () => {
     const bad = await serve(QUICKSTART, '--port', '0', '--journal', 'lots').exited;
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--journal: expected a whole number >= 0, got "lots"');
+  });
+
+  it('guards /_imgsim/ with --admin-key once the scenario sets auth.keys, and answers --allowed-host names', async () => {
+    const file = path.join(tmpdir(), `imgsim-serve-admin-${process.pid}.yaml`);
+    writeFileSync(
+      file,
+      'version: 1\nname: serve-admin\nauth: { keys: [pk] }\nproviders:\n  - id: lumen\n    pricing: { model: per-image, price: 0.04 }\n    tiers: { standard: { latency: { dist: fixed, value: 10ms } } }\ntraffic: { arrivals: { rate: 1/s }, mix: [{ name: a }] }\n',
+    );
+    const { child, firstLine, exited } = serve(file, '--port', '0', '--quiet', '--time-scale', '0.01', '--admin-key', 'adm', '--allowed-host', 'imgsim.internal');
+    const url = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(await firstLine)![1]!;
+    const status = (path: string, headers: Record<string, string>, method = 'GET'): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(`${url}${path}`, { method, headers, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status('/_imgsim/ledger', { authorization: 'Bearer pk' })).toBe(401);
+    expect(await status('/_imgsim/ledger', { authorization: 'Bearer adm' })).toBe(200);
+    expect(await status('/_imgsim/ledger', { authorization: 'Bearer adm', host: 'imgsim.internal:8787' })).toBe(200);
+    expect(await status('/_imgsim/ledger', { authorization: 'Bearer adm', host: 'evil.example' })).toBe(403);
+    expect(await status('/_imgsim/reset', { authorization: 'Bearer adm', origin: 'http://evil.example', 'content-type': 'application/json' }, 'POST')).toBe(403);
+    expect(await status('/_imgsim/health', {})).toBe(200);
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+    const empty = await serve(file, '--port', '0', '--admin-key', '').exited;
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('--admin-key: expected a non-empty key');
   });
 });

@@ -4,6 +4,7 @@
 // sets `auth.keys`.
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLive } from '../../src/live/harness.js';
 import { createHandlers } from '../../src/live/msw.js';
 import { startServer, type LiveServer } from '../../src/live/server.js';
 import { parseScenarioText, scenarioFromObject } from '../../src/scenario/load.js';
@@ -202,5 +203,26 @@ describe('msw handlers: the same keys and write rules (no Host or Origin: nothin
     expect(((await ledger.json()) as { totals: { requests: number } }).totals.requests).toBe(1);
     expect((await fetch(`${BASE}/_imgsim/reset`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
     expect((await fetch(`${BASE}/_imgsim/reset`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: '{}' })).status).toBe(200);
+  });
+});
+
+describe('the live harness against a serve with auth.keys', () => {
+  // The harness's provider key is `imgsim`; 10 requests to lumen at $0.04 = $0.40.
+  const scenario = parseScenarioText(`${liveScenario('admin-harness', [{ id: 'lumen', price: 0.04, latency: '10ms' }])}duration: 10s\nauth: { keys: [imgsim] }\n`);
+
+  it('resets and reads the ledger with the admin key, and cannot without it', async () => {
+    const server = await startServer(scenario, { timeScale: 0.01, adminKey: ADMIN_KEY });
+    try {
+      const report = await runLive(scenario, { serverUrl: server.url, timeScale: 0.01, requests: 10, adminKey: ADMIN_KEY, warmup: false });
+      const s = report.strategies[0]!;
+      expect(s.requests.succeeded).toBe(10);
+      expect(s.cost.total).toBeCloseTo(0.4, 9);
+      expect(server.providers.ledgerSnapshot().totals.costUsd).toBeCloseTo(0.4, 9);
+      // With the provider key only, the first admin call (the reset) is refused, clearly.
+      await expect(runLive(scenario, { serverUrl: server.url, timeScale: 0.01, requests: 10, warmup: false })).rejects.toThrow(/_imgsim\/reset answered 401: The admin endpoints need the admin key.*--admin-key/);
+      expect(server.providers.ledgerSnapshot().totals.costUsd).toBeCloseTo(0.4, 9);
+    } finally {
+      await server.close();
+    }
   });
 });
