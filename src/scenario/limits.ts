@@ -18,6 +18,9 @@ export const MAX_USD = 1e9;
 /** Largest amount of credits a scenario may name (a bundle, a price per image). */
 export const MAX_CREDITS = 1e12;
 
+/** Most output tokens a per-token price table may give one image (gpt-image's largest is 6,240). */
+export const MAX_TOKENS = 1e9;
+
 /** Largest price multiplier or factor a scenario may name (tiers, qualities, features). */
 export const MAX_FACTOR = 1e6;
 

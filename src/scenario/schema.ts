@@ -6,16 +6,20 @@
  */
 import { z } from 'zod';
 import { suggest } from './errors.js';
+import { MAX_CREDITS, MAX_DURATION_MS, MAX_FACTOR, MAX_STEPS, MAX_TOKENS, MAX_USD } from './limits.js';
 import {
   DURATION_EXPECTED,
+  DURATION_TOO_LONG,
   DURATION_PATTERN,
   GROWTH_EXPECTED,
   INSTANT_EXPECTED,
   MONEY_EXPECTED,
+  MONEY_TOO_LARGE,
   RATE_EXPECTED,
   RATE_PATTERN,
   SIZE_EXPECTED,
   SIZE_PATTERN,
+  SIZE_TOO_LARGE,
   TIME_OF_DAY_EXPECTED,
   TIME_OF_DAY_PATTERN,
   isTimeZone,
@@ -74,7 +78,11 @@ const duration = () => unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs
 /** A rate: `20/s`, `1200/m`, or a number per second. Output: per second. */
 const rate = () => unit(RATE_PATTERN, RATE_EXPECTED, parseRatePerSec);
 /** A size `WxH`, kept as the string (it is also a record key and a label). */
-const size = () => z.string({ error: `expected ${SIZE_EXPECTED}` }).regex(new RegExp(SIZE_PATTERN), { error: `expected ${SIZE_EXPECTED}` });
+const size = () =>
+  z
+    .string({ error: `expected ${SIZE_EXPECTED}` })
+    .regex(new RegExp(SIZE_PATTERN), { error: `expected ${SIZE_EXPECTED}` })
+    .refine((v) => { const p = parseSize(v); return !isUnitError(p) || p.error !== SIZE_TOO_LARGE; }, { error: `expected ${SIZE_TOO_LARGE}` });
 /** A time of day `HH:MM`. Output: minutes after midnight. */
 const timeOfDay = () =>
   z
@@ -93,7 +101,14 @@ const money = () =>
     .union([z.number().nonnegative(), z.string().regex(/^\s*\$?\s*(\d+(\.\d+)?|\.\d+)\s*(USD)?\s*$/i, { error: `expected ${MONEY_EXPECTED}` })], {
       error: `expected ${MONEY_EXPECTED}`,
     })
-    .transform((v) => parseMoneyUsd(v) as number);
+    .transform((v, ctx) => {
+      const out = parseMoneyUsd(v);
+      if (isUnitError(out)) {
+        ctx.issues.push({ code: 'custom', message: `expected ${out.error}`, input: v });
+        return z.NEVER;
+      }
+      return out;
+    });
 /** A number > 0. */
 const positive = () => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
 /** A number >= 0. */
@@ -103,6 +118,12 @@ const int = (min: number) =>
   z.number({ error: `expected a whole number >= ${min}` }).int({ error: `expected a whole number >= ${min}` }).min(min, {
     error: `expected a whole number >= ${min}`,
   });
+/** A step count from `min` to {@link MAX_STEPS}. */
+const stepCount = (min = 1) => int(min).max(MAX_STEPS, { error: `expected a step count of at most ${MAX_STEPS}` });
+/** A factor >= 0 (`positive`: > 0) of at most {@link MAX_FACTOR}: price multipliers. */
+const factor = (positiveOnly = false) => (positiveOnly ? positive() : nonNegative()).max(MAX_FACTOR, { error: `expected a factor of at most ${MAX_FACTOR}` });
+/** An amount of credits (`positive`: > 0) of at most {@link MAX_CREDITS}. */
+const credits = (positiveOnly = false) => (positiveOnly ? positive() : nonNegative()).max(MAX_CREDITS, { error: `expected an amount of credits of at most ${MAX_CREDITS}` });
 /** A probability in [0, 1]. */
 const probability = () =>
   z.number({ error: 'expected a probability between 0 and 1' }).min(0, { error: 'expected a probability between 0 and 1' }).max(1, {
@@ -179,15 +200,15 @@ export type LatencySpec = z.output<typeof latencySpecSchema>;
 // Pricing (SPEC 2.1)
 
 const featureCharge = () =>
-  z.union([obj({ add: nonNegative() }), obj({ multiply: nonNegative() })], {
+  z.union([obj({ add: nonNegative().max(MAX_USD, { error: `expected ${MONEY_TOO_LARGE}` }) }), obj({ multiply: factor() })], {
     error: 'expected `{ add: amount }` or `{ multiply: factor }`',
   });
 
 /** Modifiers that combine with any pricing model. */
 const pricingModifiers = {
   resolution: obj({ reference: size(), scaling: z.enum(['linear', 'none']).default('linear') }).optional(),
-  steps: obj({ included: int(1), scaling: z.enum(['linear', 'none']).default('linear') }).optional(),
-  quality: z.record(z.string(), nonNegative()).optional(),
+  steps: obj({ included: stepCount(), scaling: z.enum(['linear', 'none']).default('linear') }).optional(),
+  quality: z.record(z.string(), factor()).optional(),
   features: z.partialRecord(feature(), featureCharge()).optional(),
   offPeak: z.array(obj({ from: timeOfDay(), to: timeOfDay(), tz: timeZone(), discount: fraction() })).optional(),
   dynamic: obj({ range: fraction() }).optional(),
@@ -203,7 +224,7 @@ const pricingModifiers = {
 
 const bundleSchema = obj({
   name: z.string().optional(),
-  credits: positive(),
+  credits: credits(true),
   price: money(),
   expiresAfter: duration().optional(),
 });
@@ -218,19 +239,19 @@ export const pricingSchema = z.discriminatedUnion(
       sizes: z.record(size(), z.union([money(), z.record(z.string(), money())])).optional(),
       ...pricingModifiers,
     }),
-    obj({ model: z.literal('per-step'), perStep: money(), base: money().default(0), minSteps: int(0).default(0), ...pricingModifiers }),
+    obj({ model: z.literal('per-step'), perStep: money(), base: money().default(0), minSteps: stepCount(0).default(0), ...pricingModifiers }),
     obj({
       model: z.literal('per-token'),
       inputPerMillion: money(),
       outputPerMillion: money(),
-      outputTokens: z.record(size(), z.record(z.string(), int(0))),
+      outputTokens: z.record(size(), z.record(z.string(), int(0).max(MAX_TOKENS, { error: `expected a token count of at most ${MAX_TOKENS}` }))),
       ...pricingModifiers,
     }),
-    obj({ model: z.literal('per-megapixel'), perMegapixel: money(), includedSteps: int(1), ...pricingModifiers }),
+    obj({ model: z.literal('per-megapixel'), perMegapixel: money(), includedSteps: stepCount(), ...pricingModifiers }),
     obj({ model: z.literal('compute-time'), perSecond: money(), ...pricingModifiers }),
     obj({
       model: z.literal('credits'),
-      perImage: nonNegative(),
+      perImage: credits(),
       creditPrice: money().optional(),
       bundles: z.array(bundleSchema).default([]),
       purchase: z.enum(['auto', 'upfront']).default('auto'),
@@ -248,7 +269,7 @@ export type PricingModelName = Pricing['model'];
 // ---------------------------------------------------------------------------------------------
 // Providers
 
-const tierSchema = obj({ latency: latencySpecSchema, priceMultiplier: positive().default(1) });
+const tierSchema = obj({ latency: latencySpecSchema, priceMultiplier: factor(true).default(1) });
 
 /** GPU availability a(t) (SPEC 2.2). */
 export const availabilitySchema = obj({
@@ -277,7 +298,7 @@ export const providerSchema = obj({
   dialect: z.enum(['openai', 'async']).default('openai'),
   model: z.string().optional(),
   account: z.string().optional(),
-  reference: obj({ size: size().default('1024x1024'), steps: int(1).default(30) }).prefault({}),
+  reference: obj({ size: size().default('1024x1024'), steps: stepCount().default(30) }).prefault({}),
   pricing: pricingSchema,
   tiers: z.record(id('a tier name'), tierSchema).refine((t) => Object.keys(t).length > 0, { error: 'expected at least one tier' }),
   latencyScaling: z.enum(['linear', 'none']).default('linear'),
@@ -286,7 +307,7 @@ export const providerSchema = obj({
   quota: obj({ limit: money(), period: duration().default(30 * 86_400_000) }).optional(),
   supports: obj({
     sizes: z.array(size()).optional(),
-    maxSteps: int(1).optional(),
+    maxSteps: stepCount().optional(),
     features: z.array(feature()).optional(),
     qualities: z.array(z.string()).optional(),
   }).prefault({}),
@@ -299,7 +320,7 @@ export type ProviderSpec = z.output<typeof providerSchema>;
 // ---------------------------------------------------------------------------------------------
 // Traffic (SPEC 2.5)
 
-const stepsSpec = () => z.union([int(1), obj({ min: int(1), max: int(1) })], { error: 'expected a step count or `{ min, max }`' });
+const stepsSpec = () => z.union([stepCount(), obj({ min: stepCount(), max: stepCount() })], { error: 'expected a step count or `{ min, max }`' });
 
 /** One request class of the synthetic mix. */
 export const mixItemSchema = obj({
@@ -489,7 +510,7 @@ const openRouterSortBy = () => z.enum(['price', 'throughput', 'latency'], { erro
 
 /** Seconds as OpenRouter writes them (a number), or an imgsim duration string. Output: ms. */
 const openRouterSeconds = () =>
-  z.union([positive().transform((s) => s * 1_000), unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs, false)], { error: `expected a number of seconds, or ${DURATION_EXPECTED}` });
+  z.union([positive().max(MAX_DURATION_MS / 1_000, { error: `expected ${DURATION_TOO_LONG}` }).transform((s) => s * 1_000), unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs, false)], { error: `expected a number of seconds, or ${DURATION_EXPECTED}` });
 
 /**
  * OpenRouter's `provider` routing preferences (https://openrouter.ai/docs/features/provider-routing),

@@ -34,7 +34,8 @@ import type { ImageRequest } from '../model/request.js';
 import { ImgsimError, suggest } from '../scenario/errors.js';
 import type { ResolvedTrace } from '../scenario/resolve.js';
 import { FEATURES, type Feature, type TimeFormat, type TraceField, type Urgency } from '../scenario/schema.js';
-import { DURATION_EXPECTED, SIZE_EXPECTED, isUnitError, parseDurationMs, parseSize, type Size } from '../scenario/units.js';
+import { MAX_STEPS } from '../scenario/limits.js';
+import { SIZE_EXPECTED, isUnitError, parseDurationMs, parseSize, type Size } from '../scenario/units.js';
 import { splitCsv } from './csv.js';
 import { LineReader } from './line-reader.js';
 import {
@@ -495,7 +496,7 @@ export class TraceReader implements RequestSource {
       let dims = this.sizes.get(key);
       if (dims === undefined) {
         const parsed = parseSize(key);
-        if (isUnitError(parsed)) return `bad \`size\` ${show(size)}: expected ${SIZE_EXPECTED}`;
+        if (isUnitError(parsed)) return `bad \`size\` ${show(size)}: expected ${parsed.error}`;
         dims = Object.freeze(parsed);
         if (this.sizes.size < INTERN_LIMIT) this.sizes.set(key, dims);
       }
@@ -508,6 +509,7 @@ export class TraceReader implements RequestSource {
     else {
       const n = typeof steps === 'string' && DIGITS_RE.test(steps) ? Number(steps) : steps;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return `bad \`steps\` ${show(steps)}: expected a whole number >= 1`;
+      if (n > MAX_STEPS) return `bad \`steps\` ${show(steps)}: expected a whole number from 1 to ${MAX_STEPS}`;
       v.steps = n;
     }
 
@@ -527,8 +529,8 @@ export class TraceReader implements RequestSource {
     const deadline = row.deadline ?? undefined;
     if (deadline === undefined) v.deadlineMs = undefined;
     else {
-      const ms = typeof deadline === 'string' && DIGITS_RE.test(deadline) ? Number(deadline) : parseDurationMs(typeof deadline === 'string' ? deadline.trim() : deadline);
-      if (isUnitError(ms)) return `bad \`deadline\` ${show(deadline)}: expected ${DURATION_EXPECTED} after \`at\``;
+      const ms = parseDurationMs(typeof deadline === 'string' ? (DIGITS_RE.test(deadline) ? Number(deadline) : deadline.trim()) : deadline);
+      if (isUnitError(ms)) return `bad \`deadline\` ${show(deadline)}: expected ${ms.error} after \`at\``;
       v.deadlineMs = atMs + ms;
     }
 
