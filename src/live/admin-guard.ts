@@ -71,7 +71,7 @@ export function adminRefusal(req: LiveRequest, access: AdminAccess, policy: Admi
         status: 403,
         type: 'invalid_request_error',
         code: 'host_not_allowed',
-        message: `The admin endpoints answer to localhost, 127.0.0.1, [::1], IP addresses and the names given with --allowed-host, not to Host "${host ?? ''}".`,
+        message: `The admin endpoints answer to localhost, 127.0.0.1, [::1], IP addresses, the --host serve binds and the names given with --allowed-host, not to Host "${host ?? ''}".`,
       };
     }
   }
