@@ -203,7 +203,12 @@ export function readAttemptLog(file: string, opts: ReadLogOptions = {}): Attempt
   });
   const format = opts.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
   const onBadRow = opts.onBadRow ?? 'fail';
-  const lines = new LineReader(file, 'attempt log', 'invalid-trace');
+  // A line over 1 MiB is a bad row like any other, read through without holding it.
+  const lines = new LineReader(file, 'attempt log', 'invalid-trace', '', {
+    onOverlong: (problem) => {
+      bad(problem);
+    },
+  });
   const attempts: LogAttempt[] = [];
   const warnings: string[] = [];
   const sizes = new Map<string, Size>();

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readAttemptLog } from '../../src/fit/read.js';
 import { ImgsimError } from '../../src/scenario/errors.js';
 import { LineReader, MAX_LINE_BYTES } from '../../src/traffic/line-reader.js';
 import { TraceReader } from '../../src/traffic/trace.js';
@@ -71,5 +72,17 @@ describe('a trace line over the limit (1 MiB)', () => {
     expect(at).toEqual([1000, 3000]);
     expect(r.skippedRows).toBe(1);
     expect(r.warnings).toEqual([`${file}:2: line of ${huge.length} bytes is longer than the 1 MiB a trace line may have`]);
+  });
+});
+
+describe('an attempt log line over the limit (imgsim fit)', () => {
+  const ok = '{"provider":"lumen","tier":"standard","start":"2026-06-01T00:00:00.627Z","latencyMs":4698.978,"outcome":"success","status":200,"costUsd":0.024,"size":"1024x1024","steps":30,"features":[],"project":"app","strategy":"round-robin","request":0,"attempt":1}';
+  const huge = `{"pad":"${'p'.repeat(MAX_LINE_BYTES)}"}`;
+  const file = temp(`${ok}\n${huge}\n${ok}\n`);
+
+  it('is a bad row: located with fail, skipped and counted with skip', () => {
+    expect(() => readAttemptLog(file)).toThrow(`${file}:2: line of ${huge.length} bytes is longer than the 1 MiB an attempt log line may have`);
+    const log = readAttemptLog(file, { onBadRow: 'skip' });
+    expect([log.attempts.length, log.skippedRows]).toEqual([2, 1]);
   });
 });
