@@ -59,18 +59,23 @@ export function obj<T extends z.ZodRawShape>(shape: T) {
   });
 }
 
-function unit<T>(pattern: string, expected: string, parse: (v: unknown) => Parsed<T>, numeric = true) {
-  const str = z.string().regex(new RegExp(pattern), { error: `expected ${expected}` });
-  const num = z.number({ error: `expected ${expected}` }).nonnegative({ error: `expected ${expected}` });
-  const input = numeric ? z.union([num, str], { error: `expected ${expected}` }) : str;
-  return input.transform((v, ctx) => {
+/** A zod transform by a unit parser: its value, or its error as an issue at the value. */
+function parsedBy<T>(parse: (v: unknown) => Parsed<T>) {
+  return (v: unknown, ctx: z.core.$RefinementCtx): T => {
     const out = parse(v);
     if (isUnitError(out)) {
       ctx.issues.push({ code: 'custom', message: `expected ${out.error}`, input: v });
       return z.NEVER;
     }
     return out;
-  });
+  };
+}
+
+function unit<T>(pattern: string, expected: string, parse: (v: unknown) => Parsed<T>, numeric = true) {
+  const str = z.string().regex(new RegExp(pattern), { error: `expected ${expected}` });
+  const num = z.number({ error: `expected ${expected}` }).nonnegative({ error: `expected ${expected}` });
+  const input = numeric ? z.union([num, str], { error: `expected ${expected}` }) : str;
+  return input.transform(parsedBy(parse));
 }
 
 /** A duration: `500ms`, `2s`, `5m`, `1h`, `30d`, or a number of milliseconds. Output: ms. */
@@ -101,14 +106,7 @@ const money = () =>
     .union([z.number().nonnegative(), z.string().regex(/^\s*\$?\s*(\d+(\.\d+)?|\.\d+)\s*(USD)?\s*$/i, { error: `expected ${MONEY_EXPECTED}` })], {
       error: `expected ${MONEY_EXPECTED}`,
     })
-    .transform((v, ctx) => {
-      const out = parseMoneyUsd(v);
-      if (isUnitError(out)) {
-        ctx.issues.push({ code: 'custom', message: `expected ${out.error}`, input: v });
-        return z.NEVER;
-      }
-      return out;
-    });
+    .transform(parsedBy(parseMoneyUsd));
 /** A number > 0. */
 const positive = () => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
 /** A number >= 0. */
