@@ -2,8 +2,8 @@
 // [--requests N] [--seconds S] [--concurrency C] [--oversized-every K]):
 // starts `bin/imgsim.js serve` (from dist/: npm run build first) on 127.0.0.1, port 0, with
 // provider keys and an admin key, and sends N requests (default 100,000; stops issuing after S
-// seconds, default 300) from C connections (default 32), mixing normal image requests with
-// the hostile inputs of issue 15: 9.4 MB `[{},...]` bodies (one request in K, default 1000),
+// seconds, default 480) from C connections (default 32), mixing normal image requests with
+// the hostile inputs of issue 15: 9.4 MB `[{},...]` bodies (one request in K, default 2000),
 // `steps: 1e308` and `1e10`, a 999999x999999 size, `n: 1e9`, malformed JSON, unknown fields,
 // hostile and ever-new project names, missing and wrong keys, a cross-origin POST to
 // /_imgsim/reset and a keyless read of the journal.
@@ -27,9 +27,9 @@ const opt = (name, dflt) => {
   return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
 };
 const REQUESTS = opt('--requests', 100_000);
-const SECONDS = opt('--seconds', 300);
+const SECONDS = opt('--seconds', 480);
 const CONCURRENCY = opt('--concurrency', 32);
-const OVERSIZED_EVERY = opt('--oversized-every', 1000);
+const OVERSIZED_EVERY = opt('--oversized-every', 2000);
 const FLAT_TOLERANCE = 0.2;
 const PROVIDER_KEY = 'soak-key';
 const ADMIN_KEY = 'soak-admin';
