@@ -5,7 +5,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImgsimError } from '../scenario/errors.js';
 import { FEATURES, type Feature } from '../scenario/schema.js';
-import { isUnitError, parseDurationMs, parseInstantMs, parseSize, type Size } from '../scenario/units.js';
+import { MAX_STEPS } from '../scenario/limits.js';
+import { isUnitError, parseDurationMs, parseInstantMs, parseSize, SIZE_TOO_LARGE, type Size } from '../scenario/units.js';
 
 /** Options every command understands. */
 export const COMMON_OPTIONS = {
@@ -50,6 +51,13 @@ export function intOption(name: string, value: string | undefined, min = 0): num
   return n;
 }
 
+/** `--steps N`: a whole number from 1 to {@link MAX_STEPS}. */
+function stepsOption(value: string): number {
+  const n = intOption('steps', value, 1)!;
+  if (n > MAX_STEPS) throw new ImgsimError('invalid-argument', `--steps: expected a whole number from 1 to ${MAX_STEPS}, got "${value}"`);
+  return n;
+}
+
 /**
  * Parses `--size WxH`.
  * @param value - the raw value
@@ -57,7 +65,7 @@ export function intOption(name: string, value: string | undefined, min = 0): num
  */
 export function sizeOption(value: string): Size {
   const size = parseSize(value);
-  if (isUnitError(size)) throw new ImgsimError('invalid-argument', `--size: expected WIDTHxHEIGHT such as 1024x1024, got "${value}"`);
+  if (isUnitError(size)) throw new ImgsimError('invalid-argument', `--size: expected ${size.error === SIZE_TOO_LARGE ? size.error : 'WIDTHxHEIGHT such as 1024x1024'}, got "${value}"`);
   return size;
 }
 
@@ -150,5 +158,5 @@ export function requestArgs(
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `${command}: name one scenario file\n${usage}`);
   if (values.size === undefined || values.steps === undefined) throw new ImgsimError('invalid-argument', `${command}: --size and --steps are required\n${usage}`);
-  return { file, sizeText: values.size, size: sizeOption(values.size), steps: intOption('steps', values.steps, 1)!, features: featuresOption(values.features) };
+  return { file, sizeText: values.size, size: sizeOption(values.size), steps: stepsOption(values.steps), features: featuresOption(values.features) };
 }
