@@ -29,19 +29,39 @@ export interface ServeWorkerData {
   readonly adminKey?: string;
   /** More names the admin endpoints answer to (`--allowed-host`). */
   readonly allowedHosts?: readonly string[];
+  /** The thread's V8 old-generation limit, MB (`--max-heap`); V8's default when absent. */
+  readonly maxHeapMb?: number;
 }
+
+/** How often the thread reports its ledger to the main thread when it changed, ms. */
+export const LEDGER_REPORT_MS = 250;
 
 /** Messages from the worker. */
 export type ServeWorkerReply =
   | { readonly kind: 'listening'; readonly url: string }
   | { readonly kind: 'failed'; readonly code: string | undefined; readonly message: string }
+  | { readonly kind: 'ledger'; readonly ledger: LedgerSnapshot }
   | { readonly kind: 'closed'; readonly ledger: LedgerSnapshot };
+
+/** The last ledger the thread reported, and when it came. */
+export interface ReportedLedger {
+  readonly ledger: LedgerSnapshot;
+  /** Wall epoch ms of the report. */
+  readonly atMs: number;
+}
 
 /** A server running on its own thread. */
 export interface ServerThread {
   readonly url: string;
-  /** Closes the server gracefully and returns its ledger; the thread then exits. */
+  /**
+   * Closes the server gracefully and returns its ledger; the thread then exits.
+   * @throws when the thread died (see {@link died})
+   */
   close(): Promise<LedgerSnapshot>;
+  /** Resolves with the reason when the thread ends without being asked to (out of memory, an uncaught error). */
+  readonly died: Promise<Error>;
+  /** The latest ledger the thread reported (every {@link LEDGER_REPORT_MS} while it changes); undefined before the first. */
+  lastLedger(): ReportedLedger | undefined;
 }
 
 /** A start failure of the server (e.g. the port is taken), with the errno code. */
@@ -62,23 +82,30 @@ export class ServeStartError extends Error {
 export function startServerThread(data: ServeWorkerData): Promise<ServerThread> {
   const worker = new Worker(new URL('./_serve-worker.js', import.meta.url), {
     workerData: data,
-    resourceLimits: { maxYoungGenerationSizeMb: SERVE_YOUNG_GENERATION_MB },
+    resourceLimits: { maxYoungGenerationSizeMb: SERVE_YOUNG_GENERATION_MB, ...(data.maxHeapMb === undefined ? {} : { maxOldGenerationSizeMb: data.maxHeapMb }) },
   });
-  // Every reply, in order; an `error` (an exception escaped the thread) ends all waits.
+  // Every reply but ledger reports, in order; an `error` (an exception escaped the thread) ends all waits.
   const replies: ServeWorkerReply[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
+  let latest: ReportedLedger | undefined;
+  let closing = false;
+  let reportDeath: (err: Error) => void = () => undefined;
+  const died = new Promise<Error>((resolve) => (reportDeath = resolve));
+  const fail = (err: Error): void => {
+    failure ??= err;
+    if (!closing) reportDeath(failure);
+    wake?.();
+  };
   worker.on('message', (m: ServeWorkerReply) => {
+    if (m.kind === 'ledger' || m.kind === 'closed') latest = { ledger: m.ledger, atMs: Date.now() };
+    if (m.kind === 'ledger') return;
     replies.push(m);
     wake?.();
   });
-  worker.on('error', (err) => {
-    failure = err;
-    wake?.();
-  });
+  worker.on('error', fail);
   worker.on('exit', (code) => {
-    failure ??= new Error(`the server thread exited (code ${code})`);
-    wake?.();
+    fail(new Error(`the server thread exited (code ${code})`));
   });
   const next = async (): Promise<ServeWorkerReply> => {
     for (;;) {
@@ -93,10 +120,14 @@ export function startServerThread(data: ServeWorkerData): Promise<ServerThread> 
     if (first.kind !== 'listening') throw new Error(`unexpected message from the server thread: ${first.kind}`);
     return {
       url: first.url,
+      died,
+      lastLedger: () => latest,
       close: async () => {
+        if (failure !== undefined) throw failure;
         worker.postMessage('close');
         const last = await next();
         if (last.kind !== 'closed') throw new Error(`unexpected message from the server thread: ${last.kind}`);
+        closing = true;
         return last.ledger;
       },
     };

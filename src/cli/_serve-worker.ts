@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startServer } from '../live/server.js';
 import { loadScenario } from '../scenario/load.js';
-import type { ServeWorkerData, ServeWorkerReply } from './_serve-thread.js';
+import { LEDGER_REPORT_MS, type ServeWorkerData, type ServeWorkerReply } from './_serve-thread.js';
 
 const port = parentPort;
 if (port === null) throw new Error('_serve-worker runs only as a worker thread');
@@ -24,7 +24,17 @@ try {
     ...(data.adminKey === undefined ? {} : { adminKey: data.adminKey }),
     ...(data.allowedHosts === undefined ? {} : { allowedHosts: data.allowedHosts }),
   });
+  // The main thread keeps the latest ledger, so it can still print one if this thread dies.
+  let reported = -1;
+  const report = setInterval(() => {
+    const changes = server.providers.ledgerChanges();
+    if (changes === reported) return;
+    reported = changes;
+    reply({ kind: 'ledger', ledger: server.providers.ledgerSnapshot() });
+  }, LEDGER_REPORT_MS);
+  report.unref();
   port.once('message', () => {
+    clearInterval(report);
     void server.close().then(() => {
       reply({ kind: 'closed', ledger: server.providers.ledgerSnapshot() });
       port.close();

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_JOURNAL_SIZE } from '../live/core.js';
 import type { LedgerSnapshot } from '../live/ledger.js';
+import { writeFileAtomic } from '../report/atomic.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { ServeStartError, startServerThread, type ServerThread } from './_serve-thread.js';
@@ -30,8 +31,12 @@ Options:
                       they are closed then); health and the images stay open
   --allowed-host NAME a name the admin endpoints answer to besides localhost, 127.0.0.1,
                       [::1], IP addresses and --host (repeatable; e.g. a compose service)
+  --ledger-out FILE   also write the ledger as JSON to FILE (atomically) on exit,
+                      whatever ends serve: a signal, or the server thread dying
+  --max-heap MB       the server thread's V8 heap limit (old generation; default V8's)
   --quiet             print only the base URL line of each provider
-Exit codes: 0 ok (stopped by a signal), 2 bad input or the port is taken.`;
+Exit codes: 0 ok (stopped by a signal), 1 the server thread died (the last ledger it
+reported is printed), 2 bad input or the port is taken.`;
 
 /** Admin endpoints printed at start, label and path below `/_imgsim/`. */
 const ADMIN_PATHS = [
@@ -41,6 +46,13 @@ const ADMIN_PATHS = [
   ['metrics', 'metrics'],
   ['health', 'health'],
 ] as const;
+
+/**
+ * The smallest `--max-heap`, MB (a smaller heap leaves too little for the server itself). Parsing
+ * a JSON body of the 10 MB limit can take a few hundred MB for a moment: below that, a client's
+ * large body can end the thread (reported, exit 1).
+ */
+const MIN_HEAP_MB = 32;
 
 /** The largest `--journal`: each entry keeps a request's summary, so memory stays bounded. */
 const MAX_JOURNAL_SIZE = 1_000_000;
@@ -61,6 +73,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     journal: { type: 'string' },
     'admin-key': { type: 'string' },
     'allowed-host': { type: 'string', multiple: true },
+    'ledger-out': { type: 'string' },
+    'max-heap': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${SERVE_USAGE}\n`);
@@ -77,12 +91,24 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const adminKey = values['admin-key'];
   if (adminKey === '') throw new ImgsimError('invalid-argument', '--admin-key: expected a non-empty key');
   const allowedHosts = values['allowed-host'] ?? [];
+  const ledgerOut = values['ledger-out'];
+  if (ledgerOut === '') throw new ImgsimError('invalid-argument', '--ledger-out: expected a file name');
+  const maxHeapMb = intOption('max-heap', values['max-heap'], MIN_HEAP_MB);
   // Loaded here for its errors (exit 2 with file:line:col); the server thread loads it again.
   const scenario = loadScenario(file);
 
   let server: ServerThread;
   try {
-    server = await startServerThread({ file, port, host, timeScale, journalSize, allowedHosts, ...(adminKey === undefined ? {} : { adminKey }) });
+    server = await startServerThread({
+      file,
+      port,
+      host,
+      timeScale,
+      journalSize,
+      allowedHosts,
+      ...(adminKey === undefined ? {} : { adminKey }),
+      ...(maxHeapMb === undefined ? {} : { maxHeapMb }),
+    });
   } catch (err) {
     if (!(err instanceof ServeStartError)) throw err;
     const code = err.code;
@@ -102,9 +128,30 @@ export async function serveCommand(argv: string[]): Promise<number> {
     process.stdout.write(`\ntime scale ${timeScale}; stop with Ctrl-C\n`);
   }
 
-  const signal = await waitForSignal();
-  if (!values.quiet) process.stderr.write(`\nimgsim: ${signal}: finishing in-flight requests...\n`);
-  process.stdout.write(`${formatLedger(await server.close())}\n`);
+  const thread = server;
+  const writeLedger = (ledger: LedgerSnapshot | undefined): void => {
+    if (ledgerOut !== undefined && ledger !== undefined) writeFileAtomic(ledgerOut, `${JSON.stringify(ledger, null, 2)}\n`);
+  };
+  /** The thread died: say so, print and write the last ledger it reported, exit 1. */
+  const died = (err: Error): number => {
+    const last = thread.lastLedger();
+    const when = last === undefined ? 'it reported none' : `the last it reported, at ${new Date(last.atMs).toISOString()}, follows`;
+    process.stderr.write(`imgsim: the server thread died (${err.message}); requests in flight are lost; ${when}\n`);
+    if (last !== undefined) process.stdout.write(`${formatLedger(last.ledger)}\n`);
+    writeLedger(last?.ledger);
+    return EXIT.failed;
+  };
+  const ended = await Promise.race([waitForSignal(() => { writeLedger(thread.lastLedger()?.ledger); }), thread.died]);
+  if (ended instanceof Error) return died(ended);
+  if (!values.quiet) process.stderr.write(`\nimgsim: ${ended}: finishing in-flight requests...\n`);
+  let ledger: LedgerSnapshot;
+  try {
+    ledger = await server.close();
+  } catch (err) {
+    return died(err instanceof Error ? err : new Error(String(err)));
+  }
+  writeLedger(ledger);
+  process.stdout.write(`${formatLedger(ledger)}\n`);
   return EXIT.ok;
 }
 
@@ -115,14 +162,20 @@ function parseTimeScale(value: string | undefined): number {
   return n;
 }
 
-/** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
-function waitForSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves with the first SIGINT or SIGTERM; a second SIGINT exits at once, after `onAbandon`.
+ * @param onAbandon - runs before an immediate exit (writes the last ledger)
+ */
+function waitForSignal(onAbandon: () => void): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       // A second Ctrl-C while draining means "now".
-      process.once('SIGINT', () => process.exit(EXIT.ok));
+      process.once('SIGINT', () => {
+        onAbandon();
+        process.exit(EXIT.ok);
+      });
       resolve(signal);
     };
     process.on('SIGINT', onSignal);

@@ -36,6 +36,7 @@ import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 import { Account } from '../model/account.js';
 import { LiveProvider, rateLimitState, type LiveAttemptResult, type RateLimitState } from './provider.js';
 import { LiveBudget } from './budget-alerts.js';
+import { journalBody } from './journal-body.js';
 import { adminPolicy, adminRefusal, type AdminAccess, type AdminPolicy } from './admin-guard.js';
 
 /** Options of {@link LiveProviders}. */
@@ -247,6 +248,11 @@ export class LiveProviders {
     return budget === undefined ? snapshot : { ...snapshot, budget };
   }
 
+  /** @returns a number that changes whenever the ledger does (serve's thread reports the ledger when it moves) */
+  ledgerChanges(): number {
+    return this.ledger.changes;
+  }
+
   /**
    * Cancels every timer; requests still waiting answer 503 `server_shutting_down`, and so
    * does every later request.
@@ -374,8 +380,10 @@ export class LiveProviders {
     const parsed =
       early ??
       (kind === 'edits' ? parseOpenAiEditRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(withFieldHeaders(req.body, req.headers), provider.compiled, headerProject));
+    // What the journal keeps, taken now: the answer's closure must not hold a large body for the latency.
+    const journaled = journalBody(req.body);
     if (isLiveError(parsed)) {
-      this.journal(id, arrivedWall, arrivedSim, spec.id, headerProject ?? 'default', req.body, undefined, 'invalid-request', parsed.code, 0, parsed.status, this.now());
+      this.journal(id, arrivedWall, arrivedSim, spec.id, headerProject ?? 'default', journaled, undefined, 'invalid-request', parsed.code, 0, parsed.status, this.now());
       return errorResponse(parsed, { 'x-request-id': id, 'x-imgsim-provider': spec.id, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
     }
 
@@ -387,7 +395,7 @@ export class LiveProviders {
         const answeredWall = this.now();
         response = this.openAiAnswer(spec, parsed, result, id, answeredWall);
         const status = response.kind === 'json' || response.kind === 'malformed' ? response.status : null;
-        this.journal(id, arrivedWall, arrivedSim, spec.id, parsed.project, req.body, parsed.tier, result.kind, result.code, result.costUsd, result.kind === 'aborted' ? null : status, answeredWall);
+        this.journal(id, arrivedWall, arrivedSim, spec.id, parsed.project, journaled, parsed.tier, result.kind, result.code, result.costUsd, result.kind === 'aborted' ? null : status, answeredWall);
         // The emulation error of an answer the transport writes now (a hang is never written).
         if (result.lagMs !== undefined && response.kind !== 'hang') this.ledger.recordEmulationLag(spec.id, result.lagMs);
       } catch (err) {

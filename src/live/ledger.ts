@@ -6,6 +6,18 @@ import type { CreditsSummary } from '../model/credits.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import type { BudgetSnapshot } from './budget-alerts.js';
 import { assertFiniteAmount } from '../scenario/limits.js';
+import { journalBody, JOURNAL_BODY_LIMITS, type JournalBody } from './journal-body.js';
+
+/**
+ * Projects the ledger names per provider (`costByProject`, and the `project` label of
+ * `imgsim_cost_usd_total`): when a new one comes and the table is full, whichever of it and the
+ * cheapest project already there cost less is folded into {@link OTHER_PROJECTS}. Provider totals
+ * stay exact; a client that invents a project name per request cannot grow the ledger.
+ */
+export const MAX_LEDGER_PROJECTS = 100;
+
+/** The `costByProject` bucket of the projects beyond {@link MAX_LEDGER_PROJECTS}. */
+export const OTHER_PROJECTS = '(other)';
 
 /**
  * How a live request ended: the simulator's outcome kinds, plus `malformed` (a 200 with a
@@ -23,9 +35,14 @@ export interface JournalEntry {
   /** When it arrived on the simulated clock, ISO 8601. */
   readonly simTime: string;
   readonly provider: string;
+  /** The project, cut like a journal string (at most 1,000 characters and a marker). */
   readonly project: string;
-  /** The request body as received. */
-  readonly body: unknown;
+  /**
+   * The request body as received when it is small, else a bounded summary of it
+   * (journal-body.ts: strings cut at 1,000 characters, 32 keys or items per level, 4 levels,
+   * 256 values); uploads are `{ file, name, type, size }`.
+   */
+  readonly body: JournalBody;
   /** The latency tier it ran on, when it got that far. */
   readonly tier: string | undefined;
   readonly outcome: LiveOutcome;
@@ -45,6 +62,10 @@ export interface ProviderLedger {
   readonly costUsd: number;
   readonly requests: number;
   readonly outcomes: Readonly<Partial<Record<LiveOutcome, number>>>;
+  /**
+   * Billed USD per project: at most {@link MAX_LEDGER_PROJECTS} projects, plus
+   * {@link OTHER_PROJECTS} for the rest.
+   */
   readonly costByProject: Readonly<Record<string, number>>;
   /** The credits of the provider's account, for `credits` pricing. */
   readonly credits?: CreditsSummary;
@@ -102,7 +123,7 @@ class JournalSlot {
   simEpochMs = 0;
   provider = '';
   project = '';
-  body: unknown = undefined;
+  body: JournalBody = undefined;
   tier: string | undefined = undefined;
   outcome: LiveOutcome = 'success';
   code: string | undefined = undefined;
@@ -130,6 +151,40 @@ class JournalSlot {
   }
 }
 
+/**
+ * Adds a request's cost to a provider's per-project table, keeping at most
+ * {@link MAX_LEDGER_PROJECTS} named projects (see there).
+ */
+function addProjectCost(table: Map<string, number>, project: string, costUsd: number): void {
+  const known = table.get(project);
+  if (known !== undefined || project === OTHER_PROJECTS) {
+    table.set(project, (known ?? 0) + costUsd);
+    return;
+  }
+  const named = table.size - (table.has(OTHER_PROJECTS) ? 1 : 0);
+  if (named < MAX_LEDGER_PROJECTS) {
+    table.set(project, costUsd);
+    return;
+  }
+  // Full: the cheapest of the named projects and the newcomer goes to (other). One scan of at
+  // most MAX_LEDGER_PROJECTS entries, only when a new name arrives at a full table.
+  let cheapest: string | undefined;
+  let cheapestUsd = Infinity;
+  for (const [name, usd] of table) {
+    if (name !== OTHER_PROJECTS && usd < cheapestUsd) {
+      cheapest = name;
+      cheapestUsd = usd;
+    }
+  }
+  let folded = costUsd;
+  if (cheapest !== undefined && cheapestUsd < costUsd) {
+    table.delete(cheapest);
+    table.set(project, costUsd);
+    folded = cheapestUsd;
+  }
+  table.set(OTHER_PROJECTS, (table.get(OTHER_PROJECTS) ?? 0) + folded);
+}
+
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
@@ -142,6 +197,7 @@ export class LiveLedger {
   private readonly journalCapacity: number;
   private journalHead = 0;
   private journalCount = 0;
+  private changeCount = 0;
 
   /**
    * @param providerIds - every provider, so each shows in the ledger from the start
@@ -184,7 +240,7 @@ export class LiveLedger {
    * @param simEpochMs - arrival, simulated epoch ms
    * @param provider - provider id
    * @param project - project
-   * @param body - the request body as received (kept by reference)
+   * @param body - the request body as received (the journal keeps it when small, else a bounded summary: journal-body.ts)
    * @param tier - latency tier, when it got that far
    * @param outcome - how it ended
    * @param code - error code sent
@@ -209,12 +265,14 @@ export class LiveLedger {
     simLatencyMs: number,
   ): void {
     assertFiniteAmount(costUsd, `cost of request ${id} to ${provider}`);
+    this.changeCount++;
     const t = this.totalsOf(provider);
     t.requests++;
     t.outcomes.set(outcome, (t.outcomes.get(outcome) ?? 0) + 1);
+    const projectName = project.length > JOURNAL_BODY_LIMITS.stringChars ? (journalBody(project) as string) : project;
     if (costUsd > 0) {
       t.costUsd += costUsd;
-      t.costByProject.set(project, (t.costByProject.get(project) ?? 0) + costUsd);
+      addProjectCost(t.costByProject, projectName, costUsd);
     }
     if (outcome !== 'invalid-request') {
       const s = simLatencyMs / 1000;
@@ -236,8 +294,8 @@ export class LiveLedger {
     slot.wallEpochMs = wallEpochMs;
     slot.simEpochMs = simEpochMs;
     slot.provider = provider;
-    slot.project = project;
-    slot.body = body;
+    slot.project = projectName;
+    slot.body = journalBody(body);
     slot.tier = tier;
     slot.outcome = outcome;
     slot.code = code;
@@ -358,8 +416,14 @@ export class LiveLedger {
     return out.join('\n') + '\n';
   }
 
+  /** @returns a number that changes whenever the ledger does (a request recorded, a reset) */
+  get changes(): number {
+    return this.changeCount;
+  }
+
   /** Forgets every total and the journal. */
   reset(): void {
+    this.changeCount++;
     this.totals = new Map(this.providerIds.map((id) => [id, new ProviderTotals()]));
     for (const slot of this.journalRing) slot.body = undefined;
     this.journalHead = 0;

@@ -18,6 +18,7 @@ import {
 } from './async-dialect.js';
 import { FAL_TARGET_HEADER, falErrorResponse, falResultResponse, falStatus, falSubmitBody, parseFalRequest, parseFalTarget } from './fal-queue.js';
 import type { JournalEntry, LiveOutcome } from './ledger.js';
+import { journalBody } from './journal-body.js';
 import { truncatedJson, type LiveError } from './openai-dialect.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 import type { LiveAttemptResult, LiveProvider } from './provider.js';
@@ -101,8 +102,10 @@ export class LivePredictions {
     const headerProject = req.headers['x-imgsim-project'];
     const base: Record<string, string> = { 'x-request-id': id, 'x-imgsim-provider': spec.id };
     if (route.face !== 'replicate') base['x-fal-request-id'] = id;
+    // Taken now: `record` runs when the prediction ends and must not hold a large body until then.
+    const body = journalBody(req.body);
     const record = (outcome: LiveOutcome, status: number | null, tier: string | undefined, project: string, costUsd: number, code: string | undefined): void => {
-      host.journal({ id, arrivedWall, provider: spec.id, project, body: req.body, tier, outcome, code, costUsd, status });
+      host.journal({ id, arrivedWall, provider: spec.id, project, body, tier, outcome, code, costUsd, status });
     };
 
     const parsed: PredictionRequest | LiveError =
@@ -119,6 +122,8 @@ export class LivePredictions {
     const iso = (): string => new Date(host.wallEpochMs()).toISOString();
     const p: Prediction = {
       ...parsed,
+      // Kept until the prediction is evicted (up to MAX_PREDICTIONS of them): the echo is bounded like a journal body.
+      input: journalBody(parsed.input) as Record<string, unknown>,
       id,
       provider: spec.id,
       createdAt: iso(),

@@ -35,6 +35,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const LINGER_MS = 2_000;
 /** How long `close()` lets in-flight requests finish before destroying their sockets. */
 const DEFAULT_GRACE_MS = 10_000;
+/** After the grace period, how long the 503s of requests still waiting get to be written before the sockets close. */
+const FLUSH_MS = 1_000;
 /** Pending connections the kernel may queue; thousands of clients connect at once in load tests. */
 const LISTEN_BACKLOG = 4096;
 /** Unfired abort controllers kept for reuse (creating one per request shows in profiles). */
@@ -260,19 +262,24 @@ export async function startServer(scenario: ResolvedScenario, opts: ServerOption
     server.closeIdleConnections();
     front.closeIdle();
     for (const res of hanging) res.destroy();
-    if (active > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    const settle = (limitMs: number): Promise<void> | undefined =>
+      active === 0
+        ? undefined
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, limitMs);
+            drained = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+    await settle(graceMs);
+    // Requests still waiting when the grace period ends are answered 503 `server_shutting_down`
+    // (the core settles them), and their answers get FLUSH_MS to leave before the sockets close.
+    await core.close();
+    await settle(FLUSH_MS);
     server.closeAllConnections();
     front.destroyAll();
     await stopped;
-    await core.close();
   }
 
   return {
