@@ -64,14 +64,15 @@ describe('far-future events', () => {
 
   it('refuses an attempt that would end after the last representable instant, naming the provider', async () => {
     const obj = farScenario();
-    // 3,650 days (the longest latency a scenario accepts) × 100,000 steps: 3.2e16 ms, past 8.64e15.
+    // 3,650 days (the longest latency a scenario accepts) × 10,000 steps (the most a request may
+    // ask for) × 256 (16384² / 1024² pixels): 8.1e17 ms, past 8.64e15.
     const slow = { ...obj.providers[0]!, tiers: { standard: { latency: { dist: 'fixed' as const, value: '3650d' } } } };
-    const traffic = { arrivals: { process: 'uniform' as const, rate: '1/m' }, mix: [{ name: 'huge', steps: 100_000 }] };
+    const traffic = { arrivals: { process: 'uniform' as const, rate: '1/m' }, mix: [{ name: 'huge', size: '16384x16384', steps: 10_000 }] };
     const err: unknown = await simulate(scenarioFromObject({ ...obj, providers: [slow, obj.providers[1]!], traffic }, path.resolve('test/fixtures/far.yaml'))).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ImgsimError);
-    expect((err as ImgsimError).message).toMatch(/^provider slow: request 0 \(1024x1024, 100000 steps\) drew a service time of .* ms, which ends after the last instant/);
+    expect((err as ImgsimError).message).toMatch(/^provider slow: request 0 \(16384x16384, 10000 steps\) drew a service time of .* ms, which ends after the last instant/);
   });
 });
