@@ -40,7 +40,7 @@ export interface JournalEntry {
   /**
    * The request body as received when it is small, else a bounded summary of it
    * (journal-body.ts: strings cut at 1,000 characters, 32 keys or items per level, 4 levels,
-   * 256 values); uploads are `{ file, name, type, size }`.
+   * 256 values, 4,000 characters); uploads are `{ file, name, type, size }`.
    */
   readonly body: JournalBody;
   /** The latency tier it ran on, when it got that far. */

@@ -87,8 +87,13 @@ describe('journalBody', () => {
     const many = Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => 1));
     const cut = journalBody(many);
     expect(JSON.stringify(cut).match(/1|…/g)!.length).toBeLessThanOrEqual(JOURNAL_BODY_LIMITS.values);
+    // Many long strings: at most 4,000 characters in all.
+    const long = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, 'v'.repeat(900)]));
+    expect(JSON.stringify(journalBody(long)).length).toBeLessThan(JOURNAL_BODY_LIMITS.totalChars + 400);
+    const nested = Array.from({ length: 40 }, () => ({ a: ['x'.repeat(2_000), { b: 'y'.repeat(2_000) }] }));
+    expect(JSON.stringify(journalBody(nested)).length).toBeLessThan(JOURNAL_BODY_LIMITS.totalChars + 2_000);
     // A summary is within the limits itself: the journal's copy of it is the same object.
-    for (const body of [cut, journalBody(wide), journalBody('s'.repeat(5_000)), journalBody([Object.create(null), new Uint8Array(3)])]) {
+    for (const body of [cut, journalBody(wide), journalBody(long), journalBody(nested), journalBody('s'.repeat(5_000)), journalBody([Object.create(null), new Uint8Array(3)])]) {
       expect(journalBody(body)).toBe(body);
     }
   });
