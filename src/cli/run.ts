@@ -49,6 +49,8 @@ ${TOLERANCE_HELP}
                       one strategy's run is what a gateway would log: pair it with --strategy
   --no-oracle         skip the hindsight oracle (the report then has no oracle and no
                       regret; saves one pass over the traffic)
+  --strategy-timeout D  the longest one call into a strategy file's code may run (wall
+                      time, default 5s; 0 = no limit) before the run stops with an error
   --json              print report.json to stdout instead of the table
   --quiet             no progress bar, no table
 Exit codes: 0 ok, 1 a threshold failed or a metric regressed from the baseline, 2 bad input.`;
@@ -70,6 +72,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     tolerance: { type: 'string', multiple: true },
     'attempts-log': { type: 'string' },
     'no-oracle': { type: 'boolean' },
+    'strategy-timeout': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(`${RUN_USAGE}\n`);
@@ -83,6 +86,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     const d = parseDurationMs(values.duration);
     if (isUnitError(d) || d <= 0) throw new ImgsimError('invalid-argument', `--duration: expected a duration such as 1h or 7d, got "${values.duration}"`);
     durationMs = d;
+  }
+  let strategyTimeoutMs: number | undefined;
+  if (values['strategy-timeout'] !== undefined) {
+    const d = values['strategy-timeout'] === '0' ? 0 : parseDurationMs(values['strategy-timeout']);
+    if (isUnitError(d) || d < 0) throw new ImgsimError('invalid-argument', `--strategy-timeout: expected a duration such as 5s or 1m (0 for no limit), got "${values['strategy-timeout']}"`);
+    strategyTimeoutMs = d;
   }
   const seed = intOption('seed', values.seed, 0);
   const onBadRow = values['on-bad-row'];
@@ -104,6 +113,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(values.strategy ? { strategies: values.strategy } : {}),
       ...(onBadRow === undefined ? {} : { onBadRow }),
       oracle: values['no-oracle'] !== true,
+      ...(strategyTimeoutMs === undefined ? {} : { strategyTimeoutMs }),
       ...(attemptsLog === undefined
         ? {}
         : {

@@ -8,11 +8,12 @@
  * get the same checks from the one function `checkDecision`; built-in strategies are not wrapped
  * (their decisions are checked by their tests, and the hot path stays as it is).
  *
- * A strategy that never returns (an endless loop in `route`) cannot be stopped from inside the
- * thread that runs it; that watchdog is not here (see docs/strategies.md).
+ * Every call into the strategy's code is marked for the per-decision watchdog
+ * (`decision-watchdog.ts`), which ends a call that does not return.
  */
 import path from 'node:path';
 import { ImgsimError } from '../scenario/errors.js';
+import { armWatchdog, enterStrategy, leaveStrategy } from './decision-watchdog.js';
 import type { ImageRequest } from '../model/request.js';
 import type { AttemptOutcome, AttemptPlan, RouteDecision, RoutingContext, Strategy } from './strategy.js';
 
@@ -167,10 +168,13 @@ function guardPlan(plan: AttemptPlan, src: StrategySource): AttemptPlan {
   return {
     next(failed, ctx) {
       let step: unknown;
+      enterStrategy(src, 'plan.next');
       try {
         step = plan.next(failed, ctx);
       } catch (err) {
         throw strategyThrew(src, 'plan.next', err);
+      } finally {
+        leaveStrategy();
       }
       const bad = (why: string): ImgsimError => strategyError(src, `plan.next returned ${why}; expected { provider, tier?, timeoutMs? }, { waitMs } or { stop: 'exhausted' | 'final' }`);
       if (typeof step !== 'object' || step === null) throw bad(describeValue(step));
@@ -199,14 +203,18 @@ function guardPlan(plan: AttemptPlan, src: StrategySource): AttemptPlan {
  */
 export function guardStrategy(file: string, strategy: Strategy): Strategy {
   const src: StrategySource = { name: strategy.name, file };
+  armWatchdog();
   const guarded: Strategy = {
     name: strategy.name,
     route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
       let decision: unknown;
+      enterStrategy(src, 'route');
       try {
         decision = strategy.route(request, ctx);
       } catch (err) {
         throw strategyThrew(src, 'route', err);
+      } finally {
+        leaveStrategy();
       }
       return checkDecision(decision, src, request, ctx);
     },
@@ -214,10 +222,13 @@ export function guardStrategy(file: string, strategy: Strategy): Strategy {
       ? {}
       : {
           observe(outcome: AttemptOutcome, ctx: RoutingContext): void {
+            enterStrategy(src, 'observe');
             try {
               strategy.observe?.(outcome, ctx);
             } catch (err) {
               throw strategyThrew(src, 'observe', err);
+            } finally {
+              leaveStrategy();
             }
           },
         }),
@@ -225,10 +236,13 @@ export function guardStrategy(file: string, strategy: Strategy): Strategy {
       ? {}
       : {
           explain(request: ImageRequest, ctx: RoutingContext) {
+            enterStrategy(src, 'explain');
             try {
               return strategy.explain!(request, ctx);
             } catch (err) {
               throw strategyThrew(src, 'explain', err);
+            } finally {
+              leaveStrategy();
             }
           },
         }),

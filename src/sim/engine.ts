@@ -327,7 +327,7 @@ export class Simulation {
       const arrival = this.pendingArrival;
       const heapMs = heap.peekTime();
       const tickMs = this.nextTickMs;
-      const tickFirst = tickMs < heapMs || (tickMs === heapMs && tickMs !== Infinity && this.nextTickSeq < heap.peekSeq());
+      const tickFirst = tickMs <= heapMs && (tickMs < heapMs || this.nextTickSeq < heap.peekSeq());
       if (arrival !== undefined && arrival.arrivalMs < (tickFirst ? tickMs : heapMs)) {
         if (arrival.arrivalMs >= untilMs) break;
         this.clock.now = arrival.arrivalMs;

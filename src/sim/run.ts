@@ -6,6 +6,7 @@ import { assembleReport } from '../metrics/assemble.js';
 import type { AttemptSink } from '../metrics/attempt-log.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { ServiceLog } from '../metrics/service-log.js';
+import { DEFAULT_STRATEGY_TIMEOUT_MS, runWatched, setStrategyTimeout } from '../routing/decision-watchdog.js';
 import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
@@ -41,6 +42,11 @@ export interface SimulateOptions {
    * it is reused, so copy what you keep). For `imgsim run --attempts-log`.
    */
   readonly onAttempt?: AttemptSink;
+  /**
+   * The per-decision watchdog's limit for one call into a strategy file's code (`route`,
+   * `observe`, ...), ms of wall time (default 5000; 0 turns it off). See docs/strategies.md.
+   */
+  readonly strategyTimeoutMs?: number;
 }
 
 /**
@@ -71,6 +77,7 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
   const s = withOverrides(scenario, opts);
   const refs = selectStrategyRefs(s, opts.strategies);
   const files = await loadScenarioStrategyFiles(s);
+  setStrategyTimeout(opts.strategyTimeoutMs ?? DEFAULT_STRATEGY_TIMEOUT_MS);
   const curves = availabilityCurves(s);
   const withOracle = opts.oracle ?? true;
   const steps = refs.length + (withOracle ? 1 : 0);
@@ -84,12 +91,15 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
       if (log) logs.push(log);
       const sim = new Simulation(s, strategy, source, curves, opts.onAttempt, log);
       const onProgress = opts.onProgress;
-      const { collector } = sim.run(
-        onProgress
-          ? (ms) => {
-              onProgress(i, steps, ms / s.durationMs, strategy.name);
-            }
-          : undefined,
+      // Watched: a strategy file's call that does not return is ended (decision-watchdog.ts).
+      const { collector } = runWatched(() =>
+        sim.run(
+          onProgress
+            ? (ms) => {
+                onProgress(i, steps, ms / s.durationMs, strategy.name);
+              }
+            : undefined,
+        ),
       );
       reports.push(collector.toReport(strategy.name, s.durationMs));
       if (i === 0 && source instanceof TraceReader && source.skippedRows > 0) {

@@ -67,6 +67,19 @@ describe('a strategy file that breaks the contract', () => {
     expect(report.strategies[0]!.requests.succeeded).toBe(100);
   });
 
+  it('an endless loop in route is ended by the watchdog, naming the strategy, its file and route', async () => {
+    const started = performance.now();
+    const err: unknown = await simulate(scenarioFromObject(scenario('loop'), path.join(FIXTURES, 'scenario.yaml')), { strategyTimeoutMs: 300 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ImgsimError);
+    expect((err as ImgsimError).code).toBe('invalid-strategy');
+    expect((err as ImgsimError).message).toContain('strategy "misbehaving-loop" (test/fixtures/strategies/misbehaving.ts): route did not return within 300 ms');
+    // Polled every 50 ms: ended within a second of wall time, not hung.
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+
   it('a top-level await that never settles is a timeout error naming the file', async () => {
     const file = path.join(FIXTURES, 'never-settles.js');
     const err: unknown = await loadStrategyFile(file, { timeoutMs: 200 }).then(
