@@ -5,7 +5,7 @@
 import { OUTCOME_KINDS, type OutcomeKind, type Urgency } from '../scenario/schema.js';
 import { LatencyHistogram } from './histogram.js';
 import type { BudgetAlert, CreditsReport, ProviderReport, StrategyReport } from './report-types.js';
-import { RunUsage } from './usage.js';
+import { MAX_HOUR_BUCKETS, RunUsage } from './usage.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -118,7 +118,7 @@ export class RunCollector {
       }
       this.lastProjectUsd += costUsd;
     }
-    const hour = Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS));
+    const hour = Math.min(MAX_HOUR_BUCKETS - 1, Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS)));
     while (this.costByHour.length <= hour) this.costByHour.push(0);
     this.costByHour[hour]! += costUsd;
   }

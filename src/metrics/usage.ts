@@ -5,6 +5,13 @@
  */
 
 const HOUR_MS = 3_600_000;
+/**
+ * Hourly buckets kept at most (costs, credits used): twenty years, twice the longest window a
+ * scenario may have (`MAX_DURATION_MS`), so in-flight work drains into its own hours. A bill later
+ * still (work of a valid but absurd service time, years long) counts in the last bucket: the lists
+ * stay bounded instead of growing by one entry per simulated hour.
+ */
+export const MAX_HOUR_BUCKETS = 2 * 3650 * 24;
 const MINUTE_MS = 60_000;
 
 /** Per-provider usage counters of one strategy's run. */
@@ -67,7 +74,7 @@ export class RunUsage {
    */
   creditsUsed(account: number, credits: number, atMs: number): void {
     const hours = this.credits[account]!;
-    const hour = Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS));
+    const hour = Math.min(MAX_HOUR_BUCKETS - 1, Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS)));
     while (hours.length <= hour) hours.push(0);
     hours[hour]! += credits;
   }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_HOUR_BUCKETS } from '../../src/metrics/usage.js';
 import { buildStrategy } from '../../src/routing/strategies/registry.js';
 import { ImgsimError } from '../../src/scenario/errors.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
@@ -60,6 +61,25 @@ describe('far-future events', () => {
     // ticking on through the 30,000 days would be 2 × 43.2 million.
     expect(events).toBeLessThan(500);
     expect((30_000 * DAY_MS) / 60_000).toBe(43_200_000);
+  });
+
+  it('bills work that ends ten thousand years on into the last hourly bucket, not into a list that long', async () => {
+    const obj = farScenario();
+    // 3,650 days (the longest latency a scenario accepts) × 10,000 steps (the most it accepts):
+    // 36.5 million days; the client gives up after 10 s and billing.timeout bills the work when it ends.
+    const slow = {
+      ...obj.providers[0]!,
+      tiers: { standard: { latency: { dist: 'fixed' as const, value: '3650d' } } },
+      pricing: { model: 'per-image' as const, price: 0.01, billing: { timeout: true } },
+    };
+    const traffic = { arrivals: { process: 'uniform' as const, rate: '1/m' }, mix: [{ name: 'huge', steps: 10_000 }] };
+    const report = await simulate(scenarioFromObject({ ...obj, providers: [slow, obj.providers[1]!], traffic }, path.resolve('test/fixtures/far.yaml')));
+    const st = report.strategies[0]!;
+    expect(st.requests).toMatchObject({ total: 10, succeeded: 10 });
+    // Only the first request's work starts (one slot); it ends 3650 × 10,000 days on and is billed $0.01.
+    expect(st.costByHour).toHaveLength(MAX_HOUR_BUCKETS);
+    expect(st.costByHour.at(-1)).toBeCloseTo(0.01, 12);
+    expect(st.cost.byProvider.slow).toBeCloseTo(0.01, 12);
   });
 
   it('refuses an attempt that would end after the last representable instant, naming the provider', async () => {
