@@ -51,6 +51,8 @@ const DST_SLACK_MS = 3_600_000;
 /** The availability curve a(t) of one provider; see the module comment for the definition. */
 export class AvailabilityCurve {
   private readonly startMs: number;
+  /** Offset from the start after which noise holds and random outages stop. */
+  private readonly horizonMs: number;
   private readonly base: number;
   private readonly amplitude: number;
   private readonly troughMs: number;
@@ -79,9 +81,14 @@ export class AvailabilityCurve {
    * @param seed - the scenario seed
    * @param providerId - the provider id, which names its random streams
    * @param startMs - start of the run, epoch ms (noise and random outages begin here)
+   * @param stochasticUntilMs - when the stochastic parts end, epoch ms (default never): after it
+   *   the noise holds its value and random outages stop, so that a(t) at an instant years on
+   *   (work of a huge service time ending) costs nothing to compute, where drawing the noise grid
+   *   and the outage schedule that far would take memory and time in proportion
    */
-  constructor(spec: AvailabilitySpec, seed: number, providerId: string, startMs: number) {
+  constructor(spec: AvailabilitySpec, seed: number, providerId: string, startMs: number, stochasticUntilMs = Infinity) {
     this.startMs = startMs;
+    this.horizonMs = Math.max(0, stochasticUntilMs - startMs);
     this.base = spec.base;
     this.amplitude = spec.diurnal?.amplitude ?? 0;
     this.troughMs = (spec.diurnal?.trough ?? 0) * MINUTE_MS;
@@ -126,9 +133,9 @@ export class AvailabilityCurve {
       if (tMs >= o.startMs && tMs < o.endMs) return 0;
     }
     const sinceStartMs = tMs > this.startMs ? tMs - this.startMs : 0;
-    if (this.outageRng !== undefined && this.inRandomOutage(sinceStartMs)) return 0;
+    if (this.outageRng !== undefined && sinceStartMs < this.horizonMs && this.inRandomOutage(sinceStartMs)) return 0;
     let a = this.diurnalAt(tMs);
-    if (this.noiseRng !== undefined) a += this.noiseAt(sinceStartMs);
+    if (this.noiseRng !== undefined) a += this.noiseAt(Math.min(sinceStartMs, this.horizonMs));
     return a <= 0 ? 0 : a >= 1 ? 1 : a;
   }
 
@@ -156,7 +163,11 @@ export class AvailabilityCurve {
   upperBound(fromMs: number, toMs: number): number {
     if (this.noiseRng !== undefined && toMs === Infinity) return 1;
     let a = this.diurnalMax(fromMs, toMs);
-    if (this.noiseRng !== undefined) a += this.noiseMax(fromMs > this.startMs ? fromMs - this.startMs : 0, toMs > this.startMs ? toMs - this.startMs : 0);
+    if (this.noiseRng !== undefined) {
+      const s0 = fromMs > this.startMs ? fromMs - this.startMs : 0;
+      const s1 = toMs > this.startMs ? toMs - this.startMs : 0;
+      a += this.noiseMax(Math.min(s0, this.horizonMs), Math.min(s1, this.horizonMs));
+    }
     return a <= 0 ? 0 : a >= 1 ? 1 : a;
   }
 

@@ -49,9 +49,16 @@ const TICK_MS = 60_000;
 /** A request deferred more often than this is rejected (a strategy that never lets go). */
 const MAX_DEFERRALS = 10_000;
 
+/**
+ * How long after the window's end a(t) keeps its noise and random outages: in-flight work drains
+ * well within it; work ending later (a valid but years-long service time) sees them held/stopped,
+ * so computing a(t) then costs nothing (see `AvailabilityCurve`).
+ */
+const STOCHASTIC_TAIL_MS = 30 * 86_400_000;
+
 /** Creates the availability curves shared by every strategy's run (a(t) is the same for all). */
 export function availabilityCurves(scenario: ResolvedScenario): AvailabilityCurve[] {
-  return scenario.providers.map((p) => new AvailabilityCurve(p.availability, scenario.seed, p.id, scenario.startMs));
+  return scenario.providers.map((p) => new AvailabilityCurve(p.availability, scenario.seed, p.id, scenario.startMs, scenario.endMs + STOCHASTIC_TAIL_MS));
 }
 
 class RequestState {

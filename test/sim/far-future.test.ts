@@ -82,6 +82,21 @@ describe('far-future events', () => {
     expect(st.cost.byProvider.slow).toBeCloseTo(0.01, 12);
   });
 
+  it('reads a(t) with noise and random outages at an instant ten thousand years on without drawing them that far', async () => {
+    const obj = farScenario();
+    // As above, with noise on a 1 s grid and random outages: at the attempt's end, 36.5 million
+    // days on, the queue behind it is drained, which reads a(t) there. Drawing the noise that far
+    // would take 3e15 points; after 30 days past the window's end the noise holds and outages stop.
+    const slow = {
+      ...obj.providers[0]!,
+      tiers: { standard: { latency: { dist: 'fixed' as const, value: '3650d' } } },
+      availability: { base: 0.9, noise: { sd: 0.05, halfLife: '10s' }, randomOutages: { mtbf: '1h', mttr: '1m' } },
+    };
+    const traffic = { arrivals: { process: 'uniform' as const, rate: '1/m' }, mix: [{ name: 'huge', steps: 10_000 }] };
+    const report = await simulate(scenarioFromObject({ ...obj, providers: [slow, obj.providers[1]!], traffic }, path.resolve('test/fixtures/far.yaml')));
+    expect(report.strategies[0]!.requests).toMatchObject({ total: 10, succeeded: 10 });
+  });
+
   it('refuses an attempt that would end after the last representable instant, naming the provider', async () => {
     const obj = farScenario();
     // 3,650 days (the longest latency a scenario accepts) × 10,000 steps (the most a request may
