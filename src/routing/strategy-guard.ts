@@ -3,8 +3,8 @@
  * decision, must be reported as the strategy's error — its name, its file and the place in the
  * file — not as an internal error of imgsim, and an impossible decision (an unknown provider or
  * tier, a string, an instant the simulator cannot reach) must stop the run rather than turn into
- * silent `no-candidate` failures. `guardStrategy` wraps a loaded file's strategy once, when its
- * factory is called (`strategies/_file-factory.ts`), so the simulator and the live harness both
+ * silent `no-candidate` failures. `guardStrategy` wraps a loaded file's strategy once, when the
+ * registry builds it (`strategies/registry.ts`), so the simulator and the live harness both
  * get the same checks from the one function `checkDecision`; built-in strategies are not wrapped
  * (their decisions are checked by their tests, and the hot path stays as it is).
  *
@@ -199,13 +199,14 @@ function guardPlan(plan: AttemptPlan, src: StrategySource): AttemptPlan {
  * through {@link strategyThrew} and {@link checkDecision}.
  * @param file - the strategy file, absolute
  * @param strategy - the strategy its factory made (already checked for shape)
- * @returns the guarded strategy (same name)
+ * @param name - the name it runs under (the scenario's for it; default its own)
+ * @returns the guarded strategy, named `name`; it calls the strategy's methods on the strategy
  */
-export function guardStrategy(file: string, strategy: Strategy): Strategy {
-  const src: StrategySource = { name: strategy.name, file };
+export function guardStrategy(file: string, strategy: Strategy, name = strategy.name): Strategy {
+  const src: StrategySource = { name, file };
   armWatchdog();
   const guarded: Strategy = {
-    name: strategy.name,
+    name,
     route(request: ImageRequest, ctx: RoutingContext): RouteDecision {
       let decision: unknown;
       enterStrategy(src, 'route');

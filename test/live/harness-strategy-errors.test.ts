@@ -50,7 +50,7 @@ describe('runLive with a strategy file that breaks the contract', () => {
     );
     expect(err).toBeInstanceOf(ImgsimError);
     expect((err as ImgsimError).code).toBe('invalid-strategy');
-    expect((err as ImgsimError).message).toContain(`strategy "misbehaving-${mode}" (test/fixtures/strategies/misbehaving.ts): `);
+    expect((err as ImgsimError).message).toContain(`strategy "misbehaving" (test/fixtures/strategies/misbehaving.ts): `);
     expect((err as ImgsimError).message).toMatch(message);
   });
 

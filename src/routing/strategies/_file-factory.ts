@@ -4,7 +4,7 @@
  */
 import { ImgsimError } from '../../scenario/errors.js';
 import type { Strategy, StrategyEnv, StrategyFactory } from '../strategy.js';
-import { describeValue, guardStrategy } from '../strategy-guard.js';
+import { describeValue } from '../strategy-guard.js';
 
 /** What every strategy-file error message ends with. */
 export const STRATEGY_FILE_CONTRACT =
@@ -64,6 +64,5 @@ export function callFactory(file: string, factory: StrategyFactory, options: Rec
     const why = err instanceof Error ? err.message : String(err);
     throw invalidStrategyFile(file, `its factory threw: ${why}`);
   }
-  // Its code is the user's: what it throws or returns wrongly is reported as the strategy's.
-  return guardStrategy(file, checkStrategy(file, made));
+  return checkStrategy(file, made);
 }

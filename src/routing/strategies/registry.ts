@@ -2,6 +2,7 @@
  * The strategy registry: turns a scenario's strategy reference into a `Strategy`. Adding a
  * built-in is adding its file and one line in {@link BUILTIN_FACTORIES}.
  */
+import path from 'node:path';
 import { ImgsimError } from '../../scenario/errors.js';
 import { strategyDisplayName } from '../../scenario/check.js';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
@@ -16,6 +17,7 @@ import {
 import type { Strategy, StrategyEnv, StrategyFactory } from '../strategy.js';
 import type { BuiltinOptions } from './_options.js';
 import { callFactory, invalidStrategyFile } from './_file-factory.js';
+import { guardStrategy } from '../strategy-guard.js';
 import { budgetGuardStrategy } from './budget-guard.js';
 import { cheapestStrategy } from './cheapest.js';
 import { conditionalStrategy } from './conditional.js';
@@ -128,14 +130,9 @@ export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
   }
   const made = callFactory(ref.file, factory, ref.options, strategyEnv);
   const name = strategyDisplayName(ref);
-  if (made.name === name) return made;
-  // Run under the scenario's name; bind so the file's methods keep their `this`.
-  return {
-    name,
-    route: made.route.bind(made),
-    ...(made.observe === undefined ? {} : { observe: made.observe.bind(made) }),
-    ...(made.explain === undefined ? {} : { explain: made.explain.bind(made) }),
-  };
+  // Its code is the user's: what it throws or decides wrongly is reported as the strategy's,
+  // under the name reports give it (the guard calls the file's methods on their own object).
+  return guardStrategy(path.resolve(env.scenario.dir, ref.file), made, name);
 }
 
 /**
