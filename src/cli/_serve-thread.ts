@@ -77,9 +77,10 @@ export class ServeStartError extends Error {
 /**
  * Starts the server of a scenario file on a worker thread.
  * @param data - scenario file (already validated), port, host, time scale
+ * @param onLedger - receives every ledger the thread reports
  * @returns the running server once it listens
  */
-export function startServerThread(data: ServeWorkerData): Promise<ServerThread> {
+export function startServerThread(data: ServeWorkerData, onLedger?: (reported: ReportedLedger) => void): Promise<ServerThread> {
   const worker = new Worker(new URL('./_serve-worker.js', import.meta.url), {
     workerData: data,
     resourceLimits: { maxYoungGenerationSizeMb: SERVE_YOUNG_GENERATION_MB, ...(data.maxHeapMb === undefined ? {} : { maxOldGenerationSizeMb: data.maxHeapMb }) },
@@ -99,7 +100,10 @@ export function startServerThread(data: ServeWorkerData): Promise<ServerThread> 
   };
   worker.on('message', (m: ServeWorkerReply) => {
     if (m.kind === 'ledger' || m.kind === 'closed') latest = { ledger: m.ledger, atMs: Date.now() };
-    if (m.kind === 'ledger') return;
+    if (m.kind === 'ledger') {
+      onLedger?.(latest!);
+      return;
+    }
     replies.push(m);
     wake?.();
   });

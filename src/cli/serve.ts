@@ -7,7 +7,7 @@ import type { LedgerSnapshot } from '../live/ledger.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
-import { ServeStartError, startServerThread, type ServerThread } from './_serve-thread.js';
+import { ServeStartError, startServerThread, type ReportedLedger, type ServerThread } from './_serve-thread.js';
 import { intOption, parseCommandArgs } from './args.js';
 import { EXIT } from './output.js';
 
@@ -32,7 +32,8 @@ Options:
   --allowed-host NAME a name the admin endpoints answer to besides localhost, 127.0.0.1,
                       [::1], IP addresses and --host (repeatable; e.g. a compose service)
   --ledger-out FILE   also write the ledger as JSON to FILE (atomically) on exit,
-                      whatever ends serve: a signal, or the server thread dying
+                      whatever ends serve (a signal, the server thread dying), and
+                      at most once a second while it changes
   --max-heap MB       the server thread's V8 heap limit (old generation; default V8's)
   --quiet             print only the base URL line of each provider
 Exit codes: 0 ok (stopped by a signal), 1 the server thread died (the last ledger it
@@ -56,6 +57,9 @@ const MIN_HEAP_MB = 32;
 
 /** The largest `--journal`: each entry keeps a request's summary, so memory stays bounded. */
 const MAX_JOURNAL_SIZE = 1_000_000;
+
+/** How often, at most, serve rewrites `--ledger-out` while it runs, ms. */
+const LEDGER_OUT_EVERY_MS = 1_000;
 
 /** Default port of `imgsim serve`. */
 export const DEFAULT_SERVE_PORT = 8787;
@@ -97,6 +101,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // Loaded here for its errors (exit 2 with file:line:col); the server thread loads it again.
   const scenario = loadScenario(file);
 
+  // --ledger-out is also kept current while serve runs (at most once a second): V8 ends the
+  // whole process on some out-of-memory failures, and then no exit handler runs.
+  let lastWriteMs = 0;
+  const keepCurrent = (reported: ReportedLedger): void => {
+    if (ledgerOut === undefined || reported.atMs - lastWriteMs < LEDGER_OUT_EVERY_MS) return;
+    lastWriteMs = reported.atMs;
+    writeFileAtomic(ledgerOut, `${JSON.stringify(reported.ledger, null, 2)}\n`);
+  };
   let server: ServerThread;
   try {
     server = await startServerThread({
@@ -108,7 +120,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       allowedHosts,
       ...(adminKey === undefined ? {} : { adminKey }),
       ...(maxHeapMb === undefined ? {} : { maxHeapMb }),
-    });
+    }, keepCurrent);
   } catch (err) {
     if (!(err instanceof ServeStartError)) throw err;
     const code = err.code;
@@ -141,7 +153,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     writeLedger(last?.ledger);
     return EXIT.failed;
   };
-  const ended = await Promise.race([waitForSignal(() => { writeLedger(thread.lastLedger()?.ledger); }), thread.died]);
+  const ended = await Promise.race([
+    waitForSignal(() => {
+      writeLedger(thread.lastLedger()?.ledger);
+    }),
+    thread.died,
+  ]);
   if (ended instanceof Error) return died(ended);
   if (!values.quiet) process.stderr.write(`\nimgsim: ${ended}: finishing in-flight requests...\n`);
   let ledger: LedgerSnapshot;

@@ -37,6 +37,7 @@ import { Account } from '../model/account.js';
 import { LiveProvider, rateLimitState, type LiveAttemptResult, type RateLimitState } from './provider.js';
 import { LiveBudget } from './budget-alerts.js';
 import { journalBody } from './journal-body.js';
+import { MAX_JSON_CONTAINERS } from './json-limits.js';
 import { adminPolicy, adminRefusal, type AdminAccess, type AdminPolicy } from './admin-guard.js';
 
 /** Options of {@link LiveProviders}. */
@@ -353,6 +354,9 @@ export class LiveProviders {
     }
     if (req.bodyError === 'malformed-json') {
       return invalid('We could not parse the JSON body of your request; send valid JSON with `Content-Type: application/json`.', undefined, 'invalid_json');
+    }
+    if (req.bodyError === 'too-complex') {
+      return invalid(`The JSON body holds over ${MAX_JSON_CONTAINERS} objects and arrays; an image request needs a few.`, undefined, 'invalid_json');
     }
     if (req.bodyError === 'malformed-form') {
       return invalid('We could not parse the multipart/form-data body of your request; check its boundary and parts.', undefined, 'invalid_multipart');

@@ -20,7 +20,7 @@ export interface LiveRequest {
    */
   readonly body: unknown;
   /** Set by the transport when the body was not valid JSON or multipart, or too large (413). */
-  readonly bodyError?: 'malformed-json' | 'malformed-form' | 'too-large';
+  readonly bodyError?: 'malformed-json' | 'malformed-form' | 'too-large' | 'too-complex';
   /** Aborted when the client goes away; pending emulated work stops waiting. */
   readonly signal?: AbortSignal;
 }

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { LiveProviders } from './core.js';
 import { attachFastFront, resetSocket } from './_fast-http.js';
+import { tooManyJsonContainers } from './json-limits.js';
 import { isMultipart, parseMultipart } from './multipart.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 
@@ -87,6 +88,7 @@ type BodyResult =
   | { readonly kind: 'malformed-json' }
   | { readonly kind: 'malformed-form' }
   | { readonly kind: 'too-large' }
+  | { readonly kind: 'too-complex' }
   | { readonly kind: 'aborted' };
 /** A body that was read to its end. */
 type ReadBody = Exclude<BodyResult, { readonly kind: 'aborted' }>;
@@ -330,6 +332,7 @@ const TOO_LARGE: BodyResult = { kind: 'too-large' };
 const ABORTED: BodyResult = { kind: 'aborted' };
 const MALFORMED_JSON: ReadBody = { kind: 'malformed-json' };
 const MALFORMED_FORM: ReadBody = { kind: 'malformed-form' };
+const TOO_COMPLEX: ReadBody = { kind: 'too-complex' };
 const NO_BODY: ReadBody = { kind: 'ok', body: undefined };
 
 /** Reads and parses a JSON (or multipart) body with the size limit, then calls `done` once; never throws. */
@@ -389,6 +392,11 @@ function parseBody(buf: Buffer | undefined, contentType: string | undefined, don
     void parseMultipart(buf, contentType!).then((fields) => {
       done(fields === undefined ? MALFORMED_FORM : { kind: 'ok', body: fields });
     });
+    return;
+  }
+  // Refused before parsing: what a parse costs must not be the client's choice (json-limits.ts).
+  if (tooManyJsonContainers(buf)) {
+    done(TOO_COMPLEX);
     return;
   }
   let result: ReadBody;

@@ -1,8 +1,8 @@
 // `imgsim serve` when its server thread dies (issue 15, defect 1): the CLI notices at once, exits
 // 1 with a message, prints the last ledger the thread reported and writes --ledger-out. The
-// thread is killed the way the issue's reproduction did: a `[{},…]` body whose parse does not fit
-// the thread's heap (here the smallest --max-heap and a 3 MB body, so one request is enough and
-// V8 gives up in about a second). `npm test` builds dist/.
+// thread is killed the way the issue's reproduction did: a body whose parse does not fit the
+// thread's heap (the smallest --max-heap, and 8 MB of 9,000 arrays of 450 numbers; the issue's
+// `[{},…]` body is now refused before parsing). `npm test` builds dist/.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,8 +54,8 @@ describe('imgsim serve: a dying server thread is reported', { timeout: 30_000 },
     const cost = await generate(server.url);
     // The thread reports its ledger every 250 ms while it changes.
     await new Promise((r) => setTimeout(r, 700));
-    // The issue's body, scaled from 9.4 MB to 3 MB of `{},`: parsing it needs more than a 32 MB heap.
-    const body = '[' + '{},'.repeat(1e6) + '{}]';
+    // Parsing it needs more than a 32 MB heap.
+    const body = `[${Array<string>(9_000).fill(`[${'0,'.repeat(449)}0]`).join(',')}]`;
     await fetch(`${server.url}/lumen/v1/images/generations`, { method: 'POST', headers: { authorization: 'Bearer x' }, body }).then(
       (r) => r.status,
       () => null,

@@ -46,16 +46,23 @@ describe('the journal keeps a bounded summary, never the parsed body', () => {
     gc();
     const grownMb = (process.memoryUsage().heapUsed - before) / 1e6;
     expect(grownMb).toBeLessThan(30);
-    const res = await fetch(`${server.url}/_imgsim/journal?limit=1`);
-    const entry = ((await res.json()) as { entries: JournalEntry[] }).entries[0]!;
-    expect(entry.outcome).toBe('invalid-request');
-    const kept = entry.body as unknown[];
+    // Refused before parsing (json-limits.ts): nothing of it is kept.
+    const refused = await (await post()).json();
+    expect(refused).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_json' } });
+    const journal = async (): Promise<JournalEntry> => ((await (await fetch(`${server.url}/_imgsim/journal?limit=1`)).json()) as { entries: JournalEntry[] }).entries[0]!;
+    const entry = await journal();
+    expect(entry).toMatchObject({ outcome: 'invalid-request', code: 'invalid_json' });
+    expect(entry.body).toBeUndefined();
+    // A smaller array is parsed, answered 400, and journaled as a bounded summary.
+    const small = await fetch(`${server.url}/lumen/v1/images/generations`, { method: 'POST', headers: AUTH, body: '[' + '{},'.repeat(9_000) + '{}]' });
+    expect(small.status).toBe(400);
+    const kept = (await journal()).body as unknown[];
     expect(kept).toHaveLength(JOURNAL_BODY_LIMITS.items);
-    expect(kept.at(-1)).toBe(`…[+${333_334 - (JOURNAL_BODY_LIMITS.items - 1)} items]`);
+    expect(kept.at(-1)).toBe(`…[+${9_001 - (JOURNAL_BODY_LIMITS.items - 1)} items]`);
     // A normal request is still journaled as sent.
     const ok = await fetch(`${server.url}/lumen/v1/images/generations`, { method: 'POST', headers: AUTH, body: JSON.stringify({ prompt: 'a lighthouse', size: '1024x1024' }) });
     expect(ok.status).toBe(200);
-    const last = ((await (await fetch(`${server.url}/_imgsim/journal?limit=1`)).json()) as { entries: JournalEntry[] }).entries[0]!;
+    const last = await journal();
     expect(last.body).toEqual({ prompt: 'a lighthouse', size: '1024x1024' });
   });
 
