@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { LedgerSnapshot } from '../../src/live/ledger.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
@@ -20,8 +20,15 @@ interface Started {
   readonly exited: Promise<{ code: number | null; out: string; err: string }>;
 }
 
+/** Every serve started, killed at the end if a failed test left one running. */
+const children: ReturnType<typeof spawn>[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 async function serve(...args: string[]): Promise<Started> {
   const child = spawn(process.execPath, [BIN, 'serve', QUICKSTART, '--port', '0', '--time-scale', '0.001', ...args], { stdio: 'pipe' });
+  children.push(child);
   let out = '';
   let err = '';
   const exited = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
