@@ -19,6 +19,7 @@ import type { LedgerSnapshot } from '../../src/live/ledger.js';
 import { startServer } from '../../src/live/server.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ScenarioInput } from '../../src/scenario/schema.js';
+import { controlnetParts } from '../_controlnet.js';
 
 const FILE = path.join(tmpdir(), 'imgsim-live-honesty.yaml');
 
@@ -216,16 +217,7 @@ const PORTKEY_KEPT = ['prompt', 'model', 'n', 'quality', 'response_format', 'siz
 function controlnetScenario(): ScenarioInput {
   return {
     ...oneProvider('100ms'),
-    providers: [
-      {
-        id: 'solo',
-        pricing: { model: 'per-step', perStep: 0.0008, features: { controlnet: { add: 0.004 } } },
-        tiers: { standard: { latency: { dist: 'fixed', value: '100ms' } } },
-        capacity: { concurrency: 1000, queue: 1000 },
-        supports: { features: ['controlnet'] },
-      },
-    ],
-    traffic: { arrivals: { process: 'uniform', rate: '10/s' }, mix: [{ name: 'cn', steps: 50, features: ['controlnet'], project: 'app' }] },
+    ...controlnetParts('100ms'),
   };
 }
 

@@ -19,6 +19,7 @@ import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ScenarioInput } from '../../src/scenario/schema.js';
 import { simulate } from '../../src/sim/run.js';
 import { startPortkeyGateway, type PortkeyGateway } from './_portkey-gateway.js';
+import { controlnetParts } from '../_controlnet.js';
 
 const DIR = mkdtempSync(path.join(tmpdir(), 'imgsim-portkey-forwarding-'));
 const FILE = path.join(DIR, 'scenario.yaml');
@@ -31,16 +32,7 @@ function scenario(config: string): ScenarioInput {
     seed: 4,
     start: '2026-06-01T00:00:00Z',
     duration: '1s',
-    providers: [
-      {
-        id: 'solo',
-        pricing: { model: 'per-step', perStep: 0.0008, features: { controlnet: { add: 0.004 } } },
-        tiers: { standard: { latency: { dist: 'fixed', value: '40ms' } } },
-        capacity: { concurrency: 1000, queue: 1000 },
-        supports: { features: ['controlnet'] },
-      },
-    ],
-    traffic: { arrivals: { process: 'uniform', rate: '10/s' }, mix: [{ name: 'cn', steps: 50, features: ['controlnet'], project: 'app' }] },
+    ...controlnetParts('40ms'),
     policy: { maxAttempts: 1 },
     strategies: [{ use: 'portkey', config }],
   };

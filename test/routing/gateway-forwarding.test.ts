@@ -17,6 +17,7 @@ import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ScenarioInput } from '../../src/scenario/schema.js';
 import { simulate } from '../../src/sim/run.js';
 import { makeRequest } from './_context.js';
+import { controlnetParts } from '../_controlnet.js';
 
 const DIR = tmpdir();
 const FILE = path.join(DIR, 'imgsim-gateway-forwarding.yaml');
@@ -35,16 +36,7 @@ function scenario(portkeyConfig: string): ScenarioInput {
     seed: 2,
     start: '2026-06-01T00:00:00Z',
     duration: '1s',
-    providers: [
-      {
-        id: 'solo',
-        pricing: { model: 'per-step', perStep: 0.0008, features: { controlnet: { add: 0.004 } } },
-        tiers: { standard: { latency: { dist: 'fixed', value: '100ms' } } },
-        capacity: { concurrency: 1000, queue: 1000 },
-        supports: { features: ['controlnet'] },
-      },
-    ],
-    traffic: { arrivals: { process: 'uniform', rate: '10/s' }, mix: [{ name: 'cn', steps: 50, features: ['controlnet'], project: 'app' }] },
+    ...controlnetParts('100ms'),
     strategies: [{ use: 'portkey', config: portkeyConfig }],
   };
 }
