@@ -1,5 +1,5 @@
-// `imgsim forecast` and `imgsim merge`: worker threads from the compiled CLI (`npm test` builds
-// dist/ first), shards merged in-process, and bad input.
+// `imgsim forecast` and `imgsim merge`: worker threads from the compiled CLI (dist/, rebuilt by
+// test/_global-setup.ts when src/ is newer), shards merged in-process, and bad input.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -17,7 +17,7 @@ afterEach(() => {
 
 /**
  * Starts `imgsim run --attempts-log`, sends a signal once its temp file exists, and waits for
- * the exit (the bin runs dist/: `npm run build` first).
+ * the exit (the bin runs dist/, rebuilt by test/_global-setup.ts when src/ is newer).
  */
 async function interruptRun(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> {
   const log = join(dir, 'attempts.jsonl');

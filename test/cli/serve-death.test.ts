@@ -2,7 +2,7 @@
 // 1 with a message, prints the last ledger the thread reported and writes --ledger-out. The
 // thread is killed the way the issue's reproduction did: a body whose parse does not fit the
 // thread's heap (the smallest --max-heap, and 8 MB of 9,000 arrays of 450 numbers; the issue's
-// `[{},…]` body is now refused before parsing). `npm test` builds dist/.
+// `[{},…]` body is now refused before parsing). test/_global-setup.ts rebuilds dist/ when src/ is newer.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // `imgsim serve` as users run it: the compiled CLI in its own process (its server runs on a
-// worker thread), stopped by a signal. `npm test` builds dist/ first.
+// worker thread), stopped by a signal. vitest's globalSetup (test/_global-setup.ts) rebuilds dist/ when src/ is newer.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
