@@ -13,7 +13,10 @@
  * gives up at `policy.timeout`; an abandoned attempt keeps its slot until the provider is done,
  * as a real GPU would.
  */
-import { AvailabilityCurve, effectiveConcurrency } from '../model/availability.js';
+import { AvailabilityCurve } from '../model/availability.js';
+import { admissionGate, answersWithoutSlot, placement } from '../model/rules/admission.js';
+import { billable, billableAbandoned } from '../model/rules/billing.js';
+import { withinSlo } from '../model/rules/slo.js';
 import { creditsFor, price, refusal } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
@@ -28,7 +31,7 @@ import { MAX_INSTANT_MS } from '../routing/strategy-guard.js';
 import { ProviderHandle, type Clock } from '../routing/provider-view.js';
 import type { AttemptOutcome, AttemptPlan, Candidate, PlanStep, RoutingContext, Strategy } from '../routing/strategy.js';
 import { ImgsimError } from '../scenario/errors.js';
-import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { EventHeap } from './heap.js';
 import { Account } from '../model/account.js';
@@ -711,37 +714,28 @@ export class Simulation {
     this.collector.attempts++;
     const visit = r.visits[at.provider]!++;
     const availability = rt.curve.at(now);
-    if (availability <= 0) {
-      this.fastAnswer(a, 'overloaded', rt.refusedLatencyMs(req.id, visit));
-      return;
-    }
-    this.collector.usage.sent(rt.account.provider.index, now);
-    const waitMs = rt.account.take(now);
-    if (waitMs > 0) {
-      // Retry-After is sent in whole seconds, as HTTP has it.
-      const retryAfterMs = Math.ceil(waitMs / 1000) * 1000;
-      at.retryAfterMs = retryAfterMs;
-      this.fastAnswer(a, 'rate-limited', rt.refusedLatencyMs(req.id, visit));
-      return;
-    }
-    if (rt.account.quotaExhausted(now)) {
-      at.code = 'insufficient_quota';
-      this.fastAnswer(a, 'rate-limited', rt.refusedLatencyMs(req.id, visit));
+    if (availability > 0) this.collector.usage.sent(rt.account.provider.index, now);
+    const gate = admissionGate(rt.account, availability, now);
+    if (gate.kind === 'refused') {
+      if (gate.code === 'rate_limit_exceeded') at.retryAfterMs = gate.retryAfterMs;
+      else if (gate.code === 'insufficient_quota') at.code = gate.code;
+      this.fastAnswer(a, gate.outcome, rt.refusedLatencyMs(req.id, visit));
       return;
     }
     const draw = this.draw;
     const rng = rt.drawAttempt(req, visit, at.tier, draw);
     const kind = draw.kind;
-    if (kind === 'server-error' || kind === 'filtered') {
+    if (answersWithoutSlot(kind)) {
       this.fastAnswer(a, kind, draw.ms);
       return;
     }
     at.kind = kind;
     at.serviceMs = draw.ms;
     this.fixPrice(a, availability);
-    if (rt.busy < effectiveConcurrency(rt.spec.capacity.concurrency, availability)) {
+    const placed = placement(rt.busy, rt.queue.length, rt.spec.capacity.concurrency, rt.spec.capacity.queue, availability);
+    if (placed === 'start') {
       this.start(a, rt);
-    } else if (rt.queue.length < rt.spec.capacity.queue) {
+    } else if (placed === 'queue') {
       rt.queue.push(a);
       this.pushAttempt(at.deadlineMs, EV_TIMEOUT, a);
       this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
@@ -949,7 +943,7 @@ export class Simulation {
     const billing = this.runtimes[at.provider]!.spec.pricing.billing;
     // A hedge loser that ran is billed as the provider saw it (its drawn outcome); a client
     // timeout per billing.timeout.
-    const billed = at.cancelled ? billable(at.kind, billing) : billing.timeout;
+    const billed = billableAbandoned(at.cancelled ? 'hedge-cancel' : 'client-timeout', at.kind, billing);
     if (billed) this.charge(a, true, at.request!.project);
   }
 
@@ -990,21 +984,10 @@ export class Simulation {
     const req = r.request;
     const now = this.clock.now;
     const latencyMs = now - req.arrivalMs;
-    const attained = end === 'succeeded' && this.withinSlo(req, latencyMs, now);
+    const attained = end === 'succeeded' && withinSlo(req, latencyMs, now, this.scenario.slo);
     this.collector.finish(end, req.urgency, latencyMs, attained, reason);
     this.serviceLog?.record(req.id, attained ? SERVICE_WITHIN_SLO : end === 'succeeded' ? SERVICE_LATE : SERVICE_NONE);
     if (r.pending === 0) this.freeRequests.push(slot);
-  }
-
-  /** Whether a succeeded request met its class's bound (batch: its deadline). */
-  private withinSlo(req: ImageRequest, latencyMs: number, now: number): boolean {
-    const slo = this.scenario.slo;
-    if (req.urgency === 'batch') {
-      const deadline = req.deadlineMs ?? (slo.batch?.deadline !== undefined ? req.arrivalMs + slo.batch.deadline : Infinity);
-      return now <= deadline && (slo.batch?.p95 === undefined || latencyMs <= slo.batch.p95);
-    }
-    const i = slo.interactive;
-    return latencyMs <= (i?.p95 ?? i?.p99 ?? i?.p90 ?? i?.p50 ?? Infinity);
   }
 
   // --- time-driven work ----------------------------------------------------------------------
@@ -1118,28 +1101,3 @@ export class Simulation {
   }
 }
 
-/**
- * Whether an attempt with this outcome is charged (`pricing.billing`; a success always is,
- * rate-limited and overloaded attempts never reach a GPU and never are).
- * @param kind - the outcome
- * @param billing - the provider's billing rules
- * @returns true when charged
- */
-function billable(kind: OutcomeKind, billing: ResolvedProvider['pricing']['billing']): boolean {
-  switch (kind) {
-    case 'success':
-      return true;
-    case 'generative':
-      return billing.generative;
-    case 'filtered':
-      return billing.filtered;
-    case 'server-error':
-      return billing.serverError;
-    case 'timeout':
-      return billing.timeout;
-    case 'connection-reset':
-      return billing.connectionReset;
-    default:
-      return false;
-  }
-}
