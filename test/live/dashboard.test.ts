@@ -63,6 +63,25 @@ describe('the live dashboard', () => {
     await providers.close();
   });
 
+  it('reads latency quantiles from cumulative histogram buckets, per provider', () => {
+    // lumen: 10 requests, cumulative counts 1 (≤1 s), 3 (≤2 s), 9 (≤5 s), 10 (+Inf); rows out of
+    // order, and another provider's rows that must not count. The qth quantile is the first
+    // bucket holding at least q × 10 requests.
+    const text = [
+      'imgsim_latency_seconds_bucket{provider="lumen",le="5"} 9',
+      'imgsim_latency_seconds_bucket{provider="lumen",le="+Inf"} 10',
+      'imgsim_latency_seconds_bucket{provider="lumen",le="1"} 1',
+      'imgsim_latency_seconds_bucket{provider="lumen",le="2"} 3',
+      'imgsim_latency_seconds_bucket{provider="other",le="1"} 50',
+      'imgsim_latency_seconds_bucket{provider="other",le="+Inf"} 50',
+    ].join('\n');
+    const page = pageHelpers();
+    const rows = page.parse(text);
+    expect([0.1, 0.25, 0.3, 0.5, 0.9, 0.95].map((q) => page.quantile(rows, 'lumen', q))).toEqual(['≤1s', '≤2s', '≤2s', '≤5s', '≤5s', '>5s']);
+    expect(page.quantile(rows, 'other', 0.99)).toBe('≤1s');
+    expect(page.quantile(rows, 'nobody', 0.5)).toBe('—');
+  });
+
   it('reads escaped label values back as they were sent', () => {
     const rows = pageHelpers().parse('imgsim_cost_usd_total{provider="p",project="say \\"hi\\" \\\\ bye\\n"} 0.5');
     expect(rows).toEqual([{ name: 'imgsim_cost_usd_total', labels: { provider: 'p', project: 'say "hi" \\ bye\n' }, value: 0.5 }]);

@@ -373,7 +373,11 @@ describe('litellm: explain', () => {
     const { ctx, s } = gateway({ use: 'litellm', config, models: [] });
     for (let i = 0; i < 40; i++) drive(s, ctx, byProvider({ a: 'rate-limited' }));
     const why = s.explain!(makeRequest(), ctx);
-    expect('candidates' in why.decision && why.decision.plan).toBeDefined();
+    const d = why.decision;
+    if (!('candidates' in d)) throw new Error(`expected candidates, got ${JSON.stringify(d)}`);
+    expect(d.plan).toBeDefined();
+    // model_list[0] (a) is cooling down: the plan's first attempt goes to the one healthy deployment.
+    expect(d.plan!.next(undefined, ctx)).toMatchObject({ provider: 'b' });
     expect(why.summary).toMatch(/^model group img: simple-shuffle picks one of 1\/2 healthy deployments at each attempt, then up to 0 retries and fallbacks to none/);
     expect(why.candidates.map((c) => c.reason)).toEqual([expect.stringMatching(/^deployment model_list\[0\]: cooling down for /), 'deployment model_list[1]: healthy, weight 1']);
   });

@@ -41,6 +41,11 @@ function mutate(value: unknown, at: (string | number)[], replacement: unknown): 
   return copy;
 }
 const DELETE = Symbol('delete');
+
+/** The loader's form of a key path: `providers[0].pricing.perStep`. */
+function keyPath(at: (string | number)[]): string {
+  return at.map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
+}
 const ALL_PATHS = paths(MINIMAL);
 
 const junk = fc.oneof(
@@ -72,7 +77,25 @@ describe('the loader never throws anything but its own validation error', () => 
         const text = stringify(mutated ?? null);
         const err = outcome(() => parseScenarioText(text, 'f.yaml'));
         expect(err === undefined || err instanceof ImgsimError).toBe(true);
-        if (err instanceof ImgsimError) for (const p of err.problems) expect(p.file).toBe('f.yaml');
+        if (!(err instanceof ImgsimError)) return;
+        expect(err.problems.length).toBeGreaterThan(0);
+        const lines = text.split('\n');
+        for (const p of err.problems) {
+          expect(p.file).toBe('f.yaml');
+          // A position inside the text: a 1-based line that exists and a column on it (or just past its end).
+          expect(p.line, `${p.path}: ${p.message}`).toBeGreaterThanOrEqual(1);
+          expect(p.line).toBeLessThanOrEqual(lines.length);
+          expect(p.col).toBeGreaterThanOrEqual(1);
+          expect(p.col).toBeLessThanOrEqual(lines[p.line! - 1]!.length + 1);
+        }
+        // A scalar put under a key is written on the key's line (`key: value`): a problem about
+        // that very value must point at that line, not merely somewhere in the file.
+        const key = at[at.length - 1];
+        const scalar = replacement !== DELETE && (replacement === null || typeof replacement !== 'object');
+        if (typeof key !== 'string' || !scalar) return;
+        for (const p of err.problems.filter((q) => q.path === keyPath(at))) {
+          expect(lines[p.line! - 1]!.trimStart().replace(/^- /, '').startsWith(`${key}:`), `${p.path} at ${p.line}:${p.col} in\n${text}`).toBe(true);
+        }
       }),
       { numRuns: 300, seed: 2 },
     );
