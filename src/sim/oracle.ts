@@ -29,6 +29,7 @@ import { cheapestCreditUsd } from '../model/credits.js';
 import { creditsFor, compilePricing, offPeakBestIn, price, refusal, type CompiledPricing } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
+import { sloDeadlineMs } from '../model/rules/slo.js';
 import { Account } from '../model/account.js';
 import type { AvailabilityCurve } from '../model/availability.js';
 import type { OracleReport, RegretReport } from '../metrics/report-types.js';
@@ -73,24 +74,6 @@ export interface OracleOptions {
   readonly logs?: readonly ServiceLog[];
   /** Called now and then with the fraction of the window done. */
   readonly onProgress?: (fraction: number) => void;
-}
-
-/**
- * The completion deadline of a request's SLO bound, epoch ms, as the engine judges attainment
- * (engine.ts `withinSlo`): interactive: arrival + `slo.interactive` p95 (else p99, p90, p50);
- * batch: its deadline (else arrival + `slo.batch.deadline`), and arrival + `slo.batch.p95`
- * when set. Infinity when no bound applies.
- * @param request - the request
- * @param slo - the scenario's SLO
- * @returns epoch ms
- */
-export function sloDeadlineMs(request: ImageRequest, slo: ResolvedScenario['slo']): number {
-  if (request.urgency === 'batch') {
-    const deadline = request.deadlineMs ?? (slo.batch?.deadline !== undefined ? request.arrivalMs + slo.batch.deadline : Infinity);
-    return slo.batch?.p95 === undefined ? deadline : Math.min(deadline, request.arrivalMs + slo.batch.p95);
-  }
-  const i = slo.interactive;
-  return request.arrivalMs + (i?.p95 ?? i?.p99 ?? i?.p90 ?? i?.p50 ?? Infinity);
 }
 
 /**

@@ -3,23 +3,14 @@
  * account (rate limit, quota, credits) is the model's `Account`, shared with live mode.
  */
 import { AvailabilityCurve, effectiveConcurrency } from '../model/availability.js';
-import { Account, DEFAULT_ERROR_LATENCY_MS } from '../model/account.js';
-import { drawOutcome, type SimFailureKind } from '../model/failures.js';
-import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
-import { DrawSource, drawSourceFor, type Rng } from '../model/random.js';
+import type { Account } from '../model/account.js';
+import type { LatencySampler } from '../model/latency.js';
+import type { Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
+import { AttemptDraws, type AttemptDraw } from '../model/rules/draw.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
 
-/** What one attempt's common random numbers decide at a provider (a record the caller reuses). */
-export interface AttemptDraw {
-  /** The outcome by the failure probabilities (rate limits, overload and timeouts are the caller's). */
-  kind: SimFailureKind | 'success';
-  /**
-   * For a fast failure (`server-error`, `filtered`): how long its answer takes. Otherwise: the
-   * service time of the work on the tier drawn for, scaled to the request (queue wait excluded), ms.
-   */
-  ms: number;
-}
+export type { AttemptDraw } from '../model/rules/draw.js';
 
 /** A growable ring buffer of attempt refs (the provider's FIFO queue). */
 export class RefQueue {
@@ -55,9 +46,8 @@ export class ProviderRuntime {
   readonly queue = new RefQueue();
   /** Attempts holding a slot. */
   busy = 0;
-  readonly samplers: readonly LatencySampler[];
-  readonly errorSampler: LatencySampler;
-  readonly draws: DrawSource;
+  /** The attempt draws (src/model/rules/draw.ts, shared with live mode). */
+  readonly draw: AttemptDraws;
 
   /**
    * @param spec - the provider
@@ -71,16 +61,18 @@ export class ProviderRuntime {
     readonly account: Account,
     seed: number,
   ) {
-    this.samplers = spec.tierList.map((t) => makeSampler(t.latency));
-    this.errorSampler = makeSampler(spec.failures.errorLatency ?? { dist: 'fixed', value: DEFAULT_ERROR_LATENCY_MS });
-    this.draws = drawSourceFor(seed, `provider/${spec.id}`);
+    this.draw = new AttemptDraws(spec, seed);
+  }
+
+  /** The error latency sampler (for an `overloaded` answer to a full queue: {@link AttemptDraws.queueFullLatencyMs}). */
+  get errorSampler(): LatencySampler {
+    return this.draw.errorSampler;
   }
 
   /**
-   * Decodes the draw of one attempt: its uniform picks the outcome ({@link drawOutcome}); then,
-   * from the same stream, a fast failure draws its error latency and anything else the tier's
-   * service time. The one mapping from draws to outcomes and times: the engine sends attempts
-   * with it and the hindsight oracle reads first attempts with it, so the two cannot disagree.
+   * Decodes the draw of one attempt ({@link AttemptDraws.draw}, the one mapping from draws to
+   * outcomes and times: the engine sends attempts with it and the hindsight oracle reads first
+   * attempts with it, so the two cannot disagree).
    * @param request - the request (its id keys the draw; steps and size scale the service time)
    * @param visit - how many attempts of this request reached this provider before (0 = first)
    * @param tier - index into `spec.tierList`
@@ -88,28 +80,18 @@ export class ProviderRuntime {
    * @returns the stream, positioned after the draws used (shared: valid until the next draw)
    */
   drawAttempt(request: ImageRequest, visit: number, tier: number, out: AttemptDraw): Rng {
-    const rng = this.draws.at(request.id, visit);
-    const kind = drawOutcome(this.spec.failures, rng.next());
-    out.kind = kind;
-    out.ms =
-      kind === 'server-error' || kind === 'filtered'
-        ? this.errorSampler.sample(rng)
-        : this.samplers[tier]!.sample(rng) * serviceScale(this.spec, request.steps, request.width, request.height);
-    return rng;
+    return this.draw.draw(request.id, visit, tier, request, out);
   }
 
   /**
-   * How long the answer to an attempt refused before its outcome is read (`overloaded` at
-   * a(t) = 0, `rate-limited`) takes: the error latency, from the same stream as
-   * {@link drawAttempt} after its outcome uniform.
+   * How long the answer to an attempt refused before its outcome is read takes
+   * ({@link AttemptDraws.refusedLatencyMs}).
    * @param requestId - the request's id
    * @param visit - as for {@link drawAttempt}
    * @returns ms
    */
   refusedLatencyMs(requestId: number, visit: number): number {
-    const rng = this.draws.at(requestId, visit);
-    rng.next(); // the outcome uniform, unread
-    return this.errorSampler.sample(rng);
+    return this.draw.refusedLatencyMs(requestId, visit);
   }
 
   /**

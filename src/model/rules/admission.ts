@@ -67,8 +67,9 @@ export function placement(busy: number, queued: number, concurrency: number, que
 /**
  * Whether a drawn outcome answers without a slot, after the error latency (docs/contract.md §2.3).
  * @param kind - the drawn outcome
- * @returns true for `server-error` and `filtered`
+ * @returns true for `server-error` and `filtered`, and for live mode's `malformed` (a server
+ *   error sent as a broken 200 body; the simulator draws it as `server-error`)
  */
-export function answersWithoutSlot(kind: string): kind is 'server-error' | 'filtered' {
-  return kind === 'server-error' || kind === 'filtered';
+export function answersWithoutSlot(kind: string): kind is 'server-error' | 'filtered' | 'malformed' {
+  return kind === 'server-error' || kind === 'filtered' || kind === 'malformed';
 }
