@@ -129,7 +129,7 @@ describe('imgsim compare', () => {
     const cases: [string[], RegExp][] = [
       [[missing, good], /nope\.json: no such report file/],
       [[good, garbled], /garbled\.json: not valid JSON/],
-      [[other, good], /package\.json: mode: expected "sim" or "live", got nothing\. Is this a report\.json/],
+      [[other, good], /package\.json: imgsim: expected a string, got nothing \(and 5 more problems\)\. Is this a report\.json/],
       [[good, noStrategies], /partial\.json: strategies: expected an array/],
       [[good], /compare: name two report files/],
       [[dir, good], /not a file/],

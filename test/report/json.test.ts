@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReport, round10, serializeReport } from '../../src/report/json.js';
 import { ImgsimError } from '../../src/scenario/errors.js';
 import type { Report } from '../../src/metrics/report-types.js';
+import { oracleReportSchema, reportSchema, strategyReportSchema } from '../../src/metrics/report-schema.js';
 import { makeReport, withStrategy } from './_fixture.js';
 
 /** Rebuilds every plain object with its keys in reverse order, recursively. */
@@ -67,6 +68,20 @@ describe('serializeReport', () => {
     expect(at).toEqual([...at].sort((x, y) => x - y));
     // outcomes sorted: generative < server-error < success
     expect(first).toMatch(/"outcomes": \{\n\s+"generative": 8,\n\s+"server-error": 12,\n\s+"success": 880\n/);
+  });
+
+  it('writes every object in the order its zod schema declares, whatever the order built', () => {
+    const regret = { usd: 1, ratio: 0.1, lowerBound: 2 };
+    const oracle = { cost: 1, unconstrainedCost: 0.5, requests: { total: 1, withinSlo: 1, late: 0, unserved: 0 }, unconstrained: { withinSlo: 1, late: 0, unservable: 0 } };
+    const report = { ...withStrategy(makeReport(), 'cheapest', { regret }), oracle };
+    const written = JSON.parse(serializeReport(reverseKeys(report) as Report)) as Record<string, Record<string, unknown>>;
+    // The schema's own key lists (declaration order) are the expectation: a field added to the
+    // schema moves with it into report.json without a second list anywhere.
+    expect(Object.keys(written)).toEqual(Object.keys(reportSchema.shape));
+    expect(Object.keys((written.strategies as unknown as Record<string, unknown>[])[0]!)).toEqual(Object.keys(strategyReportSchema.shape));
+    expect(Object.keys(written.oracle!)).toEqual(Object.keys(oracleReportSchema.shape));
+    // Urgency-keyed objects come as interactive, then batch (built here in the other order).
+    expect(serializeReport(reverseKeys(report) as Report)).toMatch(/"byUrgency": \{\n\s+"interactive": \{[^}]+\},\n\s+"batch"/);
   });
 
   it('matches JSON.stringify layout: two-space indent, trailing newline', () => {
@@ -162,7 +177,9 @@ describe('parseReport', () => {
   it.each([
     ['not json', /^base\.json: not valid JSON/],
     ['[]', /^base\.json: expected an object, got \[\]/],
-    ['{}', /^base\.json: mode: expected "sim" or "live", got nothing/],
+    // The first problem in the report's key order, and how many more there are.
+    ['{}', /^base\.json: imgsim: expected a string, got nothing \(and 5 more problems\)\. Is this a report\.json/],
+    ['{"imgsim":"1","scenario":"s","seed":1,"mode":"simulated","window":{"start":"a","end":"b"},"strategies":[]}', /^base\.json: mode: expected "sim" or "live", got "simulated"\. Is this/],
   ])('rejects garbage: %s', (text, message) => {
     expectInvalid(text, message);
   });
@@ -176,6 +193,16 @@ describe('parseReport', () => {
     const noSeed = JSON.parse(serializeReport(makeReport()));
     delete noSeed.seed;
     expectInvalid(JSON.stringify(noSeed), /^base\.json: seed: expected a number/);
+    const badPair = JSON.parse(serializeReport(makeReport()));
+    badPair.strategies[2].latencyCdfMs[0] = [1, 0.5, 7];
+    expectInvalid(JSON.stringify(badPair), /^base\.json: strategies\[2\]\.latencyCdfMs\[0\]: expected an \[ms, fraction\] pair, got \[1,0\.5,7\]\. Is this/);
+    const badOutcome = JSON.parse(serializeReport(makeReport()));
+    badOutcome.strategies[0].providers.lumen.outcomes.success = true;
+    badOutcome.strategies[0].thresholds[0].kind = 'above';
+    expectInvalid(
+      JSON.stringify(badOutcome),
+      /^base\.json: strategies\[0\]\.providers\.lumen\.outcomes\.success: expected a number, got true \(and 1 more problem\)\. Is this/,
+    );
     const badAlert = JSON.parse(serializeReport(makeReport()));
     badAlert.strategies[0].budget.alerts[1].at = 5;
     expectInvalid(JSON.stringify(badAlert), /strategies\[0\]\.budget\.alerts\[1\]\.at: expected a string, got 5/);

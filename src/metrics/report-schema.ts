@@ -1,0 +1,211 @@
+/**
+ * The shape of `report.json` (docs/contract.md §5), once: the report's types are inferred from
+ * this schema (report-types.ts re-exports them), src/report/json.ts writes the keys in the
+ * order declared here and checks a baseline report against it. Adding a field is adding it
+ * here (and describing it in docs/report.md).
+ *
+ * How the schema reads a file (`parseReport`), and how it orders what it writes:
+ * - An object's keys are written in the order declared; a record's (`z.record`) sorted.
+ * - Every number may be `null`, how a NaN or ±Infinity is written; it reads back as NaN.
+ * - Fields marked *extension* are imgsim's additions (docs/report.md): a report without them
+ *   (an older or a foreign one) still reads, with 0 or empty in their place; `regret` and
+ *   `oracle` stay absent.
+ * - Keys the schema does not know are dropped when reading.
+ */
+import { z } from 'zod';
+import { URGENCIES, type Urgency } from '../scenario/schema.js';
+
+/** A number; `null` (NaN or ±Infinity as written) reads as NaN. */
+const num = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? Number.NaN);
+
+/** An extension number: absent reads as 0. */
+const extNum = num.default(0);
+
+/** A record keyed by ids or names (providers, projects, accounts, outcome kinds, reasons). */
+const byName = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
+
+/**
+ * An extension record keyed by urgency class, in the order of `URGENCIES` (interactive, batch):
+ * an object with one optional key per class, so it is written in that order; absent reads as `{}`.
+ */
+function byUrgency<T extends z.ZodType>(value: T) {
+  const shape = Object.fromEntries(URGENCIES.map((u) => [u, value.optional()])) as Record<Urgency, z.ZodOptional<T>>;
+  return z.object(shape).default({});
+}
+
+/** Latency summary of succeeded requests, ms. */
+export const latencySummarySchema = z.object({
+  mean: num,
+  p50: num,
+  p90: num,
+  p95: num,
+  p99: num,
+  max: num,
+});
+
+/** One provider's share of a strategy's run. */
+export const providerReportSchema = z.object({
+  attempts: num,
+  succeeded: num,
+  /** USD billed at this provider. */
+  cost: num,
+  /**
+   * Attempts by outcome kind (only kinds that occurred); extensions: `cancelled` hedge losers,
+   * and in live mode `client-error` (a 4xx that is the request's fault, e.g. a gateway's own 400).
+   */
+  outcomes: byName(num),
+  /** Extension: peak attempts holding a slot or waiting in the queue at once. */
+  peakInFlight: extNum,
+  /** Extension: peak queue length. */
+  peakQueue: extNum,
+});
+
+/** One budget alert. */
+export const budgetAlertSchema = z.object({
+  threshold: num,
+  /** ISO time the spend crossed the threshold. */
+  at: z.string(),
+  /** Extension: the project whose cap it is, absent for the overall limit. */
+  project: z.string().optional(),
+  /** Extension: the period window index (0-based from the scenario start). */
+  period: extNum,
+});
+
+/** A credits account's ledger over the run. */
+export const creditsReportSchema = z.object({
+  bought: num,
+  used: num,
+  expired: num,
+  /** USD paid for bundles and single credits. */
+  cash: num,
+  /** Extension: USD value of the expired credits (part of cost.wasted). */
+  expiredUsd: extNum,
+  /** Extension: bundles bought. */
+  bundles: extNum,
+});
+
+/**
+ * One threshold's verdict. `kind` is an extension: a report without it reads with the side
+ * that explains `ok` (`max` when `ok` is `value <= limit`, else `min`).
+ */
+export const thresholdResultSchema = z
+  .object({
+    metric: z.string(),
+    /** The bound: `max` or `min` as written. */
+    limit: num,
+    /** Extension: which side the bound is on. */
+    kind: z.enum(['max', 'min']).optional(),
+    value: num,
+    ok: z.boolean(),
+  })
+  .transform(({ metric, limit, kind, value, ok }) => ({
+    metric,
+    limit,
+    kind: kind ?? (ok === value <= limit ? ('max' as const) : ('min' as const)),
+    value,
+    ok,
+  }));
+
+/** Extension: one strategy's cost against the oracle. */
+export const regretReportSchema = z.object({
+  /** `cost.total − oracle.cost`, USD; negative when the strategy paid less than the plan (by serving less within SLO). */
+  usd: num,
+  /** `cost.total / oracle.cost − 1` (Infinity when the plan pays nothing and the strategy something). */
+  ratio: num,
+  /** The least any router could have paid for exactly the service this strategy delivered, USD; never above `cost.total`. */
+  lowerBound: num,
+});
+
+/** Everything measured for one strategy. */
+export const strategyReportSchema = z.object({
+  name: z.string(),
+  requests: z.object({ total: num, succeeded: num, failed: num, rejected: num, deferred: num }),
+  successRate: num,
+  cost: z.object({
+    total: num,
+    perSucceeded: num,
+    wasted: num,
+    byProvider: byName(num),
+    byProject: byName(num),
+  }),
+  latencyMs: latencySummarySchema,
+  attempts: z.object({
+    total: num,
+    retries: num,
+    failovers: num,
+    recovered: num,
+    exhausted: num,
+    /** Extension: second attempts started by hedging. */
+    hedges: extNum,
+  }),
+  providers: byName(providerReportSchema),
+  slo: z.object({
+    attainment: num,
+    goodput: num,
+    /** Extension: requests and those attained per urgency class present. */
+    byUrgency: byUrgency(z.object({ requests: num, attained: num })),
+  }),
+  budget: z.object({ spent: num, alerts: z.array(budgetAlertSchema) }),
+  credits: byName(creditsReportSchema),
+  thresholds: z.array(thresholdResultSchema),
+  /** Extension: latency of succeeded requests per urgency class. */
+  latencyByUrgency: byUrgency(latencySummarySchema),
+  /** Extension: failed requests by the outcome of their last attempt, plus `rejected` reasons. */
+  failures: byName(num).default({}),
+  /** Extension: cost per hour of simulated time, USD, from the window start. */
+  costByHour: z.array(num).default([]),
+  /**
+   * Extension: the latency CDF of succeeded requests for plotting: about 70 [ms, fraction]
+   * points in increasing order, from the run's histogram (`LatencyHistogram.cdf`); empty when
+   * nothing succeeded.
+   */
+  latencyCdfMs: z.array(z.tuple([num, num], { error: 'expected an [ms, fraction] pair' })).default([]),
+  /** Extension: the cost against the hindsight oracle; absent when the oracle was not run. */
+  regret: regretReportSchema.optional(),
+});
+
+/** Extension: what routing could have cost on the run's realised draws (docs/report.md#oracle). */
+export const oracleReportSchema = z.object({
+  /** USD paid by the capacity-aware greedy plan. */
+  cost: num,
+  /** USD: per request, the least any router could pay for the best service its draws allow, capacity ignored (a lower bound). */
+  unconstrainedCost: num,
+  /** The plan's requests: within their SLO bound, late (an image outside it), unserved. */
+  requests: z.object({ total: num, withinSlo: num, late: num, unserved: num }),
+  /** Per request, the best service its draws allow, capacity ignored. */
+  unconstrained: z.object({ withinSlo: num, late: num, unservable: num }),
+});
+
+/** The whole report. */
+export const reportSchema = z.object({
+  imgsim: z.string(),
+  scenario: z.string(),
+  seed: num,
+  mode: z.enum(['sim', 'live']),
+  window: z.object({ start: z.string(), end: z.string() }),
+  strategies: z.array(strategyReportSchema),
+  /** Extension: the hindsight oracle; absent when it was not run (`--no-oracle`, live mode). */
+  oracle: oracleReportSchema.optional(),
+});
+
+/** Latency summary of succeeded requests, ms. */
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
+/** One provider's share of a strategy's run. */
+export type ProviderReport = z.infer<typeof providerReportSchema>;
+/** One budget alert. */
+export type BudgetAlert = z.infer<typeof budgetAlertSchema>;
+/** A credits account's ledger over the run. */
+export type CreditsReport = z.infer<typeof creditsReportSchema>;
+/** One threshold's verdict. */
+export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
+/** Extension: one strategy's cost against the oracle. */
+export type RegretReport = z.infer<typeof regretReportSchema>;
+/** Everything measured for one strategy. */
+export type StrategyReport = z.infer<typeof strategyReportSchema>;
+/** Extension: what routing could have cost on the run's realised draws. */
+export type OracleReport = z.infer<typeof oracleReportSchema>;
+/** The whole report, as `simulate()` returns it and `parseReport` reads it. */
+export type Report = z.infer<typeof reportSchema>;
