@@ -25,7 +25,9 @@ describe('spend fan chart', () => {
   it('draws each strategy as a P90 edge, a P10 edge filled up to it, and the median line, from day 0', async () => {
     const f = await smallForecast();
     const sets = datasets(spendFanChart(f));
-    expect(sets).toHaveLength(3 * f.strategies.length);
+    // minimal.yaml's two strategies over 3 days: 6 datasets, 3 days of spend each.
+    expect(f.strategies.map((s) => s.spendByDay.p50.length)).toEqual([3, 3]);
+    expect(sets).toHaveLength(6);
     f.strategies.forEach((s, i) => {
       const [hi, lo, mid] = sets.slice(3 * i, 3 * i + 3) as [Dataset, Dataset, Dataset];
       const expected = (v: readonly number[]) => [{ x: 0, y: 0 }, ...v.map((y, d) => ({ x: d + 1, y }))];

@@ -54,6 +54,8 @@ describe('PNG charts', () => {
   });
 
   it('writes valid 1200 x 700 PNGs on a white background that are not blank', async () => {
+    // The fixture draws all eight charts (config.test.ts lists them).
+    expect(result.written).toHaveLength(8);
     for (const w of result.written) {
       const bytes = readFileSync(path.join(dir, w.path));
       expect([...bytes.subarray(0, 8)], w.path).toEqual(PNG_SIGNATURE);
