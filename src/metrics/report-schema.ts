@@ -2,7 +2,9 @@
  * The shape of `report.json` (docs/contract.md §5), once: the report's types are inferred from
  * this schema (report-types.ts re-exports them), src/report/json.ts writes the keys in the
  * order declared here and checks a baseline report against it. Adding a field is adding it
- * here (and describing it in docs/report.md).
+ * here, where it should appear in report.json (and describing it in docs/report.md); a field
+ * older reports lack must still read from them: give it a default (`extNum`, `.default({})`)
+ * or make it `.optional()`.
  *
  * How the schema reads a file (`parseReport`), and how it orders what it writes:
  * - An object's keys are written in the order declared; a record's (`z.record`) sorted.
