@@ -99,7 +99,8 @@ describe('LiveProviders: OpenAI dialect', () => {
     expect(refused.body.error).toEqual({ message: "Unknown parameter: 'response_format'.", type: 'invalid_request_error', param: 'response_format', code: 'unknown_parameter' });
     const r = json(await live.handle(post('/gpt/v1/images/generations', { prompt, quality: 'medium' })));
     expect(r.status).toBe(200);
-    expect(r.body.data[0].b64_json).toBeTypeOf('string');
+    // A PNG: the eight-byte signature 89 50 4E 47 0D 0A 1A 0A.
+    expect([...Buffer.from(String(r.body.data[0].b64_json), 'base64').subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(r.body.data[0].url).toBeUndefined();
     expect(r.body.usage).toMatchObject({ input_tokens: 11, output_tokens: 1056, total_tokens: 1067 });
     // 11 × 5 / 1e6 + 1056 × 40 / 1e6
