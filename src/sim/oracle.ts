@@ -39,6 +39,7 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { RequestSource } from '../traffic/traffic.js';
 import { EventHeap } from './heap.js';
 import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
+import { SlotBook } from './slot-book.js';
 
 /** Differences below this fraction of the amounts compared are float noise, written as 0. */
 const MONEY_NOISE = 1e-9;
@@ -50,8 +51,6 @@ const DYNAMIC_SCAN_POINTS = 24;
 const CAN_SERVE_MEMO = 16;
 /** A held request waits for a slot in its cheap window at most this often before it settles. */
 const MAX_WAITS = 64;
-/** Held work that finds a provider down (a(t) = 0) looks again this much later, ms (the engine's tick). */
-const OUTAGE_RETRY_MS = 60_000;
 
 /** What the oracle found for one run: `report.json`'s `oracle` (docs/report.md#oracle-and-regret). */
 export type OracleResult = OracleReport;
@@ -74,80 +73,6 @@ export interface OracleOptions {
   readonly logs?: readonly ServiceLog[];
   /** Called now and then with the fraction of the window done. */
   readonly onProgress?: (fraction: number) => void;
-}
-
-/**
- * A provider's slots as the plan books them: a FIFO multi-server queue. Every piece of planned
- * work holds a slot from its start to its end; work sent while all usable slots are booked
- * starts when enough of them end (the k-th earliest end, k = booked − usable + 1: the usable
- * count may have dropped with a(t)), if the queue has room.
- */
-class SlotBook {
-  /** When each booked piece of work ends (only those ending after the last look). */
-  private readonly ends = new EventHeap();
-  /** When each planned piece of work still waiting starts. */
-  private readonly waiting = new EventHeap();
-  private readonly popped: number[] = [];
-  /** Ends to take off at commit (set by the last `startAt`). */
-  private k = 0;
-  /** After `startAt` refused: when to ask again (a(t) back, or a place in the queue). */
-  retryAtMs = Number.NaN;
-
-  /** @param queueLimit - `capacity.queue` */
-  constructor(private readonly queueLimit: number) {}
-
-  /**
-   * When work sent now would start.
-   * @param nowMs - send time (non-decreasing across calls)
-   * @param slots - usable slots now
-   * @returns the start, epoch ms; NaN when refused (no slot, or the queue is full)
-   */
-  startAt(nowMs: number, slots: number): number {
-    if (slots <= 0) {
-      this.retryAtMs = nowMs + OUTAGE_RETRY_MS;
-      return Number.NaN;
-    }
-    const ends = this.ends;
-    while (ends.size > 0 && ends.peekTime() <= nowMs) ends.pop();
-    const waiting = this.waiting;
-    while (waiting.size > 0 && waiting.peekTime() <= nowMs) waiting.pop();
-    const booked = ends.size;
-    if (booked < slots) {
-      this.k = 0;
-      return nowMs;
-    }
-    if (waiting.size >= this.queueLimit) {
-      // The queue has room again when its first piece of work starts.
-      this.retryAtMs = waiting.size > 0 ? waiting.peekTime() : ends.peekTime();
-      return Number.NaN;
-    }
-    const k = booked - slots + 1;
-    const popped = this.popped;
-    popped.length = 0;
-    for (let i = 0; i < k; i++) {
-      ends.pop();
-      popped.push(ends.time);
-    }
-    for (const t of popped) ends.push(t, 0, 0);
-    this.k = k;
-    return popped[k - 1]!;
-  }
-
-  /**
-   * Books work right after {@link SlotBook.startAt} said when it starts.
-   * @param nowMs - send time
-   * @param startMs - what `startAt` returned
-   * @param endMs - start + service time
-   */
-  commit(nowMs: number, startMs: number, endMs: number): void {
-    const ends = this.ends;
-    // The k-th earliest end frees the slot this work takes; the earlier ones free slots that
-    // the drop in usable slots takes away.
-    for (let i = 0; i < this.k; i++) ends.pop();
-    for (let i = 0; i < this.k - 1; i++) ends.push(this.popped[i]!, 0, 0);
-    ends.push(endMs, 0, 0);
-    if (startMs > nowMs) this.waiting.push(startMs, 0, 0);
-  }
 }
 
 /** One provider as the oracle uses it. */

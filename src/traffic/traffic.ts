@@ -19,7 +19,8 @@
  * Prompts and fallback project names come from a Faker seeded from the scenario seed; pools are
  * built once at construction and requests pick from them by index.
  */
-import { Faker, en } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
+import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { ImageRequest } from '../model/request.js';
 import { rngFor, streamKey, type Rng } from '../model/random.js';
 import { tzOffsetMs } from '../model/time.js';
@@ -200,6 +201,59 @@ function buildPromptPool(faker: Faker, minWords: number, maxWords: number): stri
   return pool;
 }
 
+/** The faker-made pools of one seed and mix: project slugs, and prompt pools by word range. */
+interface FakerPools {
+  readonly projects: readonly string[];
+  readonly pools: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The pools last built, by seed and word ranges (the oracle's stream reads the run's traffic again). */
+let lastPools: { readonly key: string; readonly pools: FakerPools } | undefined;
+
+/** A mix class's prompt pool: its word range (classes with the same range share a pool). */
+function promptPoolKey(m: MixItem): string {
+  const words = m.promptWords ?? DEFAULT_PROMPT_WORDS;
+  return `${words.min}-${words.max}`;
+}
+
+/**
+ * Builds (or reuses) the project slugs and prompt pools of a seed and mix: a Faker seeded from
+ * the scenario seed makes the projects first, then one pool per word range in mix order. The
+ * result depends only on the seed and that order, so a second stream over the same traffic
+ * reuses the last one built rather than drawing the same words again.
+ * @param seed - the scenario seed
+ * @param mix - the traffic's classes
+ * @returns the pools (frozen prompt arrays)
+ */
+function fakerPools(seed: number, mix: readonly MixItem[]): FakerPools {
+  const ranges: string[] = [];
+  for (const m of mix) {
+    const k = promptPoolKey(m);
+    if (!ranges.includes(k)) ranges.push(k);
+  }
+  const key = `${seed}|${ranges.join(',')}`;
+  if (lastPools?.key === key) return lastPools.pools;
+  // One shared en Faker, reseeded here and used up before this returns: the same draws as a
+  // fresh `new Faker({ locale: [en] })` (the en word lists), without loading every locale.
+  const faker = enFaker;
+  faker.seed(streamKey(seed, 'traffic/faker'));
+  const projects = new Set<string>();
+  // Distinct slugs such as "brave-lantern"; the attempt cap only guards against a tiny word list.
+  for (let attempt = 0; projects.size < PROJECT_POOL_SIZE && attempt < 100 * PROJECT_POOL_SIZE; attempt++) {
+    projects.add(`${faker.word.adjective()}-${faker.word.noun()}`.toLowerCase().replace(/\s+/g, '-'));
+  }
+  const pools = new Map<string, readonly string[]>();
+  for (const m of mix) {
+    const k = promptPoolKey(m);
+    if (pools.has(k)) continue;
+    const words = m.promptWords ?? DEFAULT_PROMPT_WORDS;
+    pools.set(k, Object.freeze(buildPromptPool(faker, words.min, words.max)));
+  }
+  const result: FakerPools = { projects: Object.freeze([...projects]), pools };
+  lastPools = { key, pools: result };
+  return result;
+}
+
 /**
  * Synthetic arrivals as a pull-based stream: `next()` returns requests in arrival order until
  * the end of the window. Allocates nothing per request beyond the request itself.
@@ -250,15 +304,8 @@ export class ArrivalStream implements RequestSource {
     this.endMs = endMs;
     this.tMs = startMs;
 
-    const faker = new Faker({ locale: [en] });
-    faker.seed(streamKey(seed, 'traffic/faker'));
-    const projects = new Set<string>();
-    // Distinct slugs such as "brave-lantern"; the attempt cap only guards against a tiny word list.
-    for (let attempt = 0; projects.size < PROJECT_POOL_SIZE && attempt < 100 * PROJECT_POOL_SIZE; attempt++) {
-      projects.add(`${faker.word.adjective()}-${faker.word.noun()}`.toLowerCase().replace(/\s+/g, '-'));
-    }
-    this.projects = [...projects];
-    const pools = new Map<string, readonly string[]>();
+    const { projects, pools } = fakerPools(seed, mix);
+    this.projects = projects;
     const classes: CompiledClass[] = [];
     const cumulative = new Float64Array(mix.length);
     let total = 0;
@@ -266,13 +313,7 @@ export class ArrivalStream implements RequestSource {
     mix.forEach((m, i) => {
       const size = parseSize(m.size);
       if (isUnitError(size)) throw new ImgsimError('invalid-scenario', `traffic.mix[${i}].size: expected ${size.error}, got "${m.size}"`);
-      const words = m.promptWords ?? DEFAULT_PROMPT_WORDS;
-      const poolKey = `${words.min}-${words.max}`;
-      let prompts = pools.get(poolKey);
-      if (prompts === undefined) {
-        prompts = Object.freeze(buildPromptPool(faker, words.min, words.max));
-        pools.set(poolKey, prompts);
-      }
+      const prompts = pools.get(promptPoolKey(m))!;
       const stepsMin = typeof m.steps === 'number' ? m.steps : m.steps.min;
       const stepsMax = typeof m.steps === 'number' ? m.steps : m.steps.max;
       classes.push({
