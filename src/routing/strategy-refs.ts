@@ -4,8 +4,7 @@
  */
 import path from 'node:path';
 import { loadStrategyFile } from './load-strategy-file.js';
-import { buildStrategy } from './strategies/registry.js';
-import { loadPortkeyConfig } from './strategies/portkey-config.js';
+import { builtinNamed, walkStrategyRef } from './strategies/builtins.js';
 import type { RoutingContext, StrategyFactory } from './strategy.js';
 import { BudgetTracker } from './budget.js';
 import { policyStreams } from './policy.js';
@@ -22,44 +21,41 @@ import type { OutcomeKind, StrategyRef } from '../scenario/schema.js';
  * @returns factories keyed by the path as the scenario writes it
  */
 export async function loadScenarioStrategyFiles(scenario: ResolvedScenario): Promise<Map<string, StrategyFactory>> {
+  const paths: string[] = [];
+  forEachStrategyRef(scenario, (ref) => {
+    if (typeof ref !== 'string' && 'file' in ref && !paths.includes(ref.file)) paths.push(ref.file);
+  });
   const files = new Map<string, StrategyFactory>();
-  const visit = async (ref: StrategyRef): Promise<void> => {
-    if (typeof ref === 'string') return;
-    if ('file' in ref) {
-      if (!files.has(ref.file)) files.set(ref.file, await loadStrategyFile(path.resolve(scenario.dir, ref.file)));
-      return;
-    }
-    if (ref.use === 'deferral' || ref.use === 'hedged' || ref.use === 'budget-guard') await visit(ref.base);
-    if (ref.use === 'conditional') {
-      for (const rule of ref.rules) await visit(rule.then);
-      await visit(ref.default);
-    }
-  };
-  for (const ref of scenario.strategies) await visit(ref);
+  for (const file of paths) files.set(file, await loadStrategyFile(path.resolve(scenario.dir, file)));
   return files;
 }
 
 /**
- * Reads and checks every gateway config a scenario names (`litellm`, `portkey`, nested ones
- * included), so `imgsim validate` reports their problems before a run.
+ * Runs the deep checks of the built-ins a scenario uses, nested ones included (today: reading
+ * and checking the `litellm` and `portkey` gateway configs), so `imgsim validate` reports their
+ * problems before a run.
  * @param scenario - the resolved scenario
  * @returns warnings: hosted-only features and targets unreachable at serve of its Portkey configs (`file:line:col key.path: message`)
  * @throws ImgsimError for the first config with a problem (`file:line:col key.path: message`)
  */
 export function checkGatewayConfigs(scenario: ResolvedScenario): string[] {
   const warnings: string[] = [];
-  const visit = (ref: StrategyRef): void => {
+  forEachStrategyRef(scenario, (ref) => {
     if (typeof ref === 'string' || 'file' in ref) return;
-    if (ref.use === 'litellm' || ref.use === 'portkey') buildStrategy(ref, { scenario, files: new Map() });
-    if (ref.use === 'portkey') for (const w of loadPortkeyConfig(scenario, ref.config).warnings) if (!warnings.includes(w)) warnings.push(w);
-    if (ref.use === 'deferral' || ref.use === 'hedged' || ref.use === 'budget-guard') visit(ref.base);
-    if (ref.use === 'conditional') {
-      for (const rule of ref.rules) visit(rule.then);
-      visit(ref.default);
-    }
-  };
-  for (const ref of scenario.strategies) visit(ref);
+    for (const w of builtinNamed(ref.use)?.checkConfig?.(ref, scenario) ?? []) if (!warnings.includes(w)) warnings.push(w);
+  });
   return warnings;
+}
+
+/**
+ * Visits every strategy reference of a scenario, nested ones included, depth first.
+ * @param scenario - the resolved scenario
+ * @param visit - called with each reference
+ */
+function forEachStrategyRef(scenario: ResolvedScenario, visit: (ref: StrategyRef) => void): void {
+  scenario.strategies.forEach((ref, i) => {
+    walkStrategyRef(ref, ['strategies', i], visit);
+  });
 }
 
 /**

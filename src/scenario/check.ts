@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { suggest } from './errors.js';
+import { builtinNamed, walkStrategyRef } from '../routing/strategies/builtins.js';
+import type { CrossCheckContext, KeyPath } from '../routing/strategies/_builtin.js';
 import type { LatencySpec, Scenario, StrategyRef } from './schema.js';
 
 /** A cross-field problem before it is given a line and column. */
@@ -24,11 +26,11 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
   const dir = file === '<inline>' ? process.cwd() : path.dirname(path.resolve(file));
   const ids = s.providers.map((p) => p.id);
   const tiers = new Set(s.providers.flatMap((p) => Object.keys(p.tiers)));
-  const knownProvider = (id: string, at: (string | number)[]): void => {
-    if (!ids.includes(id)) out.push({ path: at, message: unknownMessage('provider', id, ids) });
+  const knownProvider = (id: string, at: KeyPath): void => {
+    if (!ids.includes(id)) out.push({ path: [...at], message: unknownMessage('provider', id, ids) });
   };
-  const knownTier = (tier: string | undefined, at: (string | number)[]): void => {
-    if (tier !== undefined && !tiers.has(tier)) out.push({ path: at, message: unknownMessage('tier', tier, [...tiers]) });
+  const knownTier = (tier: string | undefined, at: KeyPath): void => {
+    if (tier !== undefined && !tiers.has(tier)) out.push({ path: [...at], message: unknownMessage('tier', tier, [...tiers]) });
   };
 
   const seen = new Map<string, number>();
@@ -68,6 +70,12 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
     }
   }
 
+  const strategyChecks: CrossCheckContext = {
+    knownProvider,
+    knownTier,
+    problem: (at, message) => out.push({ path: [...at], message }),
+    resolve: (file) => path.resolve(dir, file),
+  };
   const names = new Map<string, number>();
   s.strategies.forEach((ref, i) => {
     const name = strategyDisplayName(ref);
@@ -75,7 +83,9 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
     if (first !== undefined) {
       out.push({ path: ['strategies', i], message: `duplicate strategy name "${name}" (also strategies[${first}]); give one a \`name\`` });
     } else names.set(name, i);
-    checkStrategy(ref, ['strategies', i], { knownProvider, knownTier, dir, out });
+    walkStrategyRef(ref, ['strategies', i], (nested, at) => {
+      checkStrategy(nested, at, strategyChecks);
+    });
   });
 
   s.thresholds.forEach((t, i) => {
@@ -100,70 +110,22 @@ export function strategyDisplayName(ref: StrategyRef): string {
   return path.basename(ref.file).replace(/\.[cm]?[jt]s$/, '');
 }
 
-interface StrategyCheckContext {
-  knownProvider: (id: string, at: (string | number)[]) => void;
-  knownTier: (tier: string | undefined, at: (string | number)[]) => void;
-  dir: string;
-  out: PathProblem[];
-}
-
-function checkStrategy(ref: StrategyRef, at: (string | number)[], c: StrategyCheckContext): void {
+/**
+ * Checks one strategy reference (not those nested in it: the walker visits them): a file must
+ * exist and be a script; a built-in's `tier`, then its own cross-checks (its descriptor's).
+ */
+function checkStrategy(ref: StrategyRef, at: KeyPath, c: CrossCheckContext): void {
   if (typeof ref === 'string') return;
   if ('file' in ref) {
-    if (!existsSync(path.resolve(c.dir, ref.file))) {
-      c.out.push({ path: [...at, 'file'], message: `strategy file not found: ${ref.file} (paths are relative to the scenario file)` });
+    if (!existsSync(c.resolve(ref.file))) {
+      c.problem([...at, 'file'], `strategy file not found: ${ref.file} (paths are relative to the scenario file)`);
     } else if (!/\.[cm]?[jt]s$/.test(ref.file)) {
-      c.out.push({ path: [...at, 'file'], message: 'expected a .ts, .mts, .js or .mjs file' });
+      c.problem([...at, 'file'], 'expected a .ts, .mts, .js or .mjs file');
     }
     return;
   }
   c.knownTier(ref.tier, [...at, 'tier']);
-  switch (ref.use) {
-    case 'failover':
-      ref.order.forEach((id, j) => {
-        c.knownProvider(id, [...at, 'order', j]);
-      });
-      break;
-    case 'weighted':
-      for (const id of Object.keys(ref.weights)) c.knownProvider(id, [...at, 'weights', id]);
-      if (Object.values(ref.weights).every((w) => w <= 0)) c.out.push({ path: [...at, 'weights'], message: 'the weights sum to 0' });
-      break;
-    case 'openrouter':
-      for (const key of ['order', 'only', 'ignore'] as const) {
-        ref.provider[key]?.forEach((id, j) => {
-          c.knownProvider(id, [...at, 'provider', key, j]);
-        });
-      }
-      break;
-    case 'deferral':
-    case 'hedged':
-      checkStrategy(ref.base, [...at, 'base'], c);
-      break;
-    case 'budget-guard':
-      c.knownTier(ref.downgradeTier, [...at, 'downgradeTier']);
-      checkStrategy(ref.base, [...at, 'base'], c);
-      break;
-    case 'litellm':
-    case 'portkey':
-      if (!existsSync(path.resolve(c.dir, ref.config))) {
-        c.out.push({ path: [...at, 'config'], message: `gateway config not found: ${ref.config} (paths are relative to the scenario file)` });
-      }
-      if (ref.use === 'litellm') {
-        ref.models.forEach((m, j) => {
-          c.knownTier(m.when.tier, [...at, 'models', j, 'when', 'tier']);
-        });
-      }
-      break;
-    case 'conditional':
-      ref.rules.forEach((r, j) => {
-        c.knownTier(r.when.tier, [...at, 'rules', j, 'when', 'tier']);
-        checkStrategy(r.then, [...at, 'rules', j, 'then'], c);
-      });
-      checkStrategy(ref.default, [...at, 'default'], c);
-      break;
-    default:
-      break;
-  }
+  builtinNamed(ref.use)?.check?.(ref, at, c);
 }
 
 function checkProvider(p: Scenario['providers'][number], i: number, out: PathProblem[]): void {

@@ -6,151 +6,16 @@
  */
 import { z } from 'zod';
 import { suggest } from './errors.js';
-import { MAX_CREDITS, MAX_DURATION_MS, MAX_FACTOR, MAX_STEPS, MAX_TOKENS, MAX_USD } from './limits.js';
-import {
-  DURATION_EXPECTED,
-  DURATION_TOO_LONG,
-  DURATION_PATTERN,
-  GROWTH_EXPECTED,
-  INSTANT_EXPECTED,
-  MONEY_EXPECTED,
-  MONEY_TOO_LARGE,
-  RATE_EXPECTED,
-  RATE_PATTERN,
-  SIZE_EXPECTED,
-  SIZE_PATTERN,
-  SIZE_TOO_LARGE,
-  TIME_OF_DAY_EXPECTED,
-  TIME_OF_DAY_PATTERN,
-  isTimeZone,
-  isUnitError,
-  parseAtMs,
-  parseDurationMs,
-  parseGrowthPerMs,
-  parseInstantMs,
-  parseMoneyUsd,
-  parseRatePerSec,
-  parseSize,
-  parseTimeOfDay,
-  type Parsed,
-} from './units.js';
+import { MAX_TOKENS, MAX_USD } from './limits.js';
+import { obj, duration, rate, size, timeOfDay, timeZone, money, positive, nonNegative, int, stepCount, factor, credits, probability, fraction, id, pointInTime, feature, URGENCIES } from './schema-parts.js';
+import { GROWTH_EXPECTED, INSTANT_EXPECTED, MONEY_TOO_LARGE, SIZE_EXPECTED, isUnitError, parseGrowthPerMs, parseInstantMs, parseSize } from './units.js';
+import { provideStrategyRef, type AnyBuiltin, type WithRefs } from '../routing/strategies/_builtin.js';
+import { BUILTINS, builtinNamed, type BuiltinStrategyName } from '../routing/strategies/builtins.js';
 
-// ---------------------------------------------------------------------------------------------
-// Building blocks
-
-/**
- * A strict object: unknown keys are errors, each reported with the nearest valid name.
- * The message holds one line per unknown key, in the order of `issue.keys`, so the loader can
- * place each at its own key in the file.
- */
-export function obj<T extends z.ZodRawShape>(shape: T) {
-  const names = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code !== 'unrecognized_keys') return undefined;
-      return issue.keys
-        .map((key) => {
-          const near = suggest(key, names);
-          const hint = near === undefined ? `valid keys are ${names.join(', ')}` : `did you mean \`${near}\`?`;
-          return `unknown key \`${key}\`; ${hint}`;
-        })
-        .join('\n');
-    },
-  });
-}
-
-/** A zod transform by a unit parser: its value, or its error as an issue at the value. */
-function parsedBy<T>(parse: (v: unknown) => Parsed<T>) {
-  return (v: unknown, ctx: z.core.$RefinementCtx): T => {
-    const out = parse(v);
-    if (isUnitError(out)) {
-      ctx.issues.push({ code: 'custom', message: `expected ${out.error}`, input: v });
-      return z.NEVER;
-    }
-    return out;
-  };
-}
-
-function unit<T>(pattern: string, expected: string, parse: (v: unknown) => Parsed<T>, numeric = true) {
-  const str = z.string().regex(new RegExp(pattern), { error: `expected ${expected}` });
-  const num = z.number({ error: `expected ${expected}` }).nonnegative({ error: `expected ${expected}` });
-  const input = numeric ? z.union([num, str], { error: `expected ${expected}` }) : str;
-  return input.transform(parsedBy(parse));
-}
-
-/** A duration: `500ms`, `2s`, `5m`, `1h`, `30d`, or a number of milliseconds. Output: ms. */
-const duration = () => unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs);
-/** A rate: `20/s`, `1200/m`, or a number per second. Output: per second. */
-const rate = () => unit(RATE_PATTERN, RATE_EXPECTED, parseRatePerSec);
-/** A size `WxH`, kept as the string (it is also a record key and a label). */
-const size = () =>
-  z
-    .string({ error: `expected ${SIZE_EXPECTED}` })
-    .regex(new RegExp(SIZE_PATTERN), { error: `expected ${SIZE_EXPECTED}` })
-    .refine((v) => { const p = parseSize(v); return !isUnitError(p) || p.error !== SIZE_TOO_LARGE; }, { error: `expected ${SIZE_TOO_LARGE}` });
-/** A time of day `HH:MM`. Output: minutes after midnight. */
-const timeOfDay = () =>
-  z
-    .string({ error: `expected ${TIME_OF_DAY_EXPECTED}` })
-    .regex(new RegExp(TIME_OF_DAY_PATTERN), { error: `expected ${TIME_OF_DAY_EXPECTED}` })
-    .transform((v) => parseTimeOfDay(v) as number);
-/** An IANA time zone, checked against the runtime's zone database. */
-const timeZone = () =>
-  z
-    .string()
-    .refine(isTimeZone, { error: 'expected an IANA time zone such as "UTC", "America/New_York" or "Europe/Berlin"' })
-    .default('UTC');
-/** Money in USD: a number or `"$0.04"`. Output: USD. */
-const money = () =>
-  z
-    .union([z.number().nonnegative(), z.string().regex(/^\s*\$?\s*(\d+(\.\d+)?|\.\d+)\s*(USD)?\s*$/i, { error: `expected ${MONEY_EXPECTED}` })], {
-      error: `expected ${MONEY_EXPECTED}`,
-    })
-    .transform(parsedBy(parseMoneyUsd));
-/** A number > 0. */
-const positive = () => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
-/** A number >= 0. */
-const nonNegative = () => z.number({ error: 'expected a number >= 0' }).nonnegative({ error: 'expected a number >= 0' });
-/** A whole number >= min. */
-const int = (min: number) =>
-  z.number({ error: `expected a whole number >= ${min}` }).int({ error: `expected a whole number >= ${min}` }).min(min, {
-    error: `expected a whole number >= ${min}`,
-  });
-/** A step count from `min` to {@link MAX_STEPS}. */
-const stepCount = (min = 1) => int(min).max(MAX_STEPS, { error: `expected a step count of at most ${MAX_STEPS}` });
-/** A factor >= 0 (`positive`: > 0) of at most {@link MAX_FACTOR}: price multipliers. */
-const factor = (positiveOnly = false) => (positiveOnly ? positive() : nonNegative()).max(MAX_FACTOR, { error: `expected a factor of at most ${MAX_FACTOR}` });
-/** An amount of credits (`positive`: > 0) of at most {@link MAX_CREDITS}. */
-const credits = (positiveOnly = false) => (positiveOnly ? positive() : nonNegative()).max(MAX_CREDITS, { error: `expected an amount of credits of at most ${MAX_CREDITS}` });
-/** A probability in [0, 1]. */
-const probability = () =>
-  z.number({ error: 'expected a probability between 0 and 1' }).min(0, { error: 'expected a probability between 0 and 1' }).max(1, {
-    error: 'expected a probability between 0 and 1',
-  });
-/** A fraction in [0, 1) used for discounts. */
-const fraction = () =>
-  z.number({ error: 'expected a fraction between 0 and 1' }).min(0, { error: 'expected a fraction between 0 and 1' }).max(1, {
-    error: 'expected a fraction between 0 and 1',
-  });
-/** A name used as an id: lower-case letters, digits and dashes. */
-const id = (what: string) =>
-  z
-    .string({ error: `expected ${what}: lower-case letters, digits and dashes` })
-    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: `expected ${what}: lower-case letters, digits and dashes` });
-/** A point in simulated time: an ISO instant or a duration after `start`; resolved later. */
-const pointInTime = () =>
-  z.union([z.number().nonnegative(), z.string()]).refine((v) => !isUnitError(parseAtMs(v, 0)), {
-    error: `expected ${INSTANT_EXPECTED}, or ${DURATION_EXPECTED} after start`,
-  });
+export { obj, whenSchema, FEATURES, URGENCIES, type Feature, type Urgency } from './schema-parts.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared vocabularies
-
-/** Features a request may ask for and a provider may support or surcharge. */
-export const FEATURES = ['inpainting', 'outpainting', 'lora', 'controlnet', 'ip-adapter'] as const;
-/** A feature name. */
-export type Feature = (typeof FEATURES)[number];
-const feature = () => z.enum(FEATURES, { error: `expected a feature: ${FEATURES.join(', ')}` });
 
 /** Outcome kinds of one attempt (SPEC 2.3); used in reports, policy and strategies. */
 export const OUTCOME_KINDS = [
@@ -169,11 +34,6 @@ const failureKind = () =>
   z.enum(OUTCOME_KINDS.filter((k) => k !== 'success') as [Exclude<OutcomeKind, 'success'>, ...Exclude<OutcomeKind, 'success'>[]], {
     error: `expected a failure kind: ${OUTCOME_KINDS.slice(1).join(', ')}`,
   });
-
-/** Request urgency classes; SLOs are set per class. */
-export const URGENCIES = ['interactive', 'batch'] as const;
-/** An urgency class. */
-export type Urgency = (typeof URGENCIES)[number];
 
 // ---------------------------------------------------------------------------------------------
 // Latency (SPEC 2.4)
@@ -446,212 +306,42 @@ export const trafficSchema = obj({
 // ---------------------------------------------------------------------------------------------
 // Strategies (SPEC 2.6)
 
-/** Names of the built-in strategies (binding). */
-export const BUILTIN_STRATEGIES = [
-  'round-robin',
-  'random',
-  'weighted',
-  'cheapest',
-  'fastest',
-  'least-loaded',
-  'score',
-  'failover',
-  'slo-aware',
-  'deferral',
-  'hedged',
-  'budget-guard',
-  'conditional',
-  'openrouter',
-] as const;
+/** Every built-in's descriptor (src/routing/strategies/builtins.ts); the union below is built from it. */
+export { BUILTINS, type BuiltinStrategyName };
+
+/** Names of the built-in strategies usable as a bare name (binding). */
+export const BUILTIN_STRATEGIES: readonly BuiltinStrategyName[] = BUILTINS.filter((b) => !isGateway(b)).map((b) => b.name);
 /** Built-ins that emulate a gateway from its own config file: only `{ use, config }`, no bare name. */
-export const GATEWAY_STRATEGIES = ['litellm', 'portkey'] as const;
-/** A built-in strategy name (gateways included). */
-export type BuiltinStrategyName = (typeof BUILTIN_STRATEGIES)[number] | (typeof GATEWAY_STRATEGIES)[number];
+export const GATEWAY_STRATEGIES: readonly BuiltinStrategyName[] = BUILTINS.filter(isGateway).map((b) => b.name);
 /** Every `use:` value. */
 const USE_NAMES: readonly string[] = [...BUILTIN_STRATEGIES, ...GATEWAY_STRATEGIES];
+
+function isGateway(b: AnyBuiltin): boolean {
+  return b.gatewayConfig !== undefined;
+}
 
 const strategyName = () =>
   z.string().refine((s) => (BUILTIN_STRATEGIES as readonly string[]).includes(s), {
     error: (issue) => {
       const input = String(issue.input);
-      if ((GATEWAY_STRATEGIES as readonly string[]).includes(input)) return `strategy \`${input}\` needs its gateway config: \`{ use: ${input}, config: ./${input}.${input === 'portkey' ? 'json' : 'yaml'} }\``;
+      const gateway = builtinNamed(input)?.gatewayConfig;
+      if (gateway !== undefined) return `strategy \`${input}\` needs its gateway config: \`{ use: ${input}, config: ${gateway} }\``;
       const near = typeof issue.input === 'string' ? suggest(issue.input, BUILTIN_STRATEGIES) : undefined;
       return `unknown strategy \`${input}\`${near ? `; did you mean \`${near}\`?` : `; built-ins are ${BUILTIN_STRATEGIES.join(', ')}`}`;
     },
   });
 
-const common = { name: z.string().min(1).optional(), tier: z.string().optional() };
+/** The schemas of the built-ins, as the tuple `z.discriminatedUnion` wants. */
+type SchemasOf<T extends readonly unknown[]> = { -readonly [K in keyof T]: T[K] extends { readonly schema: infer S } ? S : never };
 
-/** Conditions on a request's attributes (`conditional` rules, `litellm` model rules). */
-export const whenSchema = obj({
-  urgency: z.enum(URGENCIES).optional(),
-  project: z.union([z.string(), z.array(z.string())]).optional(),
-  size: z.union([size(), z.array(size())]).optional(),
-  quality: z.string().optional(),
-  feature: feature().optional(),
-  validate: z.boolean().optional(),
-  tier: z.string().optional(),
-  minSteps: int(1).optional(),
-  maxSteps: int(1).optional(),
-});
-
-const plainStrategy = (use: BuiltinStrategyName) => obj({ use: z.literal(use), ...common });
-
-/**
- * A `provider` preference of OpenRouter's that filters on something scenario providers do not
- * describe: accepted at its neutral value, refused with a message naming the key otherwise.
- */
-const notEmulated = (what: string) =>
-  `${what}, which scenario providers do not describe, so imgsim cannot emulate it; list the providers that qualify in \`only\` instead`;
-
-const openRouterSortBy = () => z.enum(['price', 'throughput', 'latency'], { error: 'expected `price`, `throughput` or `latency`' });
-
-/** Seconds as OpenRouter writes them (a number), or an imgsim duration string. Output: ms. */
-const openRouterSeconds = () =>
-  z.union([positive().max(MAX_DURATION_MS / 1_000, { error: `expected ${DURATION_TOO_LONG}` }).transform((s) => s * 1_000), unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs, false)], { error: `expected a number of seconds, or ${DURATION_EXPECTED}` });
-
-/**
- * OpenRouter's `provider` routing preferences (https://openrouter.ai/docs/features/provider-routing),
- * with provider slugs replaced by scenario provider ids. Keys keep OpenRouter's snake_case so a
- * request body's `provider` object can be pasted as is.
- */
-const openRouterPreferencesSchema = obj({
-  order: z.array(z.string()).min(1).optional(),
-  allow_fallbacks: z.boolean().default(true),
-  require_parameters: z.boolean().optional(),
-  data_collection: z
-    .enum(['allow', 'deny'], { error: 'expected `allow` or `deny`' })
-    .refine((v) => v === 'allow', { error: notEmulated('`data_collection: deny` keeps only providers that do not store or train on prompts') })
-    .optional(),
-  zdr: z
-    .boolean()
-    .refine((v) => !v, { error: notEmulated('`zdr: true` keeps only zero-data-retention endpoints') })
-    .optional(),
-  enforce_distillable_text: z
-    .boolean()
-    .refine((v) => !v, { error: notEmulated('`enforce_distillable_text: true` keeps only models whose licence allows distillation') })
-    .optional(),
-  only: z.array(z.string()).optional(),
-  ignore: z.array(z.string()).optional(),
-  quantizations: z
-    .array(z.string())
-    .refine(() => false, { error: notEmulated('`quantizations` keeps only endpoints of the listed quantization') })
-    .optional(),
-  sort: z
-    .union([openRouterSortBy(), obj({ by: openRouterSortBy(), partition: z.enum(['model', 'none']).optional() })], {
-      error: 'expected `price`, `throughput`, `latency` or `{ by, partition }`',
-    })
-    .optional(),
-  max_price: obj({
-    prompt: money().optional(),
-    completion: money().optional(),
-    image: money().optional(),
-    request: money().optional(),
-    audio: money().optional(),
-  }).optional(),
-  preferred_min_throughput: z
-    .union([z.number(), z.record(z.string(), z.number())])
-    .refine(() => false, {
-      error: '`preferred_min_throughput` is in tokens per second, which image providers do not have; use `preferred_max_latency` (seconds to the image) instead',
-    })
-    .optional(),
-  preferred_max_latency: z
-    .union([openRouterSeconds(), obj({ p50: openRouterSeconds().optional(), p75: openRouterSeconds().optional(), p90: openRouterSeconds().optional(), p99: openRouterSeconds().optional() })], {
-      error: 'expected a number of seconds (the p50 cutoff) or `{ p50, p75, p90, p99 }`',
-    })
-    .optional(),
-});
-/** OpenRouter `provider` preferences as parsed (prices in USD, latency cutoffs in ms). */
-export type OpenRouterPreferences = z.output<typeof openRouterPreferencesSchema>;
-
-/** A built-in strategy with options; wrappers nest other strategy references. */
-export const builtinStrategySchema = z.discriminatedUnion(
-  'use',
-  [
-    plainStrategy('round-robin'),
-    plainStrategy('random'),
-    plainStrategy('cheapest'),
-    plainStrategy('least-loaded'),
-    obj({ use: z.literal('fastest'), ...common, alpha: fraction().default(0.2) }),
-    obj({ use: z.literal('weighted'), ...common, weights: z.record(z.string(), nonNegative()) }),
-    obj({
-      use: z.literal('score'),
-      ...common,
-      weights: obj({ cost: nonNegative().default(1), latency: nonNegative().default(1), errors: nonNegative().default(1) }).prefault({}),
-    }),
-    obj({ use: z.literal('failover'), ...common, order: z.array(z.string()).min(1) }),
-    obj({ use: z.literal('slo-aware'), ...common, margin: positive().default(1) }),
-    obj({
-      use: z.literal('deferral'),
-      ...common,
-      get base() {
-        return strategyRefSchema.default('cheapest');
-      },
-      minSaving: fraction().default(0.05),
-      checkEvery: duration().default(15 * 60_000),
-    }),
-    obj({
-      use: z.literal('hedged'),
-      ...common,
-      get base() {
-        return strategyRefSchema.default('fastest');
-      },
-      delay: duration().default(2_000),
-    }),
-    obj({
-      use: z.literal('budget-guard'),
-      ...common,
-      get base() {
-        return strategyRefSchema.default('cheapest');
-      },
-      downgradeAt: fraction().default(0.8),
-      downgradeTier: z.string().optional(),
-      rejectAt: positive().default(1),
-    }),
-    obj({
-      use: z.literal('conditional'),
-      ...common,
-      get rules() {
-        return z.array(
-          obj({
-            when: whenSchema,
-            get then() {
-              return strategyRefSchema;
-            },
-          }),
-        );
-      },
-      get default() {
-        return strategyRefSchema.default('cheapest');
-      },
-    }),
-    obj({
-      use: z.literal('openrouter'),
-      ...common,
-      provider: openRouterPreferencesSchema.prefault({}),
-      outageWindow: duration().default(30_000),
-    }),
-    obj({
-      use: z.literal('litellm'),
-      ...common,
-      config: z.string({ error: 'expected the path of a LiteLLM config.yaml, relative to the scenario' }).min(1),
-      model: z.string().min(1).optional(),
-      models: z.array(obj({ when: whenSchema, model: z.string().min(1) })).default([]),
-    }),
-    obj({
-      use: z.literal('portkey'),
-      ...common,
-      config: z.string({ error: 'expected the path of a Portkey config (JSON), relative to the scenario' }).min(1),
-    }),
-  ],
-  {
-    error: (issue) => {
-      const use = (issue.input as { use?: unknown } | undefined)?.use;
-      const near = typeof use === 'string' ? suggest(use, USE_NAMES) : undefined;
-      return `unknown strategy \`${String(use)}\`; ${near ? `did you mean \`${near}\`?` : `built-ins are ${USE_NAMES.join(', ')}`}`;
-    },
+/** A built-in strategy with options: the union of every built-in's schema, by `use`. */
+export const builtinStrategySchema = z.discriminatedUnion('use', BUILTINS.map((b) => b.schema) as SchemasOf<typeof BUILTINS>, {
+  error: (issue) => {
+    const use = (issue.input as { use?: unknown } | undefined)?.use;
+    const near = typeof use === 'string' ? suggest(use, USE_NAMES) : undefined;
+    return `unknown strategy \`${String(use)}\`; ${near ? `did you mean \`${near}\`?` : `built-ins are ${USE_NAMES.join(', ')}`}`;
   },
-);
+});
 
 /** A strategy loaded from a TypeScript or JavaScript file (path relative to the scenario). */
 export const fileStrategySchema = obj({
@@ -665,48 +355,20 @@ export const strategyRefSchema: z.ZodType<StrategyRef, StrategyRefInput> = z.uni
   [strategyName(), builtinStrategySchema, fileStrategySchema],
   { error: 'expected a built-in strategy name, `{ use: name, ... }` or `{ file: path, ... }`' },
 ) as unknown as z.ZodType<StrategyRef, StrategyRefInput>;
+provideStrategyRef(strategyRefSchema);
 
-/** A parsed built-in strategy with options. */
-export type BuiltinStrategySpec =
-  | { use: 'round-robin' | 'random' | 'cheapest' | 'least-loaded'; name?: string; tier?: string }
-  | { use: 'fastest'; name?: string; tier?: string; alpha: number }
-  | { use: 'weighted'; name?: string; tier?: string; weights: Record<string, number> }
-  | { use: 'score'; name?: string; tier?: string; weights: { cost: number; latency: number; errors: number } }
-  | { use: 'failover'; name?: string; tier?: string; order: string[] }
-  | { use: 'slo-aware'; name?: string; tier?: string; margin: number }
-  | { use: 'deferral'; name?: string; tier?: string; base: StrategyRef; minSaving: number; checkEvery: number }
-  | { use: 'hedged'; name?: string; tier?: string; base: StrategyRef; delay: number }
-  | {
-      use: 'budget-guard';
-      name?: string;
-      tier?: string;
-      base: StrategyRef;
-      downgradeAt: number;
-      downgradeTier?: string;
-      rejectAt: number;
-    }
-  | {
-      use: 'conditional';
-      name?: string;
-      tier?: string;
-      rules: { when: z.output<typeof whenSchema>; then: StrategyRef }[];
-      default: StrategyRef;
-    }
-  | { use: 'openrouter'; name?: string; tier?: string; provider: OpenRouterPreferences; outageWindow: number }
-  | { use: 'litellm'; name?: string; tier?: string; config: string; model?: string; models: { when: z.output<typeof whenSchema>; model: string }[] }
-  | { use: 'portkey'; name?: string; tier?: string; config: string };
+/** A parsed built-in strategy with options (the type of the union above). */
+export type BuiltinStrategySpec = WithRefs<z.output<typeof builtinStrategySchema>>;
 /** A parsed file strategy. */
-export interface FileStrategySpec {
-  file: string;
-  name?: string;
-  options: Record<string, unknown>;
-}
+export type FileStrategySpec = z.output<typeof fileStrategySchema>;
 /** A parsed strategy reference. */
 export type StrategyRef = string | BuiltinStrategySpec | FileStrategySpec;
 /** A strategy reference as written in YAML (loose: the schema checks it). */
 export type StrategyRefInput = string | Record<string, unknown>;
 /** Conditions of a `conditional` rule. */
-export type WhenSpec = z.output<typeof whenSchema>;
+export type { WhenSpec } from './schema-parts.js';
+/** OpenRouter `provider` preferences as parsed (prices in USD, latency cutoffs in ms). */
+export type { OpenRouterPreferences } from '../routing/strategies/openrouter.js';
 
 // ---------------------------------------------------------------------------------------------
 // Policy, SLO, budget, thresholds

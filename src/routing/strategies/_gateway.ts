@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ImageRequest } from '../../model/request.js';
 import { ImgsimError, type Problem } from '../../scenario/errors.js';
-import { issueProblems, parseYamlSource, placeProblem, type YamlSource } from '../../scenario/load.js';
+import { issueProblems, parseYamlSource, placeProblem, type YamlSource } from '../../scenario/yaml-source.js';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
 import type { OutcomeKind } from '../../scenario/schema.js';
 import type { AttemptOutcome, AttemptPlan, PlanStep, ProviderView } from '../strategy.js';

@@ -1,6 +1,8 @@
 /**
  * `budget-guard`: as spend nears the budget, move work to cheaper tiers, then refuse it.
  */
+import { z } from 'zod';
+import { fraction, positive } from '../../scenario/schema-parts.js';
 import type { ImageRequest } from '../../model/request.js';
 import type {
   AttemptOutcome,
@@ -15,11 +17,20 @@ import type {
   StrategyEnv,
 } from '../strategy.js';
 import { explainWith, pctText, usdText } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, strategyRefOr, type OptionsOf, type NestedRefSchema } from './_builtin.js';
 import { Ranking } from './_ranking.js';
 
+const schema = builtinSchema('budget-guard', {
+  get base(): z.ZodDefault<NestedRefSchema> {
+    return strategyRefOr('cheapest');
+  },
+  downgradeAt: fraction().default(0.8),
+  downgradeTier: z.string().optional(),
+  rejectAt: positive().default(1),
+});
+
 /** Options of `budget-guard` (see the scenario schema): `base`, `downgradeAt`, `downgradeTier`, `rejectAt`. */
-export type BudgetGuardOptions = BuiltinOptions<'budget-guard'>;
+export type BudgetGuardOptions = OptionsOf<typeof schema>;
 
 /**
  * Spent / limit; 0 without a limit; Infinity for a limit of 0 (nothing may be spent).
@@ -128,3 +139,12 @@ export function budgetGuardStrategy(options: BudgetGuardOptions, env: StrategyEn
     },
   };
 }
+
+/** The `budget-guard` built-in: its options schema, nested strategies, cross-checks and factory. */
+export const budgetGuardBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  children: (spec) => [{ ref: spec.base, path: ['base'] }],
+  check(spec, at, c) {
+    c.knownTier(spec.downgradeTier, [...at, 'downgradeTier']);
+  },
+  factory: budgetGuardStrategy,
+});

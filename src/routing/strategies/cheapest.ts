@@ -4,11 +4,13 @@
 import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { noCandidates, usdText, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('cheapest', {});
+
 /** Options of `cheapest` (see the scenario schema). */
-export type CheapestOptions = BuiltinOptions<'cheapest'>;
+export type CheapestOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `cheapest`: ascending `price(request, tier)` at `ctx.now`; ties by provider index.
@@ -51,3 +53,8 @@ export function cheapestStrategy(options: CheapestOptions = {}): Strategy {
     },
   };
 }
+
+/** The `cheapest` built-in: its options schema and factory. */
+export const cheapestBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  factory: cheapestStrategy,
+});

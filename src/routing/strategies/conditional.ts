@@ -2,14 +2,33 @@
  * `conditional`: rules on request attributes choose a sub-strategy, as gateways route by
  * metadata.
  */
+import { z } from 'zod';
+import { obj, whenSchema } from '../../scenario/schema-parts.js';
 import type { ImageRequest } from '../../model/request.js';
 import type { WhenSpec } from '../../scenario/schema.js';
 import type { AttemptOutcome, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
 import { explainWith } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, strategyRef, strategyRefOr, type OptionsOf, type NestedRefSchema } from './_builtin.js';
+
+/** A rule: conditions, and the strategy that routes the requests meeting them. */
+const ruleSchema = obj({
+  when: whenSchema,
+  get then(): NestedRefSchema {
+    return strategyRef();
+  },
+});
+
+const schema = builtinSchema('conditional', {
+  get rules(): z.ZodArray<typeof ruleSchema> {
+    return z.array(ruleSchema);
+  },
+  get default(): z.ZodDefault<NestedRefSchema> {
+    return strategyRefOr('cheapest');
+  },
+});
 
 /** Options of `conditional` (see the scenario schema): `rules: [{ when, then }]`, `default`. */
-export type ConditionalOptions = BuiltinOptions<'conditional'>;
+export type ConditionalOptions = OptionsOf<typeof schema>;
 
 /** A rule's conditions with list-or-one fields normalised to lists (or undefined). */
 interface Conditions {
@@ -106,3 +125,15 @@ export function conditionalStrategy(options: ConditionalOptions, env: StrategyEn
     },
   };
 }
+
+/** The `conditional` built-in: its options schema, nested strategies, cross-checks and factory. */
+export const conditionalBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  defaults: () => ({ rules: [] }),
+  children: (spec) => [...spec.rules.map((r, j) => ({ ref: r.then, path: ['rules', j, 'then'] })), { ref: spec.default, path: ['default'] }],
+  check(spec, at, c) {
+    spec.rules.forEach((r, j) => {
+      c.knownTier(r.when.tier, [...at, 'rules', j, 'when', 'tier']);
+    });
+  },
+  factory: conditionalStrategy,
+});

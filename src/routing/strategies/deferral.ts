@@ -2,14 +2,24 @@
  * `deferral`: batch work waits for a cheaper window (off-peak or a lower dynamic price) when it
  * can still meet its deadline; everything else goes to the wrapped strategy.
  */
+import { duration, fraction } from '../../scenario/schema-parts.js';
+import type { z } from 'zod';
 import type { ImageRequest } from '../../model/request.js';
 import type { AttemptOutcome, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
 import { explainWith, isoTime, msText, pctText, usdText } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, strategyRefOr, type OptionsOf, type NestedRefSchema } from './_builtin.js';
 import { tierFor } from './_ranking.js';
 
+const schema = builtinSchema('deferral', {
+  get base(): z.ZodDefault<NestedRefSchema> {
+    return strategyRefOr('cheapest');
+  },
+  minSaving: fraction().default(0.05),
+  checkEvery: duration().default(15 * 60_000),
+});
+
 /** Options of `deferral` (see the scenario schema): `base`, `minSaving`, `checkEvery` (ms). */
-export type DeferralOptions = BuiltinOptions<'deferral'>;
+export type DeferralOptions = OptionsOf<typeof schema>;
 
 /**
  * The most forecast instants scanned per request: a long deadline with a short `checkEvery`
@@ -167,3 +177,9 @@ export function deferralStrategy(options: DeferralOptions, env: StrategyEnv): St
     },
   };
 }
+
+/** The `deferral` built-in: its options schema, nested strategies and factory. */
+export const deferralBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  children: (spec) => [{ ref: spec.base, path: ['base'] }],
+  factory: deferralStrategy,
+});

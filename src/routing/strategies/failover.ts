@@ -1,14 +1,17 @@
 /**
  * `failover`: a fixed order of providers, primary first.
  */
+import { z } from 'zod';
 import type { ImageRequest } from '../../model/request.js';
 import type { ExcludedProvider, ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { noCandidates, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, noProvider, tierFor } from './_ranking.js';
 
+const schema = builtinSchema('failover', { order: z.array(z.string()).min(1) });
+
 /** Options of `failover` (see the scenario schema): `order`, provider ids, primary first. */
-export type FailoverOptions = BuiltinOptions<'failover'>;
+export type FailoverOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `failover`: the providers of `order`, in that order, keeping those that can serve the
@@ -74,3 +77,14 @@ export function failoverStrategy(options: FailoverOptions): Strategy {
     },
   };
 }
+
+/** The `failover` built-in: its options schema, cross-checks and factory. */
+export const failoverBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  defaults: (scenario) => ({ order: scenario.providers.map((p) => p.id) }),
+  check(spec, at, c) {
+    spec.order.forEach((id, j) => {
+      c.knownProvider(id, [...at, 'order', j]);
+    });
+  },
+  factory: failoverStrategy,
+});

@@ -1,14 +1,17 @@
 /**
  * `fastest`: lowest observed latency, learnt from the strategy's own successful attempts.
  */
+import { fraction } from '../../scenario/schema-parts.js';
 import type { ImageRequest } from '../../model/request.js';
 import type { AttemptOutcome, RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { msText, noCandidates, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('fastest', { alpha: fraction().default(0.2) });
+
 /** Options of `fastest` (see the scenario schema): `alpha`, the EWMA weight of a new sample. */
-export type FastestOptions = BuiltinOptions<'fastest'>;
+export type FastestOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `fastest`: ascending expected latency, where a provider's expected latency is the
@@ -77,3 +80,8 @@ export function fastestStrategy(options: FastestOptions): Strategy {
     },
   };
 }
+
+/** The `fastest` built-in: its options schema and factory. */
+export const fastestBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  factory: fastestStrategy,
+});

@@ -1,13 +1,22 @@
 /**
  * `hedged`: a second attempt at another provider when the first is slow to answer.
  */
+import { duration } from '../../scenario/schema-parts.js';
+import type { z } from 'zod';
 import type { ImageRequest } from '../../model/request.js';
 import type { AttemptOutcome, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
 import { explainWith, msText } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, strategyRefOr, type OptionsOf, type NestedRefSchema } from './_builtin.js';
+
+const schema = builtinSchema('hedged', {
+  get base(): z.ZodDefault<NestedRefSchema> {
+    return strategyRefOr('fastest');
+  },
+  delay: duration().default(2_000),
+});
 
 /** Options of `hedged` (see the scenario schema): `base`, `delay` (ms). */
-export type HedgedOptions = BuiltinOptions<'hedged'>;
+export type HedgedOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `hedged` around `base` (built with `env.build`): `base`'s decision, with
@@ -49,3 +58,9 @@ export function hedgedStrategy(options: HedgedOptions, env: StrategyEnv): Strate
     },
   };
 }
+
+/** The `hedged` built-in: its options schema, nested strategies and factory. */
+export const hedgedBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  children: (spec) => [{ ref: spec.base, path: ['base'] }],
+  factory: hedgedStrategy,
+});

@@ -4,11 +4,13 @@
 import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { noCandidates, usdText, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('least-loaded', {});
+
 /** Options of `least-loaded` (see the scenario schema). */
-export type LeastLoadedOptions = BuiltinOptions<'least-loaded'>;
+export type LeastLoadedOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `least-loaded`: ascending load = in-flight attempts (queued ones included) / configured
@@ -62,3 +64,8 @@ export function leastLoadedStrategy(options: LeastLoadedOptions = {}): Strategy 
     },
   };
 }
+
+/** The `least-loaded` built-in: its options schema and factory. */
+export const leastLoadedBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  factory: leastLoadedStrategy,
+});

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
-import { obj } from '../../scenario/schema.js';
+import { obj } from '../../scenario/schema-parts.js';
 import {
   ignored,
   parseGatewayConfig,

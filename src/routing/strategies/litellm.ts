@@ -12,17 +12,25 @@
  * code and the docs disagree, which one is reproduced. The request loop runs as an
  * `AttemptPlan`, so the scenario's `policy` (but its `timeout`) does not apply: LiteLLM's does.
  */
+import { z } from 'zod';
+import { obj, whenSchema } from '../../scenario/schema-parts.js';
 import type { ImageRequest } from '../../model/request.js';
 import type { AttemptOutcome, Candidate, PlanStep, ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
 import { msText, usdText } from './_explain.js';
 import { ImgsimError } from '../../scenario/errors.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, configFileCheck, defineBuiltin, noNestedStrategies, type OptionsOf } from './_builtin.js';
 import { gatewayTier, isUnsupported, planOf, statusOf, type Failure, type GatewayLoop } from './_gateway.js';
 import { whenMatcher } from './conditional.js';
 import { loadLitellmConfig, LITELLM_DEFAULT_ALLOWED_FAILS, type FallbackEntry, type LitellmConfig, type LitellmDeployment, type LitellmRetryPolicy } from './litellm-config.js';
 
+const schema = builtinSchema('litellm', {
+  config: z.string({ error: 'expected the path of a LiteLLM config.yaml, relative to the scenario' }).min(1),
+  model: z.string().min(1).optional(),
+  models: z.array(obj({ when: whenSchema, model: z.string().min(1) })).default([]),
+});
+
 /** Options of `litellm` (see the scenario schema): `config`, `model`, `models`, `tier`. */
-export type LitellmOptions = BuiltinOptions<'litellm'>;
+export type LitellmOptions = OptionsOf<typeof schema>;
 
 const MINUTE_MS = 60_000;
 /** In-memory cache keys without a TTL of their own live 600 s (`InMemoryCache.default_ttl`). */
@@ -749,3 +757,19 @@ export function litellmStrategy(options: LitellmOptions, env: StrategyEnv): Stra
     },
   };
 }
+
+/** The `litellm` built-in: its options schema, cross-checks (the config exists), config check and factory. */
+export const litellmBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  gatewayConfig: './litellm.yaml',
+  check(spec, at, c) {
+    configFileCheck(spec.config, at, c);
+    spec.models.forEach((m, j) => {
+      c.knownTier(m.when.tier, [...at, 'models', j, 'when', 'tier']);
+    });
+  },
+  checkConfig(spec, scenario) {
+    litellmStrategy(spec, { scenario, build: noNestedStrategies });
+    return [];
+  },
+  factory: litellmStrategy,
+});

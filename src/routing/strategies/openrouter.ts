@@ -12,7 +12,11 @@
  * `max_price` drops providers that charge more. What imgsim maps each key to is in
  * docs/gateways.md.
  */
+import { z } from 'zod';
 import { makeSampler, serviceScale } from '../../model/latency.js';
+import { MAX_DURATION_MS } from '../../scenario/limits.js';
+import { duration, money, obj, positive, unit } from '../../scenario/schema-parts.js';
+import { DURATION_EXPECTED, DURATION_PATTERN, DURATION_TOO_LONG, parseDurationMs } from '../../scenario/units.js';
 import type { ImageRequest } from '../../model/request.js';
 import type { ResolvedProvider } from '../../scenario/resolve.js';
 import type { OutcomeKind } from '../../scenario/schema.js';
@@ -27,11 +31,83 @@ import type {
   Strategy,
 } from '../strategy.js';
 import { msText, noCandidates, pctText, usdText, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, noProvider, tierFor } from './_ranking.js';
 
+/**
+ * A `provider` preference of OpenRouter's that filters on something scenario providers do not
+ * describe: accepted at its neutral value, refused with a message naming the key otherwise.
+ */
+const notEmulated = (what: string) =>
+  `${what}, which scenario providers do not describe, so imgsim cannot emulate it; list the providers that qualify in \`only\` instead`;
+
+const openRouterSortBy = () => z.enum(['price', 'throughput', 'latency'], { error: 'expected `price`, `throughput` or `latency`' });
+
+/** Seconds as OpenRouter writes them (a number), or an imgsim duration string. Output: ms. */
+const openRouterSeconds = () =>
+  z.union([positive().max(MAX_DURATION_MS / 1_000, { error: `expected ${DURATION_TOO_LONG}` }).transform((s) => s * 1_000), unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs, false)], { error: `expected a number of seconds, or ${DURATION_EXPECTED}` });
+
+/**
+ * OpenRouter's `provider` routing preferences (https://openrouter.ai/docs/features/provider-routing),
+ * with provider slugs replaced by scenario provider ids. Keys keep OpenRouter's snake_case so a
+ * request body's `provider` object can be pasted as is.
+ */
+const openRouterPreferencesSchema = obj({
+  order: z.array(z.string()).min(1).optional(),
+  allow_fallbacks: z.boolean().default(true),
+  require_parameters: z.boolean().optional(),
+  data_collection: z
+    .enum(['allow', 'deny'], { error: 'expected `allow` or `deny`' })
+    .refine((v) => v === 'allow', { error: notEmulated('`data_collection: deny` keeps only providers that do not store or train on prompts') })
+    .optional(),
+  zdr: z
+    .boolean()
+    .refine((v) => !v, { error: notEmulated('`zdr: true` keeps only zero-data-retention endpoints') })
+    .optional(),
+  enforce_distillable_text: z
+    .boolean()
+    .refine((v) => !v, { error: notEmulated('`enforce_distillable_text: true` keeps only models whose licence allows distillation') })
+    .optional(),
+  only: z.array(z.string()).optional(),
+  ignore: z.array(z.string()).optional(),
+  quantizations: z
+    .array(z.string())
+    .refine(() => false, { error: notEmulated('`quantizations` keeps only endpoints of the listed quantization') })
+    .optional(),
+  sort: z
+    .union([openRouterSortBy(), obj({ by: openRouterSortBy(), partition: z.enum(['model', 'none']).optional() })], {
+      error: 'expected `price`, `throughput`, `latency` or `{ by, partition }`',
+    })
+    .optional(),
+  max_price: obj({
+    prompt: money().optional(),
+    completion: money().optional(),
+    image: money().optional(),
+    request: money().optional(),
+    audio: money().optional(),
+  }).optional(),
+  preferred_min_throughput: z
+    .union([z.number(), z.record(z.string(), z.number())])
+    .refine(() => false, {
+      error: '`preferred_min_throughput` is in tokens per second, which image providers do not have; use `preferred_max_latency` (seconds to the image) instead',
+    })
+    .optional(),
+  preferred_max_latency: z
+    .union([openRouterSeconds(), obj({ p50: openRouterSeconds().optional(), p75: openRouterSeconds().optional(), p90: openRouterSeconds().optional(), p99: openRouterSeconds().optional() })], {
+      error: 'expected a number of seconds (the p50 cutoff) or `{ p50, p75, p90, p99 }`',
+    })
+    .optional(),
+});
+/** OpenRouter `provider` preferences as parsed (prices in USD, latency cutoffs in ms). */
+export type OpenRouterPreferences = z.output<typeof openRouterPreferencesSchema>;
+
+const schema = builtinSchema('openrouter', {
+  provider: openRouterPreferencesSchema.prefault({}),
+  outageWindow: duration().default(30_000),
+});
+
 /** Options of `openrouter` (see the scenario schema): `provider` preferences and `outageWindow`. */
-export type OpenRouterOptions = BuiltinOptions<'openrouter'>;
+export type OpenRouterOptions = OptionsOf<typeof schema>;
 
 /**
  * Outcomes that count as an outage of the provider and demote it for `outageWindow`: the
@@ -387,3 +463,15 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
     },
   };
 }
+
+/** The `openrouter` built-in: its options schema, cross-checks and factory. */
+export const openRouterBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  check(spec, at, c) {
+    for (const key of ['order', 'only', 'ignore'] as const) {
+      spec.provider[key]?.forEach((id, j) => {
+        c.knownProvider(id, [...at, 'provider', key, j]);
+      });
+    }
+  },
+  factory: openRouterStrategy,
+});

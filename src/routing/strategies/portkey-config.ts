@@ -9,9 +9,9 @@
  */
 import { z } from 'zod';
 import { formatProblem } from '../../scenario/errors.js';
-import { placeProblem } from '../../scenario/load.js';
+import { placeProblem } from '../../scenario/yaml-source.js';
 import type { ResolvedProvider, ResolvedScenario } from '../../scenario/resolve.js';
-import { obj } from '../../scenario/schema.js';
+import { obj } from '../../scenario/schema-parts.js';
 import { ignored, parseGatewayConfig, ProblemList, providerOfUrl, readGatewayConfig, unmappedMessage, unsupported, type GatewayConfigSource } from './_gateway.js';
 
 /** Strategy modes the emulation reproduces. */

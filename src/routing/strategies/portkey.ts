@@ -15,16 +15,21 @@
  * The walk runs as an `AttemptPlan`, so the scenario's `policy` (but its `timeout`, for targets
  * without `request_timeout`) does not apply: the config's does.
  */
+import { z } from 'zod';
 import type { ImageRequest } from '../../model/request.js';
 import type { AttemptOutcome, Candidate, CandidateExplanation, PlanStep, ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy, StrategyEnv } from '../strategy.js';
 import { msText } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, configFileCheck, defineBuiltin, noNestedStrategies, type OptionsOf } from './_builtin.js';
 import { gatewayTier, planOf, type Failure, type GatewayLoop } from './_gateway.js';
 import { forwardedRequest } from '../forwarded.js';
 import { loadPortkeyConfig, type PortkeyBreakerConfig, type PortkeyConfig, type PortkeyNode, type PortkeyRetry } from './portkey-config.js';
 
+const schema = builtinSchema('portkey', {
+  config: z.string({ error: 'expected the path of a Portkey config (JSON), relative to the scenario' }).min(1),
+});
+
 /** Options of `portkey` (see the scenario schema): `config`, `tier`. */
-export type PortkeyOptions = BuiltinOptions<'portkey'>;
+export type PortkeyOptions = OptionsOf<typeof schema>;
 
 /** The gateway's default retry codes (`RETRY_STATUS_CODES`, src/globals.ts). */
 const DEFAULT_RETRY_CODES: readonly number[] = [429, 500, 502, 503, 504];
@@ -482,3 +487,16 @@ export function portkeyStrategy(options: PortkeyOptions, env: StrategyEnv): Stra
     },
   };
 }
+
+/** The `portkey` built-in: its options schema, cross-checks (the config exists), config check and factory. */
+export const portkeyBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  gatewayConfig: './portkey.json',
+  check(spec, at, c) {
+    configFileCheck(spec.config, at, c);
+  },
+  checkConfig(spec, scenario) {
+    portkeyStrategy(spec, { scenario, build: noNestedStrategies });
+    return loadPortkeyConfig(scenario, spec.config).warnings;
+  },
+  factory: portkeyStrategy,
+});

@@ -4,11 +4,13 @@
 import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { noCandidates, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('random', {});
+
 /** Options of `random` (see the scenario schema). */
-export type RandomOptions = BuiltinOptions<'random'>;
+export type RandomOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `random`: a uniform random order of the servable providers (Fisher–Yates with
@@ -50,3 +52,8 @@ export function randomStrategy(options: RandomOptions = {}): Strategy {
     },
   };
 }
+
+/** The `random` built-in: its options schema and factory. */
+export const randomBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  factory: randomStrategy,
+});

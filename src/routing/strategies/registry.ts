@@ -1,83 +1,23 @@
 /**
- * The strategy registry: turns a scenario's strategy reference into a `Strategy`. Adding a
- * built-in is adding its file and one line in {@link BUILTIN_FACTORIES}.
+ * The strategy registry: turns a scenario's strategy reference into a `Strategy`. Built-ins are
+ * looked up in the list of descriptors (`builtins.ts`); adding one is adding its file and one
+ * line there.
  */
 import path from 'node:path';
 import { ImgsimError } from '../../scenario/errors.js';
 import { strategyDisplayName } from '../../scenario/check.js';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
-import {
-  BUILTIN_STRATEGIES,
-  GATEWAY_STRATEGIES,
-  builtinStrategySchema,
-  type BuiltinStrategyName,
-  type BuiltinStrategySpec,
-  type StrategyRef,
-} from '../../scenario/schema.js';
+import { BUILTIN_STRATEGIES, builtinStrategySchema, type BuiltinStrategySpec, type StrategyRef } from '../../scenario/schema.js';
 import type { Strategy, StrategyEnv, StrategyFactory } from '../strategy.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinNamed } from './builtins.js';
 import { callFactory, invalidStrategyFile } from './_file-factory.js';
 import { guardStrategy } from '../strategy-guard.js';
-import { budgetGuardStrategy } from './budget-guard.js';
-import { cheapestStrategy } from './cheapest.js';
-import { conditionalStrategy } from './conditional.js';
-import { deferralStrategy } from './deferral.js';
-import { failoverStrategy } from './failover.js';
-import { fastestStrategy } from './fastest.js';
-import { hedgedStrategy } from './hedged.js';
-import { leastLoadedStrategy } from './least-loaded.js';
-import { litellmStrategy } from './litellm.js';
-import { portkeyStrategy } from './portkey.js';
-import { openRouterStrategy } from './openrouter.js';
-import { randomStrategy } from './random.js';
-import { roundRobinStrategy } from './round-robin.js';
-import { scoreStrategy } from './score.js';
-import { sloAwareStrategy } from './slo-aware.js';
-import { weightedStrategy } from './weighted.js';
 
 /** What building strategies needs: the scenario, and the factories of its strategy files. */
 export interface BuildEnv {
   readonly scenario: ResolvedScenario;
   /** Loaded strategy files (see `loadStrategyFile`), keyed by the path as the scenario writes it. */
   readonly files: ReadonlyMap<string, StrategyFactory>;
-}
-
-/** The factory of built-in `K`: its parsed options, and an env for building nested strategies. */
-export type BuiltinFactory<K extends BuiltinStrategyName> = (options: BuiltinOptions<K>, env: StrategyEnv) => Strategy;
-
-/** Every built-in strategy's factory, by name. */
-export const BUILTIN_FACTORIES: { readonly [K in BuiltinStrategyName]: BuiltinFactory<K> } = {
-  'round-robin': roundRobinStrategy,
-  random: randomStrategy,
-  weighted: weightedStrategy,
-  cheapest: cheapestStrategy,
-  fastest: fastestStrategy,
-  'least-loaded': leastLoadedStrategy,
-  score: scoreStrategy,
-  failover: failoverStrategy,
-  'slo-aware': sloAwareStrategy,
-  deferral: deferralStrategy,
-  hedged: hedgedStrategy,
-  'budget-guard': budgetGuardStrategy,
-  conditional: conditionalStrategy,
-  litellm: litellmStrategy,
-  portkey: portkeyStrategy,
-  openrouter: openRouterStrategy,
-};
-
-/**
- * Options a bare name needs but the schema does not default (the first two depend on the
- * providers): a bare `failover` tries the providers in scenario order, a bare `weighted`
- * weighs them equally, a bare `conditional` has no rules (it is its `default`).
- * @param name - the built-in name
- * @param scenario - the scenario
- * @returns the options to parse along with `{ use: name }`
- */
-function providerDefaults(name: BuiltinStrategyName, scenario: ResolvedScenario): Record<string, unknown> {
-  if (name === 'failover') return { order: scenario.providers.map((p) => p.id) };
-  if (name === 'weighted') return { weights: Object.fromEntries(scenario.providers.map((p) => [p.id, 1])) };
-  if (name === 'conditional') return { rules: [] };
-  return {};
 }
 
 /**
@@ -113,14 +53,15 @@ export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
     build: (nested) => buildStrategy(nested, env),
   };
   if (typeof ref === 'string') {
-    if ((GATEWAY_STRATEGIES as readonly string[]).includes(ref)) {
+    const builtin = builtinNamed(ref);
+    if (builtin?.gatewayConfig !== undefined) {
       throw new ImgsimError('invalid-strategy', `strategy \`${ref}\` needs its gateway config: \`{ use: ${ref}, config: <path> }\``);
     }
-    if (!(BUILTIN_STRATEGIES as readonly string[]).includes(ref)) {
+    if (builtin === undefined) {
       throw new ImgsimError('invalid-strategy', `unknown strategy \`${ref}\`; built-ins are ${BUILTIN_STRATEGIES.join(', ')}`);
     }
-    const name = ref as BuiltinStrategyName;
-    return buildBuiltin(parseBuiltin({ use: name, ...providerDefaults(name, env.scenario) }), strategyEnv);
+    // Options a bare name needs but the schema does not default (they depend on the scenario).
+    return buildBuiltin(parseBuiltin({ use: ref, ...builtin.defaults?.(env.scenario) }), strategyEnv);
   }
   if ('use' in ref) return buildBuiltin(parseBuiltin(ref), strategyEnv);
 
@@ -142,6 +83,7 @@ export function buildStrategy(ref: StrategyRef, env: BuildEnv): Strategy {
  * @returns the strategy
  */
 function buildBuiltin(spec: BuiltinStrategySpec, env: StrategyEnv): Strategy {
-  const factory = BUILTIN_FACTORIES[spec.use] as BuiltinFactory<BuiltinStrategyName>;
-  return factory(spec, env);
+  const builtin = builtinNamed(spec.use);
+  if (builtin === undefined) throw new ImgsimError('invalid-strategy', `unknown strategy \`${spec.use}\``);
+  return builtin.factory(spec, env);
 }

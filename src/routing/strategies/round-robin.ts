@@ -4,11 +4,13 @@
 import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { noCandidates, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('round-robin', {});
+
 /** Options of `round-robin` (see the scenario schema). */
-export type RoundRobinOptions = BuiltinOptions<'round-robin'>;
+export type RoundRobinOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `round-robin`: the servable providers in scenario order, rotated so that the n-th
@@ -56,3 +58,8 @@ export function roundRobinStrategy(options: RoundRobinOptions = {}): Strategy {
     },
   };
 }
+
+/** The `round-robin` built-in: its options schema and factory. */
+export const roundRobinBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  factory: roundRobinStrategy,
+});

@@ -1,14 +1,19 @@
 /**
  * `score`: a weighted blend of cost, predicted latency and recent error rate.
  */
+import { nonNegative, obj } from '../../scenario/schema-parts.js';
 import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { msText, noCandidates, pctText, usdText, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('score', {
+  weights: obj({ cost: nonNegative().default(1), latency: nonNegative().default(1), errors: nonNegative().default(1) }).prefault({}),
+});
+
 /** Options of `score` (see the scenario schema): `weights: { cost, latency, errors }`. */
-export type ScoreOptions = BuiltinOptions<'score'>;
+export type ScoreOptions = OptionsOf<typeof schema>;
 
 /** Floor of the cheapest price when normalising, USD, so a free provider does not divide by 0. */
 const MIN_PRICE_USD = 1e-6;
@@ -114,3 +119,8 @@ export function scoreStrategy(options: ScoreOptions): Strategy {
 function num(x: number): string {
   return Number.isFinite(x) ? String(+x.toPrecision(4)) : '∞';
 }
+
+/** The `score` built-in: its options schema and factory. */
+export const scoreBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  factory: scoreStrategy,
+});

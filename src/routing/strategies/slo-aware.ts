@@ -1,14 +1,17 @@
 /**
  * `slo-aware`: the cheapest (provider, tier) predicted to meet the interactive latency SLO.
  */
+import { positive } from '../../scenario/schema-parts.js';
 import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { msText, noCandidates, usdText, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('slo-aware', { margin: positive().default(1) });
+
 /** Options of `slo-aware` (see the scenario schema): `margin`, a safety factor on predictions. */
-export type SloAwareOptions = BuiltinOptions<'slo-aware'>;
+export type SloAwareOptions = OptionsOf<typeof schema>;
 
 /**
  * The interactive latency bound a request is routed against: the SLO's p95, else p99, p90, p50.
@@ -147,3 +150,8 @@ export function sloAwareStrategy(options: SloAwareOptions): Strategy {
     },
   };
 }
+
+/** The `slo-aware` built-in: its options schema and factory. */
+export const sloAwareBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  factory: sloAwareStrategy,
+});

@@ -1,14 +1,18 @@
 /**
  * `weighted`: splits traffic by configured weights (e.g. a 90/10 canary).
  */
+import { z } from 'zod';
+import { nonNegative } from '../../scenario/schema-parts.js';
 import type { ImageRequest } from '../../model/request.js';
 import type { ProviderView, RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { noCandidates, pctText, withTier } from './_explain.js';
-import type { BuiltinOptions } from './_options.js';
+import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
 import { Ranking, collectServable, noProvider } from './_ranking.js';
 
+const schema = builtinSchema('weighted', { weights: z.record(z.string(), nonNegative()) });
+
 /** Options of `weighted` (see the scenario schema): `weights` by provider id. */
-export type WeightedOptions = BuiltinOptions<'weighted'>;
+export type WeightedOptions = OptionsOf<typeof schema>;
 
 /**
  * Builds `weighted`: the first candidate is drawn with `ctx.rng` among the servable providers
@@ -100,3 +104,13 @@ export function weightedStrategy(options: WeightedOptions): Strategy {
     },
   };
 }
+
+/** The `weighted` built-in: its options schema, cross-checks and factory. */
+export const weightedBuiltin: BuiltinDescriptor<typeof schema> = defineBuiltin(schema, {
+  defaults: (scenario) => ({ weights: Object.fromEntries(scenario.providers.map((p) => [p.id, 1])) }),
+  check(spec, at, c) {
+    for (const id of Object.keys(spec.weights)) c.knownProvider(id, [...at, 'weights', id]);
+    if (Object.values(spec.weights).every((w) => w <= 0)) c.problem([...at, 'weights'], 'the weights sum to 0');
+  },
+  factory: weightedStrategy,
+});
