@@ -1,44 +1,45 @@
 /**
  * The core of live mode: one `LiveProviders` answers every request for `imgsim serve` and for
- * the msw handlers (protocol.ts is the interface). It routes, authenticates and validates, runs
- * the request through the provider model (provider.ts) on a scaled clock, shapes the answer in
- * the provider's dialect, and keeps the ledger, journal and metrics (ledger.ts).
+ * the msw handlers (protocol.ts is the interface; server.ts and msw.ts are the transports).
+ *
+ * How a request goes through it:
+ * 1. `/_imgsim/*` goes to the admin routes (admin-routes.ts, guarded by admin-guard.ts).
+ * 2. Every other path is a provider route `/{provider}/…`: the dialects (dialect.ts; one file
+ *    each in dialects/: openai.ts, async.ts, fal.ts) are asked in turn to `match` it; the
+ *    provider must exist and speak the dialect (`serves`), and the method must be the route's.
+ * 3. The dialect `parse`s the request (key, body, fields): what needs no provider model is
+ *    answered at once (errors, polls, lists); the rest it `answer`s by running the provider model
+ *    (provider.ts) on a scaled clock and shaping the result in its API's form.
+ * 4. Every finished provider request is one {@link RequestRecord} for the journal: the budget
+ *    (budget-alerts.ts), the ledger and the journal (ledger.ts) take it.
+ *
+ * What the dialects share — clocks, request ids, the key check, the transport's body errors, the
+ * journal — they borrow from this file through a {@link DialectHost}; how a provider result
+ * reads over HTTP (errors, rate-limit headers) is result-http.ts.
  *
  * Clocks: simulated now = scenario start + (wall − wall at construction) / timeScale, so at
  * timeScale 0.01 emulated latencies are 100× shorter and simulated time (off-peak windows,
  * a(t), rate-limit refills, quota periods) runs 100× faster.
- *
- * Retry-After: the bucket's wait is simulated time; it is sent as wall time (wait × timeScale)
- * in `retry-after-ms` (exact, read first by the OpenAI SDKs) and in `retry-after` as whole
- * seconds, at least 1, as HTTP requires an integer.
  */
 import { performance } from 'node:perf_hooks';
 import { AvailabilityCurve } from '../model/availability.js';
-import type { CreditsSummary } from '../model/credits.js';
-import type { ResolvedProvider, ResolvedScenario } from '../scenario/resolve.js';
-import { LivePredictions, type PredictionHost } from './predictions.js';
-import { LiveLedger, type JournalEntry, type LedgerSnapshot, type LiveOutcome } from './ledger.js';
-import { withFieldHeaders } from './imgsim-headers.js';
-import {
-  errorResponse,
-  invalid,
-  openAiSuccessBody,
-  openAiSuccessJson,
-  parseOpenAiEditRequest,
-  parseOpenAiRequest,
-  truncatedJson,
-  type LiveError,
-  type ParsedImageRequest,
-} from './openai-dialect.js';
-import { pngById } from './png.js';
-import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './dashboard.js';
-import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 import { Account } from '../model/account.js';
-import { LiveProvider, rateLimitState, type LiveAttemptResult, type RateLimitState } from './provider.js';
+import type { CreditsSummary } from '../model/credits.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
+import { adminPolicy } from './admin-guard.js';
+import { adminAnswer, methodNotAllowed, notFound, type AdminHost } from './admin-routes.js';
 import { LiveBudget } from './budget-alerts.js';
-import { journalBody } from './journal-body.js';
+import type { AnyDialect, DialectHost, Reply, RequestRecord } from './dialect.js';
+import { asyncDialect } from './dialects/async.js';
+import { falDialect } from './dialects/fal.js';
+import { openAiDialect } from './dialects/openai.js';
 import { MAX_JSON_CONTAINERS } from './json-limits.js';
-import { adminPolicy, adminRefusal, type AdminAccess, type AdminPolicy } from './admin-guard.js';
+import { LiveLedger, type LedgerSnapshot } from './ledger.js';
+import { errorResponse, invalid, type LiveError } from './openai-dialect.js';
+import { LivePredictions } from './predictions.js';
+import type { LiveRequest, LiveResponse } from './protocol.js';
+import { LiveProvider, rateLimitState, type RateLimitState } from './provider.js';
+import { SHUTTING_DOWN } from './result-http.js';
 
 /** Options of {@link LiveProviders}. */
 export interface LiveOptions {
@@ -73,34 +74,26 @@ function defaultNow(): number {
 /** Default journal length. */
 export const DEFAULT_JOURNAL_SIZE = 200;
 
-type Route =
-  | { readonly kind: 'generations' | 'edits'; readonly provider: string }
-  | { readonly kind: 'fal'; readonly provider: string }
-  /** `model`: `owner/name` of `/models/{owner}/{name}/predictions`. */
-  | { readonly kind: 'submit'; readonly provider: string; readonly model?: string }
-  | { readonly kind: 'poll' | 'cancel'; readonly provider: string; readonly id: string };
+/** `ZERO_PADS[k]` is k zeros: request ids are zero-padded to 10 base-36 digits. */
+const ZERO_PADS = Array.from({ length: 11 }, (_, k) => '0'.repeat(k));
 
-const JSON_TYPE = 'application/json';
+/** A request's answer to the transport, once its dialect decides it; counts the request as settled first. */
+class PendingReply implements Reply {
+  constructor(
+    private readonly settled: () => void,
+    private readonly onDone: (answer: LiveResponse) => void,
+    private readonly onFail: (err: unknown) => void,
+  ) {}
 
-function ok(body: unknown, headers: LiveHeaders = {}, status = 200): LiveResponse {
-  return { kind: 'json', status, headers: { 'content-type': JSON_TYPE, ...headers }, body };
-}
+  done(answer: LiveResponse): void {
+    this.settled();
+    this.onDone(answer);
+  }
 
-function notFound(message: string, code = 'not_found'): LiveResponse {
-  return errorResponse({ status: 404, type: 'invalid_request_error', code, message });
-}
-
-function methodNotAllowed(method: string, allow: string, path: string): LiveResponse {
-  return errorResponse({ status: 405, type: 'invalid_request_error', code: 'method_not_allowed', message: `${method} is not allowed on ${path}; use ${allow}.` }, { allow });
-}
-
-/** `x-ratelimit-reset-requests` in OpenAI's style: `120ms`, `1.5s`. */
-function formatResetMs(ms: number): string {
-  return ms < 1000 ? `${Math.ceil(ms)}ms` : `${Number((ms / 1000).toFixed(3))}s`;
-}
-
-function isLiveError(v: ParsedImageRequest | LiveError): v is LiveError {
-  return 'status' in v;
+  fail(err: unknown): void {
+    this.settled();
+    this.onFail(err);
+  }
 }
 
 /** The mock providers of one scenario, answering transport-neutral requests. */
@@ -110,15 +103,18 @@ export class LiveProviders {
   private readonly now: () => number;
   private readonly wallStartMs: number;
   private readonly epochStartMs: number;
-  private readonly baseUrl: string;
   private readonly providers = new Map<string, LiveProvider>();
   private accounts = new Map<string, Account>();
   private readonly ledger: LiveLedger;
   private readonly budget: LiveBudget;
-  /** The async dialect's predictions (predictions.ts). */
+  /** The async dialect's predictions (predictions.ts), shared by its Replicate and fal faces. */
   private readonly predictions: LivePredictions;
+  /** The dialects, asked in this order to match a path (the OpenAI one, the hot path, first). */
+  private readonly dialects: readonly AnyDialect[];
+  /** The 404 of a path no dialect matches, without the request line. */
+  private readonly routesMessage: string;
   private readonly keys: ReadonlySet<string> | undefined;
-  private readonly adminPolicy: AdminPolicy;
+  private readonly admin: AdminHost;
   private pendingCount = 0;
   private closed = false;
   private requestSeq = 0;
@@ -126,6 +122,10 @@ export class LiveProviders {
   private readonly partsByPath = new Map<string, readonly string[]>();
   /** The last `authorization` header that passed {@link authError}. */
   private lastAcceptedAuth: string | undefined = undefined;
+  /** Counts a request whose answer was deferred as settled (shared by every {@link PendingReply}). */
+  private readonly settled = (): void => {
+    this.pendingCount--;
+  };
 
   /**
    * @param scenario - the resolved scenario
@@ -141,9 +141,7 @@ export class LiveProviders {
     this.now = now;
     this.wallStartMs = now();
     this.epochStartMs = Date.now();
-    this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.keys = scenario.auth === undefined ? undefined : new Set(scenario.auth.keys);
-    this.adminPolicy = adminPolicy(opts.adminKeys ?? [], this.keys !== undefined, opts.adminHosts);
     this.ledger = new LiveLedger(
       scenario.providers.map((p) => p.id),
       journalSize,
@@ -155,37 +153,69 @@ export class LiveProviders {
       const curve = new AvailabilityCurve(p.availability, seed, p.id, scenario.startMs);
       this.providers.set(p.id, new LiveProvider(p, curve, () => this.accounts.get(p.account)!, clock, seed));
     }
-    this.predictions = new LivePredictions(this.predictionHost());
+    const host = this.dialectHost(baseUrl.replace(/\/+$/, ''));
+    this.predictions = new LivePredictions(host);
+    // Adding a dialect: its file in dialects/, and one line here.
+    this.dialects = [openAiDialect(host), asyncDialect(host, this.predictions), falDialect(host, this.predictions)];
+    const routes = this.dialects.flatMap((d) => d.routes);
+    this.routesMessage = `Provider routes are ${routes.slice(0, -1).join(', ')} and ${routes.at(-1)!}.`;
+    this.admin = this.adminHost(adminPolicy(opts.adminKeys ?? [], this.keys !== undefined, opts.adminHosts));
   }
 
-  private predictionHost(): PredictionHost {
+  private dialectHost(baseUrl: string): DialectHost {
     return {
-      baseUrl: this.baseUrl,
+      baseUrl,
       timeScale: this.timeScale,
-      now: () => this.now(),
-      wallEpochMs: () => this.wallEpochMs(),
+      now: this.now,
+      epochAt: (wallMs) => this.epochStartMs + (wallMs - this.wallStartMs),
       simAt: (wallMs) => this.scenario.startMs + (wallMs - this.wallStartMs) / this.timeScale,
       nextRequestId: (prefix) => this.nextRequestId(prefix),
       authError: (req) => this.authError(req),
       bodyError: (req) => this.bodyErrorOf(req),
-      journal: (e) => {
-        const sim = this.scenario.startMs + (e.arrivedWall - this.wallStartMs) / this.timeScale;
-        this.journal(e.id, e.arrivedWall, sim, e.provider, e.project, e.body, e.tier, e.outcome, e.code, e.costUsd, e.status, this.now());
+      journal: (record) => {
+        this.journal(record);
       },
-      errorFor,
-      limitHeaders,
-      rateLimitHeaders: (account) => rateLimitHeaders(this.rateLimitOf(account)),
+      recordLag: (provider, lagMs) => {
+        this.ledger.recordEmulationLag(provider, lagMs);
+      },
+      rateLimitOf: (account) => this.rateLimitOf(account),
       closed: () => this.closed,
+    };
+  }
+
+  private adminHost(policy: AdminHost['policy']): AdminHost {
+    return {
+      policy,
+      bodyError: (req) => this.bodyErrorOf(req),
+      health: () => ({
+        status: this.closed ? 'closing' : 'ok',
+        providers: [...this.providers.keys()],
+        simTime: new Date(this.simNowMs()).toISOString(),
+        timeScale: this.timeScale,
+        // Provider requests whose answer is not decided yet; not this health request itself,
+        // which `respond` counts while answering it (a poller waiting for `inFlight > 0` would
+        // otherwise never wait).
+        inFlight: this.pendingCount - 1,
+      }),
+      ledger: () => this.ledgerSnapshot(),
+      journal: (limit) => this.ledger.journal(limit),
+      metrics: () => {
+        const gauges = [...this.providers.values()].map((p) => ({ provider: p.spec.id, inFlight: p.busy, queued: p.queued }));
+        return this.ledger.metrics(gauges) + this.budget.metrics();
+      },
+      reset: () => {
+        this.ledger.reset();
+        this.budget.reset();
+        this.resetAccounts();
+        for (const p of this.providers.values()) p.resetCounters();
+        this.predictions.reset();
+      },
     };
   }
 
   /** @returns simulated now, epoch ms */
   simNowMs(): number {
     return this.scenario.startMs + (this.now() - this.wallStartMs) / this.timeScale;
-  }
-
-  private wallEpochMs(): number {
-    return this.epochStartMs + (this.now() - this.wallStartMs);
   }
 
   private rateLimitOf(account: string): RateLimitState | undefined {
@@ -228,7 +258,7 @@ export class LiveProviders {
       fail(err);
       return;
     }
-    // undefined: the answer comes later, through `done` or `fail` (the route decrements then).
+    // undefined: the answer comes later, through `done` or `fail` (a PendingReply decrements then).
     if (answer === undefined) return;
     this.pendingCount--;
     done(answer);
@@ -283,43 +313,34 @@ export class LiveProviders {
   /** @returns the answer, or undefined when it will be passed to `done` (or `fail`) later */
   private route(req: LiveRequest, done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined {
     const parts = this.pathParts(req.path);
-    if (parts[0] === '_imgsim') return this.admin(req, parts.slice(1));
-    if (this.closed) return errorResponse({ status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' });
-    const route = matchProviderRoute(parts);
-    if (route === undefined) return notFound(`No route for ${req.method} ${req.path}. Provider routes are /{provider}/v1/images/generations, /{provider}/v1/images/edits, /{provider}/v1/predictions[/{id}[/cancel]], /{provider}/v1/models/{owner}/{name}/predictions and /{provider}/fal/proxy.`);
-    const provider = this.providers.get(route.provider);
-    if (provider === undefined) {
-      return notFound(`Unknown provider "${route.provider}"; providers: ${[...this.providers.keys()].join(', ')}.`, 'unknown_provider');
+    if (parts[0] === '_imgsim') return adminAnswer(req, parts.slice(1), this.admin);
+    if (this.closed) return errorResponse(SHUTTING_DOWN);
+    const method = req.method;
+    let dialect: AnyDialect | undefined;
+    let route: ReturnType<AnyDialect['match']>;
+    for (const d of this.dialects) {
+      route = d.match(parts, method);
+      if (route !== undefined) {
+        dialect = d;
+        break;
+      }
     }
-    const dialect = provider.spec.dialect;
-    if (route.kind === 'generations' || route.kind === 'edits' ? dialect !== 'openai' : dialect !== 'async') {
-      const use = dialect === 'openai' ? `POST /${route.provider}/v1/images/generations` : `POST /${route.provider}/v1/predictions`;
-      return notFound(`Provider "${route.provider}" speaks the ${dialect} dialect; use ${use}.`);
+    if (dialect === undefined || route === undefined) return notFound(`No route for ${method} ${req.path}. ${this.routesMessage}`);
+    const id = parts[0]!;
+    const provider = this.providers.get(id);
+    if (provider === undefined) return notFound(`Unknown provider "${id}"; providers: ${[...this.providers.keys()].join(', ')}.`, 'unknown_provider');
+    const speaks = provider.spec.dialect;
+    if (dialect.serves !== speaks) {
+      const entry = this.dialects.find((d) => d.serves === speaks)?.entry ?? '';
+      return notFound(`Provider "${id}" speaks the ${speaks} dialect; use ${entry.replace('{provider}', id)}.`);
     }
-    if (route.kind === 'submit' && route.model === undefined && req.method.toUpperCase() === 'GET') return this.predictions.list(req, provider);
-    // fal's proxy takes every method (the target URL says what is asked).
-    const allow = route.kind === 'poll' ? 'GET' : route.kind === 'fal' ? req.method : 'POST';
+    const allow = route.allow;
     // Clients send the method upper-case; toUpperCase only for the rest.
-    if (req.method !== allow && req.method.toUpperCase() !== allow) return methodNotAllowed(req.method, allow, req.path);
-    if (route.kind === 'poll') return this.predictions.poll(req, provider, route.id);
-    if (route.kind === 'cancel') return this.predictions.cancel(req, provider, route.id);
-    if (route.kind === 'submit' || route.kind === 'fal') {
-      const submitted =
-        route.kind === 'fal' ? this.predictions.fal(req, provider) : this.predictions.submit(req, provider, route.model === undefined ? { face: 'replicate' } : { face: 'replicate', model: route.model });
-      if (!(submitted instanceof Promise)) return submitted;
-      submitted.then(
-        (answer) => {
-          this.pendingCount--;
-          done(answer);
-        },
-        (err: unknown) => {
-          this.pendingCount--;
-          fail(err);
-        },
-      );
-      return undefined;
-    }
-    return this.generate(req, provider, route.kind, done, fail);
+    if (allow !== undefined && method !== allow && method.toUpperCase() !== allow) return methodNotAllowed(method, allow, req.path);
+    const parsed = dialect.parse(req, route, provider);
+    if ('now' in parsed) return parsed.now;
+    dialect.answer(parsed.run, provider, new PendingReply(this.settled, done, fail));
+    return undefined;
   }
 
   private pathParts(path: string): readonly string[] {
@@ -370,237 +391,26 @@ export class LiveProviders {
     return seq.length >= 10 ? `${prefix}_${seq}` : `${prefix}_${ZERO_PADS[10 - seq.length]!}${seq}`;
   }
 
-  // --- provider requests -----------------------------------------------------------------------
-
-  private generate(req: LiveRequest, provider: LiveProvider, kind: 'generations' | 'edits', done: (answer: LiveResponse) => void, fail: (err: unknown) => void): LiveResponse | undefined {
-    // One clock read for the arrival: simulated now derives from it.
-    const arrivedWall = this.now();
-    const arrivedSim = this.scenario.startMs + (arrivedWall - this.wallStartMs) / this.timeScale;
-    const id = this.nextRequestId('req');
-    const spec = provider.spec;
-    const headerProject = req.headers['x-imgsim-project'];
-
-    const early = this.authError(req) ?? this.bodyErrorOf(req);
-    const parsed =
-      early ??
-      (kind === 'edits' ? parseOpenAiEditRequest(req.body, provider.compiled, headerProject) : parseOpenAiRequest(withFieldHeaders(req.body, req.headers), provider.compiled, headerProject));
-    // What the journal keeps, taken now: the answer's closure must not hold a large body for the latency.
-    const journaled = journalBody(req.body);
-    if (isLiveError(parsed)) {
-      this.journal(id, arrivedWall, arrivedSim, spec.id, headerProject ?? 'default', journaled, undefined, 'invalid-request', parsed.code, 0, parsed.status, this.now());
-      return errorResponse(parsed, { 'x-request-id': id, 'x-imgsim-provider': spec.id, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
-    }
-
-
-    provider.runWith({ request: parsed.request, n: parsed.n, tier: parsed.tier, signal: req.signal, atSimMs: arrivedSim }, (result) => {
-      let response: LiveResponse;
-      try {
-        // One clock read for the answer: the journal, the budget and `created` share it.
-        const answeredWall = this.now();
-        response = this.openAiAnswer(spec, parsed, result, id, answeredWall);
-        const status = response.kind === 'json' || response.kind === 'malformed' ? response.status : null;
-        this.journal(id, arrivedWall, arrivedSim, spec.id, parsed.project, journaled, parsed.tier, result.kind, result.code, result.costUsd, result.kind === 'aborted' ? null : status, answeredWall);
-        // The emulation error of an answer the transport writes now (a hang is never written).
-        if (result.lagMs !== undefined && response.kind !== 'hang') this.ledger.recordEmulationLag(spec.id, result.lagMs);
-      } catch (err) {
-        this.pendingCount--;
-        fail(err);
-        return;
-      }
-      this.pendingCount--;
-      done(response);
-    });
-    return undefined;
-  }
-
-  /** Records a finished provider request in the budget, ledger and journal (positional: this runs for every request). */
-  private journal(
-    id: string,
-    arrivedWall: number,
-    arrivedSim: number,
-    provider: string,
-    project: string,
-    body: unknown,
-    tier: string | undefined,
-    outcome: LiveOutcome,
-    code: string | undefined,
-    costUsd: number,
-    status: number | null,
-    answeredWall: number,
-  ): void {
-    const wallMs = answeredWall - arrivedWall;
-    if (costUsd > 0) this.budget.bill(costUsd, project, this.scenario.startMs + (answeredWall - this.wallStartMs) / this.timeScale);
+  /** Records a finished provider request in the budget, ledger and journal (this runs for every request). */
+  private journal(r: RequestRecord): void {
+    const wallMs = r.answeredWall - r.arrivedWall;
+    const costUsd = r.costUsd;
+    if (costUsd > 0) this.budget.bill(costUsd, r.project, this.scenario.startMs + (r.answeredWall - this.wallStartMs) / this.timeScale);
     // Times as numbers, the body uncloned: the journal formats when read.
-    this.ledger.recordRequest(id, this.epochStartMs + (arrivedWall - this.wallStartMs), arrivedSim, provider, project, body, tier, outcome, code, costUsd, status, wallMs, wallMs / this.timeScale);
+    this.ledger.record({
+      id: r.id,
+      wallEpochMs: this.epochStartMs + (r.arrivedWall - this.wallStartMs),
+      simEpochMs: this.scenario.startMs + (r.arrivedWall - this.wallStartMs) / this.timeScale,
+      provider: r.provider,
+      project: r.project,
+      body: r.body,
+      tier: r.tier,
+      outcome: r.outcome,
+      code: r.code,
+      costUsd,
+      status: r.status,
+      latencyMs: wallMs,
+      simLatencyMs: wallMs / this.timeScale,
+    });
   }
-
-  private answerHeaders(base: Record<string, string>, parsed: ParsedImageRequest, result: LiveAttemptResult): Record<string, string> {
-    // Built in place (no spreads): this runs for every answer.
-    const headers: Record<string, string> = {};
-    for (const name in base) headers[name] = base[name]!;
-    headers['x-imgsim-tier'] = parsed.tier;
-    headers['x-imgsim-outcome'] = result.kind;
-    headers['x-imgsim-cost-usd'] = String(result.costUsd);
-    return limitHeaders(headers, result);
-  }
-
-  /**
-   * The headers of a provider's answer, built in one literal-ordered pass (no spreads): this
-   * runs for every answer. An image (`contentType`: `content-type` first, as `ok` puts it)
-   * carries the API's headers only; an answer without one also says which provider and tier
-   * failed and how (`x-imgsim-outcome` tells a `generative` failure from a server error).
-   * Every answer's provider, tier and outcome are in the journal.
-   */
-  private resultHeaders(id: string, providerId: string, parsed: ParsedImageRequest, result: LiveAttemptResult, contentType: boolean): Record<string, string> {
-    const headers: Record<string, string> = contentType
-      ? { 'content-type': JSON_TYPE, 'x-request-id': id, 'x-imgsim-cost-usd': String(result.costUsd) }
-      : { 'x-request-id': id, 'x-imgsim-provider': providerId, 'x-imgsim-tier': parsed.tier, 'x-imgsim-outcome': result.kind, 'x-imgsim-cost-usd': String(result.costUsd) };
-    return limitHeaders(headers, result);
-  }
-
-  private openAiAnswer(spec: ResolvedProvider, parsed: ParsedImageRequest, result: LiveAttemptResult, id: string, answeredWall: number): LiveResponse {
-    const createdS = Math.floor((this.epochStartMs + (answeredWall - this.wallStartMs)) / 1000);
-    switch (result.kind) {
-      case 'success': {
-        const body = openAiSuccessBody(spec, parsed, createdS, this.baseUrl);
-        return { kind: 'json', status: 200, headers: this.resultHeaders(id, spec.id, parsed, result, true), body, text: openAiSuccessJson(body) };
-      }
-      case 'malformed':
-        return { kind: 'malformed', status: 200, headers: this.resultHeaders(id, spec.id, parsed, result, true), body: truncatedJson(openAiSuccessBody(spec, parsed, createdS, this.baseUrl)) };
-      case 'connection-reset':
-        return { kind: 'reset', headers: this.resultHeaders(id, spec.id, parsed, result, false) };
-      case 'timeout':
-        return { kind: 'hang' };
-      case 'aborted':
-        return errorResponse({ status: 499, type: 'invalid_request_error', code: 'client_closed_request', message: 'The client closed the request.' }, this.resultHeaders(id, spec.id, parsed, result, false));
-      default:
-        return errorResponse(errorFor(result), this.resultHeaders(id, spec.id, parsed, result, false));
-    }
-  }
-
-  // --- admin -----------------------------------------------------------------------------------
-
-  private admin(req: LiveRequest, parts: readonly string[]): LiveResponse {
-    const method = req.method.toUpperCase();
-    const path = parts.join('/');
-    const imageMatch = /^images\/([0-9a-f]+)\.png$/.exec(path);
-    const allow = path === 'reset' ? 'POST' : imageMatch !== null || ['', 'health', 'ledger', 'journal', 'metrics'].includes(path) ? 'GET' : undefined;
-    if (allow === undefined) return notFound(`No admin route ${req.path}; see /_imgsim/health, ledger, journal, metrics, reset.`);
-    if (method !== allow && !(allow === 'GET' && method === 'HEAD')) return methodNotAllowed(req.method, allow, req.path);
-    const access: AdminAccess = imageMatch !== null || path === 'health' ? 'open' : path === 'reset' ? 'write' : path === '' ? 'page' : 'read';
-    const refused = adminRefusal(req, access, this.adminPolicy) ?? (access === 'write' ? this.bodyErrorOf(req) : undefined);
-    if (refused !== undefined) return errorResponse(refused);
-    if (imageMatch !== null) {
-      const png = pngById(imageMatch[1]!);
-      if (png === undefined) return notFound(`No image ${req.path}.`);
-      return { kind: 'raw', status: 200, headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=31536000, immutable' }, body: png };
-    }
-    switch (path) {
-      case '':
-        return { kind: 'raw', status: 200, headers: { ...DASHBOARD_HEADERS }, body: DASHBOARD_HTML };
-      case 'health':
-        return ok({
-          status: this.closed ? 'closing' : 'ok',
-          providers: [...this.providers.keys()],
-          simTime: new Date(this.simNowMs()).toISOString(),
-          timeScale: this.timeScale,
-          // Provider requests whose answer is not decided yet; not this health request itself,
-          // which `respond` counts while answering it (a poller waiting for `inFlight > 0` would
-          // otherwise never wait).
-          inFlight: this.pendingCount - 1,
-        });
-      case 'ledger':
-        return ok(this.ledgerSnapshot());
-      case 'journal': {
-        const limitRaw = req.query.get('limit');
-        const limit = limitRaw === null ? Infinity : Number(limitRaw);
-        if (!(limit >= 0)) return errorResponse(invalid('`limit` must be a non-negative number.', 'limit'));
-        return ok({ entries: this.ledger.journal(limit) satisfies JournalEntry[] });
-      }
-      case 'metrics': {
-        const gauges = [...this.providers.values()].map((p) => ({ provider: p.spec.id, inFlight: p.busy, queued: p.queued }));
-        return { kind: 'raw', status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: this.ledger.metrics(gauges) + this.budget.metrics() };
-      }
-      default: // reset
-        this.ledger.reset();
-        this.budget.reset();
-        this.resetAccounts();
-        for (const p of this.providers.values()) p.resetCounters();
-        this.predictions.reset();
-        return ok({ status: 'reset' });
-    }
-  }
-}
-
-function matchProviderRoute(parts: readonly string[]): Route | undefined {
-  const [provider, v1, a, b, c, d, extra] = parts;
-  if (provider === undefined) return undefined;
-  if (v1 === 'fal') return a === 'proxy' && b === undefined ? { kind: 'fal', provider } : undefined;
-  if (v1 !== 'v1' || extra !== undefined) return undefined;
-  if (d !== undefined) return a === 'models' && d === 'predictions' ? { kind: 'submit', provider, model: `${b!}/${c!}` } : undefined;
-  if (a === 'images' && (b === 'generations' || b === 'edits') && c === undefined) return { kind: b, provider };
-  if (a !== 'predictions') return undefined;
-  if (b === undefined) return { kind: 'submit', provider };
-  if (c === undefined) return { kind: 'poll', provider, id: b };
-  return c === 'cancel' ? { kind: 'cancel', provider, id: b } : undefined;
-}
-
-/**
- * `x-ratelimit-remaining-requests` without a rate limit: SPEC 6 names the header on every
- * answer, so an unlimited account reports the largest 32-bit count instead of omitting it.
- */
-const UNLIMITED_REMAINING = '2147483647';
-
-/** `ZERO_PADS[k]` is k zeros: request ids are zero-padded to 10 base-36 digits. */
-const ZERO_PADS = Array.from({ length: 11 }, (_, k) => '0'.repeat(k));
-
-function rateLimitHeaders(rl: RateLimitState | undefined): Record<string, string> {
-  if (rl === undefined) return { 'x-ratelimit-remaining-requests': UNLIMITED_REMAINING };
-  return {
-    'x-ratelimit-limit-requests': String(rl.limit),
-    'x-ratelimit-remaining-requests': String(rl.remaining),
-    'x-ratelimit-reset-requests': formatResetMs(rl.resetMs),
-  };
-}
-
-/** The HTTP error of a provider answer that is not a success. */
-function errorFor(r: LiveAttemptResult): LiveError {
-  switch (r.kind) {
-    case 'rate-limited':
-      return r.code === 'insufficient_quota'
-        ? { status: 429, type: 'rate_limit_error', code: 'insufficient_quota', message: 'You exceeded your current quota for this period; wait for the next period or raise `quota.limit`.' }
-        : { status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests; retry after the time in the Retry-After header.' };
-    case 'overloaded':
-      return { status: 503, type: 'server_error', code: 'overloaded', message: 'The engine is currently overloaded; please try again later.' };
-    case 'filtered':
-      return { status: 400, type: 'invalid_request_error', code: 'content_policy_violation', message: 'Your request was rejected by the safety system.', param: 'prompt' };
-    case 'generative':
-      return { status: 500, type: 'server_error', code: 'generation_failed', message: 'Image generation failed; the result was unusable.' };
-    case 'shutdown':
-      return { status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' };
-    default:
-      return { status: 500, type: 'server_error', code: 'server_error', message: 'The server had an error while processing your request.' };
-  }
-}
-
-/**
- * Adds the rate-limit headers of an answer (`x-ratelimit-*`, and `retry-after` in whole seconds
- * with the exact `retry-after-ms` on a 429) to headers built in place.
- * @param headers - the answer's headers so far
- * @param result - the provider's result
- * @returns the same headers object
- */
-function limitHeaders(headers: Record<string, string>, result: LiveAttemptResult): Record<string, string> {
-  const rl = result.rateLimit;
-  if (rl === undefined) headers['x-ratelimit-remaining-requests'] = UNLIMITED_REMAINING;
-  else {
-    headers['x-ratelimit-limit-requests'] = String(rl.limit);
-    headers['x-ratelimit-remaining-requests'] = String(rl.remaining);
-    headers['x-ratelimit-reset-requests'] = formatResetMs(rl.resetMs);
-  }
-  if (result.retryAfterMs !== undefined) {
-    headers['retry-after'] = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
-    headers['retry-after-ms'] = String(Math.ceil(result.retryAfterMs));
-  }
-  return headers;
 }

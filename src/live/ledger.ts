@@ -57,6 +57,19 @@ export interface JournalEntry {
   readonly simLatencyMs: number;
 }
 
+/**
+ * A finished request as {@link LiveLedger.record} takes it: a journal entry's fields, with the
+ * times as epoch ms (formatted only when the journal is read) and the body as received.
+ */
+export interface LedgerRecord extends Omit<JournalEntry, 'time' | 'simTime' | 'body'> {
+  /** Arrival, wall epoch ms. */
+  readonly wallEpochMs: number;
+  /** Arrival, simulated epoch ms. */
+  readonly simEpochMs: number;
+  /** The request body as received. */
+  readonly body: unknown;
+}
+
 /** One provider's totals. */
 export interface ProviderLedger {
   readonly costUsd: number;
@@ -212,58 +225,11 @@ export class LiveLedger {
   }
 
   /**
-   * Records a finished request.
-   * @param entry - the journal entry (its cost and outcome go to the ledger)
+   * Records a finished request: its cost and outcome in the ledger, the request in the journal.
+   * @param r - the request (its body as received: the journal keeps it when small, else a bounded summary, journal-body.ts)
    */
-  record(entry: JournalEntry): void {
-    this.recordRequest(
-      entry.id,
-      Date.parse(entry.time),
-      Date.parse(entry.simTime),
-      entry.provider,
-      entry.project,
-      entry.body,
-      entry.tier,
-      entry.outcome,
-      entry.code,
-      entry.costUsd,
-      entry.status,
-      entry.latencyMs,
-      entry.simLatencyMs,
-    );
-  }
-
-  /**
-   * Records a finished request without building an entry (the hot path of live mode).
-   * @param id - `x-request-id`
-   * @param wallEpochMs - arrival, wall epoch ms
-   * @param simEpochMs - arrival, simulated epoch ms
-   * @param provider - provider id
-   * @param project - project
-   * @param body - the request body as received (the journal keeps it when small, else a bounded summary: journal-body.ts)
-   * @param tier - latency tier, when it got that far
-   * @param outcome - how it ended
-   * @param code - error code sent
-   * @param costUsd - billed
-   * @param status - HTTP status sent, or null
-   * @param latencyMs - wall ms from arrival to answer
-   * @param simLatencyMs - the same on the simulated clock
-   */
-  recordRequest(
-    id: string,
-    wallEpochMs: number,
-    simEpochMs: number,
-    provider: string,
-    project: string,
-    body: unknown,
-    tier: string | undefined,
-    outcome: LiveOutcome,
-    code: string | undefined,
-    costUsd: number,
-    status: number | null,
-    latencyMs: number,
-    simLatencyMs: number,
-  ): void {
+  record(r: LedgerRecord): void {
+    const { id, provider, project, outcome, costUsd } = r;
     assertFiniteAmount(costUsd, `cost of request ${id} to ${provider}`);
     this.changeCount++;
     const t = this.totalsOf(provider);
@@ -275,7 +241,7 @@ export class LiveLedger {
       addProjectCost(t.costByProject, projectName, costUsd);
     }
     if (outcome !== 'invalid-request') {
-      const s = simLatencyMs / 1000;
+      const s = r.simLatencyMs / 1000;
       for (let i = 0; i < LATENCY_BUCKETS_S.length; i++) if (s <= LATENCY_BUCKETS_S[i]!) t.bucketCounts[i]!++;
       t.latencySumS += s;
       t.latencyCount++;
@@ -291,18 +257,18 @@ export class LiveLedger {
       this.journalHead = (this.journalHead + 1) % size;
     }
     slot.id = id;
-    slot.wallEpochMs = wallEpochMs;
-    slot.simEpochMs = simEpochMs;
+    slot.wallEpochMs = r.wallEpochMs;
+    slot.simEpochMs = r.simEpochMs;
     slot.provider = provider;
     slot.project = projectName;
-    slot.body = journalBody(body);
-    slot.tier = tier;
+    slot.body = journalBody(r.body);
+    slot.tier = r.tier;
     slot.outcome = outcome;
-    slot.code = code;
+    slot.code = r.code;
     slot.costUsd = costUsd;
-    slot.status = status;
-    slot.latencyMs = latencyMs;
-    slot.simLatencyMs = simLatencyMs;
+    slot.status = r.status;
+    slot.latencyMs = r.latencyMs;
+    slot.simLatencyMs = r.simLatencyMs;
   }
 
   /**

@@ -1,69 +1,37 @@
 /**
  * The predictions of the async dialect in wall time: submission (with `Prefer: wait` holds),
- * polling, cancel, and fal's queue face of the same predictions. `LiveProviders` (core.ts)
- * routes the async requests here and lends its clock, auth, ids and journal through
- * {@link PredictionHost}.
+ * polling, cancel, and fal's queue face of the same predictions. The dialects that use them
+ * (dialects/async.ts, dialects/fal.ts) parse a submission with {@link parseSubmission} and start
+ * it with {@link LivePredictions.start}; the core's clock, ids, key check and journal come
+ * through the {@link DialectHost}.
  */
-import {
-  isFinal,
-  MAX_PREDICTIONS,
-  parsePredictionRequest,
-  predictionBody,
-  predictionOutput,
-  preferWaitMs,
-  replicateErrorResponse,
-  type Prediction,
-  type PredictionRequest,
-  type PredictionStatus,
-} from './async-dialect.js';
-import { FAL_TARGET_HEADER, falErrorResponse, falResultResponse, falStatus, falSubmitBody, parseFalRequest, parseFalTarget } from './fal-queue.js';
-import type { JournalEntry, LiveOutcome } from './ledger.js';
+import { isFinal, MAX_PREDICTIONS, predictionBody, predictionOutput, preferWaitMs, replicateErrorResponse, type Prediction, type PredictionRequest, type PredictionStatus } from './async-dialect.js';
+import type { DialectHost, ParseResult } from './dialect.js';
+import { falErrorResponse, falResultResponse, falStatus, falSubmitBody, type FalTarget } from './fal-queue.js';
 import { journalBody } from './journal-body.js';
+import type { LiveOutcome } from './ledger.js';
 import { truncatedJson, type LiveError } from './openai-dialect.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 import type { LiveAttemptResult, LiveProvider } from './provider.js';
+import { errorFor, limitHeaders, rateLimitHeaders, SHUTTING_DOWN } from './result-http.js';
 
 /** Which API a prediction request came through: Replicate's, fal's queue, or fal's run-and-wait. */
 export type AsyncFace = 'replicate' | 'fal' | 'fal-run';
 
-/** What {@link LivePredictions} borrows from `LiveProviders`. */
-export interface PredictionHost {
-  /** Where the server is reachable (absolute `urls` and image URLs). */
-  readonly baseUrl: string;
-  /** Wall ms per simulated ms. */
-  readonly timeScale: number;
-  /** @returns the wall clock, ms (monotonic) */
-  now(): number;
-  /** @returns the wall clock, epoch ms */
-  wallEpochMs(): number;
-  /** @returns simulated epoch ms at a reading of {@link now} */
-  simAt(wallMs: number): number;
-  /** @returns the next request id with a prefix */
-  nextRequestId(prefix: string): string;
-  /** @returns the 401 of a request without a valid key */
-  authError(req: LiveRequest): LiveError | undefined;
-  /** @returns the 400/413 of a body the transport could not read */
-  bodyError(req: LiveRequest): LiveError | undefined;
-  /** Records a finished provider request in the budget, ledger and journal. */
-  journal(entry: JournalRecord): void;
-  /** @returns the HTTP error of a provider answer that is not a success */
-  errorFor(result: LiveAttemptResult): LiveError;
-  /** Adds the rate-limit headers of a provider answer to headers built in place. */
-  limitHeaders(headers: Record<string, string>, result: LiveAttemptResult): Record<string, string>;
-  /** @returns the `x-ratelimit-*` headers of an account now */
-  rateLimitHeaders(account: string): Record<string, string>;
-  /** @returns true once the server is closing */
-  closed(): boolean;
-}
-
-/** One journal record of a prediction request: the journal's fields, and the wall clock reading of its arrival. */
-export type JournalRecord = Pick<JournalEntry, 'id' | 'provider' | 'project' | 'body' | 'tier' | 'outcome' | 'code' | 'costUsd' | 'status'> & { readonly arrivedWall: number };
-
-/** A submission: which face, which model (route or fal app), how long to hold the answer. */
-export interface SubmitRoute {
+/** A validated submission, ready to start: {@link parseSubmission} reads it on arrival. */
+export interface Submission {
+  /** The prediction's id (`pred_…`), also its `x-request-id`. */
+  readonly id: string;
   readonly face: AsyncFace;
-  /** `owner/name` of `/models/{owner}/{name}/predictions`, or the fal app id. */
-  readonly model?: string;
+  /** Wall clock reading at arrival. */
+  readonly arrivedWall: number;
+  /** `x-request-id`, `x-imgsim-provider` (and fal's `x-fal-request-id`). */
+  readonly base: Readonly<Record<string, string>>;
+  /** What the journal keeps of the body, taken on arrival. */
+  readonly body: unknown;
+  readonly request: PredictionRequest;
+  /** How long to hold the answer, wall ms (`Prefer: wait`; fal's run: Infinity); undefined: answer at once. */
+  readonly waitMs: number | undefined;
 }
 
 const JSON_TYPE = 'application/json';
@@ -79,47 +47,78 @@ function errorOf(face: AsyncFace, e: LiveError, headers: LiveHeaders): LiveRespo
   return face === 'replicate' ? replicateErrorResponse(e, headers) : falErrorResponse(e, headers);
 }
 
+/**
+ * The key check of a prediction request: the host's, with fal's wording for fal's faces.
+ * @param host - the core
+ * @param req - the request
+ * @param face - which API it came through
+ * @returns the 401, or undefined
+ */
+export function predictionAuthError(host: DialectHost, req: LiveRequest, face: AsyncFace): LiveError | undefined {
+  const e = host.authError(req);
+  if (e === undefined || face === 'replicate') return e;
+  return { ...e, message: 'Missing or unknown key: send `Authorization: Key <key>` (createFalClient({ credentials })).' };
+}
+
+/**
+ * Reads a submission on arrival: its id, key, body and fields. A refused one is journaled
+ * (`invalid-request`) and answered in the face's error shape.
+ * @param host - the core
+ * @param req - the request
+ * @param provider - the provider in the path
+ * @param face - which API it came through
+ * @param parse - the face's reading of the body (Replicate's or fal's fields)
+ * @returns the error answer now, or the submission to start
+ */
+export function parseSubmission(
+  host: DialectHost,
+  req: LiveRequest,
+  provider: LiveProvider,
+  face: AsyncFace,
+  parse: (body: unknown, project: string | undefined) => PredictionRequest | LiveError,
+): ParseResult<Submission> {
+  const arrivedWall = host.now();
+  const id = host.nextRequestId('pred');
+  const spec = provider.spec;
+  const headerProject = req.headers['x-imgsim-project'];
+  const base: Record<string, string> = { 'x-request-id': id, 'x-imgsim-provider': spec.id };
+  if (face !== 'replicate') base['x-fal-request-id'] = id;
+  // Taken now: the journal records the prediction when it ends and must not hold a large body until then.
+  const body = journalBody(req.body);
+  const parsed = predictionAuthError(host, req, face) ?? host.bodyError(req) ?? parse(req.body, headerProject);
+  if ('status' in parsed) {
+    host.journal({ id, provider: spec.id, project: headerProject ?? 'default', body, tier: undefined, outcome: 'invalid-request', code: parsed.code, costUsd: 0, status: parsed.status, arrivedWall, answeredWall: host.now() });
+    return { now: errorOf(face, parsed, { ...base, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' }) };
+  }
+  const waitMs = face === 'fal-run' ? Infinity : face === 'replicate' ? preferWaitMs(req.headers.prefer) : undefined;
+  return { run: { id, face, arrivedWall, base, body, request: parsed, waitMs } };
+}
+
 /** The async dialect's predictions of one server. */
 export class LivePredictions {
   private readonly byId = new Map<string, Prediction>();
 
   /** @param host - clock, auth, ids and journal of the server */
-  constructor(private readonly host: PredictionHost) {}
+  constructor(private readonly host: DialectHost) {}
 
   /**
-   * Submits a prediction; answers at once (201 / fal's `IN_QUEUE`), or, with `Prefer: wait` or
-   * fal's run, when it is final or the wait is over.
-   * @param req - the request
+   * Starts a submission: answers at once (201 / fal's `IN_QUEUE`), or, with `Prefer: wait` or
+   * fal's run, when it is final or the wait is over. The provider refusing it at the door (rate
+   * limit, quota, overload) is an HTTP error and no prediction.
+   * @param sub - the submission, as {@link parseSubmission} read it
    * @param provider - the provider it names
-   * @param route - face and model
    * @returns the answer, now or later
    */
-  submit(req: LiveRequest, provider: LiveProvider, route: SubmitRoute): LiveResponse | Promise<LiveResponse> {
+  start(sub: Submission, provider: LiveProvider): LiveResponse | Promise<LiveResponse> {
     const host = this.host;
-    const arrivedWall = host.now();
-    const id = host.nextRequestId('pred');
+    const { id, arrivedWall, base, face } = sub;
     const spec = provider.spec;
-    const headerProject = req.headers['x-imgsim-project'];
-    const base: Record<string, string> = { 'x-request-id': id, 'x-imgsim-provider': spec.id };
-    if (route.face !== 'replicate') base['x-fal-request-id'] = id;
-    // Taken now: `record` runs when the prediction ends and must not hold a large body until then.
-    const body = journalBody(req.body);
     const record = (outcome: LiveOutcome, status: number | null, tier: string | undefined, project: string, costUsd: number, code: string | undefined): void => {
-      host.journal({ id, arrivedWall, provider: spec.id, project, body, tier, outcome, code, costUsd, status });
+      host.journal({ id, provider: spec.id, project, body: sub.body, tier, outcome, code, costUsd, status, arrivedWall, answeredWall: host.now() });
     };
+    const parsed = sub.request;
 
-    const parsed: PredictionRequest | LiveError =
-      this.authError(req, route.face) ??
-      host.bodyError(req) ??
-      (route.face === 'replicate'
-        ? parsePredictionRequest(req.body, provider.compiled, headerProject, route.model)
-        : parseFalRequest(req.body, provider.compiled, headerProject, route.model ?? ''));
-    if ('status' in parsed) {
-      record('invalid-request', parsed.status, undefined, headerProject ?? 'default', 0, parsed.code);
-      return errorOf(route.face, parsed, { ...base, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' });
-    }
-
-    const iso = (): string => new Date(host.wallEpochMs()).toISOString();
+    const iso = (): string => new Date(host.epochAt(host.now())).toISOString();
     const p: Prediction = {
       ...parsed,
       // Kept until the prediction is evicted (up to MAX_PREDICTIONS of them): the echo is bounded like a journal body.
@@ -165,8 +164,8 @@ export class LivePredictions {
     if (!admitted) {
       // Refused at the door (rate limit, quota, overload): an HTTP error, no prediction.
       return running.then((r) => {
-        const headers = host.limitHeaders({ ...base, 'x-imgsim-tier': request.tier, 'x-imgsim-outcome': r.kind, 'x-imgsim-cost-usd': String(r.costUsd) }, r);
-        const response = errorOf(route.face, host.errorFor(r), headers);
+        const headers = limitHeaders({ ...base, 'x-imgsim-tier': request.tier, 'x-imgsim-outcome': r.kind, 'x-imgsim-cost-usd': String(r.costUsd) }, r);
+        const response = errorOf(face, errorFor(r), headers);
         record(r.kind, response.kind === 'json' ? response.status : null, request.tier, request.project, r.costUsd, r.code);
         return response;
       });
@@ -175,19 +174,19 @@ export class LivePredictions {
     void running.then((r) => {
       p.costUsd = r.costUsd;
       this.complete(p, r, arrivedWall, startedWall);
-      record(r.kind, route.face === 'replicate' ? 201 : 200, request.tier, request.project, r.costUsd, r.code);
+      record(r.kind, face === 'replicate' ? 201 : 200, request.tier, request.project, r.costUsd, r.code);
     });
 
     const answer = (): LiveResponse => {
       const headers = { ...base, 'x-imgsim-tier': request.tier, 'x-imgsim-outcome': isFinal(p.status) ? p.status : 'accepted', 'x-imgsim-cost-usd': String(p.costUsd) };
-      if (route.face === 'replicate') return delivered(p, headers, json(predictionBody(p, host.baseUrl), headers, 201));
-      if (route.face === 'fal') return json(falSubmitBody(p), headers);
-      if (!isFinal(p.status) && host.closed()) return falErrorResponse(shuttingDown(), headers);
+      if (face === 'replicate') return delivered(p, headers, json(predictionBody(p, host.baseUrl), headers, 201));
+      if (face === 'fal') return json(falSubmitBody(p), headers);
+      if (!isFinal(p.status) && host.closed()) return falErrorResponse(SHUTTING_DOWN, headers);
       // fal.run of a request the provider never answers hangs, as the OpenAI dialect's `timeout` does.
       if (p.stalled && !isFinal(p.status)) return { kind: 'hang' };
       return delivered(p, headers, falResultResponse(p, host.baseUrl, headers));
     };
-    const waitMs = route.face === 'fal-run' ? Infinity : route.face === 'replicate' ? preferWaitMs(req.headers.prefer) : undefined;
+    const waitMs = sub.waitMs;
     if (waitMs === undefined || isFinal(p.status)) return answer();
     return new Promise<LiveResponse>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -233,7 +232,7 @@ export class LivePredictions {
    */
   list(req: LiveRequest, provider: LiveProvider): LiveResponse {
     const headers = { 'x-request-id': this.host.nextRequestId('req'), 'x-imgsim-provider': provider.spec.id };
-    const authError = this.authError(req, 'replicate');
+    const authError = predictionAuthError(this.host, req, 'replicate');
     if (authError !== undefined) return replicateErrorResponse(authError, headers);
     const all = [...this.byId.values()].filter((p) => p.provider === provider.spec.id);
     const results = all.slice(-LIST_PAGE).reverse().map((p) => predictionBody(p, this.host.baseUrl));
@@ -257,19 +256,14 @@ export class LivePredictions {
   }
 
   /**
-   * A request through fal's proxy protocol (`x-fal-target-url`), with `Authorization: Key <key>`.
-   * @param req - the request
+   * A fal queue request about a submitted one: its status, its result, or its cancel.
+   * @param req - the request (its key already in `Bearer` form)
    * @param provider - the provider in the path
-   * @returns the answer, now or later
+   * @param target - what the proxied fal URL asks
+   * @returns the answer
    */
-  fal(req: LiveRequest, provider: LiveProvider): LiveResponse | Promise<LiveResponse> {
-    const target = parseFalTarget(req.headers[FAL_TARGET_HEADER], req.method);
-    if ('status' in target) return falErrorResponse(target, { 'x-imgsim-provider': provider.spec.id });
-    const auth = req.headers.authorization;
-    // fal's clients send `Key <key>`; the server's key check reads a bearer token.
-    const authed: LiveRequest = auth !== undefined && /^key\s/i.test(auth) ? { ...req, headers: { ...req.headers, authorization: `Bearer ${auth.slice(4).trim()}` } } : req;
-    if (target.op === 'submit' || target.op === 'run') return this.submit(authed, provider, { face: target.op === 'run' ? 'fal-run' : 'fal', model: target.app });
-    const found = this.find(authed, provider, target.requestId, 'fal');
+  falQuery(req: LiveRequest, provider: LiveProvider, target: Extract<FalTarget, { requestId: string }>): LiveResponse {
+    const found = this.find(req, provider, target.requestId, 'fal');
     if (!('prediction' in found)) return found;
     const { prediction: p, headers } = found;
     headers['x-fal-request-id'] = p.id;
@@ -299,7 +293,7 @@ export class LivePredictions {
 
   private find(req: LiveRequest, provider: LiveProvider, id: string, face: AsyncFace): { prediction: Prediction; headers: Record<string, string> } | LiveResponse {
     const base: Record<string, string> = { 'x-request-id': this.host.nextRequestId('req'), 'x-imgsim-provider': provider.spec.id };
-    const authError = this.authError(req, face);
+    const authError = predictionAuthError(this.host, req, face);
     if (authError !== undefined) return errorOf(face, authError, base);
     const p = this.byId.get(id);
     if (p?.provider !== provider.spec.id) return errorOf(face, { status: 404, type: 'invalid_request_error', code: 'not_found', message: `No prediction "${id}" at ${provider.spec.id}.` }, base);
@@ -308,15 +302,9 @@ export class LivePredictions {
       'x-imgsim-tier': p.parsed.tier,
       'x-imgsim-outcome': p.status,
       'x-imgsim-cost-usd': String(p.costUsd),
-      ...this.host.rateLimitHeaders(provider.spec.account),
+      ...rateLimitHeaders(this.host.rateLimitOf(provider.spec.account)),
     };
     return { prediction: p, headers };
-  }
-
-  private authError(req: LiveRequest, face: AsyncFace): LiveError | undefined {
-    const e = this.host.authError(req);
-    if (e === undefined || face === 'replicate') return e;
-    return { ...e, message: 'Missing or unknown key: send `Authorization: Key <key>` (createFalClient({ credentials })).' };
   }
 
   private store(p: Prediction): void {
@@ -339,7 +327,7 @@ export class LivePredictions {
 
   private finish(p: Prediction, status: PredictionStatus, nowWall: number, arrivedWall: number | undefined, startedWall: number | undefined): void {
     p.status = status;
-    p.completedAt = new Date(this.host.wallEpochMs()).toISOString();
+    p.completedAt = new Date(this.host.epochAt(this.host.now())).toISOString();
     // Simulated seconds: what the provider model describes (and compute-time pricing bills).
     const toS = 1 / (this.host.timeScale * 1000);
     p.predictTimeS = startedWall === undefined ? 0 : (nowWall - startedWall) * toS;
@@ -374,7 +362,7 @@ export class LivePredictions {
         this.finish(p, 'failed', now, arrivedWall, startedWall);
         return;
       default:
-        p.error = this.host.errorFor(r);
+        p.error = errorFor(r);
         this.finish(p, 'failed', now, arrivedWall, startedWall);
         return;
     }
@@ -398,8 +386,4 @@ function notify(p: Prediction): void {
   const waiters = p.waiters;
   p.waiters = [];
   for (const w of waiters) w();
-}
-
-function shuttingDown(): LiveError {
-  return { status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' };
 }

@@ -106,17 +106,20 @@ describe('journalBody', () => {
   });
 });
 
+/** A billed success at provider `p`, tier `t`, answered in 1 ms. */
+const SUCCESS = { wallEpochMs: 0, simEpochMs: 0, provider: 'p', body: undefined, tier: 't', outcome: 'success', code: undefined, status: 200, latencyMs: 1, simLatencyMs: 1 } as const;
+
 describe('costByProject is bounded', () => {
   it('keeps the top projects by cost and folds the rest into (other), totals exact', () => {
     const ledger = new LiveLedger(['p'], 0);
     let total = 0;
     // Ten big spenders, then a spray of one-cent project names.
     for (let i = 0; i < 10; i++) {
-      ledger.recordRequest(`r${i}`, 0, 0, 'p', `big-${i}`, undefined, 't', 'success', undefined, 5, 200, 1, 1);
+      ledger.record({ ...SUCCESS, id: `r${i}`, project: `big-${i}`, costUsd: 5 });
       total += 5;
     }
     for (let i = 0; i < 5_000; i++) {
-      ledger.recordRequest(`s${i}`, 0, 0, 'p', `spray-${i}`, undefined, 't', 'success', undefined, 0.01, 200, 1, 1);
+      ledger.record({ ...SUCCESS, id: `s${i}`, project: `spray-${i}`, costUsd: 0.01 });
       total += 0.01;
     }
     const byProject = ledger.snapshot().providers.p!.costByProject;

@@ -4,7 +4,7 @@ import { ImgsimError } from '../../src/scenario/errors.js';
 import { assertFiniteAmount } from '../../src/scenario/limits.js';
 
 function record(ledger: LiveLedger, costUsd: number): void {
-  ledger.recordRequest('r1', 0, 0, 'lumen', 'default', {}, 'standard', 'success', undefined, costUsd, 200, 5, 5);
+  ledger.record({ id: 'r1', wallEpochMs: 0, simEpochMs: 0, provider: 'lumen', project: 'default', body: {}, tier: 'standard', outcome: 'success', code: undefined, costUsd, status: 200, latencyMs: 5, simLatencyMs: 5 });
 }
 
 describe('the ledger holds finite numbers only', () => {
