@@ -13,12 +13,10 @@ import { HttpResponse, http, type RequestHandler } from 'msw';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario, scenarioFromObject } from '../scenario/load.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
+import { MAX_BODY_BYTES } from './_read-body.js';
 import { LiveProviders } from './core.js';
 import { isMultipart, parseMultipart } from './multipart.js';
 import type { LiveRequest, LiveResponse } from './protocol.js';
-
-/** Bodies above this size are refused with 413, as `imgsim serve` does. */
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Options of {@link createHandlers}. */
 export interface HandlerOptions {

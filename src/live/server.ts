@@ -12,12 +12,8 @@ import type { AddressInfo } from 'node:net';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { LiveProviders } from './core.js';
 import { attachFastFront, resetSocket } from './_fast-http.js';
-import { tooManyJsonContainers } from './json-limits.js';
-import { isMultipart, parseMultipart } from './multipart.js';
+import { closeAfterUpload, parseBody, readBody, type ReadBody } from './_read-body.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
-
-/** Largest request body accepted; beyond it the answer is 413 (the OpenAI Images API caps uploads alike). */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Time a client gets to send all request headers before the server answers 408 and closes. */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -27,13 +23,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const CONNECTIONS_CHECK_MS = 1_000;
 /** Idle keep-alive connections close after this: Node's default, above undici's 4 s pool idle time so clients drop a socket before we do. */
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-/**
- * After a 413 the client may still be uploading; closing at once would make its TCP stack
- * answer our unread bytes with a reset, and many clients then report the reset instead of the
- * 413 (nginx's lingering close solves the same). So we discard what still arrives, for at most
- * this long, then close.
- */
-const LINGER_MS = 2_000;
 /** How long `close()` lets in-flight requests finish before destroying their sockets. */
 const DEFAULT_GRACE_MS = 10_000;
 /** After the grace period, how long the 503s of requests still waiting get to be written before the sockets close. */
@@ -81,17 +70,6 @@ export interface LiveServer {
   /** Stops accepting, lets in-flight requests finish within the grace period, destroys the rest. */
   close(): Promise<void>;
 }
-
-/** Why a body could not be read. */
-type BodyResult =
-  | { readonly kind: 'ok'; readonly body: unknown }
-  | { readonly kind: 'malformed-json' }
-  | { readonly kind: 'malformed-form' }
-  | { readonly kind: 'too-large' }
-  | { readonly kind: 'too-complex' }
-  | { readonly kind: 'aborted' };
-/** A body that was read to its end. */
-type ReadBody = Exclude<BodyResult, { readonly kind: 'aborted' }>;
 
 /**
  * Starts the mock providers of a scenario on a real HTTP port.
@@ -326,123 +304,6 @@ function liveHeaders(headers: http.IncomingHttpHeaders): Record<string, string |
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   return out;
-}
-
-const TOO_LARGE: BodyResult = { kind: 'too-large' };
-const ABORTED: BodyResult = { kind: 'aborted' };
-const MALFORMED_JSON: ReadBody = { kind: 'malformed-json' };
-const MALFORMED_FORM: ReadBody = { kind: 'malformed-form' };
-const TOO_COMPLEX: ReadBody = { kind: 'too-complex' };
-const NO_BODY: ReadBody = { kind: 'ok', body: undefined };
-
-/** Reads and parses a JSON (or multipart) body with the size limit, then calls `done` once; never throws. */
-function readBody(req: http.IncomingMessage, done: (result: BodyResult) => void): void {
-  const declared = Number(req.headers['content-length']);
-  // Answer at once: reading 10 MB only to refuse it helps nobody.
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-    discardRest(req);
-    done(TOO_LARGE);
-    return;
-  }
-  let chunks: Buffer[] | undefined;
-  let first: Buffer | undefined;
-  let bytes = 0;
-  let finished = false;
-  const finish = (result: BodyResult): void => {
-    if (finished) return;
-    finished = true;
-    first = undefined;
-    chunks = undefined;
-    if (result === TOO_LARGE) {
-      req.off('data', onData);
-      discardRest(req);
-    }
-    // The 'error' listener stays, so a late socket error is not an unhandled 'error' event.
-    done(result);
-  };
-  const onData = (chunk: Buffer): void => {
-    if (finished) return;
-    bytes += chunk.length;
-    if (bytes > MAX_BODY_BYTES) {
-      finish(TOO_LARGE);
-      return;
-    }
-    if (first === undefined) first = chunk;
-    else (chunks ??= [first]).push(chunk);
-  };
-  req.on('data', onData);
-  req.on('end', () => {
-    if (finished) return;
-    parseBody(bytes === 0 ? undefined : chunks === undefined ? first! : Buffer.concat(chunks, bytes), req.headers['content-type'], finish);
-  });
-  req.on('error', () => {
-    finish(ABORTED);
-  });
-  if (req.destroyed || req.readableAborted) finish(ABORTED);
-}
-
-/** Parses a whole body (JSON, or multipart for image edits), then calls `done` once; never throws. */
-function parseBody(buf: Buffer | undefined, contentType: string | undefined, done: (result: ReadBody) => void): void {
-  if (buf === undefined || buf.length === 0) {
-    done(NO_BODY);
-    return;
-  }
-  if (isMultipart(contentType)) {
-    // Image edits: parsed off the hot path of JSON requests.
-    void parseMultipart(buf, contentType!).then((fields) => {
-      done(fields === undefined ? MALFORMED_FORM : { kind: 'ok', body: fields });
-    });
-    return;
-  }
-  // Refused before parsing: what a parse costs must not be the client's choice (json-limits.ts).
-  if (tooManyJsonContainers(buf)) {
-    done(TOO_COMPLEX);
-    return;
-  }
-  let result: ReadBody;
-  try {
-    result = { kind: 'ok', body: JSON.parse(buf.toString('utf8')) as unknown };
-  } catch {
-    result = MALFORMED_JSON;
-  }
-  done(result);
-}
-
-function noop(): void {
-  // Intentionally empty: see readBody.
-}
-
-/** Lets the rest of a refused body flow past without keeping a byte of it. */
-function discardRest(req: http.IncomingMessage): void {
-  req.on('data', noop);
-  req.on('error', noop);
-  req.resume();
-}
-
-/**
- * Closes the connection of a refused (413) request once its upload ended, or after
- * {@link LINGER_MS} if the client keeps sending.
- */
-function closeAfterUpload(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const socket = req.socket;
-  // Node answers an incompletely read request with `connection: close` and destroys the socket
-  // as soon as the answer is flushed; keep it open and close it ourselves below.
-  res.shouldKeepAlive = true;
-  res.once('finish', () => {
-    if (req.complete) {
-      socket.end();
-      return;
-    }
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    req.once('end', () => {
-      clearTimeout(timer);
-      socket.end();
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-    });
-  });
 }
 
 /** Where an answer goes: node:http's response, or a connection of the fast front. */
