@@ -12,7 +12,7 @@ import { roundRobinStrategy } from '../../src/routing/strategies/round-robin.js'
 import { scoreStrategy } from '../../src/routing/strategies/score.js';
 import { sloAwareStrategy } from '../../src/routing/strategies/slo-aware.js';
 import { weightedStrategy } from '../../src/routing/strategies/weighted.js';
-import { BUILTIN_STRATEGIES, type StrategyRef } from '../../src/scenario/schema.js';
+import { BUILTINS, BUILTIN_STRATEGIES, type StrategyRef } from '../../src/scenario/schema.js';
 import { HOUR_MS, START_MS, ids, makeContext, makeRequest, pairs, type FakeContext, type FakeProviderInit } from './_context.js';
 
 /** Three providers: a $0.04 5 s, b $0.02 9 s, c $0.03 3 s. */
@@ -464,21 +464,13 @@ describe('conditional', () => {
 });
 
 describe('every built-in', () => {
-  const allRefs: StrategyRef[] = [
-    'round-robin',
-    'random',
-    'weighted',
-    'cheapest',
-    'fastest',
-    'least-loaded',
-    'score',
-    'failover',
-    'slo-aware',
-    'deferral',
-    'hedged',
-    'budget-guard',
-    'conditional',
-  ];
+  // Every built-in usable by its bare name, from the list of descriptors (gateways need a config).
+  const allRefs: StrategyRef[] = [...BUILTIN_STRATEGIES];
+
+  it('covers every bare built-in, openrouter included', () => {
+    expect(allRefs).toContain('openrouter');
+    expect(allRefs.length).toBe(BUILTINS.filter((b) => b.gatewayConfig === undefined).length);
+  });
 
   it.each(allRefs)('%s rejects a request no provider can serve, naming it', (ref) => {
     const ctx = makeContext({ providers: THREE.map((p) => ({ ...p, features: [] })), slo: { interactive: { p95: 10_000 } } });
