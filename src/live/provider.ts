@@ -1,21 +1,28 @@
 /**
- * One provider answering real requests, with the simulator's semantics (src/sim/engine.ts) on a
- * scaled wall clock: a(t) = 0 → `overloaded`; no rate-limit token → `rate-limited` with
- * Retry-After; quota spent → `rate-limited` (`insufficient_quota`); then one seeded draw picks
- * the outcome and the service time; fast failures (`server-error`, `filtered`) answer after the
- * error latency without a slot; the rest take a slot (⌊concurrency × a(t)⌋) or wait in a FIFO
- * queue, or get `overloaded` when it is full. Service is a `setTimeout` of the simulated
- * service time × time scale. The price is fixed when the request arrives and billed when the
- * provider answers, per `pricing.billing`.
+ * One provider answering real requests: the provider model's rules (src/model/rules/) driven by
+ * a scaled wall clock, as the simulator drives them by simulated time. `admissionGate`
+ * (a(t) = 0 → `overloaded`; no rate-limit token → `rate-limited` with Retry-After; quota spent
+ * → `rate-limited` `insufficient_quota`); then the attempt draw (`AttemptDraws`) picks the
+ * outcome and the time; fast failures (`answersWithoutSlot`: `server-error`, `filtered`,
+ * `malformed`) answer after the error latency without a slot; the rest are placed
+ * (`placement`): a slot (⌊concurrency × a(t)⌋), the FIFO queue, or `overloaded` when it is full.
+ * Service is a `setTimeout` of the simulated service time × time scale. The price is fixed when
+ * the request arrives and billed when the provider answers, per `billable`/`billableAbandoned`.
  * The account (token bucket, quota, credits) is the model's `Account`, as in the simulator.
+ *
+ * Live-only, from the wall clock: a service time is capped at `MAX_DURATION_MS` (ten years; the
+ * simulator has no cap and refuses instants past its last); a queue stalled at a(t) = 0 is
+ * looked at again every simulated minute only while nothing runs.
  */
-import { AvailabilityCurve, effectiveConcurrency } from '../model/availability.js';
-import { Account, DEFAULT_ERROR_LATENCY_MS } from '../model/account.js';
-import { drawOutcome, type LiveFailureKind } from '../model/failures.js';
-import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
+import type { AvailabilityCurve } from '../model/availability.js';
+import type { Account } from '../model/account.js';
+import type { LiveFailureKind } from '../model/failures.js';
 import { compilePricing, creditsFor, price, type CompiledPricing } from '../model/pricing/quote.js';
 import type { QuoteRequest } from '../model/pricing/types.js';
-import { drawSourceFor, type DrawSource, type Rng } from '../model/random.js';
+import { admissionGate, answersWithoutSlot, placement } from '../model/rules/admission.js';
+import { billable, billableAbandoned } from '../model/rules/billing.js';
+import { AttemptDraws, drawStreamName, type AttemptDraw } from '../model/rules/draw.js';
+import { effectiveConcurrency } from '../model/availability.js';
 import { assertFiniteAmount, MAX_DURATION_MS } from '../scenario/limits.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
 import type { LiveOutcome } from './ledger.js';
@@ -26,12 +33,33 @@ const REDRAIN_MS = 60_000;
 /** The longest delay `setTimeout` honours, ms (2^31 − 1; Node fires a longer one after 1 ms). */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/** Timers a live provider arms (default Node's `setTimeout`); a test drives a clock of its own through them. */
+export interface LiveTimers {
+  /**
+   * Calls `fn` after `wallMs`.
+   * @returns a handle for {@link clear}
+   */
+  set(fn: () => void, wallMs: number): unknown;
+  /** Cancels a timer {@link set} returned (one that ran already is ignored). */
+  clear(handle: unknown): void;
+}
+
 /** The clocks a live provider reads: simulated time runs 1 / timeScale times faster than wall time. */
 export interface LiveClock {
   /** Simulated now, epoch ms. */
   simNowMs(): number;
   /** Wall ms per simulated ms (0.01: 100× faster). */
   readonly timeScale: number;
+  /** Timers to arm instead of Node's (the parity test's controllable clock). */
+  readonly timers?: LiveTimers;
+}
+
+/** Keys an attempt's draw as the simulator keys it: the request's id and its visit to this provider. */
+export interface DrawKey {
+  /** The request's id (the simulator's `ImageRequest.id`). */
+  readonly requestId: number;
+  /** How many attempts of this request reached this provider before (0 = first). */
+  readonly visit: number;
 }
 
 /** The account's rate-limit state for the `x-ratelimit-*` headers, in wall ms. */
@@ -67,6 +95,12 @@ export interface LiveAttempt {
   readonly signal?: AbortSignal;
   /** Simulated now when the request arrived, epoch ms, when the caller read the clock already (saves a read). */
   readonly atSimMs?: number;
+  /**
+   * Keys the attempt's draw as the simulator does (stream `provider/<id>`, request id and
+   * visit), so a request has the same luck in both modes. Without it the provider numbers its
+   * requests itself (stream `live/<id>`, key = that sequence number), as `imgsim serve` does.
+   */
+  readonly drawKey?: DrawKey;
   /** Called when the request takes a slot (the async dialect's `processing`). */
   readonly onStart?: () => void;
   /**
@@ -98,10 +132,26 @@ export interface LiveAttemptResult {
   readonly lagMs?: number | undefined;
 }
 
+/** The error code each answer the model can draw or refuse with carries (none: a 200, a hang or a reset). */
+const CODE_OF: Readonly<Record<LiveFailureKind | 'success' | 'rate-limited' | 'overloaded', LiveErrorCode | undefined>> = {
+  success: undefined,
+  'server-error': 'server_error',
+  timeout: undefined,
+  generative: 'generation_failed',
+  filtered: 'content_policy_violation',
+  'connection-reset': undefined,
+  malformed: undefined,
+  'rate-limited': 'rate_limit_exceeded',
+  overloaded: 'overloaded',
+};
+
 /** A request between arrival and answer. */
 interface Job {
   readonly attempt: LiveAttempt;
-  readonly kind: LiveFailureKind | 'success';
+  /** What the provider answers when its wait is over: the drawn outcome, or a refusal. */
+  readonly kind: LiveFailureKind | 'success' | 'rate-limited' | 'overloaded';
+  readonly code: LiveErrorCode | undefined;
+  /** Simulated ms: the service time of slot work, the error latency of a fast answer. */
   readonly serviceMs: number;
   /** The whole request (all n images): USD, or credits for `credits` pricing. */
   readonly amount: number;
@@ -109,13 +159,11 @@ interface Job {
   readonly resolve: (r: LiveAttemptResult) => void;
   state: 'fast' | 'queued' | 'running' | 'done';
   clientGone: boolean;
-  /** The `setTimeout` of a positive delay (a zero delay answers at once, without a timer). */
-  timer: NodeJS.Timeout | undefined;
+  /** The timer of a positive delay (a zero delay answers at once, without a timer). */
+  timer: unknown;
   /** The abort listener, attached only while an abort must act at once (fast and queued jobs). */
   onAbort: (() => void) | undefined;
-  /** A fast answer's outcome, code and wall Retry-After. */
-  fastKind: LiveOutcome | undefined;
-  fastCode: LiveErrorCode | undefined;
+  /** A rate-limited answer's wall Retry-After. */
   retryAfterMs: number | undefined;
   /** When the answer is due on the simulated clock (set when the emulated wait starts). */
   dueSimMs: number | undefined;
@@ -129,15 +177,21 @@ export class LiveProvider {
   /** Requests holding a slot. */
   busy = 0;
   private queue: Job[] = [];
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
   /** True while {@link drain} runs (a zero-latency job re-enters it). */
   private draining = false;
   /** The newest pending job: jobs not answered yet, linked through `prev`/`next`. */
   private pendingHead: Job | undefined;
+  /** The sequence number that keys the next draw without a {@link DrawKey}. */
   private seq = 0;
-  private draws: DrawSource;
-  private readonly samplers: ReadonlyMap<string, LatencySampler>;
-  private readonly errorSampler: LatencySampler;
+  /** Draws keyed as the simulator's (stream `provider/<id>`). */
+  private readonly keyedDraws: AttemptDraws;
+  /** Draws keyed by {@link seq} (stream `live/<id>`). */
+  private readonly seqDraws: AttemptDraws;
+  /** The draw record, reused. */
+  private readonly draw: AttemptDraw<LiveFailureKind | 'success'> = { kind: 'success', ms: 0 };
+  /** Tier name → index into `spec.tierList`. */
+  private readonly tierIndex: ReadonlyMap<string, number>;
   /** Compiled pricing, memoised per provider. */
   readonly compiled: CompiledPricing;
 
@@ -146,22 +200,22 @@ export class LiveProvider {
    * @param curve - its a(t)
    * @param account - returns its account's current state (the account is replaced on reset)
    * @param clock - simulated and wall time
-   * @param seed - scenario seed (stream `live/<id>`)
+   * @param seed - scenario seed (streams `provider/<id>` with a draw key, `live/<id>` without)
    */
   constructor(
     readonly spec: ResolvedProvider,
     readonly curve: AvailabilityCurve,
     private readonly account: () => Account,
     private readonly clock: LiveClock,
-    private readonly seed: number,
+    seed: number,
   ) {
-    this.samplers = new Map(spec.tierList.map((t) => [t.name, makeSampler(t.latency)]));
-    this.errorSampler = makeSampler(spec.failures.errorLatency ?? { dist: 'fixed', value: DEFAULT_ERROR_LATENCY_MS });
-    this.draws = drawSourceFor(seed, `live/${spec.id}`);
+    this.keyedDraws = new AttemptDraws(spec, seed, drawStreamName(spec.id));
+    this.seqDraws = new AttemptDraws(spec, seed, `live/${spec.id}`);
+    this.tierIndex = new Map(spec.tierList.map((t, i) => [t.name, i]));
     this.compiled = compilePricing(spec);
   }
 
-  /** Requests waiting for a slot. */
+  /** Requests waiting for a slot (a queued request whose client left waits until it would start, as in the simulator). */
   get queued(): number {
     return this.queue.length;
   }
@@ -190,55 +244,52 @@ export class LiveProvider {
   private admit(attempt: LiveAttempt, resolve: (r: LiveAttemptResult) => void): void {
     const account = this.account();
     const now = attempt.atSimMs ?? this.clock.simNowMs();
-    // One draw sequence per request: u picks the outcome, the next draws the latency.
-    const rng = this.draws.at(this.seq++, 0);
-    const u = rng.next();
+    const key = attempt.drawKey;
+    const draws = key === undefined ? this.seqDraws : this.keyedDraws;
+    const id = key === undefined ? this.seq++ : key.requestId;
+    const visit = key === undefined ? 0 : key.visit;
     const availability = this.curve.at(now);
-    const kind = drawOutcome(this.spec.failures, u, true);
 
-    if (availability <= 0) {
-      this.fast(attempt, resolve, account, rng, kind, 'overloaded', 'overloaded');
-      return;
-    }
-    const waitMs = account.take(now);
-    if (waitMs > 0) {
-      this.fast(attempt, resolve, account, rng, kind, 'rate-limited', 'rate_limit_exceeded', 0, waitMs);
-      return;
-    }
-    if (account.quotaExhausted(now)) {
-      this.fast(attempt, resolve, account, rng, kind, 'rate-limited', 'insufficient_quota');
+    const gate = admissionGate(account, availability, now);
+    if (gate.kind === 'refused') {
+      const retryAfterMs = gate.code === 'rate_limit_exceeded' ? gate.retryAfterMs : undefined;
+      this.fast(attempt, resolve, account, gate.outcome, gate.code, draws.refusedLatencyMs(id, visit), 0, retryAfterMs);
       return;
     }
 
-    const req = attempt.request;
-    if (kind === 'server-error' || kind === 'filtered') {
+    const draw = this.draw;
+    const rng = draws.drawLive(id, visit, this.tierIndex.get(attempt.tier) ?? 0, attempt.request, draw);
+    const kind = draw.kind;
+    if (answersWithoutSlot(kind)) {
       attempt.onAdmit?.();
-      this.fast(attempt, resolve, account, rng, kind, kind, kind === 'filtered' ? 'content_policy_violation' : 'server_error', this.priceAt(attempt, account, now, availability, 0));
+      this.fast(attempt, resolve, account, kind, CODE_OF[kind], draw.ms, this.priceAt(attempt, account, now, availability, 0));
       return;
     }
 
-    const sampler = this.samplers.get(attempt.tier) ?? this.errorSampler;
     // At most MAX_DURATION_MS: a far tail (a lognormal's, scaled by steps and pixels) stays a finite wait and price.
-    const serviceMs = Math.min(sampler.sample(rng) * serviceScale(this.spec, req.steps, req.width, req.height), MAX_DURATION_MS);
-    const job = this.makeJob(attempt, resolve, account, serviceMs, this.priceAt(attempt, account, now, availability, serviceMs), kind);
+    const serviceMs = Math.min(draw.ms, MAX_DURATION_MS);
+    const job = this.makeJob(attempt, resolve, account, kind, serviceMs, this.priceAt(attempt, account, now, availability, serviceMs));
     if (attempt.signal?.aborted === true) {
       job.clientGone = true;
       this.settle(job, 'aborted');
       return;
     }
-    if (this.busy < effectiveConcurrency(this.spec.capacity.concurrency, availability)) {
-      attempt.onAdmit?.();
-      // With no emulated latency this answers before it returns.
-      this.start(job, now);
-    } else if (this.queue.length < this.spec.capacity.queue) {
-      job.state = 'queued';
-      this.listen(job);
-      this.queue.push(job);
-      attempt.onAdmit?.();
-    } else {
-      // Queue full: the request never reaches a GPU; it is answered overloaded after the error latency.
-      this.unlinkPending(job);
-      this.fast(attempt, resolve, account, rng, kind, 'overloaded', 'overloaded');
+    switch (placement(this.busy, this.queue.length, this.spec.capacity.concurrency, this.spec.capacity.queue, availability)) {
+      case 'start':
+        attempt.onAdmit?.();
+        // With no emulated latency this answers before it returns.
+        this.start(job, now);
+        return;
+      case 'queue':
+        job.state = 'queued';
+        this.listen(job);
+        this.queue.push(job);
+        attempt.onAdmit?.();
+        return;
+      case 'overloaded':
+        // Queue full: the request never reaches a GPU; it is answered overloaded after the error latency.
+        this.unlinkPending(job);
+        this.fast(attempt, resolve, account, 'overloaded', 'overloaded', draws.queueFullLatencyMs(rng));
     }
   }
 
@@ -247,22 +298,18 @@ export class LiveProvider {
     attempt: LiveAttempt,
     resolve: (r: LiveAttemptResult) => void,
     account: Account,
-    rng: Rng,
-    kind: LiveFailureKind | 'success',
-    k: LiveOutcome,
-    code: LiveErrorCode,
+    kind: Job['kind'],
+    code: LiveErrorCode | undefined,
+    errorMs: number,
     amount = 0,
     retryAfterSimMs?: number,
   ): void {
-    const errorMs = this.errorSampler.sample(rng);
-    const j = this.makeJob(attempt, resolve, account, errorMs, amount, kind);
+    const j = this.makeJob(attempt, resolve, account, kind, errorMs, amount, code);
     if (attempt.signal?.aborted === true) {
       j.clientGone = true;
       this.settle(j, 'aborted');
       return;
     }
-    j.fastKind = k;
-    j.fastCode = code;
     j.retryAfterMs = retryAfterSimMs === undefined ? undefined : retryAfterSimMs * this.clock.timeScale;
     this.wait(j, errorMs);
   }
@@ -277,10 +324,11 @@ export class LiveProvider {
     return first + (attempt.n - 1) * (account.ledger ? creditsFor(this.compiled, rest, opts) : price(this.compiled, rest, opts));
   }
 
-  private makeJob(attempt: LiveAttempt, resolve: (r: LiveAttemptResult) => void, account: Account, serviceMs: number, amount: number, kind: LiveFailureKind | 'success'): Job {
+  private makeJob(attempt: LiveAttempt, resolve: (r: LiveAttemptResult) => void, account: Account, kind: Job['kind'], serviceMs: number, amount: number, code = CODE_OF[kind]): Job {
     const j: Job = {
       attempt,
       kind,
+      code,
       serviceMs,
       amount,
       account,
@@ -289,8 +337,6 @@ export class LiveProvider {
       clientGone: false,
       timer: undefined,
       onAbort: undefined,
-      fastKind: undefined,
-      fastCode: undefined,
       retryAfterMs: undefined,
       dueSimMs: undefined,
       prev: undefined,
@@ -347,19 +393,15 @@ export class LiveProvider {
       this.settle(job, 'aborted');
       return;
     }
-    this.settle(job, job.fastKind!, job.fastCode, job.retryAfterMs);
+    this.settle(job, job.kind, job.code, job.retryAfterMs);
   };
 
-  /**
-   * Answers a job. A client that left while its request held a slot is billed as a client
-   * timeout (the GPU did the work); one that left before is not billed.
-   */
+  /** Answers a job and bills it ({@link charge}). */
   private settle(j: Job, k: LiveOutcome, code?: LiveErrorCode, retryAfterMs?: number, simNow = this.clock.simNowMs()): void {
-    const billAs: LiveOutcome = k === 'aborted' ? (j.state === 'running' ? 'timeout' : 'aborted') : k;
-    const costUsd = this.charge(j, billAs, simNow);
+    const costUsd = this.charge(j, k, simNow);
     j.state = 'done';
     if (j.timer !== undefined) {
-      clearTimeout(j.timer);
+      this.clearTimer(j.timer);
       j.timer = undefined;
     }
     this.unlisten(j);
@@ -393,6 +435,13 @@ export class LiveProvider {
    * `job.timer` always holds the pending one, so settling or closing cancels the rest.
    */
   private arm(job: Job, due: (job: Job) => void, wallMs: number): void {
+    const timers = this.clock.timers;
+    if (timers !== undefined) {
+      job.timer = timers.set(() => {
+        due(job);
+      }, wallMs);
+      return;
+    }
     if (wallMs <= MAX_TIMER_MS) {
       job.timer = setTimeout(due, wallMs, job);
       return;
@@ -400,6 +449,17 @@ export class LiveProvider {
     job.timer = setTimeout(() => {
       this.arm(job, due, wallMs - MAX_TIMER_MS);
     }, MAX_TIMER_MS);
+  }
+
+  private setTimer(fn: () => void, wallMs: number): unknown {
+    const timers = this.clock.timers;
+    return timers === undefined ? setTimeout(fn, Math.min(wallMs, MAX_TIMER_MS)) : timers.set(fn, wallMs);
+  }
+
+  private clearTimer(handle: unknown): void {
+    const timers = this.clock.timers;
+    if (timers === undefined) clearTimeout(handle as NodeJS.Timeout);
+    else timers.clear(handle);
   }
 
   private readonly serviceDone = (job: Job): void => {
@@ -414,19 +474,7 @@ export class LiveProvider {
       this.settle(job, 'aborted', undefined, undefined, simNow);
       return;
     }
-    switch (job.kind) {
-      case 'success':
-      case 'malformed':
-      case 'connection-reset':
-      case 'timeout':
-        this.settle(job, job.kind, undefined, undefined, simNow);
-        return;
-      case 'generative':
-        this.settle(job, 'generative', 'generation_failed', undefined, simNow);
-        return;
-      default:
-        this.settle(job, job.kind, 'server_error', undefined, simNow);
-    }
+    this.settle(job, job.kind, job.code, undefined, simNow);
   };
 
   private drain(simNow = this.clock.simNowMs()): void {
@@ -437,6 +485,7 @@ export class LiveProvider {
     try {
       while (this.busy < slots && this.queue.length > 0) {
         const job = this.queue.shift()!;
+        // A job whose client left is dropped here, unbilled, when it would start.
         if (job.state === 'queued') this.start(job, simNow);
       }
     } finally {
@@ -444,19 +493,18 @@ export class LiveProvider {
     }
     // Nothing running to free a slot (a(t) fell to 0): look again later, as the simulator's tick does.
     if (this.busy === 0 && this.queue.length > 0 && this.retryTimer === undefined) {
-      this.retryTimer = setTimeout(() => {
+      this.retryTimer = this.setTimer(() => {
         this.retryTimer = undefined;
         this.drain();
-      }, Math.min(REDRAIN_MS * this.clock.timeScale, MAX_TIMER_MS));
+      }, REDRAIN_MS * this.clock.timeScale);
     }
   }
 
   private onAbort(job: Job): void {
     job.clientGone = true;
     if (job.state === 'queued') {
-      // A queued request whose client left is dropped before it reaches a GPU.
-      const i = this.queue.indexOf(job);
-      if (i >= 0) this.queue.splice(i, 1);
+      // A queued request whose client left is answered at once and never reaches a GPU; its
+      // place in the queue is given up when it would start (drain), as in the simulator.
       this.settle(job, 'aborted');
     } else if (job.state === 'fast') {
       this.settle(job, 'aborted');
@@ -464,33 +512,15 @@ export class LiveProvider {
     // A running job keeps its slot until the service time is over.
   }
 
-  /** Bills an answer per `pricing.billing`; a client that left is billed as a client timeout. */
+  /**
+   * Bills an answer per the model's billing rules: an answer by `billable`; a client that left
+   * while its request held a slot by `billableAbandoned` (the GPU did the work); a client that
+   * left before, or a server that closed, is not billed.
+   */
   private charge(job: Job, kind: LiveOutcome, now: number): number {
     const billing = this.spec.pricing.billing;
-    let billed: boolean;
-    switch (kind) {
-      case 'success':
-      case 'malformed': // the provider made the image; only the body broke
-        billed = true;
-        break;
-      case 'generative':
-        billed = billing.generative;
-        break;
-      case 'filtered':
-        billed = billing.filtered;
-        break;
-      case 'server-error':
-        billed = billing.serverError;
-        break;
-      case 'timeout':
-        billed = billing.timeout;
-        break;
-      case 'connection-reset':
-        billed = billing.connectionReset;
-        break;
-      default:
-        billed = false;
-    }
+    const billed =
+      kind === 'aborted' ? job.state === 'running' && billableAbandoned('client-timeout', job.kind, billing) : kind !== 'shutdown' && kind !== 'invalid-request' && billable(kind, billing);
     if (!billed) return 0;
     assertFiniteAmount(job.amount, `the price of a request to ${this.spec.id}`);
     const costUsd = job.account.ledger ? job.account.ledger.spend(job.amount, now) : job.amount;
@@ -502,12 +532,11 @@ export class LiveProvider {
   /** Forgets the draw sequence (the next request draws as the first did). */
   resetCounters(): void {
     this.seq = 0;
-    this.draws = drawSourceFor(this.seed, `live/${this.spec.id}`);
   }
 
   /** Cancels every timer; every pending request ends as `shutdown` (503 `server_shutting_down`). */
   close(): void {
-    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.retryTimer !== undefined) this.clearTimer(this.retryTimer);
     this.retryTimer = undefined;
     const jobs: Job[] = [];
     for (let j = this.pendingHead; j !== undefined; j = j.next) jobs.push(j);

@@ -299,13 +299,29 @@ describe('LiveProviders: failure injection', () => {
     if (r.kind === 'reset') expect(r.headers['x-imgsim-outcome']).toBe('connection-reset');
   });
 
-  it('malformed: 1 sends a 200 whose body JSON.parse rejects, billed like a success', async () => {
-    const r = await failing({ malformed: 1 }).handle(post('/alpha/v1/images/generations', { prompt: 'p' }));
+  // A malformed answer is a server error sent as a broken 200 body (the client got no usable
+  // image): billed per billing.serverError, as in simulated time (src/model/rules/billing.ts).
+  it('malformed: 1 sends a 200 whose body JSON.parse rejects, unbilled by default (billing.serverError false)', async () => {
+    const live = failing({ malformed: 1 });
+    const r = await live.handle(post('/alpha/v1/images/generations', { prompt: 'p' }));
     expect(r.kind).toBe('malformed');
     if (r.kind !== 'malformed') return;
     expect(r.status).toBe(200);
     expect(() => JSON.parse(r.body)).toThrow();
+    expect(r.headers['x-imgsim-cost-usd']).toBe('0');
+    expect(live.ledgerSnapshot().providers.alpha!.costUsd).toBe(0);
+  });
+
+  it('malformed: 1 is billed the request\'s price with billing.serverError true', async () => {
+    const live = make([{ ...ALPHA, failures: { malformed: 1 }, pricing: { ...ALPHA.pricing, billing: { serverError: true } } }]);
+    const r = await live.handle(post('/alpha/v1/images/generations', { prompt: 'p' }));
+    expect(r.kind).toBe('malformed');
+    if (r.kind !== 'malformed') return;
+    expect(r.status).toBe(200);
+    expect(() => JSON.parse(r.body)).toThrow();
+    // base 0.002 + 30 steps × 0.001
     expect(Number(r.headers['x-imgsim-cost-usd'])).toBeCloseTo(0.032, 12);
+    expect(live.ledgerSnapshot().providers.alpha!.costUsd).toBeCloseTo(0.032, 12);
   });
 });
 
