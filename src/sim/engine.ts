@@ -15,7 +15,7 @@
  */
 import { AvailabilityCurve } from '../model/availability.js';
 import { admissionGate, answersWithoutSlot, placement } from '../model/rules/admission.js';
-import { billable, billableAbandoned } from '../model/rules/billing.js';
+import { billable, billableAbandoned, type AbandonedBy } from '../model/rules/billing.js';
 import { withinSlo } from '../model/rules/slo.js';
 import { creditsFor, price, refusal } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
@@ -88,6 +88,36 @@ class RequestState {
   attemptCount = 0;
 }
 
+/**
+ * An attempt's life, one phase at a time. The client's side (waiting, or gone: answered, timed
+ * out, cancelled as a hedge loser) and the provider's side (not yet sent, queued, running, done)
+ * are one state, because only these combinations occur:
+ *
+ *   backoff ──send──┬─ refused / fast failure / queue full ─────────────► answering
+ *      │            ├─ slot free ─► running ──work done──────────────────► answering
+ *      │            └─ queue ─────► queued ──slot free──► running            │ answer (or the
+ *      │ client leaves               │ client leaves      │ client leaves    │ client leaves)
+ *      ▼                             ▼                    ▼                  ▼
+ *   dropped ◄────────────────────────┘                abandoned ─work done─► closed ─no events─► released
+ *      └── its send event, or the head of the queue: the provider drops it ──┘
+ *
+ * A client leaves when it gets its answer, gives up at its timeout, or its request's hedge race
+ * is won elsewhere (`answerKind` 'cancelled'). `answering` also covers a drawn `timeout` whose
+ * work ended before the deadline: the provider never answers and the client learns at its
+ * deadline. A record is reused once `released`.
+ */
+type AttemptPhase = 'backoff' | 'queued' | 'running' | 'answering' | 'dropped' | 'abandoned' | 'closed' | 'released';
+
+/** Whether the client still waits for the attempt's answer. */
+function clientWaits(phase: AttemptPhase): boolean {
+  return phase === 'running' || phase === 'queued' || phase === 'answering' || phase === 'backoff';
+}
+
+/** The phase an attempt the client still waited for enters when the client leaves. */
+function clientLeaves(phase: AttemptPhase): AttemptPhase {
+  return phase === 'running' ? 'abandoned' : phase === 'answering' ? 'closed' : 'dropped';
+}
+
 class AttemptState {
   req = -1;
   /** The request as this attempt's provider receives it: the request's own, or a gateway plan step's (fields the gateway drops reset). */
@@ -112,13 +142,8 @@ class AttemptState {
   number = 0;
   /** Heap events that still refer to this record. */
   events = 0;
-  /** The client has its answer (or gave up, or cancelled). */
-  clientDone = false;
-  /** The provider holds no slot or queue place for it any more. */
-  providerDone = false;
-  /** Started service (holds or held a slot). */
-  started = false;
-  cancelled = false;
+  /** Where the attempt is in its life (see {@link AttemptPhase}). */
+  phase: AttemptPhase = 'released';
   priceUsd = 0;
   credits = 0;
   // For the attempt log: what the client saw, when, and what the attempt was billed in all.
@@ -599,7 +624,7 @@ export class Simulation {
     this.collector.attempts++;
     at.kind = 'filtered';
     at.code = `unsupported_${refused.code}`;
-    at.providerDone = true;
+    at.phase = 'answering';
     this.deliver(a, 'filtered');
     this.release(a);
   }
@@ -631,10 +656,7 @@ export class Simulation {
     at.req = slot;
     at.request = this.requests[slot]!.request;
     at.events = 0;
-    at.clientDone = false;
-    at.providerDone = false;
-    at.started = false;
-    at.cancelled = false;
+    at.phase = 'backoff';
     at.retryAfterMs = -1;
     at.code = '';
     at.serviceMs = 0;
@@ -656,7 +678,8 @@ export class Simulation {
   /** Frees an attempt record once nothing refers to it any more. */
   private release(a: number): void {
     const at = this.attempts[a]!;
-    if (!at.clientDone || !at.providerDone || at.events > 0) return;
+    if (at.phase !== 'closed' || at.events > 0) return;
+    at.phase = 'released';
     if (this.record !== undefined && at.sentMs >= 0) this.logAttempt(at);
     const slot = at.req;
     at.req = -1;
@@ -692,9 +715,9 @@ export class Simulation {
   private onSendEvent(a: number): void {
     const at = this.attempts[a]!;
     at.events--;
-    if (at.clientDone) {
+    if (at.phase === 'dropped') {
       // Cancelled while it waited for its backoff: it never reaches the provider.
-      at.providerDone = true;
+      at.phase = 'closed';
       this.release(a);
       return;
     }
@@ -767,7 +790,7 @@ export class Simulation {
   private fastAnswer(a: number, kind: OutcomeKind, errorMs: number): void {
     const at = this.attempts[a]!;
     at.kind = kind;
-    at.providerDone = true;
+    at.phase = 'answering';
     // Only a billed fast failure needs its price (server errors and filtered prompts may be).
     const rt = this.runtimes[at.provider]!;
     if (billable(kind, rt.spec.pricing.billing)) this.fixPrice(a, rt.curve.at(this.clock.now));
@@ -783,14 +806,14 @@ export class Simulation {
   private onAnswerEvent(a: number): void {
     const at = this.attempts[a]!;
     at.events--;
-    if (!at.clientDone) this.deliver(a, at.kind);
+    if (at.phase === 'answering') this.deliver(a, at.kind);
     this.release(a);
   }
 
   private start(a: number, rt: ProviderRuntime): void {
     const at = this.attempts[a]!;
     const now = this.clock.now;
-    at.started = true;
+    at.phase = 'running';
     rt.busy++;
     this.collector.usage.busy(at.provider, at.serviceMs);
     this.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
@@ -811,12 +834,13 @@ export class Simulation {
     const at = this.attempts[a]!;
     const rt = this.runtimes[at.provider]!;
     at.events--;
-    at.providerDone = true;
+    const abandoned = at.phase === 'abandoned';
+    at.phase = abandoned ? 'closed' : 'answering';
     rt.busy--;
     this.drainQueue(rt);
-    if (at.clientDone) {
+    if (abandoned) {
       // The client left (timed out, or lost a hedge race); the provider finished the work anyway.
-      this.billAbandoned(a);
+      this.billAbandoned(a, at.answerKind === 'cancelled' ? 'hedge-cancel' : 'client-timeout');
     } else if (at.kind !== 'timeout') {
       this.deliver(a, at.kind);
     } else {
@@ -824,7 +848,7 @@ export class Simulation {
       // answers (the client learns at its deadline), but the work is done, so it is billed now
       // per billing.timeout, as when the work ends after the deadline. (Before this branch such
       // attempts were never billed, whatever billing.timeout said.)
-      this.billAbandoned(a);
+      this.billAbandoned(a, 'client-timeout');
     }
     this.release(a);
   }
@@ -836,9 +860,9 @@ export class Simulation {
     while (rt.busy < slots && rt.queue.length > 0) {
       const a = rt.queue.shift();
       const at = this.attempts[a]!;
-      if (at.clientDone) {
+      if (at.phase === 'dropped') {
         // The client closed its connection before the work started: the provider drops it.
-        at.providerDone = true;
+        at.phase = 'closed';
         this.release(a);
         continue;
       }
@@ -849,7 +873,7 @@ export class Simulation {
   private onTimeoutEvent(a: number): void {
     const at = this.attempts[a]!;
     at.events--;
-    if (!at.clientDone) this.deliver(a, 'timeout');
+    if (clientWaits(at.phase)) this.deliver(a, 'timeout');
     this.release(a);
   }
 
@@ -858,7 +882,7 @@ export class Simulation {
     const at = this.attempts[a]!;
     const r = this.requests[at.req]!;
     const now = this.clock.now;
-    at.clientDone = true;
+    at.phase = clientLeaves(at.phase);
     at.answerKind = kind;
     at.answeredMs = now;
     const handle = this.handles[at.provider]!;
@@ -921,9 +945,8 @@ export class Simulation {
     for (let i = 0; i < r.attemptCount; i++) {
       const a = r.attemptRefs[i]!;
       const at = this.attempts[a]!;
-      if (a === winner || at.req !== slot || at.clientDone) continue;
-      at.clientDone = true;
-      at.cancelled = true;
+      if (a === winner || at.req !== slot || !clientWaits(at.phase)) continue;
+      at.phase = clientLeaves(at.phase);
       at.answerKind = 'cancelled';
       at.answeredMs = this.clock.now;
       r.inFlight--;
@@ -938,12 +961,12 @@ export class Simulation {
   }
 
   /** Bills work the provider finished after the client left. */
-  private billAbandoned(a: number): void {
+  private billAbandoned(a: number, by: AbandonedBy): void {
     const at = this.attempts[a]!;
     const billing = this.runtimes[at.provider]!.spec.pricing.billing;
     // A hedge loser that ran is billed as the provider saw it (its drawn outcome); a client
     // timeout per billing.timeout.
-    const billed = billableAbandoned(at.cancelled ? 'hedge-cancel' : 'client-timeout', at.kind, billing);
+    const billed = billableAbandoned(by, at.kind, billing);
     if (billed) this.charge(a, true, at.request!.project);
   }
 
