@@ -2,9 +2,15 @@
 // simulated requests per second for bench/million.yaml (one million requests, three
 // providers, failover), best of several runs, with and without the hindsight oracle, plus
 // peak memory for 30 simulated days at 10 requests per second (in a child process, so its
-// peak RSS is its own).
+// peak RSS is its own). Then the many-in-flight case, bench/inflight.yaml (1,000 requests/s,
+// lognormal 2-4 s medians, ~3,500 attempts in flight, `cheapest` with retries): in-process with
+// and without the oracle, and end to end through `imgsim run` with default flags (a fresh
+// process per run: startup, the oracle and the report included).
 // Numbers vary with machine load; run on a quiet machine and compare best-of figures.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { loadScenario, parseScenarioText } from '../dist/index.js';
@@ -121,6 +127,47 @@ async function endToEnd(runs) {
   console.log(`  with the hindsight oracle: best ${bestWithOracle.toFixed(0)} ms vs ${best.toFixed(0)} ms, +${((bestWithOracle / best - 1) * 100).toFixed(0)}%`);
 }
 
+/**
+ * The many-in-flight case: best of `runs` in-process (engine alone, then with the oracle), and
+ * best of `runs` end to end, `imgsim run bench/inflight.yaml --quiet` in a child process.
+ * @param runs - rounds
+ */
+async function inflight(runs) {
+  const file = here('./inflight.yaml');
+  const s = loadScenario(file);
+  let best = Infinity;
+  let bestWithOracle = Infinity;
+  let requests = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const report = await simulate(s, { oracle: false });
+    best = Math.min(best, performance.now() - t0);
+    requests = report.strategies[0].requests.total;
+    const t1 = performance.now();
+    await simulate(s);
+    bestWithOracle = Math.min(bestWithOracle, performance.now() - t1);
+  }
+  const rate = (ms) => Math.round(requests / (ms / 1000)).toLocaleString('en-US');
+  console.log(`in-flight case (bench/inflight.yaml, ${requests.toLocaleString('en-US')} requests, cheapest over 3 providers, ~3,500 in flight):`);
+  console.log(`  in-process: best ${rate(best)} simulated requests/s (${best.toFixed(0)} ms); with the oracle ${rate(bestWithOracle)}/s (${bestWithOracle.toFixed(0)} ms)`);
+  const out = mkdtempSync(path.join(tmpdir(), 'imgsim-bench-'));
+  const cli = here('../bin/imgsim.js');
+  let bestCli = Infinity;
+  try {
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      const child = spawnSync(process.execPath, [cli, 'run', file, '--quiet', '--out', out], { encoding: 'utf8' });
+      const ms = performance.now() - t0;
+      if (child.status !== 0) throw new Error(`imgsim run bench/inflight.yaml failed: ${child.stderr}`);
+      bestCli = Math.min(bestCli, ms);
+      console.log(`  imgsim run, run ${i + 1}: ${ms.toFixed(0)} ms`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  console.log(`  end to end (imgsim run, default flags: startup, oracle and report included): best ${rate(bestCli)} simulated requests/s (${bestCli.toFixed(0)} ms)`);
+}
+
 function memory() {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--memory-child'], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`memory run failed: ${child.stderr}`);
@@ -162,6 +209,9 @@ strategies:
 }
 
 // End to end first, in a fresh process: the micro-benchmarks feed the JIT other shapes.
-await endToEnd(args.has('--quick') ? 1 : 5);
-if (!args.has('--e2e-only')) await micro();
-if (!args.has('--no-memory')) memory();
+// --inflight-only: just the many-in-flight case.
+const runs = args.has('--quick') ? 1 : 5;
+if (!args.has('--inflight-only')) await endToEnd(runs);
+if (!args.has('--no-inflight')) await inflight(runs);
+if (!args.has('--e2e-only') && !args.has('--inflight-only')) await micro();
+if (!args.has('--no-memory') && !args.has('--inflight-only')) memory();
