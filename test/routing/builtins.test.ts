@@ -138,7 +138,7 @@ describe.each(composites)('composite `%s`: the walker finds its nested strategie
   it('walkStrategyRef visits each nested reference with its key path', () => {
     const { input, childPaths } = withChildren(d, { use: 'failover', order: ['b'] });
     const seen: (string | number)[][] = [];
-    walkStrategyRef(builtinStrategySchema.parse(input), ['strategies', 0], (ref, at) => {
+    walkStrategyRef(strategyRefSchema.parse(input), ['strategies', 0], (ref, at) => {
       if (typeof ref !== 'string' && 'use' in ref && ref.use === 'failover') seen.push([...at]);
     });
     expect(seen).toEqual(childPaths.map((at) => ['strategies', 0, ...at]));
