@@ -1,0 +1,251 @@
+/**
+ * The simulator's one state record: everything a strategy's run holds (the event heap and clock,
+ * providers in simulated time, pooled request and attempt records, the collector, the budget
+ * and the routing context). The engine's parts (lifecycle.ts, plans.ts, attempts.ts, billing.ts)
+ * are plain functions over it; engine.ts runs the event loop. Records are pooled and reused:
+ * nothing here is allocated per event.
+ */
+import type { AvailabilityCurve } from '../model/availability.js';
+import { Account } from '../model/account.js';
+import type { PriceOptions } from '../model/pricing/types.js';
+import type { DrawSource, Rng } from '../model/random.js';
+import type { ImageRequest } from '../model/request.js';
+import type { AttemptRecord, AttemptSink, LoggedOutcome } from '../metrics/attempt-log.js';
+import { RunCollector } from '../metrics/collector.js';
+import type { ServiceLog } from '../metrics/service-log.js';
+import type { BudgetTracker, FiredAlert } from '../routing/budget.js';
+import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
+import { runRouting } from '../routing/strategy-refs.js';
+import { ProviderHandle, type Clock } from '../routing/provider-view.js';
+import type { AttemptOutcome, AttemptPlan, RoutingContext, Strategy } from '../routing/strategy.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
+import type { OutcomeKind } from '../scenario/schema.js';
+import type { RequestSource } from '../traffic/traffic.js';
+import type { AttemptPhase } from './attempts.js';
+import { EventHeap } from './heap.js';
+import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
+
+// Event kinds in the heap (arrivals and provider ticks wait outside it, see engine.ts).
+/** A request is routed (again, after a deferral). Ref: request slot. */
+export const EV_ROUTE = 2;
+/** An attempt's backoff is over: it is sent. Ref: attempt. */
+export const EV_SEND = 3;
+/** A provider finished an attempt's work. Ref: attempt. */
+export const EV_DONE = 4;
+/** An answer that needed no slot reaches the client. Ref: attempt. */
+export const EV_ANSWER = 5;
+/** The client's timeout for an attempt. Ref: attempt. */
+export const EV_TIMEOUT = 6;
+/** A request's hedge timer. Ref: request slot. */
+export const EV_HEDGE = 7;
+/** A gateway plan's wait is over. Ref: request slot. */
+export const EV_PLAN = 9;
+
+/** One request while it is routed and attempted (a pooled record, reused once released). */
+export class RequestState {
+  request!: ImageRequest;
+  readonly walk = new CandidateWalk();
+  /** Attempts whose answer the client still waits for. */
+  inFlight = 0;
+  /** Attempt records not yet released (the request's record lives until they are). */
+  pending = 0;
+  done = false;
+  deferrals = 0;
+  failedAttempts = 0;
+  hedgeAfterMs = 0;
+  /** When the hedge timer of this request fires (a reused slot ignores its predecessor's timer). */
+  hedgeDueMs = -1;
+  hedged = false;
+  /** The gateway plan choosing this request's attempts, if its strategy gave one. */
+  plan: AttemptPlan | undefined = undefined;
+  lastKind: OutcomeKind = 'success';
+  /** Visits per provider, for common random numbers. */
+  visits!: Int32Array;
+  /** Refs of this request's attempts (at most maxAttempts). */
+  attemptRefs!: Int32Array;
+  attemptCount = 0;
+}
+
+/** One attempt at a provider (a pooled record; its life is its `phase`, see attempts.ts). */
+export class AttemptState {
+  req = -1;
+  /** The request as this attempt's provider receives it: the request's own, or a gateway plan step's (fields the gateway drops reset). */
+  request: ImageRequest | undefined = undefined;
+  /** Where the attempt is in its life (attempts.ts draws the transitions). */
+  phase: AttemptPhase = 'released';
+  provider = -1;
+  candidate = -1;
+  tier = 0;
+  tierName = '';
+  sentMs = 0;
+  /** The client's timeout for this attempt, ms (the policy's, or a plan step's). */
+  timeoutMs = 0;
+  deadlineMs = 0;
+  serviceMs = 0;
+  /** What the provider will answer (drawn when the attempt reaches it). */
+  kind: OutcomeKind = 'success';
+  retryAfterMs = -1;
+  code = '';
+  hedge = false;
+  /** The circuit breaker's half-open trial. */
+  trial = false;
+  /** 1-based attempt number within the request. */
+  number = 0;
+  /** Heap events that still refer to this record. */
+  events = 0;
+  priceUsd = 0;
+  credits = 0;
+  // For the attempt log: what the client saw ('cancelled': lost a hedge race), when, and what
+  // the attempt was billed in all.
+  answerKind: LoggedOutcome = 'success';
+  answeredMs = 0;
+  costUsd = 0;
+}
+
+/** Everything one strategy's run holds. Create one per run. */
+export class SimState {
+  readonly heap = new EventHeap();
+  readonly clock: Clock = { now: 0 };
+  readonly runtimes: ProviderRuntime[];
+  readonly handles: ProviderHandle[];
+  readonly providerIndex = new Map<string, number>();
+  readonly requests: RequestState[] = [];
+  readonly freeRequests: number[] = [];
+  readonly attempts: AttemptState[] = [];
+  readonly freeAttempts: number[] = [];
+  readonly collector: RunCollector;
+  readonly budget: BudgetTracker;
+  readonly ctx: RoutingContext;
+  /**
+   * Backoff jitter, keyed by (request id, attempts already sent) rather than drawn in sequence
+   * from a per-strategy stream: a per-strategy sequence gave two strategies that retry the same
+   * request the same way different waits (and from there different queues and outcomes), which
+   * broke common random numbers (SPEC 2.6).
+   */
+  readonly backoffDraws: DrawSource;
+  /** Passed for first attempts, which are never retries and so draw no jitter (no reseed needed). */
+  readonly firstAttemptRng: Rng;
+  readonly retryOn: ReadonlySet<OutcomeKind>;
+  /** The policy's next-attempt answer (reused). */
+  readonly next: NextAttempt = { index: -1, delayMs: 0, retry: false };
+  /** The decoded draw of the attempt being sent (reused). */
+  readonly draw: AttemptDraw = { kind: 'success', ms: 0 };
+  readonly priceOpts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
+  /** Budget alerts fired by the last spend (reused). */
+  readonly fired: FiredAlert[] = [];
+  /** The outcome handed to `observe` and to plans (reused). */
+  readonly outcome: { -readonly [K in keyof AttemptOutcome]: AttemptOutcome[K] };
+  /** The attempt log's record, reused; undefined when no log is kept. */
+  readonly record: AttemptRecord | undefined;
+  /** The walk and request {@link allow} judges for (set before each walk step). */
+  walkForAllow: CandidateWalk | undefined = undefined;
+  requestForAllow: ImageRequest | undefined = undefined;
+  /** A candidate may be tried when its breaker lets it through and it can serve the request. */
+  readonly allow = (index: number): boolean => {
+    const c = this.walkForAllow!.candidates[index]!;
+    const p = this.providerIndex.get(c.provider);
+    if (p === undefined) return false;
+    const handle = this.handles[p]!;
+    return handle.allows(this.clock.now) && handle.canServe(this.requestForAllow!, c.tier);
+  };
+  /** Events processed (arrivals and ticks included). */
+  events = 0;
+  /** The next arrival (it waits outside the heap: only one is ever pending). */
+  pendingArrival: ImageRequest | undefined = undefined;
+  // Provider ticks live outside the heap, one per provider, all on the grid fromMs + k·TICK_MS:
+  // when they are due and their place among events due at the same instant (a sequence number
+  // taken from the heap's counter, so the order is the one a single heap would give). Kept apart
+  // so that idle stretches can be skipped (engine.ts); Infinity once a provider's ticking is over.
+  tickMs = new Float64Array(0);
+  tickSeq = new Float64Array(0);
+  /** The tick due first (its provider, time and sequence), cached between tick events. */
+  nextTick = -1;
+  nextTickMs = Infinity;
+  nextTickSeq = Infinity;
+  /** Credits expired so far, USD, per provider keeping a ledger (the part the collector has). */
+  readonly expiredSeenUsd = new Map<number, number>();
+
+  /**
+   * @param scenario - the resolved scenario
+   * @param strategy - the strategy under test
+   * @param source - its requests
+   * @param curves - availability curves, one per provider
+   * @param onAttempt - receives every attempt once it is over (the attempt log)
+   * @param serviceLog - receives what each request got (for the hindsight oracle)
+   */
+  constructor(
+    readonly scenario: ResolvedScenario,
+    readonly strategy: Strategy,
+    readonly source: RequestSource,
+    curves: readonly AvailabilityCurve[],
+    readonly onAttempt: AttemptSink | undefined,
+    readonly serviceLog: ServiceLog | undefined,
+  ) {
+    const accountByName = new Map<string, Account>();
+    this.runtimes = scenario.providers.map((p, i) => {
+      let account = accountByName.get(p.account);
+      if (!account) {
+        account = new Account(p, scenario.startMs);
+        accountByName.set(p.account, account);
+      }
+      this.providerIndex.set(p.id, i);
+      return new ProviderRuntime(p, curves[i]!, account, scenario.seed);
+    });
+    this.handles = this.runtimes.map((rt) => {
+      const ledger = rt.account.ledger;
+      return new ProviderHandle(
+        rt.spec,
+        this.clock,
+        rt.curve,
+        {
+          queued: () => rt.queue.length,
+          slots: () => rt.slots(this.clock.now),
+          creditsLeft: () => (ledger ? ledger.balance(this.clock.now) : undefined),
+          creditValueUsd: () => undefined,
+        },
+        scenario.policy,
+      );
+    });
+    this.collector = new RunCollector(
+      scenario.providers.map((p) => p.id),
+      scenario.startMs,
+    );
+    ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
+      runRouting(this.handles, this.clock, scenario, strategy.name));
+    this.outcome = {
+      requestId: 0,
+      provider: '',
+      tier: '',
+      attempt: 0,
+      kind: 'success',
+      sentMs: 0,
+      endedMs: 0,
+      latencyMs: 0,
+      costUsd: 0,
+      retryAfterMs: undefined,
+      code: undefined,
+      hedge: false,
+    };
+    this.record =
+      onAttempt === undefined
+        ? undefined
+        : {
+            strategy: strategy.name,
+            requestId: 0,
+            attempt: 0,
+            provider: '',
+            tier: '',
+            startMs: 0,
+            latencyMs: 0,
+            outcome: 'success',
+            code: undefined,
+            costUsd: 0,
+            size: '',
+            steps: 0,
+            quality: undefined,
+            features: [],
+            project: '',
+            hedge: false,
+          };
+  }
+}
