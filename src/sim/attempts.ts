@@ -93,7 +93,7 @@ export function allocAttempt(s: SimState, slot: number, provider: number, tierNa
   at.tier = tier < spec.tierList.length ? tier : 0;
   at.tierName = spec.tierList[at.tier]!.name;
   r.pending++;
-  if (r.attemptCount < r.attemptRefs.length) r.attemptRefs[r.attemptCount++] = a;
+  if (r.attemptCount < s.refStride) s.attemptRefs[slot * s.refStride + r.attemptCount++] = a;
   return a;
 }
 
@@ -190,11 +190,10 @@ export function markSent(s: SimState, a: number): void {
 export function send(s: SimState, a: number): void {
   markSent(s, a);
   const at = s.attempts[a]!;
-  const r = s.requests[at.req]!;
   const now = s.clock.now;
   const rt = s.runtimes[at.provider]!;
   const req = at.request!;
-  const visit = r.visits[at.provider]!++;
+  const visit = s.visits[at.req * s.visitStride + at.provider]!++;
   const availability = rt.curve.at(now);
   if (availability > 0) s.collector.usage.sent(rt.account.provider.index, now);
   const gate = admissionGate(rt.account, availability, now);

@@ -30,10 +30,8 @@ export function allocRequest(s: SimState, req: ImageRequest): number {
   let slot = s.freeRequests.pop();
   if (slot === undefined) {
     slot = s.requests.length;
-    const r = new RequestState();
-    r.visits = new Int32Array(s.runtimes.length);
-    r.attemptRefs = new Int32Array(s.scenario.policy.maxAttempts + 1);
-    s.requests.push(r);
+    s.requests.push(new RequestState());
+    if (s.requests.length * s.refStride > s.attemptRefs.length) growSlotArrays(s);
   }
   const r = s.requests[slot]!;
   r.request = req;
@@ -48,8 +46,20 @@ export function allocRequest(s: SimState, req: ImageRequest): number {
   r.plan = undefined;
   r.lastKind = 'success';
   r.attemptCount = 0;
-  r.visits.fill(0);
+  const visits = s.visits;
+  for (let i = slot * s.visitStride, end = i + s.visitStride; i < end; i++) visits[i] = 0;
   return slot;
+}
+
+/** Doubles the per-slot flat arrays (request slots only ever grow in number). */
+function growSlotArrays(s: SimState): void {
+  const slots = Math.max(64, 2 * s.requests.length);
+  const visits = new Int32Array(slots * s.visitStride);
+  visits.set(s.visits);
+  s.visits = visits;
+  const refs = new Int32Array(slots * s.refStride);
+  refs.set(s.attemptRefs);
+  s.attemptRefs = refs;
 }
 
 /**
@@ -219,7 +229,7 @@ function cancelOthers(s: SimState, slot: number, winner: number): void {
   const r = s.requests[slot]!;
   if (r.inFlight === 0) return;
   for (let i = 0; i < r.attemptCount; i++) {
-    const a = r.attemptRefs[i]!;
+    const a = s.attemptRefs[slot * s.refStride + i]!;
     const at = s.attempts[a]!;
     if (a === winner || at.req !== slot || !clientWaits(at.phase)) continue;
     at.phase = clientLeaves(at.phase);

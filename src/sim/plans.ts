@@ -70,7 +70,7 @@ function sendPlanned(s: SimState, slot: number, step: { readonly provider: strin
   const r = s.requests[slot]!;
   const p = s.providerIndex.get(step.provider);
   if (p === undefined) throw new ImgsimError('invalid-strategy', `strategy ${s.strategy.name}: its plan chose "${step.provider}", which is not a provider of the scenario`);
-  const retry = r.visits[p]! > 0;
+  const retry = s.visits[slot * s.visitStride + p]! > 0;
   const a = allocAttempt(s, slot, p, step.tier);
   const at = s.attempts[a]!;
   at.candidate = -1;

@@ -59,10 +59,7 @@ export class RequestState {
   /** The gateway plan choosing this request's attempts, if its strategy gave one. */
   plan: AttemptPlan | undefined = undefined;
   lastKind: OutcomeKind = 'success';
-  /** Visits per provider, for common random numbers. */
-  visits!: Int32Array;
-  /** Refs of this request's attempts (at most maxAttempts). */
-  attemptRefs!: Int32Array;
+  /** This request's attempts so far, as kept in {@link SimState.attemptRefs} (at most its stride). */
   attemptCount = 0;
 }
 
@@ -111,6 +108,19 @@ export class SimState {
   readonly providerIndex = new Map<string, number>();
   readonly requests: RequestState[] = [];
   readonly freeRequests: number[] = [];
+  /**
+   * Visits per provider of each request slot, for common random numbers: slot × `visitStride` +
+   * provider. One flat array for every slot rather than a typed array per request record: with
+   * thousands of requests in flight, a request's counters no longer cost three objects of their
+   * own (array, buffer, data) to reach, and clearing them is a loop, not a builtin call.
+   */
+  visits = new Int32Array(0);
+  /** Providers: entries per slot in {@link SimState.visits}. */
+  readonly visitStride: number;
+  /** Refs of each request slot's attempts: slot × `refStride` + i (at most maxAttempts + 1, as before). */
+  attemptRefs = new Int32Array(0);
+  /** Entries per slot in {@link SimState.attemptRefs}. */
+  readonly refStride: number;
   readonly attempts: AttemptState[] = [];
   readonly freeAttempts: number[] = [];
   readonly collector: RunCollector;
@@ -182,6 +192,8 @@ export class SimState {
     readonly serviceLog: ServiceLog | undefined,
   ) {
     const accountByName = new Map<string, Account>();
+    this.visitStride = scenario.providers.length;
+    this.refStride = scenario.policy.maxAttempts + 1;
     this.runtimes = scenario.providers.map((p, i) => {
       let account = accountByName.get(p.account);
       if (!account) {
