@@ -3,8 +3,8 @@
 //    node:http server answering a JSON body of the same size, both on 127.0.0.1 in their own
 //    child process, same connections and duration; prints both requests/s and the ratio
 //    (target >= 85%). A third server is measured in the same rounds for reference: a node:http
-//    request handler doing the least SPEC 6 asks (read and parse the JSON body, answer the
-//    same bytes with SPEC 6's `x-request-id`, `x-imgsim-cost-usd` and
+//    request handler doing the least docs/contract.md §6 asks (read and parse the JSON body, answer the
+//    same bytes with docs/contract.md §6's `x-request-id`, `x-imgsim-cost-usd` and
 //    `x-ratelimit-remaining-requests` headers), and no provider model at all. Its ratio to the
 //    bare server is what node:http's request objects cost for that work; serve reads plain
 //    requests below them (src/live/_fast-http.ts), so it can beat this floor;
@@ -105,9 +105,9 @@ if (argv[0] === '--child') {
 }
 
 /**
- * The SPEC 6 floor: what any `serve` on node:http must do for a zero-latency image request,
+ * The docs/contract.md §6 floor: what any `serve` on node:http must do for a zero-latency image request,
  * with no provider model behind it. It reads and parses the JSON body and answers `answer` (the
- * bytes imgsim sent for the same request) with the headers SPEC 6 names on an image answer.
+ * bytes imgsim sent for the same request) with the headers docs/contract.md §6 names on an image answer.
  */
 function specFloorServer(answer) {
   let seq = 0;
@@ -250,14 +250,14 @@ async function throughput() {
     ratios.push(rps(a.r) / rps(b.r));
     floorRatios.push(rps(f.r) / rps(b.r));
     process.stdout.write(
-      `  round ${round}: imgsim serve ${rps(a.r).toFixed(0)} req/s (p99 ${a.r.latency.p99} ms, non-2xx ${a.r.non2xx}, ${a.us.toFixed(1)} us CPU/req)  bare ${rps(b.r).toFixed(0)} req/s (${b.us.toFixed(1)} us)  SPEC floor ${rps(f.r).toFixed(0)} req/s (${f.us.toFixed(1)} us)  ratio ${(100 * ratios.at(-1)).toFixed(1)}% (floor ${(100 * floorRatios.at(-1)).toFixed(1)}%)\n`,
+      `  round ${round}: imgsim serve ${rps(a.r).toFixed(0)} req/s (p99 ${a.r.latency.p99} ms, non-2xx ${a.r.non2xx}, ${a.us.toFixed(1)} us CPU/req)  bare ${rps(b.r).toFixed(0)} req/s (${b.us.toFixed(1)} us)  contract floor ${rps(f.r).toFixed(0)} req/s (${f.us.toFixed(1)} us)  ratio ${(100 * ratios.at(-1)).toFixed(1)}% (floor ${(100 * floorRatios.at(-1)).toFixed(1)}%)\n`,
     );
   }
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const sorted = [...ratios].sort((x, y) => x - y);
   process.stdout.write(`  ratio, median round          ${(100 * median(ratios)).toFixed(1)}%  (target >= 85%; worst ${(100 * sorted[0]).toFixed(1)}%, best ${(100 * sorted.at(-1)).toFixed(1)}%)\n`);
-  process.stdout.write(`  SPEC floor / bare, median    ${(100 * median(floorRatios)).toFixed(1)}%  (a node:http handler parsing the body and sending SPEC 6's headers, no provider model)\n`);
-  process.stdout.write(`  serve / SPEC floor, median   ${(100 * median(ratios.map((r, i) => r / floorRatios[i]))).toFixed(1)}%  (serve's fast front and provider model against that handler)\n`);
+  process.stdout.write(`  contract floor / bare, median    ${(100 * median(floorRatios)).toFixed(1)}%  (a node:http handler parsing the body and sending docs/contract.md §6's headers, no provider model)\n`);
+  process.stdout.write(`  serve / contract floor, median   ${(100 * median(ratios.map((r, i) => r / floorRatios[i]))).toFixed(1)}%  (serve's fast front and provider model against that handler)\n`);
   floor.stop();
   imgsim.stop();
   bare.stop();

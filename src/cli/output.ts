@@ -3,7 +3,7 @@
  */
 import { ImgsimError, formatProblem } from '../scenario/errors.js';
 
-/** Exit codes (SPEC section 4). */
+/** Exit codes (docs/contract.md §4). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Fitting the latency families of SPEC 2.4 to observed service times, and choosing among them.
+ * Fitting the latency families of docs/contract.md §2.4 to observed service times, and choosing among them.
  * Each family is fitted by maximum likelihood where it has a closed form or a quick Newton
  * solve, and by order statistics where that is the better estimator:
  * - fixed: the mean, only when every sample is the same (to 1e-9 relative);

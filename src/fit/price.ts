@@ -1,5 +1,5 @@
 /**
- * The unit price implied by observed costs: which pricing model (SPEC 2.1) and which numbers
+ * The unit price implied by observed costs: which pricing model (docs/contract.md §2.1) and which numbers
  * explain what each billed attempt cost. Candidate models, each a linear least-squares fit of
  * cost on the request's shape:
  * - `per-image`: one price;                                          cost = p
@@ -7,7 +7,7 @@
  * - `per-step`: cost = perStep × steps, or base + perStep × steps;
  * - `per-megapixel`: cost = perMegapixel × MP × max(1, steps / S), for each observed step count
  *   S as `includedSteps` (S = the largest: the price does not grow with steps);
- * and each requested feature either adds an amount or multiplies the price (SPEC order:
+ * and each requested feature either adds an amount or multiplies the price (the contract's order, docs/contract.md §2.1:
  * multipliers, then add-ons); multipliers are fitted by alternating least squares.
  * A model explains the costs exactly when every residual is within 1e-6 of the cost (float
  * noise) or, when no model does, within the logged costs' rounding step (a log that keeps 6

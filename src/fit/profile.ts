@@ -3,7 +3,7 @@
  * turned away as `overloaded`, as the simulator answers while a(t) = 0), and hour-of-day
  * profiles: a chi-square test of whether a failure's rate differs between hours, and, for the
  * share of attempts that found capacity, a 24-hour cosine in the shape of the availability
- * `diurnal` (SPEC 2.2).
+ * `diurnal` (docs/contract.md §2.2).
  */
 import { gammaP } from '../model/latency.js';
 import type { Span } from '../scenario/resolve.js';

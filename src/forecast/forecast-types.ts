@@ -1,5 +1,5 @@
 /**
- * The shape of `forecast.json` (SPEC section 4, `imgsim forecast`). Every field is described in
+ * The shape of `forecast.json` (docs/contract.md §4, `imgsim forecast`). Every field is described in
  * docs/forecast.md. Money in USD, latency in ms, fractions from 0 to 1, rates per second.
  */
 import type { CreditsPlan, UpfrontPurchase } from './credits-plan.js';

@@ -7,7 +7,7 @@
  * Why: a mock provider answers with almost no work, so node:http's own per-request machinery
  * (IncomingMessage and ServerResponse streams, their events and header validation) is most of
  * its cost: on this project's 2-core benchmark machine, a node:http server that only parses the
- * body and sends SPEC 6's headers reached 81-94% of a bare node:http server, leaving no room for
+ * body and sends docs/contract.md §6's headers reached 81-94% of a bare node:http server, leaving no room for
  * the provider model. A request that is plain by the rules below reads the same to a client as
  * node:http's answer (same status line, headers, `Date`, `Connection` and `Keep-Alive`).
  *

@@ -1,5 +1,5 @@
 /**
- * Budget alerts in live mode (SPEC 2.6): the scenario's budget, fed with every billed amount on
+ * Budget alerts in live mode (docs/contract.md §2.6): the scenario's budget, fed with every billed amount on
  * the simulated clock, the alerts it fired (for `GET /_imgsim/ledger`), and, when the scenario
  * names a `budget.webhook`, one `budget.alert` event POSTed per alert in the background.
  * Live mode reports and alerts; it does not refuse requests over budget.

@@ -3,6 +3,10 @@
  * at its intended wall times, routed by the strategy and the policy (failover, retries with
  * backoff, hedges, gateway plans) over HTTP, each answer booked into the pass's collector. A
  * finished request's SLO membership is the provider model's rule (src/model/rules/slo.ts).
+ *
+ * Why over 500 lines: one class, `LivePass`, the live twin of src/sim/lifecycle.ts + attempts.ts
+ * (routing, retries, hedges, gateway plans over HTTP); its clock, ledger and SLO rule are
+ * already in harness-clock.ts, harness-ledger.ts and src/model/rules/slo.ts.
  */
 import type { AvailabilityCurve } from '../model/availability.js';
 import type { DrawSource, Rng } from '../model/random.js';
@@ -421,7 +425,7 @@ export class LivePass {
    */
   private record(r: LiveRequestState, a: LiveAttempt, answer: Exclude<AttemptAnswer, { kind: 'cancelled' }>): AttemptOutcome {
     const now = this.clock.tick();
-    // Strategies see a client error as `filtered`, SPEC's one kind for a request refused for its own fault.
+    // Strategies see a client error as `filtered`, the contract's one kind for a request refused for its own fault.
     const kind: OutcomeKind = answer.kind === 'client-error' ? 'filtered' : answer.kind;
     const handle = this.handles[a.provider]!;
     const ok = kind === 'success';

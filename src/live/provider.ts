@@ -13,6 +13,11 @@
  * Live-only, from the wall clock: a service time is capped at `MAX_DURATION_MS` (ten years; the
  * simulator has no cap and refuses instants past its last); a queue stalled at a(t) = 0 is
  * looked at again every simulated minute only while nothing runs.
+ *
+ * Why over 500 lines: one class, `LiveProvider`, owns a request's whole wall-clock life (admission,
+ * queue, timers, aborts, shutdown) over private `Job` records; its rules are already outside
+ * (src/model/rules/). Splitting the timer and abort handling from the queue would expose `Job`'s
+ * mutable state across files for no reader's gain; half the lines are the exported types' docs.
  */
 import type { AvailabilityCurve } from '../model/availability.js';
 import type { Account } from '../model/account.js';

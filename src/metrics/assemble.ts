@@ -1,5 +1,5 @@
 /**
- * The report object (SPEC section 5) from the strategies' sections: version, scenario, seed,
+ * The report object (docs/contract.md §5) from the strategies' sections: version, scenario, seed,
  * mode, window, and each strategy's threshold verdicts. Shared by `simulate` and the live harness.
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';

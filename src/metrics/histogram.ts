@@ -15,7 +15,7 @@ const SUB_BUCKETS = 1 << SUB_BUCKET_BITS;
 const FIRST_EXPONENT = 14;
 /**
  * The top of the tracked range, 2^27 ms ≈ 37.3 h. Latency includes deferral, so batch work that
- * waits for an off-peak window can take hours (SPEC 2.6's example deadline is 12 h); the brief
+ * waits for an off-peak window can take hours (docs/contract.md §2.6's example deadline is 12 h); the brief
  * asked for at least one hour. Values at or above go to the overflow bucket.
  */
 const TOP_EXPONENT = 27;

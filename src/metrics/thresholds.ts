@@ -1,5 +1,5 @@
 /**
- * The CI gate (SPEC 2.6): each scenario threshold checked against the strategies' reports.
+ * The CI gate (docs/contract.md §2.6): each scenario threshold checked against the strategies' reports.
  */
 import type { Scenario } from '../scenario/schema.js';
 import type { Report, StrategyReport, ThresholdResult } from './report-types.js';

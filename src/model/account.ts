@@ -1,5 +1,5 @@
 /**
- * A provider account: what the providers sharing an `account` share (SPEC 2.1/2.6): the rate
+ * A provider account: what the providers sharing an `account` share (docs/contract.md §2 and §2.1): the rate
  * limit (a token bucket), the spend quota per period, and the credits ledger. Pure: time is an
  * argument (simulated ms), so the simulator and the live servers run the same rules.
  */

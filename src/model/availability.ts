@@ -1,5 +1,5 @@
 /**
- * GPU availability a(t) ∈ [0, 1] of one provider (SPEC 2.2):
+ * GPU availability a(t) ∈ [0, 1] of one provider (docs/contract.md §2.2):
  *
  *   a(t) = clip(base − amplitude · cos(2π · (h(t) − trough) / 24 h) + noise(t), 0, 1)
  *

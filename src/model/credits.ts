@@ -1,5 +1,5 @@
 /**
- * The credits ledger of one account (SPEC 2.1, `credits` pricing): bundles bought up front or
+ * The credits ledger of one account (docs/contract.md §2.1, `credits` pricing): bundles bought up front or
  * on demand, each a lot with a price per credit and an expiry; credits spent oldest-first
  * (earliest expiry first); unused credits wasted at expiry. Pure: time is an argument.
  */

@@ -1,5 +1,5 @@
 /**
- * Failure draws (SPEC 2.3): one uniform number per attempt picks its outcome from the
+ * Failure draws (docs/contract.md §2.3): one uniform number per attempt picks its outcome from the
  * provider's failure probabilities, laid end to end in a fixed order on [0, 1):
  * serverError, timeout, generative, filtered, connectionReset, malformed, then success.
  * A fixed order means the same uniform draw (common random numbers) gives the same outcome to

@@ -1,5 +1,5 @@
 /**
- * Latency distributions (SPEC 2.4). Every value is in milliseconds; the schema has already
+ * Latency distributions (docs/contract.md §2.4). Every value is in milliseconds; the schema has already
  * converted durations. A drawn value is the service time of the provider's `reference`
  * request; {@link serviceScale} scales it to other requests.
  */
@@ -378,7 +378,7 @@ function clamp01(p: number): number {
 }
 
 /**
- * Builds a sampler for a latency spec (SPEC 2.4). Degenerate parameters fall back to a fixed
+ * Builds a sampler for a latency spec (docs/contract.md §2.4). Degenerate parameters fall back to a fixed
  * value: sd = 0 (normal, gamma) gives the mean; a lognormal with p99 <= median has sigma 0;
  * a uniform with min > max is read as [max, min]; a gamma with sd/mean < 1e-6 (or parameters
  * whose shape or scale overflow a double) is fixed at its mean.

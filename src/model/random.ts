@@ -1,5 +1,5 @@
 /**
- * Seeded randomness with independent named streams (SPEC 2.6 "Common random numbers").
+ * Seeded randomness with independent named streams (docs/contract.md §2.6 "Common random numbers").
  *
  * Every stream is keyed by the scenario seed and a name such as `latency/lumen`, and by
  * nothing else, so adding a provider or a strategy never shifts another stream. Two kinds of

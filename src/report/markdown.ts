@@ -162,7 +162,7 @@ function providerSharesTable(report: Report, ids: readonly string[]): ReportTabl
 function outcomesTable(report: Report, ids: readonly string[]): ReportTable {
   const seen = new Set<string>();
   for (const s of report.strategies) for (const p of Object.values(s.providers)) for (const k of Object.keys(p.outcomes)) seen.add(k);
-  // Known kinds in SPEC order, then any others (a newer engine) sorted.
+  // Known kinds in the contract's order, then any others (a newer engine) sorted.
   const known: readonly string[] = OUTCOME_KINDS;
   const kinds = [...known.filter((k) => seen.has(k)), ...[...seen].filter((k) => !known.includes(k)).sort(byCodeUnits)];
   const rows: TableCell[][] = [];

@@ -1,5 +1,5 @@
 /**
- * Budget accounting as a gateway does it (SPEC 2.6): spend counted per `period` window from the
+ * Budget accounting as a gateway does it (docs/contract.md §2.6): spend counted per `period` window from the
  * scenario start, overall and per project; an alert fires once per window when spend crosses
  * each fraction of the limit (and of each project cap); with `onExhausted: reject` requests are
  * refused once the limit or their project's cap is spent.

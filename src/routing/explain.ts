@@ -119,7 +119,7 @@ export function providerFacts(view: ProviderView, request: ImageRequest, tier: s
 }
 
 /**
- * The budget refusal the gateway applies before routing (SPEC 2.6 `onExhausted: reject`).
+ * The budget refusal the gateway applies before routing (docs/contract.md §2.6 `onExhausted: reject`).
  * @param budget - the budget facts
  * @returns `budget`, `budget:<project>`, or undefined when the request may be routed
  */

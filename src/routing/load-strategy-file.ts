@@ -1,5 +1,5 @@
 /**
- * Loads a strategy file (SPEC 3): a TypeScript or JavaScript module whose default export is a
+ * Loads a strategy file (docs/contract.md §3): a TypeScript or JavaScript module whose default export is a
  * factory `(options, env) => Strategy`. TypeScript loads with no build step (jiti).
  */
 import { existsSync } from 'node:fs';

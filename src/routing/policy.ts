@@ -1,5 +1,5 @@
 /**
- * How a ranked candidate list is executed (SPEC 2.6 `policy`), shared by the simulator and the
+ * How a ranked candidate list is executed (docs/contract.md §2.6 `policy`), shared by the simulator and the
  * live harness: which candidate an attempt goes to next, how long a retry waits, and the
  * circuit breaker. Pure logic on plain state; the harnesses own the clocks and the sending.
  *

@@ -1,5 +1,5 @@
 /**
- * The strategy API (SPEC section 3): what a router sees and what it decides. The same strategy
+ * The strategy API (docs/contract.md §3): what a router sees and what it decides. The same strategy
  * object runs unchanged in simulated time and in live mode; the harness of each mode provides
  * the `RoutingContext`.
  */

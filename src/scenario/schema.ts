@@ -1,5 +1,5 @@
 /**
- * The scenario schema (SPEC section 2): the single source of truth for what a scenario may say.
+ * The scenario schema (docs/contract.md §2): the single source of truth for what a scenario may say.
  * Types come from it (`z.output`); units are parsed here, so the output holds plain numbers in
  * the unit each name says (ms, per second, USD). Defaults that need no other field are applied
  * here; defaults that depend on other fields are applied in `resolve.ts`.
@@ -17,7 +17,7 @@ export { obj, whenSchema, FEATURES, URGENCIES, type Feature, type Urgency } from
 // ---------------------------------------------------------------------------------------------
 // Shared vocabularies
 
-/** Outcome kinds of one attempt (SPEC 2.3); used in reports, policy and strategies. */
+/** Outcome kinds of one attempt (docs/contract.md §2.3); used in reports, policy and strategies. */
 export const OUTCOME_KINDS = [
   'success',
   'server-error',
@@ -36,7 +36,7 @@ const failureKind = () =>
   });
 
 // ---------------------------------------------------------------------------------------------
-// Latency (SPEC 2.4)
+// Latency (docs/contract.md §2.4)
 
 /** A latency distribution; the drawn value is the service time of the reference request. */
 export const latencySpecSchema = z.discriminatedUnion(
@@ -55,7 +55,7 @@ export const latencySpecSchema = z.discriminatedUnion(
 export type LatencySpec = z.output<typeof latencySpecSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Pricing (SPEC 2.1)
+// Pricing (docs/contract.md §2.1)
 
 const featureCharge = () =>
   z.union([obj({ add: nonNegative().max(MAX_USD, { error: `expected ${MONEY_TOO_LARGE}` }) }), obj({ multiply: factor() })], {
@@ -129,7 +129,7 @@ export type PricingModelName = Pricing['model'];
 
 const tierSchema = obj({ latency: latencySpecSchema, priceMultiplier: factor(true).default(1) });
 
-/** GPU availability a(t) (SPEC 2.2). */
+/** GPU availability a(t) (docs/contract.md §2.2). */
 export const availabilitySchema = obj({
   base: probability().default(1),
   diurnal: obj({ amplitude: probability(), trough: timeOfDay(), tz: timeZone() }).optional(),
@@ -138,7 +138,7 @@ export const availabilitySchema = obj({
   randomOutages: obj({ mtbf: duration(), mttr: duration() }).optional(),
 });
 
-/** Failure probabilities per attempt (SPEC 2.3). */
+/** Failure probabilities per attempt (docs/contract.md §2.3). */
 export const failuresSchema = obj({
   serverError: probability().default(0),
   timeout: probability().default(0),
@@ -176,7 +176,7 @@ export const providerSchema = obj({
 export type ProviderSpec = z.output<typeof providerSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Traffic (SPEC 2.5)
+// Traffic (docs/contract.md §2.5)
 
 const stepsSpec = () => z.union([stepCount(), obj({ min: stepCount(), max: stepCount() })], { error: 'expected a step count or `{ min, max }`' });
 
@@ -304,7 +304,7 @@ export const trafficSchema = obj({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Strategies (SPEC 2.6)
+// Strategies (docs/contract.md §2.6)
 
 /** Every built-in's descriptor (src/routing/strategies/builtins.ts); the union below is built from it. */
 export { BUILTINS, type BuiltinStrategyName };
@@ -373,7 +373,7 @@ export type { OpenRouterPreferences } from '../routing/strategies/openrouter.js'
 // ---------------------------------------------------------------------------------------------
 // Policy, SLO, budget, thresholds
 
-/** How a ranked candidate list is executed (defaults per SPEC 2.6). */
+/** How a ranked candidate list is executed (defaults per docs/contract.md §2.6). */
 export const policySchema = obj({
   timeout: duration().default(60_000),
   maxAttempts: int(1).default(3),

@@ -1,6 +1,6 @@
 /**
  * The hindsight oracle: what routing could have cost on a run's realised draws, had the router
- * known every draw in advance (SPEC 2.6 common random numbers make the draws the same for every
+ * known every draw in advance (docs/contract.md §2.6 common random numbers make the draws the same for every
  * router: a request's k-th attempt at a provider draws the same outcome and service time
  * whichever strategy sends it, see {@link ProviderRuntime.drawAttempt}).
  *
@@ -24,6 +24,10 @@
  *   before its deadline when prices vary in time. Greedy, so neither a bound nor optimal.
  *
  * The oracle ignores the scenario's budget and circuit breakers, and never plans failed attempts.
+ *
+ * Why over 500 lines: one algorithm, the hindsight oracle (`HindsightOracle`: per-request
+ * optimum, the lower bound and the budget pass share its slot books and draw decoding); its
+ * slot booking is in slot-book.ts and its SLO rule in src/model/rules/slo.ts. The rest reads as one pass.
  */
 import { cheapestCreditUsd } from '../model/credits.js';
 import { creditsFor, compilePricing, offPeakBestIn, price, refusal, type CompiledPricing } from '../model/pricing/quote.js';

@@ -1,6 +1,6 @@
 /**
  * `simulate()`: every strategy of a scenario over the same traffic and the same provider luck,
- * in simulated time, into one report (SPEC section 5).
+ * in simulated time, into one report (docs/contract.md §5).
  */
 import { assembleReport } from '../metrics/assemble.js';
 import type { AttemptSink } from '../metrics/attempt-log.js';

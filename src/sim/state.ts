@@ -130,7 +130,7 @@ export class SimState {
    * Backoff jitter, keyed by (request id, attempts already sent) rather than drawn in sequence
    * from a per-strategy stream: a per-strategy sequence gave two strategies that retry the same
    * request the same way different waits (and from there different queues and outcomes), which
-   * broke common random numbers (SPEC 2.6).
+   * broke common random numbers (docs/contract.md §2.6).
    */
   readonly backoffDraws: DrawSource;
   /** Passed for first attempts, which are never retries and so draw no jitter (no reseed needed). */

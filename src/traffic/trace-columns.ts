@@ -1,6 +1,6 @@
 /**
  * Column mappings and timestamp formats for replaying request logs that were not written as
- * imgsim traces (SPEC 2.5 extension): which column holds each row field, where a column may be
+ * imgsim traces (docs/contract.md §2.5 extension): which column holds each row field, where a column may be
  * a path into a JSON value (`metadata.size`), and how timestamps are written. Shared by trace
  * replay and the attempt-log reader of `imgsim fit`.
  */

@@ -1,5 +1,5 @@
 /**
- * Trace replay (SPEC 2.5): one request a row, JSONL or CSV, streamed row by row so a
+ * Trace replay (docs/contract.md §2.5): one request a row, JSONL or CSV, streamed row by row so a
  * multi-gigabyte trace runs in constant memory (the engine pulls synchronously; the file is read
  * by a {@link LineReader}).
  *

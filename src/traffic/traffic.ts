@@ -1,5 +1,5 @@
 /**
- * Synthetic traffic (SPEC 2.5): arrivals over time and a mix of request classes, pulled one
+ * Synthetic traffic (docs/contract.md §2.5): arrivals over time and a mix of request classes, pulled one
  * request at a time so the engine holds a single pending arrival and memory stays constant for
  * any simulated duration.
  *

@@ -37,7 +37,7 @@ describe('price inference', () => {
   });
 
   it('reads a price per megapixel with the steps it includes', () => {
-    // SPEC 2.1: MP × perMegapixel × max(1, steps / includedSteps); 1024x1024 at 45 steps:
+    // docs/contract.md §2.1: MP × perMegapixel × max(1, steps / includedSteps); 1024x1024 at 45 steps:
     // 1.048576 × 0.024 × 1.5 = 0.03774874
     const fit = inferPrice(rows((r) => ((r.width * r.height) / 1e6) * 0.024 * Math.max(1, r.steps / 30)))!;
     expect(fit.pricing).toEqual({ model: 'per-megapixel', perMegapixel: 0.024, includedSteps: 30 });

@@ -133,7 +133,7 @@ describe('parseReport', () => {
     expect(parseReport(text, 'r.json').strategies[0]?.successRate).toBeNaN();
   });
 
-  it('fills missing extension fields of a SPEC-only report', () => {
+  it('fills missing extension fields of a contract-only report', () => {
     const spec = {
       imgsim: '1.0.0',
       scenario: 'quickstart',

@@ -1,5 +1,5 @@
 /**
- * `compute-time` pricing (SPEC 2.1): service seconds (queue wait excluded) × perSecond.
+ * `compute-time` pricing (docs/contract.md §2.1): service seconds (queue wait excluded) × perSecond.
  */
 import { num } from './_format.js';
 import type { PricingModel } from './types.js';

@@ -1,5 +1,5 @@
 /**
- * `credits` pricing (SPEC 2.1): `perImage` credits per image. Every add-on and multiplier
+ * `credits` pricing (docs/contract.md §2.1): `perImage` credits per image. Every add-on and multiplier
  * after it counts credits too (`features.add` and `validation.price` are credits for this
  * model); the quote converts credits to USD in a final `credit-value` line. What the credits
  * actually cost over a run is the ledger's business (`model/credits.ts`).

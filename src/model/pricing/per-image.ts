@@ -1,5 +1,5 @@
 /**
- * `per-image` pricing (SPEC 2.1): a price from the `sizes` table (a number, or a
+ * `per-image` pricing (docs/contract.md §2.1): a price from the `sizes` table (a number, or a
  * `{ quality: price }` map such as DALL·E 3's), else the flat `price`, which the resolution
  * and quality modifiers then scale. A `sizes` table is the list of sizes the provider sells.
  */

@@ -1,5 +1,5 @@
 /**
- * `per-megapixel` pricing (SPEC 2.1): MP × perMegapixel × max(1, steps / includedSteps),
+ * `per-megapixel` pricing (docs/contract.md §2.1): MP × perMegapixel × max(1, steps / includedSteps),
  * MP = width × height / 1,000,000.
  */
 import { num } from './_format.js';

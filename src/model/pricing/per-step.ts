@@ -1,5 +1,5 @@
 /**
- * `per-step` pricing (SPEC 2.1): base + perStep × max(steps, minSteps).
+ * `per-step` pricing (docs/contract.md §2.1): base + perStep × max(steps, minSteps).
  */
 import { num } from './_format.js';
 import type { PricingModel } from './types.js';

@@ -1,5 +1,5 @@
 /**
- * `per-token` pricing (SPEC 2.1): prompt tokens (⌈chars / 4⌉) × inputPerMillion / 1M plus the
+ * `per-token` pricing (docs/contract.md §2.1): prompt tokens (⌈chars / 4⌉) × inputPerMillion / 1M plus the
  * image's output tokens × outputPerMillion / 1M; output tokens come from the `outputTokens`
  * table by size and quality (a request without quality uses the first quality listed for its
  * size). The table is the list of sizes and qualities the provider sells.

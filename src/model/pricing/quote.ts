@@ -1,6 +1,6 @@
 /**
  * The price of one request at one provider. `compilePricing` does the per-provider work once;
- * `price` is the one implementation of the arithmetic (SPEC 2.1), used bare on the simulator's
+ * `price` is the one implementation of the arithmetic (docs/contract.md §2.1), used bare on the simulator's
  * hot path and with `lines` by `quote`, so the two can never disagree.
  *
  * Order of the factors: model base → resolution → step scaling → quality → feature multipliers
@@ -364,7 +364,7 @@ function applyTime(c: CompiledPricing, untimed: number, tier: CompiledTier, opts
 }
 
 /**
- * The price of one request in USD: every factor of SPEC 2.1 in order. Allocates nothing when
+ * The price of one request in USD: every factor of docs/contract.md §2.1 in order. Allocates nothing when
  * `lines` is undefined. Assumes the provider can serve the request (see {@link refusal}); for
  * one it cannot (unknown tier, size or quality missing from a table), the result is NaN.
  * @param compiled - from {@link compilePricing}

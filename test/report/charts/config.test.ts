@@ -144,7 +144,7 @@ describe('chart configurations', () => {
     });
   });
 
-  it('pools rare rejection reasons and orders failure kinds as the SPEC lists them', () => {
+  it('pools rare rejection reasons and orders failure kinds as the contract lists them', () => {
     const base = report.strategies[0]!;
     const failures = { timeout: 2, 'server-error': 3, a: 6, b: 5, c: 4, d: 3, e: 2, f: 1, g: 1 };
     const crafted: Report = { ...report, strategies: [{ ...base, failures, requests: { ...base.requests, total: base.requests.succeeded + 27 } }] };
