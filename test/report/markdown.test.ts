@@ -76,7 +76,7 @@ describe('renderMarkdown', () => {
     expect(row(md, 'Provider shares', 'primary-backup')[2]).toBe('3.85% / 5.72%');
   });
 
-  it('breaks outcomes down per provider, kinds in the contract's order', () => {
+  it('breaks outcomes down per provider, kinds in the contract order', () => {
     expect(row(md, 'Outcomes by provider', 'strategy')).toEqual([
       'strategy', 'provider', 'attempts', 'succeeded', 'cost', 'success', 'server-error', 'timeout', 'generative', 'rate-limited', 'overloaded',
     ]);
