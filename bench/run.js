@@ -102,13 +102,18 @@ async function micro() {
   console.table(bench.table());
 }
 
-async function endToEnd(runs) {
-  const s = loadScenario(here('./million.yaml'));
+/**
+ * Best of `runs` in-process runs of one scenario: the engine alone, then with the hindsight
+ * oracle (one more pass over the traffic), in alternating rounds so that machine load hits both alike.
+ * @param s - the loaded scenario
+ * @param runs - rounds
+ * @param onRound - called after each round with (round, requests, ms, withOracleMs)
+ * @returns { best, bestWithOracle, requests }
+ */
+async function bestInProcess(s, runs, onRound = () => {}) {
   let best = Infinity;
   let bestWithOracle = Infinity;
   let requests = 0;
-  // The engine alone, then with the hindsight oracle (one more pass over the traffic), in
-  // alternating rounds so that machine load hits both alike.
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     const report = await simulate(s, { oracle: false });
@@ -119,10 +124,17 @@ async function endToEnd(runs) {
     await simulate(s);
     const withOracleMs = performance.now() - t1;
     bestWithOracle = Math.min(bestWithOracle, withOracleMs);
+    onRound(i, requests, ms, withOracleMs);
+  }
+  return { best, bestWithOracle, requests };
+}
+
+async function endToEnd(runs) {
+  const { best, bestWithOracle, requests } = await bestInProcess(loadScenario(here('./million.yaml')), runs, (i, requests, ms, withOracleMs) => {
     console.log(
       `  run ${i + 1}: ${requests.toLocaleString('en-US')} requests in ${ms.toFixed(0)} ms = ${Math.round(requests / (ms / 1000)).toLocaleString('en-US')} req/s; with the oracle ${withOracleMs.toFixed(0)} ms`,
     );
-  }
+  });
   console.log(`end to end (bench/million.yaml, failover over 3 providers): best ${Math.round(requests / (best / 1000)).toLocaleString('en-US')} simulated requests/s`);
   console.log(`  with the hindsight oracle: best ${bestWithOracle.toFixed(0)} ms vs ${best.toFixed(0)} ms, +${((bestWithOracle / best - 1) * 100).toFixed(0)}%`);
 }
@@ -135,18 +147,7 @@ async function endToEnd(runs) {
 async function inflight(runs) {
   const file = here('./inflight.yaml');
   const s = loadScenario(file);
-  let best = Infinity;
-  let bestWithOracle = Infinity;
-  let requests = 0;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const report = await simulate(s, { oracle: false });
-    best = Math.min(best, performance.now() - t0);
-    requests = report.strategies[0].requests.total;
-    const t1 = performance.now();
-    await simulate(s);
-    bestWithOracle = Math.min(bestWithOracle, performance.now() - t1);
-  }
+  const { best, bestWithOracle, requests } = await bestInProcess(s, runs);
   const rate = (ms) => Math.round(requests / (ms / 1000)).toLocaleString('en-US');
   console.log(`in-flight case (bench/inflight.yaml, ${requests.toLocaleString('en-US')} requests, cheapest over 3 providers, ~3,500 in flight):`);
   console.log(`  in-process: best ${rate(best)} simulated requests/s (${best.toFixed(0)} ms); with the oracle ${rate(bestWithOracle)}/s (${bestWithOracle.toFixed(0)} ms)`);
