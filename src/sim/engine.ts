@@ -80,6 +80,7 @@ export class Simulation {
     const { startMs, endMs } = s.scenario;
     begin(s, startMs);
     loop(s, Infinity, onProgress);
+    s.serviceLog?.close();
     finishAccounts(s, Math.max(endMs, s.clock.now));
     return { collector: s.collector, events: s.events };
   }
@@ -174,9 +175,13 @@ function loop(s: SimState, untilMs: number, onProgress?: ProgressFn): void {
           break;
       }
     }
-    if (onProgress && (s.events & 0xffff) === 0 && s.clock.now - startMs > progressAt) {
-      progressAt = s.clock.now - startMs;
-      onProgress(Math.min(progressAt, endMs - startMs));
+    if ((s.events & 0xffff) === 0) {
+      // The oracle's thread reads final service levels while the run goes on.
+      s.serviceLog?.flush();
+      if (onProgress && s.clock.now - startMs > progressAt) {
+        progressAt = s.clock.now - startMs;
+        onProgress(Math.min(progressAt, endMs - startMs));
+      }
     }
   }
 }

@@ -14,7 +14,7 @@
  *   and instant, credits at the cheapest rate the account buys them), so no router that
  *   delivers the same levels pays less: it is a lower bound.
  * - The lower bound of one strategy (`regret.lowerBound`) sums the same per-request minima for
- *   the level that strategy delivered to each request (its {@link ServiceLog}), so
+ *   the level that strategy delivered to each request (its service log), so
  *   `cost.total ≥ lowerBound` holds for every strategy.
  * - `cost` is a plan that respects capacity: a greedy pass in send-time order gives each request
  *   its cheapest first attempt that succeeds within its SLO bound with a slot free in time
@@ -37,7 +37,7 @@ import { sloDeadlineMs } from '../model/rules/slo.js';
 import { Account } from '../model/account.js';
 import type { AvailabilityCurve } from '../model/availability.js';
 import type { OracleReport, RegretReport } from '../metrics/report-types.js';
-import type { ServiceLog } from '../metrics/service-log.js';
+import type { ServiceLevels } from '../metrics/service-log.js';
 import { SERVICE_LATE, SERVICE_WITHIN_SLO } from '../metrics/service-log.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { RequestSource } from '../traffic/traffic.js';
@@ -74,7 +74,7 @@ export interface OracleRun {
 /** Options of {@link runOracle}. */
 export interface OracleOptions {
   /** Service logs of the strategies' runs, for their lower bounds. */
-  readonly logs?: readonly ServiceLog[];
+  readonly logs?: readonly ServiceLevels[];
   /** Called now and then with the fraction of the window done. */
   readonly onProgress?: (fraction: number) => void;
 }
