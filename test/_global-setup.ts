@@ -91,12 +91,12 @@ function testFiles(dir: string): string[] {
   );
 }
 
-/** Whether a test this run selects spawns bin/imgsim.js (vitest matches filters as substrings of the path). */
+/** Whether a test this run selects spawns bin/imgsim.js or imports dist/ (vitest matches filters as substrings of the path). */
 function runNeedsDist(filters: readonly string[]): boolean {
   if (filters.length === 0) return true;
   return testFiles(path.join(ROOT, 'test')).some((file) => {
     const rel = path.relative(ROOT, file);
-    return filters.some((f) => file.includes(f) || rel.includes(path.normalize(f))) && readFileSync(file, 'utf8').includes('bin/imgsim.js');
+    return filters.some((f) => file.includes(f) || rel.includes(path.normalize(f))) && /bin\/imgsim\.js|\.\.\/dist\//.test(readFileSync(file, 'utf8'));
   });
 }
 

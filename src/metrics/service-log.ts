@@ -38,7 +38,7 @@ const INITIAL_CAPACITY = 4_096;
  * Receives entries once they are final: `entries[k]` is request `fromId + k`'s (level | RECORDED,
  * or 0 for an id never recorded, which only {@link ServiceLog.close} sends).
  */
-export type ServiceLogSink = (fromId: number, entries: Uint8Array) => void;
+export type ServiceLogSink = (fromId: number, entries: Uint8Array<ArrayBuffer>) => void;
 
 /** Service level per request id, growing as ids come. */
 export class ServiceLog implements ServiceLevels {

@@ -2,6 +2,7 @@
  * `simulate()`: every strategy of a scenario over the same traffic and the same provider luck,
  * in simulated time, into one report (docs/contract.md §5).
  */
+import { statSync } from 'node:fs';
 import { assembleReport } from '../metrics/assemble.js';
 import type { AttemptSink } from '../metrics/attempt-log.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
@@ -11,7 +12,8 @@ import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strate
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { availabilityCurves, Simulation } from './engine.js';
-import { regretReport, runOracle } from './oracle.js';
+import { regretReport, runOracle, type OracleRun } from './oracle.js';
+import { OracleThread, oracleThreadPays } from './oracle-thread.js';
 import { TraceReader } from '../traffic/trace.js';
 import { openTraffic } from '../traffic/traffic.js';
 
@@ -47,6 +49,13 @@ export interface SimulateOptions {
    * `observe`, ...), ms of wall time (default 5000; 0 turns it off). See docs/strategies.md.
    */
   readonly strategyTimeoutMs?: number;
+  /**
+   * Runs the hindsight oracle on a thread of its own, beside the strategies (same figures, about
+   * the longer of the two passes instead of their sum). Default: when the run is large enough to
+   * gain from it ({@link oracleThreadPays}) and the compiled package is what runs; `true` insists
+   * (an error from the TypeScript sources), `false` runs it after the strategies on this thread.
+   */
+  readonly oracleThread?: boolean;
 }
 
 /**
@@ -83,49 +92,67 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
   const steps = refs.length + (withOracle ? 1 : 0);
   const reports: StrategyReport[] = [];
   const logs: ServiceLog[] = [];
-  refs.forEach((ref, i) => {
-    const strategy = buildStrategy(ref, { scenario: s, files });
-    const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
-    try {
-      const log = withOracle ? new ServiceLog() : undefined;
-      if (log) logs.push(log);
-      const sim = new Simulation(s, strategy, source, curves, opts.onAttempt, log);
-      const onProgress = opts.onProgress;
-      // Watched: a strategy file's call that does not return is ended (decision-watchdog.ts).
-      const { collector } = runWatched(() =>
-        sim.run(
-          onProgress
-            ? (ms) => {
-                onProgress(i, steps, ms / s.durationMs, strategy.name);
-              }
-            : undefined,
-        ),
-      );
-      reports.push(collector.toReport(strategy.name, s.durationMs));
-      if (i === 0 && source instanceof TraceReader && source.skippedRows > 0) {
-        opts.onWarning?.(`${source.file}: skipped ${source.skippedRows} bad rows:\n  ${source.warnings.join('\n  ')}`);
-      }
-    } finally {
-      source.close();
-    }
-  });
-  if (!withOracle) return assembleReport(s, 'sim', s.endMs, reports);
-  const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+  const thread = withOracle && (opts.oracleThread ?? oracleThreadPays(s, traceBytes(s))) ? OracleThread.start(s, refs.length) : undefined;
+  if (opts.oracleThread === true && thread === undefined) throw new Error("oracleThread: the oracle's thread runs from the compiled package (dist/), not from the TypeScript sources");
   try {
-    const onProgress = opts.onProgress;
-    const { result, lowerBounds } = runOracle(s, curves, source, {
-      logs,
-      ...(onProgress
-        ? {
-            onProgress: (fraction: number) => {
-              onProgress(refs.length, steps, fraction, 'oracle');
-            },
-          }
-        : {}),
+    refs.forEach((ref, i) => {
+      const strategy = buildStrategy(ref, { scenario: s, files });
+      const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+      try {
+        const log = withOracle ? new ServiceLog(thread?.sink(i)) : undefined;
+        if (log) logs.push(log);
+        const sim = new Simulation(s, strategy, source, curves, opts.onAttempt, log);
+        const onProgress = opts.onProgress;
+        // Watched: a strategy file's call that does not return is ended (decision-watchdog.ts).
+        const { collector } = runWatched(() =>
+          sim.run(
+            onProgress
+              ? (ms) => {
+                  onProgress(i, steps, ms / s.durationMs, strategy.name);
+                }
+              : undefined,
+          ),
+        );
+        thread?.end(i);
+        reports.push(collector.toReport(strategy.name, s.durationMs));
+        if (i === 0 && source instanceof TraceReader && source.skippedRows > 0) {
+          opts.onWarning?.(`${source.file}: skipped ${source.skippedRows} bad rows:\n  ${source.warnings.join('\n  ')}`);
+        }
+      } finally {
+        source.close();
+      }
     });
+    if (!withOracle) return assembleReport(s, 'sim', s.endMs, reports);
+    const onProgress = opts.onProgress;
+    const progress = onProgress
+      ? (fraction: number) => {
+          onProgress(refs.length, steps, fraction, 'oracle');
+        }
+      : undefined;
+    const { result, lowerBounds } = thread ? await thread.result(progress) : oracleInline(s, curves, logs, progress);
     const withRegret = reports.map((r, i) => ({ ...r, regret: regretReport(r.cost.total, result.cost, lowerBounds[i]!) }));
     return assembleReport(s, 'sim', s.endMs, withRegret, result);
   } finally {
+    thread?.stop();
+  }
+}
+
+/** The oracle's pass on this thread, after the strategies' runs. */
+function oracleInline(s: ResolvedScenario, curves: ReturnType<typeof availabilityCurves>, logs: readonly ServiceLog[], onProgress: ((fraction: number) => void) | undefined): OracleRun {
+  const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+  try {
+    return runOracle(s, curves, source, { logs, ...(onProgress ? { onProgress } : {}) });
+  } finally {
     source.close();
+  }
+}
+
+/** The size of a replayed trace, bytes (undefined for synthetic traffic or a file not there). */
+function traceBytes(s: ResolvedScenario): number | undefined {
+  if (s.traffic.kind !== 'trace') return undefined;
+  try {
+    return statSync(s.traffic.trace.file).size;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * The oracle's thread (see oracle-thread.ts): reads the run's traffic again and runs the
+ * hindsight oracle, taking each strategy's service levels in request order as the main thread
+ * hands them over, and answers with the oracle's result. Internal: nothing else imports it.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { LEVEL_MASK, SERVICE_NONE, type ServiceLevel, type ServiceLevels } from '../metrics/service-log.js';
+import { ImgsimError } from '../scenario/errors.js';
+import { openTraffic } from '../traffic/traffic.js';
+import { availabilityCurves } from './engine.js';
+import { runOracle } from './oracle.js';
+import type { LevelsMessage, OracleThreadInit, OracleThreadReply } from './oracle-thread.js';
+
+const parent = parentPort;
+if (parent === null) throw new Error('_oracle-worker runs only as a worker thread');
+const init = workerData as OracleThreadInit;
+const signal = new Int32Array(init.signal);
+
+/** The main thread gave up (its run failed): this thread stops where it is. */
+class Aborted extends Error {}
+
+/** One log's levels as they arrive: chunks in id order, the oldest dropped once read past. */
+class RemoteLevels implements ServiceLevels {
+  private from = 0;
+  private entries: Uint8Array = new Uint8Array(0);
+  private readonly queue: { from: number; entries: Uint8Array }[] = [];
+  ended = false;
+
+  push(from: number, entries: Uint8Array): void {
+    this.queue.push({ from, entries });
+  }
+
+  at(requestId: number): ServiceLevel {
+    for (;;) {
+      const k = requestId - this.from;
+      if (k >= 0 && k < this.entries.length) return (this.entries[k]! & LEVEL_MASK) as ServiceLevel;
+      const next = this.queue.shift();
+      if (next !== undefined) {
+        this.from = next.from;
+        this.entries = next.entries;
+        continue;
+      }
+      // Everything sent was read, and the run is over: this request got nothing.
+      if (this.ended) return SERVICE_NONE;
+      waitForMessage();
+    }
+  }
+}
+
+const logs = Array.from({ length: init.logs }, () => new RemoteLevels());
+
+/** Blocks until the main thread sends something, and files it. */
+function waitForMessage(): void {
+  for (;;) {
+    const seen = Atomics.load(signal, 0);
+    const received = receiveMessageOnPort(init.port);
+    if (received !== undefined) {
+      const m = received.message as LevelsMessage;
+      if (m.kind === 'abort') throw new Aborted();
+      if (m.kind === 'end') logs[m.log]!.ended = true;
+      else logs[m.log]!.push(m.from, m.entries);
+      return;
+    }
+    Atomics.wait(signal, 0, seen);
+  }
+}
+
+const reply = (message: OracleThreadReply): void => {
+  parent.postMessage(message);
+};
+
+try {
+  const scenario = init.scenario;
+  const source = openTraffic(scenario.traffic, scenario.seed, scenario.startMs, scenario.endMs);
+  try {
+    let last = 0;
+    const run = runOracle(scenario, availabilityCurves(scenario), source, {
+      logs,
+      onProgress: (fraction) => {
+        if (fraction - last < 0.01) return;
+        last = fraction;
+        reply({ kind: 'progress', fraction });
+      },
+    });
+    reply({ kind: 'done', run });
+  } finally {
+    source.close();
+  }
+} catch (err) {
+  if (!(err instanceof Aborted)) {
+    reply({ kind: 'failed', code: err instanceof ImgsimError ? err.code : undefined, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+init.port.close();
