@@ -128,7 +128,8 @@ function nextAttempt(s: SimState, slot: number, hedge: boolean): void {
     return;
   }
   const c: Candidate = r.walk.candidates[n.index]!;
-  const a = allocAttempt(s, slot, s.providerIndex.get(c.provider)!, c.tier);
+  // The walk stopped at the candidate `allow` judged last: its provider is known.
+  const a = allocAttempt(s, slot, s.allowedProvider, c.tier);
   const at = s.attempts[a]!;
   at.candidate = n.index;
   at.hedge = hedge;

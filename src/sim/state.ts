@@ -41,6 +41,9 @@ export const EV_HEDGE = 7;
 /** A gateway plan's wait is over. Ref: request slot. */
 export const EV_PLAN = 9;
 
+/** Up to this many providers {@link SimState.providerOf} scans rather than looking ids up in a map. */
+const SCAN_PROVIDERS_MAX = 8;
+
 /** One request while it is routed and attempted (a pooled record, reused once released). */
 export class RequestState {
   request!: ImageRequest;
@@ -150,11 +153,14 @@ export class SimState {
   /** The walk and request {@link allow} judges for (set before each walk step). */
   walkForAllow: CandidateWalk | undefined = undefined;
   requestForAllow: ImageRequest | undefined = undefined;
+  /** The provider of the candidate {@link allow} judged last (the walk's pick, once it allowed one). */
+  allowedProvider = -1;
   /** A candidate may be tried when its breaker lets it through and it can serve the request. */
   readonly allow = (index: number): boolean => {
     const c = this.walkForAllow!.candidates[index]!;
-    const p = this.providerIndex.get(c.provider);
-    if (p === undefined) return false;
+    const p = this.providerOf(c.provider);
+    this.allowedProvider = p;
+    if (p < 0) return false;
     const handle = this.handles[p]!;
     return handle.allows(this.clock.now) && handle.canServe(this.requestForAllow!, c.tier);
   };
@@ -174,6 +180,19 @@ export class SimState {
   nextTickSeq = Infinity;
   /** Credits expired so far, USD, per provider keeping a ledger (the part the collector has). */
   readonly expiredSeenUsd = new Map<number, number>();
+
+  /**
+   * A provider's index by id: a scan of the few handles (candidates name them by the very id
+   * strings the handles hold, so each test is a pointer comparison), the map beyond a handful.
+   * @param id - the provider's id
+   * @returns its index, or -1 for an unknown id
+   */
+  providerOf(id: string): number {
+    const handles = this.handles;
+    if (handles.length > SCAN_PROVIDERS_MAX) return this.providerIndex.get(id) ?? -1;
+    for (let i = 0; i < handles.length; i++) if (handles[i]!.id === id) return i;
+    return -1;
+  }
 
   /**
    * @param scenario - the resolved scenario

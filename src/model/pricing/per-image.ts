@@ -21,10 +21,21 @@ export const perImagePrice: PricingModel<'per-image'> = {
     }
     const hasTable = pricing.sizes !== undefined;
     const flatUsd = pricing.price;
+    // The entry of the size looked up last: requests of one class share their size, and each
+    // price reads the table up to three times.
+    let lastSize: string | undefined;
+    let lastEntry: SizeEntry | undefined;
+    const entryFor = (size: string): SizeEntry | undefined => {
+      if (size !== lastSize) {
+        lastEntry = table.get(size);
+        lastSize = size;
+      }
+      return lastEntry;
+    };
     return {
       usesServiceTime: false,
       base(request, _serviceMs, lines) {
-        const entry = table.get(request.size);
+        const entry = entryFor(request.size);
         if (entry === undefined) {
           lines?.push({ factor: 'base', label: `${num(flatUsd)} per image`, op: 'base', value: flatUsd, subtotal: flatUsd });
           return flatUsd;
@@ -40,11 +51,11 @@ export const perImagePrice: PricingModel<'per-image'> = {
         }
         return usd;
       },
-      sizePriced: (request) => table.has(request.size),
-      qualityPriced: (request) => typeof table.get(request.size) === 'object',
+      sizePriced: (request) => entryFor(request.size) !== undefined,
+      qualityPriced: (request) => typeof entryFor(request.size) === 'object',
       refuse(request, providerId) {
         if (!hasTable) return undefined;
-        const entry = table.get(request.size);
+        const entry = entryFor(request.size);
         if (entry === undefined) {
           return { code: 'size', reason: `${providerId} does not offer ${request.size}; sizes: ${list(table.keys())}` };
         }

@@ -241,8 +241,19 @@ export function offPeakBestIn(compiled: CompiledPricing, fromMs: number, toMs: n
   return bestAt;
 }
 
+/**
+ * A tier by name: the default tier when the name is undefined or the default's own (most
+ * providers have one tier; no map lookup then), else from the map.
+ * @param c - compiled pricing
+ * @param name - the tier's name
+ * @returns the tier, or undefined for an unknown name
+ */
+function tierNamed(c: CompiledPricing, name: string | undefined): CompiledTier | undefined {
+  return name === undefined || name === c.defaultTier.name ? c.defaultTier : c.tiers.get(name);
+}
+
 function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
-  const tier = opts.tier === undefined ? c.defaultTier : c.tiers.get(opts.tier);
+  const tier = tierNamed(c, opts.tier);
   if (tier === undefined) return NaN;
   return applyTime(c, untimedAmount(c, r, tier, opts.serviceMs, lines), tier, opts, lines, toUsd);
 }
@@ -388,7 +399,7 @@ export function price(compiled: CompiledPricing, request: QuoteRequest, opts: Pr
  * @returns the untimed amount (NaN for an unknown tier)
  */
 export function untimedPrice(compiled: CompiledPricing, request: QuoteRequest, tierName: string | undefined): number {
-  const tier = tierName === undefined ? compiled.defaultTier : compiled.tiers.get(tierName);
+  const tier = tierNamed(compiled, tierName);
   return tier === undefined ? NaN : untimedAmount(compiled, request, tier, undefined, undefined);
 }
 
@@ -401,7 +412,7 @@ export function untimedPrice(compiled: CompiledPricing, request: QuoteRequest, t
  * @returns total USD
  */
 export function priceFromUntimed(compiled: CompiledPricing, untimed: number, opts: PriceOptions): number {
-  const tier = opts.tier === undefined ? compiled.defaultTier : compiled.tiers.get(opts.tier);
+  const tier = tierNamed(compiled, opts.tier);
   return tier === undefined ? NaN : applyTime(compiled, untimed, tier, opts, undefined, true);
 }
 

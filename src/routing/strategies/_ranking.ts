@@ -6,10 +6,12 @@
  * Hot path: `route()` runs for every request, so a strategy owns one `Ranking` and reuses it.
  * Sort keys live in typed arrays indexed by provider position (= `ProviderView.index`), the
  * order is a typed array of positions sorted in place, and the candidate objects handed back
- * are cached per provider: usually the only allocation per request is the returned array.
+ * are cached per provider. The candidate list and the decision holding it are reused while the
+ * ranking comes out the same (both frozen: a walk keeps them for its request's life), so a
+ * request usually allocates nothing here.
  */
 import type { ImageRequest } from '../../model/request.js';
-import type { Candidate, ProviderView } from '../strategy.js';
+import type { Candidate, ProviderView, RouteDecision } from '../strategy.js';
 
 /** Above this many servable providers `sort()` uses `TypedArray#sort`; below, insertion sort is faster. */
 const INSERTION_SORT_MAX = 32;
@@ -58,6 +60,10 @@ export class Ranking {
   size = 0;
   /** The last candidate made per provider position (most strategies use one tier per provider). */
   private readonly cache: (Candidate | undefined)[] = [];
+  /** The list `candidates` returned last (frozen: handed out again while the ranking is the same). */
+  private lastList: readonly Candidate[] = Object.freeze([]);
+  /** The decision `decision` returned last, holding `lastList`. */
+  private lastDecision: { readonly candidates: readonly Candidate[] } = Object.freeze({ candidates: this.lastList });
 
   /** Ascending by `key`, then `key2`, then provider position: defined once, used by `sort()`. */
   private readonly compare = (a: number, b: number): number => {
@@ -139,18 +145,39 @@ export class Ranking {
    * The ranked candidates, optionally rotated to start at `start`.
    * @param providers - the context's providers
    * @param start - index into `order` of the first candidate
-   * @returns a new array of (cached) candidates
+   * @returns a frozen array of (cached) candidates: the one returned last when it holds the same
    */
-  candidates(providers: readonly ProviderView[], start = 0): Candidate[] {
+  candidates(providers: readonly ProviderView[], start = 0): readonly Candidate[] {
     const n = this.size;
+    const last = this.lastList;
+    let same = last.length === n;
+    for (let k = 0; k < n && same; k++) same = last[k] === this.candidateAt(providers, start, k);
+    if (same) return last;
     const out = new Array<Candidate>(n);
-    for (let k = 0; k < n; k++) {
-      let at = start + k;
-      if (at >= n) at -= n;
-      const pos = this.order[at]!;
-      out[k] = this.candidate(providers[pos]!, this.tier[pos]!);
-    }
-    return out;
+    for (let k = 0; k < n; k++) out[k] = this.candidateAt(providers, start, k);
+    this.lastList = Object.freeze(out);
+    return this.lastList;
+  }
+
+  /**
+   * The decision to try the ranked candidates ({@link candidates}), reused (frozen) while they are the same.
+   * @param providers - the context's providers
+   * @param start - index into `order` of the first candidate
+   * @returns `{ candidates }`
+   */
+  decision(providers: readonly ProviderView[], start = 0): RouteDecision {
+    const list = this.candidates(providers, start);
+    if (this.lastDecision.candidates !== list) this.lastDecision = Object.freeze({ candidates: list });
+    return this.lastDecision;
+  }
+
+  /** The k-th candidate of the ranking rotated to start at `start`. */
+  private candidateAt(providers: readonly ProviderView[], start: number, k: number): Candidate {
+    const n = this.size;
+    let at = start + k;
+    if (at >= n) at -= n;
+    const pos = this.order[at]!;
+    return this.candidate(providers[pos]!, this.tier[pos]!);
   }
 
   /**

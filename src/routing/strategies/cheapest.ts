@@ -29,7 +29,7 @@ export function cheapestStrategy(options: CheapestOptions = {}): Strategy {
       ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
     }
     ranking.sort();
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
   return {
     name: options.name ?? 'cheapest',

@@ -46,7 +46,7 @@ export function failoverStrategy(options: FailoverOptions): Strategy {
       if (tier !== undefined && view.canServe(request, tier)) ranking.add(pos, tier);
     }
     if (ranking.size === 0) return noProvider(request);
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
   return {
     name: options.name ?? 'failover',

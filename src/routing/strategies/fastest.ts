@@ -37,7 +37,7 @@ export function fastestStrategy(options: FastestOptions): Strategy {
       ranking.setKey(pos, Number.isNaN(seen) ? providers[pos]!.predictLatencyMs(request, ranking.tier[pos]) : seen);
     }
     ranking.sort();
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
   return {
     name: options.name ?? 'fastest',

@@ -33,7 +33,7 @@ export function leastLoadedStrategy(options: LeastLoadedOptions = {}): Strategy 
       ranking.setKey2(pos, view.price(request, ranking.tier[pos]));
     }
     ranking.sort();
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
   return {
     name: options.name ?? 'least-loaded',

@@ -358,7 +358,7 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
       lastCut = ranking.size - keep;
       ranking.size = keep;
     }
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
 
   /**

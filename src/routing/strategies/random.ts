@@ -33,7 +33,7 @@ export function randomStrategy(options: RandomOptions = {}): Strategy {
       order[i] = order[j]!;
       order[j] = t;
     }
-    return { candidates: ranking.candidates(ctx.providers) };
+    return ranking.decision(ctx.providers);
   };
   return {
     name: options.name ?? 'random',

@@ -34,7 +34,7 @@ export function roundRobinStrategy(options: RoundRobinOptions = {}): Strategy {
     lastTurn = turn;
     // Wrap the counter long before it loses integer precision.
     turn = turn >= Number.MAX_SAFE_INTEGER ? 0 : turn + 1;
-    return { candidates: ranking.candidates(ctx.providers, start) };
+    return ranking.decision(ctx.providers, start);
   };
   return {
     name: options.name ?? 'round-robin',

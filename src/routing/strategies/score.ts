@@ -68,7 +68,7 @@ export function scoreStrategy(options: ScoreOptions): Strategy {
       ranking.setKey2(pos, 0);
     }
     ranking.sort();
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
   return {
     name: options.name ?? 'score',

@@ -100,7 +100,7 @@ export function sloAwareStrategy(options: SloAwareOptions): Strategy {
       if (ranking.size === 0) return noProvider(request);
     }
     ranking.sort();
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
   return {
     name: options.name ?? 'slo-aware',

@@ -71,7 +71,7 @@ export function weightedStrategy(options: WeightedOptions): Strategy {
       for (let k = pick; k > 0; k--) order[k] = order[k - 1]!;
       order[0] = chosen;
     }
-    return { candidates: ranking.candidates(providers) };
+    return ranking.decision(providers);
   };
   return {
     name: options.name ?? 'weighted',
