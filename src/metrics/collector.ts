@@ -26,21 +26,28 @@ interface ProviderCounters {
   peakQueue: number;
 }
 
+/** One urgency class's counters. */
+interface UrgencyCounters {
+  readonly urgency: Urgency;
+  readonly slo: { requests: number; attained: number };
+  readonly latency: LatencyHistogram;
+}
+
 /** Counters for one strategy's run. */
 export class RunCollector {
-  private readonly latencyByUrgency = new Map<Urgency, LatencyHistogram>();
-  /** The project last billed and its running sum (flushed to the map on a change of project). */
+  /** Per urgency class, in the order first seen (a scan: there are a handful of classes). */
+  private readonly byUrgency: UrgencyCounters[] = [];
+  /** The project last billed and its running sum (a box in the map: a change of project is one lookup). */
   private lastProject = '';
-  private lastProjectUsd = 0;
-  /** The last urgency seen and its counters: requests of a class come in runs, skip the map. */
+  private lastProjectCost = { usd: 0 };
+  /** The last urgency seen and its counters: requests of a class come in runs, skip the scan. */
   private lastUrgency: Urgency | undefined;
   private lastSlo = { requests: 0, attained: 0 };
   private lastHistogram: LatencyHistogram | undefined;
   private readonly providers: ProviderCounters[];
-  private readonly costByProject = new Map<string, number>();
+  private readonly costByProject = new Map<string, { usd: number }>();
   private readonly costByHour: number[] = [];
   private readonly failures = new Map<string, number>();
-  private readonly sloByUrgency = new Map<Urgency, { requests: number; attained: number }>();
 
   total = 0;
   succeeded = 0;
@@ -113,11 +120,15 @@ export class RunCollector {
     this.providers[provider]!.costUsd += costUsd;
     if (project !== '') {
       if (project !== this.lastProject) {
-        if (this.lastProject !== '') this.costByProject.set(this.lastProject, this.lastProjectUsd);
+        let box = this.costByProject.get(project);
+        if (box === undefined) {
+          box = { usd: 0 };
+          this.costByProject.set(project, box);
+        }
         this.lastProject = project;
-        this.lastProjectUsd = this.costByProject.get(project) ?? 0;
+        this.lastProjectCost = box;
       }
-      this.lastProjectUsd += costUsd;
+      this.lastProjectCost.usd += costUsd;
     }
     const hour = Math.min(MAX_HOUR_BUCKETS - 1, Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS)));
     while (this.costByHour.length <= hour) this.costByHour.push(0);
@@ -166,24 +177,19 @@ export class RunCollector {
   /** All succeeded requests' latencies: the per-urgency histograms merged (one record per request). */
   private overallLatency(): LatencyHistogram {
     const all = new LatencyHistogram();
-    for (const h of this.latencyByUrgency.values()) all.merge(h);
+    for (const u of this.byUrgency) all.merge(u.latency);
     return all;
   }
 
   private switchUrgency(urgency: Urgency): void {
-    let slo = this.sloByUrgency.get(urgency);
-    if (!slo) {
-      slo = { requests: 0, attained: 0 };
-      this.sloByUrgency.set(urgency, slo);
-    }
-    let h = this.latencyByUrgency.get(urgency);
-    if (!h) {
-      h = new LatencyHistogram();
-      this.latencyByUrgency.set(urgency, h);
-    }
+    const all = this.byUrgency;
+    let i = 0;
+    while (i < all.length && all[i]!.urgency !== urgency) i++;
+    if (i === all.length) all.push({ urgency, slo: { requests: 0, attained: 0 }, latency: new LatencyHistogram() });
+    const u = all[i]!;
     this.lastUrgency = urgency;
-    this.lastSlo = slo;
-    this.lastHistogram = h;
+    this.lastSlo = u.slo;
+    this.lastHistogram = u.latency;
   }
 
   /**
@@ -211,12 +217,13 @@ export class RunCollector {
         peakQueue: p.peakQueue,
       };
     });
-    if (this.lastProject !== '') this.costByProject.set(this.lastProject, this.lastProjectUsd);
     const latencyByUrgency: StrategyReport['latencyByUrgency'] = {};
-    for (const [u, h] of [...this.latencyByUrgency].sort(([a], [b]) => a.localeCompare(b))) latencyByUrgency[u] = h.summary();
     const byUrgency: StrategyReport['slo']['byUrgency'] = {};
+    for (const u of [...this.byUrgency].sort((a, b) => a.urgency.localeCompare(b.urgency))) {
+      latencyByUrgency[u.urgency] = u.latency.summary();
+      byUrgency[u.urgency] = { ...u.slo };
+    }
     const latency = this.overallLatency();
-    for (const [u, s] of [...this.sloByUrgency].sort(([a], [b]) => a.localeCompare(b))) byUrgency[u] = { ...s };
     return {
       name,
       requests: { total: this.total, succeeded: this.succeeded, failed: this.failed, rejected: this.rejected, deferred: this.deferred },
@@ -226,7 +233,7 @@ export class RunCollector {
         perSucceeded: this.succeeded === 0 ? 0 : this.costUsd / this.succeeded,
         wasted: this.wastedUsd,
         byProvider,
-        byProject: Object.fromEntries([...this.costByProject].sort(([a], [b]) => a.localeCompare(b))),
+        byProject: Object.fromEntries([...this.costByProject].map(([p, box]) => [p, box.usd] as const).sort(([a], [b]) => a.localeCompare(b))),
       },
       latencyMs: latency.summary(),
       attempts: {

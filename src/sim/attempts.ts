@@ -76,6 +76,7 @@ export function allocAttempt(s: SimState, slot: number, provider: number, tierNa
   const r = s.requests[slot]!;
   at.req = slot;
   at.request = r.request;
+  at.project = r.request.project;
   at.phase = 'backoff';
   at.events = 0;
   at.retryAfterMs = -1;

@@ -66,7 +66,7 @@ export function bill(s: SimState, a: number, kind: OutcomeKind, project: string)
 export function billAbandoned(s: SimState, a: number, by: AbandonedBy): void {
   const at = s.attempts[a]!;
   const billing = s.runtimes[at.provider]!.spec.pricing.billing;
-  if (billableAbandoned(by, at.kind, billing)) charge(s, a, true, at.request!.project);
+  if (billableAbandoned(by, at.kind, billing)) charge(s, a, true, at.project);
 }
 
 /** Charges the attempt's fixed price (or spends its credits): collector, account, budget. */

@@ -35,6 +35,10 @@ export function allocRequest(s: SimState, req: ImageRequest): number {
   }
   const r = s.requests[slot]!;
   r.request = req;
+  r.id = req.id;
+  r.arrivalMs = req.arrivalMs;
+  r.urgency = req.urgency;
+  r.deadlineMs = req.deadlineMs;
   r.inFlight = 0;
   r.pending = 0;
   r.done = false;
@@ -177,7 +181,7 @@ export function deliver(s: SimState, a: number, kind: OutcomeKind): void {
   handle.onAnswer(ok, ok || kind === 'filtered' || kind === 'rate-limited', now - at.sentMs, now, at.trial);
   s.collector.attempt(at.provider, kind);
   // A client-side timeout is billed (per billing.timeout) when the provider finishes the work.
-  const costUsd = kind === 'timeout' ? 0 : bill(s, a, kind, at.request!.project);
+  const costUsd = kind === 'timeout' ? 0 : bill(s, a, kind, at.project);
   const plan = r.plan;
   const strategy = s.strategy;
   if (strategy.observe || plan) fillOutcome(s, a, kind, costUsd);
@@ -254,12 +258,11 @@ export function finish(s: SimState, slot: number, end: 'succeeded' | 'failed' | 
   const r = s.requests[slot]!;
   if (r.done) return;
   r.done = true;
-  const req = r.request;
   const now = s.clock.now;
-  const latencyMs = now - req.arrivalMs;
-  const attained = end === 'succeeded' && withinSlo(req, latencyMs, now, s.scenario.slo);
-  s.collector.finish(end, req.urgency, latencyMs, attained, reason);
-  s.serviceLog?.record(req.id, attained ? SERVICE_WITHIN_SLO : end === 'succeeded' ? SERVICE_LATE : SERVICE_NONE);
+  const latencyMs = now - r.arrivalMs;
+  const attained = end === 'succeeded' && withinSlo(r, latencyMs, now, s.scenario.slo);
+  s.collector.finish(end, r.urgency, latencyMs, attained, reason);
+  s.serviceLog?.record(r.id, attained ? SERVICE_WITHIN_SLO : end === 'succeeded' ? SERVICE_LATE : SERVICE_NONE);
   if (r.pending === 0) s.freeRequests.push(slot);
 }
 

@@ -74,7 +74,10 @@ function sendPlanned(s: SimState, slot: number, step: { readonly provider: strin
   const a = allocAttempt(s, slot, p, step.tier);
   const at = s.attempts[a]!;
   at.candidate = -1;
-  if (step.request !== undefined) at.request = step.request;
+  if (step.request !== undefined) {
+    at.request = step.request;
+    at.project = step.request.project;
+  }
   at.hedge = false;
   at.timeoutMs = step.timeoutMs ?? s.scenario.policy.timeout;
   if (!(s.clock.now + at.timeoutMs <= MAX_INSTANT_MS)) refuseInstant(s, r.request, "a plan step's timeoutMs", at.timeoutMs);

@@ -12,6 +12,9 @@ import type { ResolvedScenario } from '../../scenario/resolve.js';
 /** The scenario's SLO. */
 export type Slo = ResolvedScenario['slo'];
 
+/** What of a request its bound depends on (a request, or a record holding these fields of one). */
+export type SloRequest = Pick<ImageRequest, 'urgency' | 'arrivalMs' | 'deadlineMs'>;
+
 /**
  * Whether a succeeded request met its bound.
  * @param request - the request (urgency, arrival, deadline)
@@ -20,7 +23,7 @@ export type Slo = ResolvedScenario['slo'];
  * @param slo - the scenario's SLO
  * @returns true when within the SLO
  */
-export function withinSlo(request: ImageRequest, latencyMs: number, nowMs: number, slo: Slo): boolean {
+export function withinSlo(request: SloRequest, latencyMs: number, nowMs: number, slo: Slo): boolean {
   if (request.urgency === 'batch') {
     const deadline = request.deadlineMs ?? (slo.batch?.deadline !== undefined ? request.arrivalMs + slo.batch.deadline : Infinity);
     return nowMs <= deadline && (slo.batch?.p95 === undefined || latencyMs <= slo.batch.p95);
