@@ -1,29 +1,17 @@
 /**
- * The event queue of the simulator: a min-heap on (time, sequence) kept in one typed array, so
- * pushing and popping an event allocates nothing once the array has grown. The sequence number
- * breaks ties in insertion order, which keeps runs deterministic: (time, sequence) is a total
- * order, so events come out in the one order it defines, whatever the heap's shape.
- *
- * The heap is 4-ary and each event's four fields (time, sequence, kind, ref) lie side by side:
- * with thousands of events waiting, a pop is bound by cache misses, and this way each level
- * down reads one or two cache lines (the four children together) instead of one per field and
- * child, over half as many levels as a binary heap.
+ * The event queue of the simulator: a binary min-heap on (time, sequence) kept in parallel
+ * typed arrays, so pushing and popping an event allocates nothing once the arrays have grown.
+ * The sequence number breaks ties in insertion order, which keeps runs deterministic.
  */
 
 const INITIAL_CAPACITY = 1_024;
-/** Fields per event in the array: time, sequence, kind, ref. */
-const STRIDE = 4;
-const TIME = 0;
-const SEQ = 1;
-const KIND = 2;
-const REF = 3;
-/** Children per node. */
-const ARITY = 4;
 
 /** A min-heap of events: (time ms, kind, ref) with FIFO order among equal times. */
 export class EventHeap {
-  /** Event i's fields at i × STRIDE + TIME, SEQ, KIND, REF. */
-  private events = new Float64Array(INITIAL_CAPACITY * STRIDE);
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private kinds = new Uint8Array(INITIAL_CAPACITY);
+  private refs = new Int32Array(INITIAL_CAPACITY);
   private n = 0;
   private seq = 0;
 
@@ -41,12 +29,12 @@ export class EventHeap {
 
   /** Time of the next event, or Infinity when empty. */
   peekTime(): number {
-    return this.n > 0 ? this.events[TIME]! : Infinity;
+    return this.n > 0 ? this.times[0]! : Infinity;
   }
 
   /** Sequence number of the next event (its place among equal times), or Infinity when empty. */
   peekSeq(): number {
-    return this.n > 0 ? this.events[SEQ]! : Infinity;
+    return this.n > 0 ? this.seqs[0]! : Infinity;
   }
 
   /**
@@ -65,24 +53,21 @@ export class EventHeap {
    * @param ref - what it is about (an index)
    */
   push(timeMs: number, kind: number, ref: number): void {
-    if (this.n * STRIDE === this.events.length) this.grow();
-    const e = this.events;
+    if (this.n === this.times.length) this.grow();
     const seq = this.seq++;
     let i = this.n++;
     // Sift up: move parents down until the slot for the new event is found.
     while (i > 0) {
-      const parent = ((i - 1) / ARITY) | 0;
-      const at = parent * STRIDE;
-      const pt = e[at + TIME]!;
-      if (pt < timeMs || (pt === timeMs && e[at + SEQ]! < seq)) break;
-      this.move(at, i * STRIDE);
+      const parent = (i - 1) >> 1;
+      const pt = this.times[parent]!;
+      if (pt < timeMs || (pt === timeMs && this.seqs[parent]! < seq)) break;
+      this.move(parent, i);
       i = parent;
     }
-    const to = i * STRIDE;
-    e[to + TIME] = timeMs;
-    e[to + SEQ] = seq;
-    e[to + KIND] = kind;
-    e[to + REF] = ref;
+    this.times[i] = timeMs;
+    this.seqs[i] = seq;
+    this.kinds[i] = kind;
+    this.refs[i] = ref;
   }
 
   /**
@@ -91,64 +76,64 @@ export class EventHeap {
    */
   pop(): boolean {
     if (this.n === 0) return false;
-    const e = this.events;
-    this.time = e[TIME]!;
-    this.kind = e[KIND]! | 0;
-    this.ref = e[REF]! | 0;
+    this.time = this.times[0]!;
+    this.kind = this.kinds[0]!;
+    this.ref = this.refs[0]!;
     const last = --this.n;
     if (last === 0) return true;
-    const from = last * STRIDE;
-    const t = e[from + TIME]!;
-    const s = e[from + SEQ]!;
-    const k = e[from + KIND]!;
-    const r = e[from + REF]!;
+    const t = this.times[last]!;
+    const s = this.seqs[last]!;
+    const k = this.kinds[last]!;
+    const r = this.refs[last]!;
     let i = 0;
-    // Sift down the former last event from the root: the earliest child moves up while it is
-    // earlier than that event.
+    // Sift down the former last event from the root.
     for (;;) {
-      const first = ARITY * i + 1;
-      if (first >= last) break;
-      const end = Math.min(first + ARITY, last);
-      let child = first;
-      let ct = e[first * STRIDE + TIME]!;
-      for (let c = first + 1; c < end; c++) {
-        const at = c * STRIDE;
-        const time = e[at + TIME]!;
-        if (time < ct || (time === ct && e[at + SEQ]! < e[child * STRIDE + SEQ]!)) {
-          child = c;
-          ct = time;
-        }
+      let child = 2 * i + 1;
+      if (child >= last) break;
+      const right = child + 1;
+      if (right < last) {
+        const ct = this.times[child]!;
+        const rt = this.times[right]!;
+        if (rt < ct || (rt === ct && this.seqs[right]! < this.seqs[child]!)) child = right;
       }
-      if (t < ct || (t === ct && s < e[child * STRIDE + SEQ]!)) break;
-      this.move(child * STRIDE, i * STRIDE);
+      const ct = this.times[child]!;
+      if (t < ct || (t === ct && s < this.seqs[child]!)) break;
+      this.move(child, i);
       i = child;
     }
-    const to = i * STRIDE;
-    e[to + TIME] = t;
-    e[to + SEQ] = s;
-    e[to + KIND] = k;
-    e[to + REF] = r;
+    this.times[i] = t;
+    this.seqs[i] = s;
+    this.kinds[i] = k;
+    this.refs[i] = r;
     return true;
   }
 
-  /** Empties the heap, keeping its array. */
+  /** Empties the heap, keeping its arrays. */
   clear(): void {
     this.n = 0;
     this.seq = 0;
   }
 
-  /** Copies the event at offset `from` to offset `to` (offsets into the array, not indices). */
   private move(from: number, to: number): void {
-    const e = this.events;
-    e[to + TIME] = e[from + TIME]!;
-    e[to + SEQ] = e[from + SEQ]!;
-    e[to + KIND] = e[from + KIND]!;
-    e[to + REF] = e[from + REF]!;
+    this.times[to] = this.times[from]!;
+    this.seqs[to] = this.seqs[from]!;
+    this.kinds[to] = this.kinds[from]!;
+    this.refs[to] = this.refs[from]!;
   }
 
   private grow(): void {
-    const events = new Float64Array(this.events.length * 2);
-    events.set(this.events);
-    this.events = events;
+    const cap = this.times.length * 2;
+    const times = new Float64Array(cap);
+    times.set(this.times);
+    this.times = times;
+    const seqs = new Float64Array(cap);
+    seqs.set(this.seqs);
+    this.seqs = seqs;
+    const kinds = new Uint8Array(cap);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+    const refs = new Int32Array(cap);
+    refs.set(this.refs);
+    this.refs = refs;
   }
 }
