@@ -4,9 +4,16 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImgsimError } from '../scenario/errors.js';
-import { FEATURES, type Feature } from '../scenario/schema.js';
+import { FEATURES, type Feature } from '../scenario/schema-parts.js';
 import { MAX_STEPS } from '../scenario/limits.js';
 import { isUnitError, parseDurationMs, parseInstantMs, parseSize, SIZE_TOO_LARGE, type Size } from '../scenario/units.js';
+
+/** The `--tolerance` help shared by `compare` and `run --baseline`. */
+export const TOLERANCE_HELP = `  --tolerance LIST    how far each metric may move the wrong way, e.g. cost=2%,p95=5%,success=0.5pp
+                      metrics: cost, per-image, wasted, p50, p95, p99, success, slo (or
+                      latency = p50,p95,p99, all = every metric); values: 5% of the baseline,
+                      or absolute: $0.50 (money), 250ms (latency), 0.5pp (rates)
+                      defaults: money 1%, latency 5%, success and slo 0.1pp`;
 
 /** Options every command understands. */
 export const COMMON_OPTIONS = {

@@ -11,18 +11,11 @@ import { renderComparisonMarkdown, renderComparisonText } from '../report/compar
 import { parseReport } from '../report/json.js';
 import { renderComparisonJunit } from '../report/junit.js';
 import { ImgsimError } from '../scenario/errors.js';
-import { parseCommandArgs } from './args.js';
+import { TOLERANCE_HELP, parseCommandArgs } from './args.js';
 import { EXIT } from './output.js';
 
 /** Report formats `compare` can write. */
 export const COMPARE_FORMATS = ['md', 'json', 'junit'] as const;
-
-/** The `--tolerance` help shared by `compare` and `run --baseline`. */
-export const TOLERANCE_HELP = `  --tolerance LIST    how far each metric may move the wrong way, e.g. cost=2%,p95=5%,success=0.5pp
-                      metrics: cost, per-image, wasted, p50, p95, p99, success, slo (or
-                      latency = p50,p95,p99, all = every metric); values: 5% of the baseline,
-                      or absolute: $0.50 (money), 250ms (latency), 0.5pp (rates)
-                      defaults: money 1%, latency 5%, success and slo 0.1pp`;
 
 /** Usage text. */
 export const COMPARE_USAGE = `Usage: imgsim compare <baseline.json> <current.json> [options]

@@ -7,10 +7,8 @@ import { formatAttemptLine } from '../metrics/attempt-log.js';
 import type { Report } from '../metrics/report-types.js';
 import { thresholdsFailed } from '../metrics/thresholds.js';
 import { writeFileAtomic } from '../report/atomic.js';
-import { compareReports, parseTolerances } from '../report/compare.js';
-import { renderComparisonMarkdown, renderComparisonText } from '../report/compare-render.js';
+import type { Comparison } from '../report/compare.js';
 import { parseReport, serializeReport } from '../report/json.js';
-import { renderReportJunit } from '../report/junit.js';
 import { LineFileWriter } from '../report/line-file.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSummaryTable } from '../report/summary-table.js';
@@ -18,8 +16,7 @@ import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { formatDuration, isUnitError, parseDurationMs } from '../scenario/units.js';
 import { simulate } from '../sim/run.js';
-import { formatsOption, intOption, parseCommandArgs } from './args.js';
-import { TOLERANCE_HELP, readReportFile, writeComparisonFiles } from './compare.js';
+import { TOLERANCE_HELP, formatsOption, intOption, parseCommandArgs } from './args.js';
 import { EXIT } from './output.js';
 import { createProgress } from './progress.js';
 
@@ -99,9 +96,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new ImgsimError('invalid-argument', `--on-bad-row: expected fail or skip, got "${onBadRow}"`);
   }
   if (values.tolerance !== undefined && values.baseline === undefined) throw new ImgsimError('invalid-argument', '--tolerance: only with --baseline FILE');
-  const tolerances = parseTolerances(values.tolerance ?? []);
   // Read before the run, so a bad baseline fails at once rather than after a long simulation.
-  const baseline = values.baseline === undefined ? undefined : readReportFile(values.baseline);
+  const baseline = values.baseline === undefined ? undefined : await loadBaseline(values.baseline, values.tolerance ?? []);
   const scenario = loadScenario(file);
   const progress = createProgress(values.quiet === true || values.json === true);
   const attemptsLog = values['attempts-log'] === undefined ? undefined : new LineFileWriter(values['attempts-log']);
@@ -142,7 +138,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const outDir = values.out ?? path.join('reports', scenario.name);
   const json = serializeReport(report);
   // Compared as written (rounded to 10 digits), so `run --baseline` and `compare` agree exactly.
-  const comparison = baseline === undefined ? undefined : compareReports(baseline, parseReport(json, 'report.json'), { tolerances });
+  const comparison = baseline?.compare(parseReport(json, 'report.json'));
   const labels = { baselineLabel: values.baseline, currentLabel: path.join(outDir, 'report.json') };
   if (formats.has('json')) writeFileAtomic(path.join(outDir, 'report.json'), json);
   // Charts first: report.md references the PNGs. Imported only when asked for (Chart.js, canvas).
@@ -151,23 +147,55 @@ export async function runCommand(argv: string[]): Promise<number> {
       ? await (await import('../report/visual.js')).writeVisualReports(report, scenario, { outDir, html: formats.has('html'), png: formats.has('png'), scenarioFile: file })
       : undefined;
   for (const w of visual?.warnings ?? []) if (!values.quiet) process.stderr.write(`imgsim: ${w}\n`);
-  const compared = comparison === undefined ? '' : `\n${renderComparisonMarkdown(comparison, { ...labels, headingLevel: 2 })}`;
+  const compared = baseline && comparison ? `\n${baseline.renderMarkdown(comparison, { ...labels, headingLevel: 2 })}` : '';
   const markdown = `${renderMarkdown(report, { scenarioFile: file, ...(visual ? { charts: visual.markdownCharts } : {}) })}${compared}`;
   if (formats.has('md')) writeFileAtomic(path.join(outDir, 'report.md'), markdown);
   const stepSummary = process.env.GITHUB_STEP_SUMMARY;
   if (stepSummary !== undefined && stepSummary !== '') appendFileSync(stepSummary, markdown);
-  if (formats.has('junit')) writeFileAtomic(path.join(outDir, 'report.junit.xml'), renderReportJunit(report, comparison));
+  if (formats.has('junit')) writeFileAtomic(path.join(outDir, 'report.junit.xml'), (await import('../report/junit.js')).renderReportJunit(report, comparison));
   // The comparison's own files; its junit checks are in report.junit.xml already.
-  if (comparison !== undefined) writeComparisonFiles(comparison, outDir, new Set([...formats].filter((f) => f !== 'junit')), labels);
+  if (baseline && comparison) baseline.writeFiles(comparison, outDir, new Set([...formats].filter((f) => f !== 'junit')), labels);
   if (values.json) {
     process.stdout.write(json);
     if (!values.quiet) for (const w of comparison?.warnings ?? []) process.stderr.write(`imgsim: warning: ${w}\n`);
   } else if (!values.quiet) {
     process.stdout.write(`${renderSummaryTable(report)}\n`);
-    if (comparison !== undefined) process.stdout.write(`\n${renderComparisonText(comparison, labels)}`);
+    if (baseline && comparison) process.stdout.write(`\n${baseline.renderText(comparison, labels)}`);
     process.stdout.write(`\nreports written to ${outDir}${path.sep}\n`);
     if (attemptsLog) process.stdout.write(`${attemptsLog.lines} attempts logged to ${attemptsLog.path}\n`);
   }
   return thresholdsFailed(report) || comparison?.failed === true ? EXIT.failed : EXIT.ok;
 }
 
+/** A `--baseline` report, read and checked, with what comparing the new report to it needs. */
+interface Baseline {
+  /** Compares the new report (as written) with the baseline, with the tolerances asked for. */
+  compare(current: Report): Comparison;
+  readonly renderMarkdown: typeof import('../report/compare-render.js').renderComparisonMarkdown;
+  readonly renderText: typeof import('../report/compare-render.js').renderComparisonText;
+  readonly writeFiles: typeof import('./compare.js').writeComparisonFiles;
+}
+
+/**
+ * Reads `--baseline` and parses `--tolerance`, importing the comparison's modules only then
+ * (a run without a baseline never loads them).
+ * @param file - the baseline report.json
+ * @param tolerance - the `--tolerance` lists
+ * @returns the baseline
+ * @throws ImgsimError for a bad tolerance, then for a missing or invalid baseline
+ */
+async function loadBaseline(file: string, tolerance: readonly string[]): Promise<Baseline> {
+  const [{ compareReports, parseTolerances }, render, cli] = await Promise.all([
+    import('../report/compare.js'),
+    import('../report/compare-render.js'),
+    import('./compare.js'),
+  ]);
+  const tolerances = parseTolerances(tolerance);
+  const report = cli.readReportFile(file);
+  return {
+    compare: (current) => compareReports(report, current, { tolerances }),
+    renderMarkdown: render.renderComparisonMarkdown,
+    renderText: render.renderComparisonText,
+    writeFiles: cli.writeComparisonFiles,
+  };
+}

@@ -15,7 +15,7 @@
  * - Keys the schema does not know are dropped when reading.
  */
 import { z } from 'zod';
-import { URGENCIES, type Urgency } from '../scenario/schema.js';
+import { URGENCIES, type Urgency } from '../scenario/schema-parts.js';
 
 /** A number; `null` (NaN or ±Infinity as written) reads as NaN. */
 const num = z

@@ -4,7 +4,7 @@
  * same bytes.
  */
 import { count, percent, usd } from './format.js';
-import { OUTCOME_KINDS } from '../scenario/schema.js';
+import { OUTCOME_KINDS } from '../scenario/schema-parts.js';
 import { formatDuration } from '../scenario/units.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { formatThresholdResult, signedPercent, summaryColumns, summaryRows } from './summary-table.js';

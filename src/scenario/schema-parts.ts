@@ -71,77 +71,112 @@ export function unit<T>(pattern: string, expected: string, parse: (v: unknown) =
   return input.transform(parsedBy(parse));
 }
 
+/**
+ * One schema per argument list: a field factory below builds its schema on the first call and
+ * returns that one after. Zod schemas are immutable (`.optional()`, `.default()`, `.max()` make
+ * new ones around or from them), so the scenario's many fields of one kind can share it, and
+ * importing the schema builds each kind once rather than once per field.
+ * @param make - builds the schema for an argument list
+ * @returns the memoised factory
+ */
+function shared<A extends unknown[], T>(make: (...args: A) => T): (...args: A) => T {
+  const made = new Map<string, T>();
+  return (...args) => {
+    const key = JSON.stringify(args);
+    let schema = made.get(key);
+    if (schema === undefined) {
+      schema = make(...args);
+      made.set(key, schema);
+    }
+    return schema;
+  };
+}
+
 /** A duration: `500ms`, `2s`, `5m`, `1h`, `30d`, or a number of milliseconds. Output: ms. */
-export const duration = () => unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs);
+export const duration = shared(() => unit(DURATION_PATTERN, DURATION_EXPECTED, parseDurationMs));
 /** A rate: `20/s`, `1200/m`, or a number per second. Output: per second. */
-export const rate = () => unit(RATE_PATTERN, RATE_EXPECTED, parseRatePerSec);
+export const rate = shared(() => unit(RATE_PATTERN, RATE_EXPECTED, parseRatePerSec));
 /** A size `WxH`, kept as the string (it is also a record key and a label). */
-export const size = () =>
+export const size = shared(() =>
   z
     .string({ error: `expected ${SIZE_EXPECTED}` })
     .regex(new RegExp(SIZE_PATTERN), { error: `expected ${SIZE_EXPECTED}` })
-    .refine((v) => { const p = parseSize(v); return !isUnitError(p) || p.error !== SIZE_TOO_LARGE; }, { error: `expected ${SIZE_TOO_LARGE}` });
+    .refine((v) => { const p = parseSize(v); return !isUnitError(p) || p.error !== SIZE_TOO_LARGE; }, { error: `expected ${SIZE_TOO_LARGE}` }));
 /** A time of day `HH:MM`. Output: minutes after midnight. */
-export const timeOfDay = () =>
+export const timeOfDay = shared(() =>
   z
     .string({ error: `expected ${TIME_OF_DAY_EXPECTED}` })
     .regex(new RegExp(TIME_OF_DAY_PATTERN), { error: `expected ${TIME_OF_DAY_EXPECTED}` })
-    .transform((v) => parseTimeOfDay(v) as number);
+    .transform((v) => parseTimeOfDay(v) as number));
 /** An IANA time zone, checked against the runtime's zone database. */
-export const timeZone = () =>
+export const timeZone = shared(() =>
   z
     .string()
     .refine(isTimeZone, { error: 'expected an IANA time zone such as "UTC", "America/New_York" or "Europe/Berlin"' })
-    .default('UTC');
+    .default('UTC'));
 /** Money in USD: a number or `"$0.04"`. Output: USD. */
-export const money = () =>
+export const money = shared(() =>
   z
     .union([z.number().nonnegative(), z.string().regex(/^\s*\$?\s*(\d+(\.\d+)?|\.\d+)\s*(USD)?\s*$/i, { error: `expected ${MONEY_EXPECTED}` })], {
       error: `expected ${MONEY_EXPECTED}`,
     })
-    .transform(parsedBy(parseMoneyUsd));
+    .transform(parsedBy(parseMoneyUsd)));
 /** A number > 0. */
-export const positive = () => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
+export const positive = shared(() => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' }));
 /** A number >= 0. */
-export const nonNegative = () => z.number({ error: 'expected a number >= 0' }).nonnegative({ error: 'expected a number >= 0' });
+export const nonNegative = shared(() => z.number({ error: 'expected a number >= 0' }).nonnegative({ error: 'expected a number >= 0' }));
 /** A whole number >= min. */
-export const int = (min: number) =>
+export const int = shared((min: number) =>
   z.number({ error: `expected a whole number >= ${min}` }).int({ error: `expected a whole number >= ${min}` }).min(min, {
     error: `expected a whole number >= ${min}`,
-  });
-/** A step count from `min` to {@link MAX_STEPS}. */
-export const stepCount = (min = 1) => int(min).max(MAX_STEPS, { error: `expected a step count of at most ${MAX_STEPS}` });
+  }));
+/** A step count from `min` (1 when not given) to {@link MAX_STEPS}. */
+export const stepCount = shared((min?: number) => int(min ?? 1).max(MAX_STEPS, { error: `expected a step count of at most ${MAX_STEPS}` }));
 /** A factor >= 0 (`positive`: > 0) of at most {@link MAX_FACTOR}: price multipliers. */
-export const factor = (positiveOnly = false) => (positiveOnly ? positive() : nonNegative()).max(MAX_FACTOR, { error: `expected a factor of at most ${MAX_FACTOR}` });
+export const factor = shared((positiveOnly?: boolean) => (positiveOnly ? positive() : nonNegative()).max(MAX_FACTOR, { error: `expected a factor of at most ${MAX_FACTOR}` }));
 /** An amount of credits (`positive`: > 0) of at most {@link MAX_CREDITS}. */
-export const credits = (positiveOnly = false) => (positiveOnly ? positive() : nonNegative()).max(MAX_CREDITS, { error: `expected an amount of credits of at most ${MAX_CREDITS}` });
+export const credits = shared((positiveOnly?: boolean) => (positiveOnly ? positive() : nonNegative()).max(MAX_CREDITS, { error: `expected an amount of credits of at most ${MAX_CREDITS}` }));
 /** A probability in [0, 1]. */
-export const probability = () =>
+export const probability = shared(() =>
   z.number({ error: 'expected a probability between 0 and 1' }).min(0, { error: 'expected a probability between 0 and 1' }).max(1, {
     error: 'expected a probability between 0 and 1',
-  });
+  }));
 /** A fraction in [0, 1) used for discounts. */
-export const fraction = () =>
+export const fraction = shared(() =>
   z.number({ error: 'expected a fraction between 0 and 1' }).min(0, { error: 'expected a fraction between 0 and 1' }).max(1, {
     error: 'expected a fraction between 0 and 1',
-  });
+  }));
 /** A name used as an id: lower-case letters, digits and dashes. */
-export const id = (what: string) =>
+export const id = shared((what: string) =>
   z
     .string({ error: `expected ${what}: lower-case letters, digits and dashes` })
-    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: `expected ${what}: lower-case letters, digits and dashes` });
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: `expected ${what}: lower-case letters, digits and dashes` }));
 /** A point in simulated time: an ISO instant or a duration after `start`; resolved later. */
-export const pointInTime = () =>
+export const pointInTime = shared(() =>
   z.union([z.number().nonnegative(), z.string()]).refine((v) => !isUnitError(parseAtMs(v, 0)), {
     error: `expected ${INSTANT_EXPECTED}, or ${DURATION_EXPECTED} after start`,
-  });
+  }));
 
 /** Features a request may ask for and a provider may support or surcharge. */
 export const FEATURES = ['inpainting', 'outpainting', 'lora', 'controlnet', 'ip-adapter'] as const;
 /** A feature name. */
 export type Feature = (typeof FEATURES)[number];
 /** A feature field. */
-export const feature = () => z.enum(FEATURES, { error: `expected a feature: ${FEATURES.join(', ')}` });
+export const feature = shared(() => z.enum(FEATURES, { error: `expected a feature: ${FEATURES.join(', ')}` }));
+
+/** Outcome kinds of one attempt (docs/contract.md §2.3); used in reports, policy and strategies. */
+export const OUTCOME_KINDS = [
+  'success',
+  'server-error',
+  'timeout',
+  'generative',
+  'filtered',
+  'rate-limited',
+  'overloaded',
+  'connection-reset',
+] as const;
+/** An attempt outcome kind. */
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 
 /** Request urgency classes; SLOs are set per class. */
 export const URGENCIES = ['interactive', 'batch'] as const;

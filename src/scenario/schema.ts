@@ -7,29 +7,16 @@
 import { z } from 'zod';
 import { suggest } from './errors.js';
 import { MAX_TOKENS, MAX_USD } from './limits.js';
-import { obj, duration, rate, size, timeOfDay, timeZone, money, positive, nonNegative, int, stepCount, factor, credits, probability, fraction, id, pointInTime, feature, URGENCIES } from './schema-parts.js';
+import { obj, duration, rate, size, timeOfDay, timeZone, money, positive, nonNegative, int, stepCount, factor, credits, probability, fraction, id, pointInTime, feature, URGENCIES, OUTCOME_KINDS, type OutcomeKind } from './schema-parts.js';
 import { GROWTH_EXPECTED, INSTANT_EXPECTED, MONEY_TOO_LARGE, SIZE_EXPECTED, isUnitError, parseGrowthPerMs, parseInstantMs, parseSize } from './units.js';
 import { provideStrategyRef, type AnyBuiltin, type WithRefs } from '../routing/strategies/_builtin.js';
 import { BUILTINS, builtinNamed, type BuiltinStrategyName } from '../routing/strategies/builtins.js';
 
-export { obj, whenSchema, FEATURES, URGENCIES, type Feature, type Urgency } from './schema-parts.js';
+export { obj, whenSchema, FEATURES, URGENCIES, OUTCOME_KINDS, type Feature, type Urgency, type OutcomeKind } from './schema-parts.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared vocabularies
 
-/** Outcome kinds of one attempt (docs/contract.md §2.3); used in reports, policy and strategies. */
-export const OUTCOME_KINDS = [
-  'success',
-  'server-error',
-  'timeout',
-  'generative',
-  'filtered',
-  'rate-limited',
-  'overloaded',
-  'connection-reset',
-] as const;
-/** An attempt outcome kind. */
-export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 const failureKind = () =>
   z.enum(OUTCOME_KINDS.filter((k) => k !== 'success') as [Exclude<OutcomeKind, 'success'>, ...Exclude<OutcomeKind, 'success'>[]], {
     error: `expected a failure kind: ${OUTCOME_KINDS.slice(1).join(', ')}`,
