@@ -70,7 +70,7 @@ export function allocAttempt(s: SimState, slot: number, provider: number, tierNa
   let a = s.freeAttempts.pop();
   if (a === undefined) {
     a = s.attempts.length;
-    s.attempts.push(new AttemptState());
+    s.attempts.push(s.newAttempt());
   }
   const at = s.attempts[a]!;
   const r = s.requests[slot]!;

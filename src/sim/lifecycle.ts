@@ -15,7 +15,7 @@ import type { OutcomeKind } from '../scenario/schema.js';
 import { allocAttempt, clientLeaves, clientWaits, pushAttempt, send } from './attempts.js';
 import { bill } from './billing.js';
 import { planNext } from './plans.js';
-import { EV_HEDGE, EV_ROUTE, EV_SEND, RequestState, type SimState } from './state.js';
+import { EV_HEDGE, EV_ROUTE, EV_SEND, type SimState } from './state.js';
 
 /** A request deferred more often than this is rejected (a strategy that never lets go). */
 const MAX_DEFERRALS = 10_000;
@@ -30,7 +30,7 @@ export function allocRequest(s: SimState, req: ImageRequest): number {
   let slot = s.freeRequests.pop();
   if (slot === undefined) {
     slot = s.requests.length;
-    s.requests.push(new RequestState());
+    s.requests.push(s.newRequest());
     if (s.requests.length * s.refStride > s.attemptRefs.length) growSlotArrays(s);
   }
   const r = s.requests[slot]!;

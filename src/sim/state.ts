@@ -44,15 +44,67 @@ export const EV_PLAN = 9;
 /** Up to this many providers {@link SimState.providerOf} scans rather than looking ids up in a map. */
 const SCAN_PROVIDERS_MAX = 8;
 
+/**
+ * Where pooled records keep their number fields: a block of a Float64Array shared by
+ * {@link NUMBER_BLOCK} records, `stride` numbers each. A number field of an object that holds
+ * fractions or epoch ms is a boxed double of its own, one more object to miss in the cache on
+ * when a record comes back thousands of events later; side by side in a block, a record's
+ * numbers share a cache line or two.
+ */
+class NumberBlocks {
+  private block = new Float64Array(0);
+  private used = NUMBER_BLOCK;
+
+  /** @param stride - numbers per record */
+  constructor(private readonly stride: number) {}
+
+  /**
+   * Room for one more record's numbers.
+   * @returns the block and the offset of the record's first number in it
+   */
+  take(): { readonly nums: Float64Array; readonly at: number } {
+    if (this.used === NUMBER_BLOCK) {
+      this.block = new Float64Array(NUMBER_BLOCK * this.stride);
+      this.used = 0;
+    }
+    return { nums: this.block, at: this.stride * this.used++ };
+  }
+}
+
+/** Records per block of {@link NumberBlocks}. */
+const NUMBER_BLOCK = 1_024;
+
 /** One request while it is routed and attempted (a pooled record, reused once released). */
 export class RequestState {
   request!: ImageRequest;
   // The request's fields its end reads, copied on arrival: a request's end comes thousands of
   // requests later, and reading them here spares a cache miss on the request object.
   id = 0;
-  arrivalMs = 0;
   urgency: Urgency = 'interactive';
-  deadlineMs: number | undefined = undefined;
+  private readonly nums: Float64Array;
+  private readonly at: number;
+
+  /** @param room - where its numbers live ({@link SimState.newRequest}) */
+  constructor(room: { readonly nums: Float64Array; readonly at: number }) {
+    this.nums = room.nums;
+    this.at = room.at;
+  }
+
+  /** The request's arrival, epoch ms. */
+  get arrivalMs(): number {
+    return this.nums[this.at]!;
+  }
+  set arrivalMs(ms: number) {
+    this.nums[this.at] = ms;
+  }
+  /** The request's deadline, epoch ms (batch work), kept as NaN when it has none. */
+  get deadlineMs(): number | undefined {
+    const ms = this.nums[this.at + 1]!;
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  set deadlineMs(ms: number | undefined) {
+    this.nums[this.at + 1] = ms ?? Number.NaN;
+  }
   readonly walk = new CandidateWalk();
   /** Attempts whose answer the client still waits for. */
   inFlight = 0;
@@ -72,8 +124,32 @@ export class RequestState {
   attemptCount = 0;
 }
 
+/** Numbers per request record in its block (arrival, deadline). */
+const REQUEST_NUMBERS = 2;
+
+// Offsets of an attempt's numbers in its block.
+const SENT = 0;
+const TIMEOUT = 1;
+const DEADLINE = 2;
+const SERVICE = 3;
+const PRICE = 4;
+const CREDITS = 5;
+const ANSWERED = 6;
+const COST = 7;
+/** Numbers per attempt record in its block: one cache line. */
+const ATTEMPT_NUMBERS = 8;
+
 /** One attempt at a provider (a pooled record; its life is its `phase`, see attempts.ts). */
 export class AttemptState {
+  private readonly nums: Float64Array;
+  private readonly at: number;
+
+  /** @param room - where its numbers live ({@link SimState.newAttempt}) */
+  constructor(room: { readonly nums: Float64Array; readonly at: number }) {
+    this.nums = room.nums;
+    this.at = room.at;
+  }
+
   req = -1;
   /** The request as this attempt's provider receives it: the request's own, or a gateway plan step's (fields the gateway drops reset). */
   request: ImageRequest | undefined = undefined;
@@ -85,11 +161,6 @@ export class AttemptState {
   candidate = -1;
   tier = 0;
   tierName = '';
-  sentMs = 0;
-  /** The client's timeout for this attempt, ms (the policy's, or a plan step's). */
-  timeoutMs = 0;
-  deadlineMs = 0;
-  serviceMs = 0;
   /** What the provider will answer (drawn when the attempt reaches it). */
   kind: OutcomeKind = 'success';
   retryAfterMs = -1;
@@ -101,13 +172,65 @@ export class AttemptState {
   number = 0;
   /** Heap events that still refer to this record. */
   events = 0;
-  priceUsd = 0;
-  credits = 0;
-  // For the attempt log: what the client saw ('cancelled': lost a hedge race), when, and what
-  // the attempt was billed in all.
+  /** For the attempt log: what the client saw ('cancelled': lost a hedge race). */
   answerKind: LoggedOutcome = 'success';
-  answeredMs = 0;
-  costUsd = 0;
+
+  /** When the attempt was sent, epoch ms (-1 before). */
+  get sentMs(): number {
+    return this.nums[this.at + SENT]!;
+  }
+  set sentMs(ms: number) {
+    this.nums[this.at + SENT] = ms;
+  }
+  /** The client's timeout for this attempt, ms (the policy's, or a plan step's). */
+  get timeoutMs(): number {
+    return this.nums[this.at + TIMEOUT]!;
+  }
+  set timeoutMs(ms: number) {
+    this.nums[this.at + TIMEOUT] = ms;
+  }
+  /** When the client gives up, epoch ms. */
+  get deadlineMs(): number {
+    return this.nums[this.at + DEADLINE]!;
+  }
+  set deadlineMs(ms: number) {
+    this.nums[this.at + DEADLINE] = ms;
+  }
+  /** The drawn service time, ms. */
+  get serviceMs(): number {
+    return this.nums[this.at + SERVICE]!;
+  }
+  set serviceMs(ms: number) {
+    this.nums[this.at + SERVICE] = ms;
+  }
+  /** The price fixed when it was sent, USD. */
+  get priceUsd(): number {
+    return this.nums[this.at + PRICE]!;
+  }
+  set priceUsd(usd: number) {
+    this.nums[this.at + PRICE] = usd;
+  }
+  /** The credits it costs (credits pricing). */
+  get credits(): number {
+    return this.nums[this.at + CREDITS]!;
+  }
+  set credits(credits: number) {
+    this.nums[this.at + CREDITS] = credits;
+  }
+  /** For the attempt log: when the client saw its answer, epoch ms. */
+  get answeredMs(): number {
+    return this.nums[this.at + ANSWERED]!;
+  }
+  set answeredMs(ms: number) {
+    this.nums[this.at + ANSWERED] = ms;
+  }
+  /** For the attempt log: what the attempt was billed in all, USD. */
+  get costUsd(): number {
+    return this.nums[this.at + COST]!;
+  }
+  set costUsd(usd: number) {
+    this.nums[this.at + COST] = usd;
+  }
 }
 
 /** Everything one strategy's run holds. Create one per run. */
@@ -188,6 +311,18 @@ export class SimState {
   nextTickSeq = Infinity;
   /** Credits expired so far, USD, per provider keeping a ledger (the part the collector has). */
   readonly expiredSeenUsd = new Map<number, number>();
+  private readonly requestNumbers = new NumberBlocks(REQUEST_NUMBERS);
+  private readonly attemptNumbers = new NumberBlocks(ATTEMPT_NUMBERS);
+
+  /** @returns a new request record (the pools call it when they have none free) */
+  newRequest(): RequestState {
+    return new RequestState(this.requestNumbers.take());
+  }
+
+  /** @returns a new attempt record (the pools call it when they have none free) */
+  newAttempt(): AttemptState {
+    return new AttemptState(this.attemptNumbers.take());
+  }
 
   /**
    * A provider's index by id: a scan of the few handles (candidates name them by the very id
