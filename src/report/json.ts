@@ -213,7 +213,9 @@ export function parseReport(text: string, file: string): Report {
     const why = err instanceof Error ? err.message : String(err);
     throw new ImgsimError('invalid-report', `${file}: not valid JSON (${why}). ${HINT}`);
   }
-  const parsed = reportSchema.safeParse(data, { error: expectedInWords });
+  // Without zod's compiled fast path: a report is parsed once, and generating the code of each
+  // object schema (new Function) costs more than it saves.
+  const parsed = reportSchema.safeParse(data, { error: expectedInWords, jitless: true });
   if (parsed.success) return parsed.data;
   const [first, ...rest] = parsed.error.issues;
   const path = keyPath(first?.path ?? []);

@@ -70,7 +70,9 @@ function validateScenario(data: unknown, source: YamlSource): ResolvedScenario {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw ImgsimError.scenario([{ file: source.file, line: 1, col: 1, path: '', message: 'expected a mapping with `version: 1`, `name`, `providers` and `traffic`' }]);
   }
-  const parsed = scenarioSchema.safeParse(data, { reportInput: true });
+  // Without zod's compiled fast path: a scenario is parsed once or twice per process, and
+  // generating the code of each object schema (new Function) costs more than it saves.
+  const parsed = scenarioSchema.safeParse(data, { reportInput: true, jitless: true });
   if (!parsed.success) {
     throw ImgsimError.scenario(issueProblems(parsed.error.issues, source));
   }
