@@ -35,7 +35,7 @@ import { MAX_INSTANT_MS } from '../routing/strategy-guard.js';
 import { billAbandoned, fixPrice, priceIfBillable } from './billing.js';
 import { deliver } from './lifecycle.js';
 import type { ProviderRuntime } from './provider-runtime.js';
-import { AttemptState, EV_ANSWER, EV_DONE, EV_TIMEOUT, type SimState } from './state.js';
+import { AttemptState, attemptRequest, EV_ANSWER, EV_DONE, EV_TIMEOUT, type SimState } from './state.js';
 
 /** Where an attempt is in its life (the diagram above). */
 export type AttemptPhase = 'backoff' | 'queued' | 'running' | 'answering' | 'dropped' | 'abandoned' | 'closed' | 'released';
@@ -75,7 +75,7 @@ export function allocAttempt(s: SimState, slot: number, provider: number, tierNa
   const at = s.attempts[a]!;
   const r = s.requests[slot]!;
   at.req = slot;
-  at.request = r.request;
+  at.request = undefined;
   at.project = r.request.project;
   at.phase = 'backoff';
   at.events = 0;
@@ -133,7 +133,7 @@ export function release(s: SimState, a: number): void {
 /** Hands a finished attempt to the attempt log (it never reached a provider when sentMs < 0). */
 function logAttempt(s: SimState, at: AttemptState): void {
   const rec = s.record!;
-  const req = at.request!;
+  const req = attemptRequest(s, at);
   rec.requestId = req.id;
   rec.attempt = at.number;
   rec.provider = s.handles[at.provider]!.id;
@@ -193,7 +193,7 @@ export function send(s: SimState, a: number): void {
   const at = s.attempts[a]!;
   const now = s.clock.now;
   const rt = s.runtimes[at.provider]!;
-  const req = at.request!;
+  const req = attemptRequest(s, at);
   const visit = s.visits[at.req * s.visitStride + at.provider]!++;
   const availability = rt.curve.at(now);
   if (availability > 0) s.collector.usage.sent(rt.account.provider.index, now);
@@ -264,7 +264,7 @@ function start(s: SimState, a: number, rt: ProviderRuntime): void {
   s.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
   const doneMs = now + at.serviceMs;
   if (!(doneMs <= MAX_INSTANT_MS)) {
-    const req = at.request!;
+    const req = attemptRequest(s, at);
     throw new ImgsimError(
       'invalid-scenario',
       `provider ${rt.spec.id}: request ${req.id} (${req.size}, ${req.steps} steps) drew a service time of ${at.serviceMs} ms, which ends after the last instant the simulator can represent (${new Date(MAX_INSTANT_MS).toISOString()}); check the provider's latency and the request's steps and size`,

@@ -7,7 +7,7 @@
 import { creditsFor, price } from '../model/pricing/quote.js';
 import { billable, billableAbandoned, type AbandonedBy } from '../model/rules/billing.js';
 import type { OutcomeKind } from '../scenario/schema.js';
-import type { SimState } from './state.js';
+import { attemptRequest, type SimState } from './state.js';
 
 /**
  * Fixes the attempt's price when it is sent (off-peak and dynamic factors at send time;
@@ -26,7 +26,7 @@ export function fixPrice(s: SimState, a: number, availability: number): void {
   opts.serviceMs = at.serviceMs;
   opts.creditValueUsd = undefined;
   const compiled = s.handles[at.provider]!.compiled;
-  const req = at.request!;
+  const req = attemptRequest(s, at);
   if (rt.account.ledger) at.credits = creditsFor(compiled, req, opts);
   else at.priceUsd = price(compiled, req, opts);
 }

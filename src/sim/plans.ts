@@ -12,7 +12,7 @@ import type { AttemptOutcome, PlanStep } from '../routing/strategy.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { allocAttempt, markSent, release, send } from './attempts.js';
 import { deliver, finish, refuseInstant } from './lifecycle.js';
-import { EV_PLAN, type SimState } from './state.js';
+import { attemptRequest, EV_PLAN, type SimState } from './state.js';
 
 /**
  * Asks the request's plan for its next step and carries it out: an attempt, a wait (an
@@ -88,7 +88,7 @@ function sendPlanned(s: SimState, slot: number, step: { readonly provider: strin
     if (retry) s.collector.retries++;
     else s.collector.failovers++;
   }
-  const refused = refusal(s.handles[p]!.compiled, at.request!, at.tierName);
+  const refused = refusal(s.handles[p]!.compiled, attemptRequest(s, at), at.tierName);
   if (refused === undefined) {
     send(s, a);
     return;

@@ -151,7 +151,11 @@ export class AttemptState {
   }
 
   req = -1;
-  /** The request as this attempt's provider receives it: the request's own, or a gateway plan step's (fields the gateway drops reset). */
+  /**
+   * A gateway plan step's request (fields the gateway drops reset) when it replaces the
+   * request's own; undefined for the request's own (read both through `attemptRequest`, attempts.ts:
+   * not storing the fresh request object in this long-lived record spares a write barrier).
+   */
   request: ImageRequest | undefined = undefined;
   /** `request.project`, copied when `request` is set (billing reads it when the answer comes). */
   project = '';
@@ -422,4 +426,14 @@ export class SimState {
             hedge: false,
           };
   }
+}
+
+/**
+ * The request as an attempt's provider receives it: a gateway plan step's, else the request's own.
+ * @param s - the state
+ * @param at - the attempt (not released)
+ * @returns the request
+ */
+export function attemptRequest(s: SimState, at: AttemptState): ImageRequest {
+  return at.request ?? s.requests[at.req]!.request;
 }
