@@ -175,8 +175,12 @@ export const oracleReportSchema = z.object({
   cost: num,
   /** USD: per request, the least any router could pay for the best service its draws allow, capacity ignored (a lower bound). */
   unconstrainedCost: num,
-  /** The plan's requests: within their SLO bound, late (an image outside it), unserved. */
-  requests: z.object({ total: num, withinSlo: num, late: num, unserved: num }),
+  /**
+   * The plan's requests: within their SLO bound, late (an image outside it), unserved; under a
+   * budget that refuses work, `overBudget`: those of the unserved the plan could serve but the
+   * budget does not buy.
+   */
+  requests: z.object({ total: num, withinSlo: num, late: num, unserved: num, overBudget: num.optional() }),
   /** Per request, the best service its draws allow, capacity ignored. */
   unconstrained: z.object({ withinSlo: num, late: num, unservable: num }),
 });

@@ -133,11 +133,14 @@ export function summaryColumns(report: Report): readonly SummaryColumn[] {
 /**
  * One line on the oracle for under the summary table.
  * @param oracle - the report's oracle section
- * @returns e.g. `oracle: $6,627.78 for 259,369 of 259,389 requests within SLO (13 unserved); lower bound $6,418.45`
+ * @returns e.g. `oracle: $6,627.78 for 259,369 of 259,389 requests within SLO (13 unserved); lower bound $6,418.45`,
+ *   under a budget `(… 20 unserved, 7 of them over the budget)`
  */
 export function formatOracle(oracle: OracleReport): string {
   const { requests } = oracle;
-  const misses = [requests.late > 0 ? `${count(requests.late)} late` : '', requests.unserved > 0 ? `${count(requests.unserved)} unserved` : '']
+  const overBudget = requests.overBudget ?? 0;
+  const unserved = requests.unserved > 0 ? `${count(requests.unserved)} unserved${overBudget > 0 ? `, ${count(overBudget)} of them over the budget` : ''}` : '';
+  const misses = [requests.late > 0 ? `${count(requests.late)} late` : '', unserved]
     .filter((x) => x !== '')
     .join(', ');
   return (

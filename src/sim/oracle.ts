@@ -23,7 +23,9 @@
  *   success at all; failing that, nothing. Batch work may be deferred to the cheapest instant
  *   before its deadline when prices vary in time. Greedy, so neither a bound nor optimal.
  *
- * The oracle ignores the scenario's budget and circuit breakers, and never plans failed attempts.
+ * Under a budget that refuses work (`onExhausted: reject`) the plan keeps, per budget window, the
+ * most requests the budget buys, cheapest first (oracle-budget.ts); the bounds ignore the budget.
+ * The oracle ignores circuit breakers, and never plans failed attempts.
  *
  * Why over 500 lines: one algorithm, the hindsight oracle (`HindsightOracle`: per-request
  * optimum, the lower bound and the budget pass share its slot books and draw decoding); its
@@ -44,6 +46,7 @@ import type { RequestSource } from '../traffic/traffic.js';
 import { EventHeap } from './heap.js';
 import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
 import { SlotBook } from './slot-book.js';
+import { BudgetedPlan } from './oracle-budget.js';
 
 /** Differences below this fraction of the amounts compared are float noise, written as 0. */
 const MONEY_NOISE = 1e-9;
@@ -178,6 +181,8 @@ export class HindsightOracle {
   private unserved = 0;
   private sloUsd = Infinity;
   private anyUsd = Infinity;
+  /** Under a budget that refuses work: what the plan books, kept as the budget allows (oracle-budget.ts). */
+  private readonly budgeted: BudgetedPlan | undefined;
 
   /**
    * @param scenario - the resolved scenario (seed and duration overrides applied)
@@ -199,6 +204,8 @@ export class HindsightOracle {
     this.maxAttempts = Math.max(1, scenario.policy.maxAttempts);
     this.timeoutMs = scenario.policy.timeout;
     this.anyTimeVarying = this.providers.some((p) => p.timeVarying);
+    const budget = scenario.budget;
+    this.budgeted = budget?.onExhausted === 'reject' ? new BudgetedPlan(budget, scenario.startMs) : undefined;
   }
 
   /**
@@ -250,11 +257,17 @@ export class HindsightOracle {
       }
     }
     while (pending.pop()) this.settleHeld(pending.ref, pending.time);
+    let requests: OracleResult['requests'] = { total, withinSlo: this.withinSlo, late: this.late, unserved: this.unserved };
+    if (this.budgeted) {
+      const kept = this.budgeted.finish();
+      this.planUsd = kept.costUsd;
+      requests = { total, withinSlo: kept.withinSlo, late: kept.late, unserved: this.unserved + kept.overBudget, overBudget: kept.overBudget };
+    }
     return {
       result: {
         cost: this.planUsd,
         unconstrainedCost: unconstrainedUsd,
-        requests: { total, withinSlo: this.withinSlo, late: this.late, unserved: this.unserved },
+        requests,
         unconstrained,
       },
       lowerBounds,
@@ -528,9 +541,12 @@ export class HindsightOracle {
             p.book.commit(nowMs, startMs, endMs);
             const usd = priceOf[c]!;
             rt.account.addSpend(usd, nowMs);
-            this.planUsd += usd;
-            if (withinSlo) this.withinSlo++;
-            else this.late++;
+            if (this.budgeted) this.budgeted.add(nowMs, request.project, usd, withinSlo);
+            else {
+              this.planUsd += usd;
+              if (withinSlo) this.withinSlo++;
+              else this.late++;
+            }
             return Number.NaN;
           }
           retryAtMs = nowMs + tokenWaitMs;
