@@ -22,17 +22,22 @@ export const COMPARE_USAGE = `Usage: imgsim compare <baseline.json> <current.jso
 
 Compares two report.json files strategy by strategy (cost, cost per image, wasted cost,
 p50/p95/p99 latency, success rate, SLO attainment), prints a table and writes compare.md.
-Improvements never fail; strategies added or removed are reported, not failures unless --strict.
+Improvements never fail; a strategy missing from the current report fails; one added is
+reported, a failure only with --strict. Reports of different scenarios (by content hash),
+seeds or windows are refused unless --allow-different.
 
 Options:
 ${TOLERANCE_HELP}
-  --strict            strategies added or removed fail the comparison too
+  --strict            strategies added to the current report fail the comparison too
+  --allow-different   compare reports of different scenarios, seeds or windows (refused
+                      otherwise, exit 2); the reasons head the output
   --format LIST       comma-separated: ${COMPARE_FORMATS.join(', ')} (default md): compare.md,
                       compare.json, compare.junit.xml
   --out DIR           where to write them (default: the current report's folder)
   --json              print the comparison as JSON instead of the table
   --quiet             print nothing but errors
-Exit codes: 0 no regression, 1 a metric regressed beyond its tolerance, 2 bad input.`;
+Exit codes: 0 no regression, 1 a metric regressed beyond its tolerance or a strategy is missing,
+2 bad input or reports that do not compare.`;
 
 /**
  * Reads and checks a report.json.
@@ -80,6 +85,7 @@ export function compareCommand(argv: string[]): number {
   const { values, positionals } = parseCommandArgs('compare', argv, {
     tolerance: { type: 'string', multiple: true },
     strict: { type: 'boolean' },
+    'allow-different': { type: 'boolean' },
     format: { type: 'string' },
     out: { type: 'string' },
   });
@@ -93,7 +99,11 @@ export function compareCommand(argv: string[]): number {
   }
   const formats = parseFormatList('format', values.format, COMPARE_FORMATS, 'md');
   const tolerances = parseTolerances(values.tolerance ?? []);
-  const comparison = compareReports(readReportFile(baselineFile), readReportFile(currentFile), { tolerances, strict: values.strict === true });
+  const comparison = compareReports(readReportFile(baselineFile), readReportFile(currentFile), {
+    tolerances,
+    strict: values.strict === true,
+    allowDifferent: values['allow-different'] === true,
+  });
   const labels = { baselineLabel: baselineFile, currentLabel: currentFile };
   const outDir = values.out ?? path.dirname(currentFile);
   writeComparisonFiles(comparison, outDir, formats, labels);

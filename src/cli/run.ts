@@ -7,7 +7,7 @@ import { formatAttemptLine } from '../metrics/attempt-log.js';
 import type { Report } from '../metrics/report-types.js';
 import { thresholdsFailed } from '../metrics/thresholds.js';
 import { writeFileAtomic } from '../report/atomic.js';
-import type { Comparison } from '../report/compare.js';
+import type { Comparison, ReportIdentity } from '../report/compare.js';
 import { parseReport, serializeReport } from '../report/json.js';
 import { LineFileWriter } from '../report/line-file.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -15,7 +15,10 @@ import { renderSummaryTable } from '../report/summary-table.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { formatDuration, isUnitError, parseDurationMs } from '../scenario/units.js';
-import { simulate } from '../sim/run.js';
+import { simulate, withOverrides } from '../sim/run.js';
+import { IMGSIM_VERSION } from '../metrics/assemble.js';
+import { worldHash } from '../scenario/hash.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
 import { TOLERANCE_HELP, formatsOption, intOption, parseCommandArgs } from './args.js';
 import { EXIT } from './output.js';
 import { createProgress } from './progress.js';
@@ -38,8 +41,11 @@ Options:
   --duration D        override the simulated duration (e.g. 1h, 7d)
   --format LIST       comma-separated: ${RUN_FORMATS.join(', ')} (default json,md)
   --baseline FILE     compare the new report with this report.json (see imgsim compare):
-                      exit 1 on a regression; adds a comparison to report.md, writes compare.md
+                      exit 1 on a regression; adds a comparison to report.md, writes compare.md;
+                      a baseline of another scenario, seed or window is refused (exit 2)
 ${TOLERANCE_HELP}
+  --allow-different   with --baseline: compare with a baseline of another scenario, seed or
+                      window anyway (the reasons head the comparison)
   --on-bad-row MODE   for a replayed trace: fail (stop at the first bad row, the default
                       unless the scenario says otherwise) or skip (count and report them)
   --attempts-log FILE write every attempt at a provider as a JSON line (see docs/cli.md);
@@ -67,6 +73,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'on-bad-row': { type: 'string' },
     baseline: { type: 'string' },
     tolerance: { type: 'string', multiple: true },
+    'allow-different': { type: 'boolean' },
     'attempts-log': { type: 'string' },
     'no-oracle': { type: 'boolean' },
     'strategy-timeout': { type: 'string' },
@@ -99,6 +106,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Read before the run, so a bad baseline fails at once rather than after a long simulation.
   const baseline = values.baseline === undefined ? undefined : await loadBaseline(values.baseline, values.tolerance ?? []);
   const scenario = loadScenario(file);
+  const allowDifferent = values['allow-different'] === true;
+  if (values['allow-different'] !== undefined && baseline === undefined) throw new ImgsimError('invalid-argument', '--allow-different: only with --baseline FILE');
+  // A baseline of another scenario, seed or window is refused before the run, not after it.
+  if (baseline !== undefined) baseline.assertComparable(baseline.identity, runIdentity(withOverrides(scenario, { ...(seed === undefined ? {} : { seed }), ...(durationMs === undefined ? {} : { durationMs }) })), allowDifferent);
   const progress = createProgress(values.quiet === true || values.json === true);
   const attemptsLog = values['attempts-log'] === undefined ? undefined : new LineFileWriter(values['attempts-log']);
   let report: Report;
@@ -138,7 +149,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const outDir = values.out ?? path.join('reports', scenario.name);
   const json = serializeReport(report);
   // Compared as written (rounded to 10 digits), so `run --baseline` and `compare` agree exactly.
-  const comparison = baseline?.compare(parseReport(json, 'report.json'));
+  const comparison = baseline?.compare(parseReport(json, 'report.json'), allowDifferent);
   const labels = { baselineLabel: values.baseline, currentLabel: path.join(outDir, 'report.json') };
   if (formats.has('json')) writeFileAtomic(path.join(outDir, 'report.json'), json);
   // Charts first: report.md references the PNGs. Imported only when asked for (Chart.js, canvas).
@@ -169,8 +180,12 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 /** A `--baseline` report, read and checked, with what comparing the new report to it needs. */
 interface Baseline {
+  /** The baseline's identity (scenario hash, seed, window), checked before the run. */
+  readonly identity: ReportIdentity;
+  /** Refuses a run of another scenario, seed or window (exit 2) unless allowed. */
+  readonly assertComparable: typeof import('../report/compare.js').assertComparable;
   /** Compares the new report (as written) with the baseline, with the tolerances asked for. */
-  compare(current: Report): Comparison;
+  compare(current: Report, allowDifferent: boolean): Comparison;
   readonly renderMarkdown: typeof import('../report/compare-render.js').renderComparisonMarkdown;
   readonly renderText: typeof import('../report/compare-render.js').renderComparisonText;
   readonly writeFiles: typeof import('./compare.js').writeComparisonFiles;
@@ -185,7 +200,7 @@ interface Baseline {
  * @throws ImgsimError for a bad tolerance, then for a missing or invalid baseline
  */
 async function loadBaseline(file: string, tolerance: readonly string[]): Promise<Baseline> {
-  const [{ compareReports, parseTolerances }, render, cli] = await Promise.all([
+  const [{ assertComparable, compareReports, parseTolerances, reportIdentity }, render, cli] = await Promise.all([
     import('../report/compare.js'),
     import('../report/compare-render.js'),
     import('./compare.js'),
@@ -193,9 +208,27 @@ async function loadBaseline(file: string, tolerance: readonly string[]): Promise
   const tolerances = parseTolerances(tolerance);
   const report = cli.readReportFile(file);
   return {
-    compare: (current) => compareReports(report, current, { tolerances }),
+    identity: reportIdentity(report),
+    assertComparable,
+    compare: (current, allowDifferent) => compareReports(report, current, { tolerances, allowDifferent }),
     renderMarkdown: render.renderComparisonMarkdown,
     renderText: render.renderComparisonText,
     writeFiles: cli.writeComparisonFiles,
+  };
+}
+
+/**
+ * The identity of the report a run will write (as `assembleReport` fills it in).
+ * @param s - the scenario with the run's overrides
+ * @returns its identity
+ */
+function runIdentity(s: ResolvedScenario): ReportIdentity {
+  return {
+    imgsim: IMGSIM_VERSION,
+    scenario: s.name,
+    scenarioHash: worldHash(s),
+    seed: s.seed,
+    mode: 'sim',
+    window: { start: new Date(s.startMs).toISOString(), end: new Date(s.endMs).toISOString() },
   };
 }

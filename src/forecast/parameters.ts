@@ -4,11 +4,10 @@
  * (budget, providers' limits, credits pricing). Two partial results can be merged only when their
  * parameters are identical, and the forecast is a function of the parameters and the runs alone.
  */
-import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { streamKey } from '../model/random.js';
 import { selectStrategyRefs } from '../routing/strategy-refs.js';
 import { strategyDisplayName } from '../scenario/check.js';
+import { scenarioHash } from '../scenario/hash.js';
 import type { CreditsPricing, ResolvedScenario } from '../scenario/resolve.js';
 
 /** A provider as the forecast reports it. */
@@ -63,24 +62,6 @@ export interface ForecastParameters {
  */
 export function runSeed(seed: number, index: number): number {
   return streamKey(seed, `forecast/run/${index}`);
-}
-
-/**
- * A stable hash of what a scenario says: the resolved scenario as JSON without the absolute
- * paths (a trace is named relative to the scenario folder), so the same file checked out in two
- * places hashes the same.
- * @param scenario - the resolved scenario
- * @returns 16 hex digits
- */
-export function scenarioHash(scenario: ResolvedScenario): string {
-  const { dir, ...withFile } = scenario;
-  const rest = { ...withFile, file: undefined };
-  const traffic =
-    rest.traffic.kind === 'trace' ? { ...rest.traffic, trace: { ...rest.traffic.trace, file: path.relative(dir, rest.traffic.trace.file).split(path.sep).join('/') } } : rest.traffic;
-  return createHash('sha256')
-    .update(JSON.stringify({ ...rest, traffic }))
-    .digest('hex')
-    .slice(0, 16);
 }
 
 /**

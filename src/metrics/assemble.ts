@@ -2,6 +2,7 @@
  * The report object (docs/contract.md §5) from the strategies' sections: version, scenario, seed,
  * mode, window, and each strategy's threshold verdicts. Shared by `simulate` and the live harness.
  */
+import { worldHash } from '../scenario/hash.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OracleReport, Report, StrategyReport } from './report-types.js';
 import { evaluateThresholds } from './thresholds.js';
@@ -29,6 +30,7 @@ export function assembleReport(
   return {
     imgsim: IMGSIM_VERSION,
     scenario: scenario.name,
+    scenarioHash: worldHash(scenario),
     seed: scenario.seed,
     mode,
     window: { start: new Date(scenario.startMs).toISOString(), end: new Date(endMs).toISOString() },

@@ -189,6 +189,12 @@ export const oracleReportSchema = z.object({
 export const reportSchema = z.object({
   imgsim: z.string(),
   scenario: z.string(),
+  /**
+   * Extension: what the strategies ran against (src/scenario/hash.ts `worldHash`): everything the
+   * scenario says but its name, strategies, thresholds, seed and window. Absent in reports of
+   * imgsim before it; `compare` refuses reports whose hashes differ.
+   */
+  scenarioHash: z.string().optional(),
   seed: num,
   mode: z.enum(['sim', 'live']),
   window: z.object({ start: z.string(), end: z.string() }),

@@ -110,7 +110,7 @@ function membershipLines(comparison: Comparison, name: (s: string) => string = (
   const consequence = comparison.strict ? 'fails with --strict' : 'not a failure; --strict makes it one';
   const lines: string[] = [];
   if (comparison.added.length > 0) lines.push(`added (only in the current report, ${consequence}): ${comparison.added.map(name).join(', ')}`);
-  if (comparison.removed.length > 0) lines.push(`removed (only in the baseline, ${consequence}): ${comparison.removed.map(name).join(', ')}`);
+  if (comparison.removed.length > 0) lines.push(`missing (only in the baseline: the current report lost it, a failure): ${comparison.removed.map(name).join(', ')}`);
   return lines;
 }
 
@@ -121,7 +121,8 @@ function verdictLine(comparison: Comparison): string {
   if (missing > 0) parts.push(`${missing} missing`);
   const tail = `(${checks} ${checks === 1 ? 'check' : 'checks'}: ${parts.join(', ')})`;
   if (regressed > 0) return `✗ ${regressed} ${regressed === 1 ? 'regression' : 'regressions'} ${tail}`;
-  if (comparison.failed) return `✗ strategies added or removed (--strict) ${tail}`;
+  if (comparison.removed.length > 0) return `✗ ${comparison.removed.length === 1 ? 'a strategy is' : 'strategies are'} missing from the current report ${tail}`;
+  if (comparison.failed) return `✗ strategies added (--strict) ${tail}`;
   return `✓ no regressions ${tail}`;
 }
 

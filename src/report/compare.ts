@@ -99,6 +99,8 @@ export interface StrategyComparison {
 export interface ReportIdentity {
   readonly imgsim: string;
   readonly scenario: string;
+  /** What the strategies ran against (the report's `scenarioHash`); absent in older reports. */
+  readonly scenarioHash?: string;
   readonly seed: number;
   readonly mode: 'sim' | 'live';
   readonly window: { readonly start: string; readonly end: string };
@@ -116,12 +118,15 @@ export interface Comparison {
   readonly added: readonly string[];
   /** Strategies only in the baseline. */
   readonly removed: readonly string[];
-  /** Whether added or removed strategies fail the comparison (`--strict`). */
+  /** Whether added strategies fail the comparison too (`--strict`); removed ones always do. */
   readonly strict: boolean;
-  /** Reasons to doubt the comparison: different scenarios, seeds, versions, windows; live mode. */
+  /**
+   * Reasons to doubt the comparison: first, with `allowDifferent`, why the reports are not
+   * comparable (scenario, seed, window); then other versions, live mode, missing hashes.
+   */
   readonly warnings: readonly string[];
   readonly counts: { readonly checks: number; readonly ok: number; readonly improved: number; readonly regressed: number; readonly missing: number };
-  /** True when a check regressed, or (`strict`) a strategy was added or removed: exit code 1. */
+  /** True when a check regressed, a strategy is missing from the current report, or (`strict`) one was added: exit code 1. */
   readonly failed: boolean;
 }
 
@@ -129,8 +134,13 @@ export interface Comparison {
 export interface CompareOptions {
   /** Per-metric tolerances, e.g. from {@link parseTolerances}; missing names use the defaults. */
   readonly tolerances?: Readonly<Record<string, Tolerance>>;
-  /** Fail when a strategy was added or removed. Default false. */
+  /** Fail when a strategy was added, too (one missing from the current report always fails). Default false. */
   readonly strict?: boolean;
+  /**
+   * Compare reports of different scenarios, seeds or windows anyway (`--allow-different`): the
+   * reasons head the warnings. Default false: such reports are refused (exit 2).
+   */
+  readonly allowDifferent?: boolean;
 }
 
 // Reports round to 10 significant digits; a relative slack far above that and far below any
@@ -221,8 +231,63 @@ function parseTolerance(m: CompareMetric, value: string, given: string): Toleran
   }
 }
 
-function identity(r: Report): ReportIdentity {
-  return { imgsim: r.imgsim, scenario: r.scenario, seed: r.seed, mode: r.mode, window: { start: r.window.start, end: r.window.end } };
+/**
+ * A report's identity: what `compare` checks before comparing figures.
+ * @param r - the report
+ * @returns version, scenario and its hash, seed, mode, window
+ */
+export function reportIdentity(r: Report): ReportIdentity {
+  return {
+    imgsim: r.imgsim,
+    scenario: r.scenario,
+    ...(r.scenarioHash === undefined ? {} : { scenarioHash: r.scenarioHash }),
+    seed: r.seed,
+    mode: r.mode,
+    window: { start: r.window.start, end: r.window.end },
+  };
+}
+
+/**
+ * Why two reports' figures do not compare: they ran against different scenarios (by content
+ * hash, or by name when a report has no hash), on other traffic and luck (seed), or over
+ * another window.
+ * @param b - the baseline's identity
+ * @param c - the current report's identity
+ * @returns the reasons, none when they compare
+ */
+export function incomparability(b: ReportIdentity, c: ReportIdentity): string[] {
+  const why: string[] = [];
+  if (b.scenarioHash !== undefined && c.scenarioHash !== undefined) {
+    if (b.scenarioHash !== c.scenarioHash) {
+      why.push(
+        `the reports ran against different scenarios ("${b.scenario}" hash ${b.scenarioHash}, "${c.scenario}" hash ${c.scenarioHash}): providers, traffic, SLO, budget or policy differ`,
+      );
+    }
+  } else if (b.scenario !== c.scenario) why.push(`the reports come from different scenarios ("${b.scenario}" and "${c.scenario}")`);
+  if (b.seed !== c.seed) why.push(`the reports use different seeds (${b.seed} and ${c.seed}), so they saw different traffic and provider luck`);
+  if (b.window.start !== c.window.start || b.window.end !== c.window.end) {
+    why.push(`the simulated windows differ (${b.window.start} → ${b.window.end} and ${c.window.start} → ${c.window.end})`);
+  }
+  return why;
+}
+
+/**
+ * Refuses to compare reports that {@link incomparability} finds different, unless allowed.
+ * @param b - the baseline's identity
+ * @param c - the current report's (or run's) identity
+ * @param allowDifferent - `--allow-different`
+ * @returns the reasons when allowed (for the warnings), else none
+ * @throws ImgsimError `invalid-report` (exit 2) naming every reason
+ */
+export function assertComparable(b: ReportIdentity, c: ReportIdentity, allowDifferent: boolean): string[] {
+  const why = incomparability(b, c);
+  if (why.length > 0 && !allowDifferent) {
+    throw new ImgsimError(
+      'invalid-report',
+      `not comparable: ${why.join('; ')}. Compare reports of the same scenario, seed and window, or pass --allow-different to compare them anyway`,
+    );
+  }
+  return why;
 }
 
 /** The metric's value, or null when the report has none. */
@@ -267,12 +332,14 @@ export function checkMetric(m: CompareMetric, baseline: number | null, current: 
   return { ...base, delta, relative, verdict, ...(note === undefined || verdict === 'ok' ? {} : { note }) };
 }
 
-function warningsFor(b: Report, c: Report): string[] {
-  const w: string[] = [];
-  if (b.scenario !== c.scenario) w.push(`the reports come from different scenarios ("${b.scenario}" and "${c.scenario}")`);
-  if (b.seed !== c.seed) w.push(`the reports use different seeds (${b.seed} and ${c.seed}), so they saw different traffic and provider luck`);
-  if (b.window.start !== c.window.start || b.window.end !== c.window.end) {
-    w.push(`the simulated windows differ (${b.window.start} → ${b.window.end} and ${c.window.start} → ${c.window.end})`);
+function warningsFor(b: Report, c: Report, incomparable: readonly string[]): string[] {
+  const w: string[] = [...incomparable];
+  const unhashed = [b.scenarioHash === undefined ? 'the baseline' : '', c.scenarioHash === undefined ? 'the current report' : ''].filter((x) => x !== '');
+  if (unhashed.length > 0) {
+    w.push(`${unhashed.join(' and ')} ${unhashed.length > 1 ? 'have' : 'has'} no scenario hash (written by an older imgsim), so only the scenario names were checked`);
+  }
+  if (b.scenarioHash !== undefined && b.scenarioHash === c.scenarioHash && b.scenario !== c.scenario) {
+    w.push(`the scenarios have different names ("${b.scenario}" and "${c.scenario}") but the same content`);
   }
   if (b.imgsim !== c.imgsim) w.push(`the reports were written by different imgsim versions (${b.imgsim} and ${c.imgsim}); a model change may explain differences`);
   const live = [b.mode === 'live' ? 'the baseline' : '', c.mode === 'live' ? 'the current report' : ''].filter((x) => x !== '');
@@ -288,10 +355,12 @@ function warningsFor(b: Report, c: Report): string[] {
  * Compares two reports strategy by strategy (matched by name) and metric by metric.
  * @param baseline - the reference report
  * @param current - the report under test
- * @param opts - tolerances (merged over {@link DEFAULT_TOLERANCES}) and `strict`
+ * @param opts - tolerances (merged over {@link DEFAULT_TOLERANCES}), `strict`, `allowDifferent`
  * @returns the comparison; `failed` says whether it should exit 1
+ * @throws ImgsimError `invalid-report` when the reports are not comparable (see {@link assertComparable})
  */
 export function compareReports(baseline: Report, current: Report, opts: CompareOptions = {}): Comparison {
+  const incomparable = assertComparable(reportIdentity(baseline), reportIdentity(current), opts.allowDifferent ?? false);
   const tolerances: Record<string, Tolerance> = { ...DEFAULT_TOLERANCES, ...opts.tolerances };
   const strict = opts.strict ?? false;
   const baseByName = new Map(baseline.strategies.map((s) => [s.name, s]));
@@ -313,16 +382,16 @@ export function compareReports(baseline: Report, current: Report, opts: CompareO
     strategies.push({ name: cur.name, checks });
   }
   const removed = baseline.strategies.map((s) => s.name).filter((n) => !currentNames.has(n));
-  const failed = counts.regressed > 0 || (strict && (added.length > 0 || removed.length > 0));
+  const failed = counts.regressed > 0 || removed.length > 0 || (strict && added.length > 0);
   return {
-    baseline: identity(baseline),
-    current: identity(current),
+    baseline: reportIdentity(baseline),
+    current: reportIdentity(current),
     tolerances,
     strategies,
     added,
     removed,
     strict,
-    warnings: warningsFor(baseline, current),
+    warnings: warningsFor(baseline, current, incomparable),
     counts,
     failed,
   };

@@ -94,7 +94,12 @@ function membershipCase(comparison: Comparison, kind: 'added' | 'removed'): Case
       : 'only in the baseline: the current report does not have this strategy';
   return {
     name: `baseline strategy ${kind}`,
-    result: comparison.strict ? { kind: 'failed', type: 'strategy-' + kind, message, details: `${message} (--strict)` } : { kind: 'skipped', message },
+    result:
+      kind === 'removed'
+        ? { kind: 'failed', type: 'strategy-removed', message, details: message }
+        : comparison.strict
+          ? { kind: 'failed', type: 'strategy-added', message, details: `${message} (--strict)` }
+          : { kind: 'skipped', message },
   };
 }
 
@@ -169,7 +174,7 @@ export function renderReportJunit(report: Report, comparison?: Comparison): stri
 
 /**
  * `compare.junit.xml`: a testsuite per strategy of either report, a testcase per compared
- * metric; added and removed strategies are skipped testcases (failures with `--strict`).
+ * metric; a removed strategy is a failed testcase, an added one skipped (failed with `--strict`).
  * @param comparison - the comparison
  * @returns the XML text, ending with a newline
  */

@@ -77,25 +77,58 @@ describe('imgsim compare', () => {
     expect(findAll(xml, 'failure')[0]!.attrs.message).toMatch(/^cost regressed/);
   });
 
-  it('reports added and removed strategies without failing, unless --strict', async () => {
+  it('fails on a strategy missing from the current report; an added one fails only with --strict', async () => {
     const dir = tempDir();
     const full = makeReport();
     const base = writeReport(dir, 'base', full);
-    const current = writeReport(dir, 'cur', { ...full, strategies: [full.strategies[0]!, { ...full.strategies[1]!, name: 'newcomer' }] });
-    const r = await cli('compare', base, current);
+    const added = writeReport(dir, 'added', { ...full, strategies: [...full.strategies, { ...full.strategies[1]!, name: 'newcomer' }] });
+    const r = await cli('compare', base, added);
     expect(r.code).toBe(0);
     expect(r.out).toContain('added (only in the current report, not a failure; --strict makes it one): newcomer');
-    expect(r.out).toContain('removed (only in the baseline, not a failure; --strict makes it one): fastest, primary-backup');
-    expect((await cli('compare', base, current, '--strict', '--quiet')).code).toBe(1);
+    expect((await cli('compare', base, added, '--strict', '--quiet')).code).toBe(1);
+    const lost = writeReport(dir, 'lost', { ...full, strategies: [full.strategies[0]!] });
+    const l = await cli('compare', base, lost);
+    expect(l.code).toBe(1);
+    expect(l.out).toContain('missing (only in the baseline: the current report lost it, a failure): fastest, primary-backup');
   });
 
-  it('warns, without failing, when the reports differ in scenario, seed or mode', async () => {
+  it('refuses (exit 2) reports of two different scenarios, naming why; --allow-different compares them with the reasons first', async () => {
+    const dir = tempDir();
+    const other = path.join(dir, 'other.yaml');
+    // The same scenario with one provider's price changed: another world, the same name.
+    const text = readFileSync(MINIMAL, 'utf8');
+    const changed = text.replace(/price: ([\d.]+)/, (_, p: string) => `price: ${Number(p) * 2}`);
+    expect(changed).not.toBe(text);
+    writeFileSync(other, changed);
+    expect((await cli('run', MINIMAL, '--out', path.join(dir, 'a'), '--duration', '5m', '--quiet')).code).toBe(0);
+    expect((await cli('run', other, '--out', path.join(dir, 'b'), '--duration', '5m', '--quiet')).code).toBe(0);
+    const a = path.join(dir, 'a', 'report.json');
+    const b = path.join(dir, 'b', 'report.json');
+    const r = await cli('compare', a, b);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/not comparable: the reports ran against different scenarios \("minimal" hash [0-9a-f]{16}, "minimal" hash [0-9a-f]{16}\)/);
+    expect(r.err).toMatch(/--allow-different/);
+    expect(r.err).not.toMatch(/at .*\.(ts|js):\d+/);
+    expect(existsSync(path.join(dir, 'b', 'compare.md'))).toBe(false);
+    const allowed = await cli('compare', a, b, '--allow-different');
+    expect(allowed.out.split('\n')[2]).toMatch(/^warning: the reports ran against different scenarios/);
+    // run --baseline refuses before it runs: nothing is written.
+    const c = await cli('run', other, '--out', path.join(dir, 'c'), '--duration', '5m', '--baseline', a);
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/not comparable/);
+    expect(existsSync(path.join(dir, 'c'))).toBe(false);
+    // Other seeds and windows too.
+    expect((await cli('run', MINIMAL, '--out', path.join(dir, 'd'), '--duration', '5m', '--seed', '99', '--baseline', a)).err).toMatch(/different seeds/);
+    expect((await cli('run', MINIMAL, '--out', path.join(dir, 'd'), '--duration', '6m', '--baseline', a)).err).toMatch(/windows differ/);
+  });
+
+  it('warns, without failing, when the reports differ in mode or version', async () => {
     const dir = tempDir();
     const base = writeReport(dir, 'base', makeReport());
-    const current = writeReport(dir, 'cur', { ...makeReport(), seed: 43, mode: 'live' });
+    const current = writeReport(dir, 'cur', { ...makeReport(), imgsim: '1.0.1', mode: 'live' });
     const r = await cli('compare', base, current);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^warning: the reports use different seeds \(42 and 43\)/m);
+    expect(r.out).toMatch(/^warning: the reports were written by different imgsim versions/m);
     expect(r.out).toMatch(/^warning: the current report was measured in live mode/m);
     const json = await cli('compare', base, current, '--json');
     expect(json.err).toMatch(/imgsim: warning: .*live mode/);

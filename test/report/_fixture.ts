@@ -111,6 +111,7 @@ export function makeReport(): Report {
   return {
     imgsim: '1.0.0',
     scenario: 'quickstart',
+    scenarioHash: '0123456789abcdef',
     seed: 42,
     mode: 'sim',
     window: { start: '2026-06-01T00:00:00.000Z', end: '2026-06-02T00:00:00.000Z' },

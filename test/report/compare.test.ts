@@ -11,6 +11,7 @@ import {
 import { formatChange, formatDelta, renderComparisonMarkdown, renderComparisonText } from '../../src/report/compare-render.js';
 import type { Report, StrategyReport } from '../../src/metrics/report-types.js';
 import { makeReport, withStrategy } from './_fixture.js';
+import { ImgsimError } from '../../src/scenario/errors.js';
 
 function strategy(r: Report, name: string): StrategyReport {
   return r.strategies.find((s) => s.name === name)!;
@@ -105,24 +106,28 @@ describe('compareReports', () => {
     expect(check(relative, 'fastest', 'success').verdict).toBe('ok');
   });
 
-  it('reports strategies added and removed, and fails on them only with strict', () => {
+  it('reports strategies added and removed: a missing one fails, an added one only with strict', () => {
     const base = makeReport();
-    const current: Report = {
-      ...base,
-      strategies: [...base.strategies.filter((s) => s.name !== 'fastest'), { ...strategy(base, 'cheapest'), name: 'newcomer' }],
-    };
-    const c = compareReports(base, current);
+    const added: Report = { ...base, strategies: [...base.strategies, { ...strategy(base, 'cheapest'), name: 'newcomer' }] };
+    const c = compareReports(base, added);
     expect(c.added).toEqual(['newcomer']);
-    expect(c.removed).toEqual(['fastest']);
-    expect(c.strategies.map((s) => s.name)).toEqual(['cheapest', 'primary-backup']);
+    expect(c.removed).toEqual([]);
     expect(c.failed).toBe(false);
-    const text = renderComparisonText(c);
-    expect(text).toContain('added (only in the current report, not a failure; --strict makes it one): newcomer');
-    expect(text).toContain('removed (only in the baseline, not a failure; --strict makes it one): fastest');
-    expect(text).toMatch(/✓ no regressions \(16 checks/);
-    const strict = compareReports(base, current, { strict: true });
+    expect(renderComparisonText(c)).toContain('added (only in the current report, not a failure; --strict makes it one): newcomer');
+    expect(renderComparisonText(c)).toMatch(/✓ no regressions \(24 checks/);
+    const strict = compareReports(base, added, { strict: true });
     expect(strict.failed).toBe(true);
-    expect(renderComparisonText(strict)).toContain('✗ strategies added or removed (--strict)');
+    expect(renderComparisonText(strict)).toContain('✗ strategies added (--strict)');
+    // A strategy the current report lost is a failure, strict or not: the gate cannot pass a
+    // regression by dropping the strategy that regressed.
+    const lost: Report = { ...base, strategies: base.strategies.filter((s) => s.name !== 'fastest') };
+    const l = compareReports(base, lost);
+    expect(l.removed).toEqual(['fastest']);
+    expect(l.strategies.map((s) => s.name)).toEqual(['cheapest', 'primary-backup']);
+    expect(l.failed).toBe(true);
+    const text = renderComparisonText(l);
+    expect(text).toContain('missing (only in the baseline: the current report lost it, a failure): fastest');
+    expect(text).toMatch(/✗ a strategy is missing from the current report \(16 checks/);
   });
 
   it('handles a zero baseline: any rise beyond a relative tolerance regresses, with no relative change', () => {
@@ -178,15 +183,43 @@ describe('compareReports', () => {
     expect(check(compareReports(none, none), 'fastest', 'p95').verdict).toBe('missing');
   });
 
-  it('warns when the reports come from different scenarios, seeds, windows or versions, and on live mode', () => {
+  it('refuses reports of different scenarios, seeds or windows (exit 2) unless allowed; then the reasons head the warnings', () => {
     const base = makeReport();
-    const other: Report = { ...base, scenario: 'market', seed: 7, imgsim: '1.1.0', window: { ...base.window, end: '2026-06-03T00:00:00.000Z' } };
-    const w = compareReports(base, other).warnings;
-    expect(w).toHaveLength(4);
-    expect(w.join('\n')).toMatch(/different scenarios \("quickstart" and "market"\)/);
-    expect(w.join('\n')).toMatch(/different seeds \(42 and 7\)/);
-    expect(w.join('\n')).toMatch(/windows differ/);
-    expect(w.join('\n')).toMatch(/different imgsim versions \(1\.0\.0 and 1\.1\.0\)/);
+    const cases: [Partial<Report>, RegExp][] = [
+      [{ scenarioHash: 'fedcba9876543210' }, /different scenarios \("quickstart" hash 0123456789abcdef, "quickstart" hash fedcba9876543210\)/],
+      [{ seed: 7 }, /different seeds \(42 and 7\)/],
+      [{ window: { ...base.window, end: '2026-06-03T00:00:00.000Z' } }, /windows differ/],
+    ];
+    for (const [patch, reason] of cases) {
+      const other: Report = { ...base, ...patch };
+      let thrown: unknown;
+      try {
+        compareReports(base, other);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(ImgsimError);
+      expect((thrown as ImgsimError).code).toBe('invalid-report');
+      expect((thrown as ImgsimError).message).toMatch(reason);
+      expect((thrown as ImgsimError).message).toMatch(/--allow-different/);
+      const allowed = compareReports(base, other, { allowDifferent: true });
+      expect(allowed.warnings[0]).toMatch(reason);
+      expect(renderComparisonText(allowed).split('\n')[2]).toMatch(reason);
+    }
+  });
+
+  it('compares reports of the same content under another name, with a warning; older reports by name', () => {
+    const base = makeReport();
+    const renamed = compareReports(base, { ...base, scenario: 'renamed' });
+    expect(renamed.warnings).toEqual([expect.stringMatching(/different names \("quickstart" and "renamed"\) but the same content/)]);
+    const old: Report = { ...base, scenarioHash: undefined };
+    expect(compareReports(old, base).warnings).toEqual([expect.stringMatching(/^the baseline has no scenario hash/)]);
+    expect(() => compareReports(old, { ...base, scenario: 'market' })).toThrow(/different scenarios \("quickstart" and "market"\)/);
+  });
+
+  it('warns on other imgsim versions and on live mode', () => {
+    const base = makeReport();
+    expect(compareReports(base, { ...base, imgsim: '1.1.0' }).warnings).toEqual([expect.stringMatching(/different imgsim versions \(1\.0\.0 and 1\.1\.0\)/)]);
     const live = compareReports(base, { ...base, mode: 'live' });
     expect(live.warnings).toEqual([expect.stringMatching(/^the current report was measured in live mode: .*repeated runs/)]);
     expect(live.failed).toBe(false);

@@ -55,15 +55,17 @@ describe('renderReportJunit', () => {
     const root = parseXml(renderReportJunit(regressed, comparison));
     const suites = findAll(root, 'testsuite');
     expect(suites.map((s) => s.attrs.name)).toEqual(['cheapest', 'primary-backup', 'fastest']);
-    // 2 strategies × (2 thresholds + 8 checks) + 1 skipped case for the removed one
-    expect(tally(root)).toEqual({ tests: 21, failures: 3, skipped: 1 });
+    // 2 strategies × (2 thresholds + 8 checks) + 1 failed case for the removed one
+    expect(tally(root)).toEqual({ tests: 21, failures: 4, skipped: 0 });
     expectConsistent(root);
     const cost = findAll(suites[0]!, 'testcase').find((c) => c.attrs.name === 'baseline cost (cost.total)')!;
     const failure = cost.children[0]!;
     expect(failure.attrs.type).toBe('regression');
     expect(failure.attrs.message).toBe('cost regressed: baseline $39.20, current $43.12, delta +$3.92 (+10%), tolerance 2%');
     expect(failure.text).toBe('cost.total: baseline $39.20, current $43.12, delta +$3.92 (+10%), tolerance 2%\nLower is better.');
-    expect(findAll(suites[2]!, 'skipped')[0]!.attrs.message).toMatch(/only in the baseline/);
+    const lost = findAll(suites[2]!, 'failure')[0]!;
+    expect(lost.attrs.type).toBe('strategy-removed');
+    expect(lost.attrs.message).toMatch(/only in the baseline/);
   });
 
   it('escapes names so that they parse back unchanged, and replaces characters XML cannot hold', () => {
@@ -98,7 +100,7 @@ describe('renderReportJunit', () => {
 });
 
 describe('renderComparisonJunit', () => {
-  it('has a testcase per metric and strategy; added and removed strategies are skipped, or failures with strict', () => {
+  it('has a testcase per metric and strategy; a removed strategy fails, an added one is skipped, or fails with strict', () => {
     const base = makeReport();
     const current: Report = {
       ...base,
@@ -107,7 +109,7 @@ describe('renderComparisonJunit', () => {
     const loose = parseXml(renderComparisonJunit(compareReports(base, current)));
     expect(findAll(loose, 'testsuite').map((s) => s.attrs.name)).toEqual(['cheapest', 'primary-backup', 'newcomer', 'fastest']);
     // 2 × 8 checks + 2 membership cases
-    expect(tally(loose)).toEqual({ tests: 18, failures: 0, skipped: 2 });
+    expect(tally(loose)).toEqual({ tests: 18, failures: 1, skipped: 1 });
     expectConsistent(loose);
     const strict = parseXml(renderComparisonJunit(compareReports(base, current, { strict: true })));
     expect(tally(strict)).toEqual({ tests: 18, failures: 2, skipped: 0 });
