@@ -21,12 +21,22 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 /**
- * Formats USD for tables: enough digits to check arithmetic by hand.
+ * Formats USD for tables: enough digits to check arithmetic by hand; the one money format of
+ * every report, table and forecast (a negative amount with a minus sign before the dollar).
  * @param usd - amount
- * @returns e.g. `$0.0441`, `$1,234.56`
+ * @returns e.g. `$0.0441`, `$1,234.56`, `−$31,180.18`; `n/a` when not finite
  */
 export function usd(usd: number): string {
-  if (usd !== 0 && Math.abs(usd) < 1) return `$${+usd.toPrecision(6)}`;
+  if (!Number.isFinite(usd)) return 'n/a';
+  if (usd < 0) return `${MINUS}${unsignedUsd(-usd)}`;
+  return unsignedUsd(usd);
+}
+
+/** The minus sign of signed figures (U+2212, as wide as `+`). */
+export const MINUS = '−';
+
+function unsignedUsd(usd: number): string {
+  if (usd !== 0 && usd < 1) return `$${+usd.toPrecision(6)}`;
   return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 

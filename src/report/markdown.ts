@@ -104,7 +104,7 @@ function oracleSection(report: Report): ReportSection | undefined {
     return [
       s.name,
       usd(s.cost.total),
-      r.usd < 0 ? `-${usd(-r.usd)}` : usd(r.usd),
+      usd(r.usd),
       signedPercent(r.ratio),
       usd(r.lowerBound),
       r.lowerBound > 0 ? signedPercent(s.cost.total / r.lowerBound - 1) : NONE,

@@ -2,7 +2,7 @@
  * The per-strategy summary: its columns (shared with the Markdown report) and the plain-text
  * table `imgsim run` prints.
  */
-import { count, decimal, percent, table, usd } from './format.js';
+import { count, decimal, MINUS, percent, table, usd } from './format.js';
 import { formatDuration } from '../scenario/units.js';
 import type { BudgetAlert, OracleReport, Report, StrategyReport, ThresholdResult } from '../metrics/report-types.js';
 
@@ -108,7 +108,7 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
 export function signedPercent(fraction: number): string {
   const text = percent(Math.abs(fraction));
   if (fraction === 0 || text === 'n/a') return text;
-  return `${fraction > 0 ? '+' : '-'}${text}`;
+  return `${fraction > 0 ? '+' : MINUS}${text}`;
 }
 
 /** The regret column: cost above the oracle's plan, as a fraction of it (docs/report.md#oracle). */

@@ -122,7 +122,7 @@ describe('renderMarkdown with the oracle', () => {
   it('adds the regret column to the strategy table, not bolded (it ranks like cost total)', () => {
     const header = row(md, 'Strategies', 'strategy');
     expect(header.indexOf('regret')).toBe(header.indexOf('wasted') + 1);
-    expect(row(md, 'Strategies', 'cheapest')[6]).toBe('-2%');
+    expect(row(md, 'Strategies', 'cheapest')[6]).toBe('−2%');
   });
 
   it('has an Oracle section before Credits: the plan, the bound, and each strategy against them', () => {
@@ -131,7 +131,7 @@ describe('renderMarkdown with the oracle', () => {
     expect(md).toContain('- Plan (capacity-aware, greedy): $40.00 for 1,000 requests: 990 within SLO, 5 late, 5 unserved.');
     expect(md).toContain('- Lower bound (capacity ignored): $35.00; the draws allow 995 within SLO, 5 late, 0 unservable.');
     // cheapest: 39.2 − 40 = −$0.8, −2%; bound $34: 39.2 / 34 − 1 = +15.29%.
-    expect(row(md, 'Oracle', 'cheapest')).toEqual(['cheapest', '$39.20', '-$0.8', '-2%', '$34.00', '+15.29%']);
+    expect(row(md, 'Oracle', 'cheapest')).toEqual(['cheapest', '$39.20', '−$0.8', '−2%', '$34.00', '+15.29%']);
     // fastest: 59.7 − 40 = $19.70, +49.25%; bound $35: 59.7 / 35 − 1 = +70.57%.
     expect(row(md, 'Oracle', 'fastest')).toEqual(['fastest', '$59.70', '$19.70', '+49.25%', '$35.00', '+70.57%']);
   });

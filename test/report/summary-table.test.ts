@@ -93,7 +93,7 @@ describe('renderSummaryTable with the oracle', () => {
   it('adds a regret column after wasted: cost / oracle − 1, signed', () => {
     expect(lines[0]).toMatch(/ wasted +regret +p50 /);
     // 39.2 / 40 − 1 = −2%; 59.7 / 40 − 1 = +49.25%; 44.55 / 40 − 1 = +11.375% → +11.38%.
-    expect(lines[2]).toMatch(/^cheapest .* \$0\.8 +-2% +7\.9s /);
+    expect(lines[2]).toMatch(/^cheapest .* \$0\.8 +−2% +7\.9s /);
     expect(lines[3]).toMatch(/^fastest .* \$0\.9 +\+49\.25% +1\.2s /);
     expect(lines[4]).toMatch(/^primary-backup .* \$0\.8 +\+11\.38% +8s /);
   });
@@ -113,7 +113,7 @@ describe('renderSummaryTable with the oracle', () => {
 describe('signedPercent', () => {
   it.each([
     [0.125, '+12.5%'],
-    [-0.0033, '-0.33%'],
+    [-0.0033, '−0.33%'],
     [0, '0%'],
     [1e-7, '+<0.01%'],
     [Infinity, 'n/a'],
