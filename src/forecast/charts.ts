@@ -79,7 +79,8 @@ export function sweepChart(sweep: SweepResult): ChartSpec {
       .sort((a, b) => a.ratePerSec - b.ratePerSec)
       .map((p) => ({ x: p.ratePerSec, y: bindingAttainment(p) * 100 }))
       .filter((p) => Number.isFinite(p.y));
-    return { ...lineDataset(s.name, data, strategyStyle(i)), pointRadius: 4 };
+    // Points only: the bisection probes a few rates, and a line would claim values between them.
+    return { ...lineDataset(s.name, data, strategyStyle(i)), pointRadius: 4, showLine: false };
   });
   const { interactive, batch } = sweep.targets;
   const across = [{ x: sweep.fromPerSec }, { x: sweep.toPerSec }];
@@ -95,7 +96,7 @@ export function sweepChart(sweep: SweepResult): ChartSpec {
     title,
     caption:
       'Each point is a probe of the bisection: the base arrival rate and the SLO attainment of the class that binds there (the lower of interactive ' +
-      'and batch). A strategy sustains a rate while its line stays on or above the target.',
+      'and batch). Only probed rates are drawn, unjoined; a strategy sustains the rates where its points stay on or above the target.',
     config: lineChart(title, datasets, axis('base arrival rate (requests per second)', { min: sweep.fromPerSec, max: sweep.toPerSec }), axis('SLO attainment (%)', { max: 100 })),
   };
 }

@@ -10,7 +10,7 @@ import type { Forecast, StrategyForecast, SweepProbe, SweepResult } from '../../
 import { lineLegendLabels, type LegendChart } from '../../src/report/charts/hooks.js';
 import { smallForecast } from './_forecast.js';
 
-type Dataset = { label?: string; data: { x: number; y: number }[]; fill?: unknown; backgroundColor?: unknown; borderWidth?: unknown };
+type Dataset = { label?: string; data: { x: number; y: number }[]; fill?: unknown; backgroundColor?: unknown; borderWidth?: unknown; showLine?: boolean };
 
 function datasets(spec: ReturnType<typeof spendFanChart>): Dataset[] {
   if (spec.kind !== 'chart') throw new Error(`skipped: ${spec.reason}`);
@@ -111,6 +111,9 @@ describe('sweep curve', () => {
       { x: 20, y: 95 },
     ]);
     expect(bindingAttainment(probe(3, null, null))).toBeNaN();
+    // Probed points only: no line joins rates the bisection never tried; the target is a line.
+    expect(sets.slice(0, 2).map((d) => d.showLine)).toEqual([false, false]);
+    expect(sets[2]!.showLine).not.toBe(false);
   });
 
   it('draws one target line per class when they differ', () => {
