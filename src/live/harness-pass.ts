@@ -12,7 +12,7 @@ import type { AvailabilityCurve } from '../model/availability.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { withinSlo } from '../model/rules/slo.js';
-import { RunCollector } from '../metrics/collector.js';
+import { RunCollector, type CostTags } from '../metrics/collector.js';
 import type { BudgetTracker, FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, MAX_PLAN_ATTEMPTS, MAX_PLAN_IDLE_STEPS, type NextAttempt } from '../routing/policy.js';
 import { ProviderHandle } from '../routing/provider-view.js';
@@ -138,9 +138,10 @@ export class LivePass {
     this.collector = new RunCollector(
       scenario.providers.map((p) => p.id),
       scenario.startMs,
+      opts.endMs,
     );
     ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
-      runRouting(this.handles, clock, scenario, strategy.name));
+      runRouting(this.handles, clock, scenario, strategy.name, false));
   }
 
   // --- arrivals ----------------------------------------------------------------------------
@@ -171,7 +172,7 @@ export class LivePass {
         if (this.open >= limit) {
           // The client itself is out of room: the request is refused here, and still counted.
           this.clock.tick();
-          this.collector.finish('rejected', req.urgency, this.clock.now - req.arrivalMs, false, 'client-overload');
+          this.collector.finish('rejected', req, this.clock.now - req.arrivalMs, false, 'client-overload', this.clock.now);
           continue;
         }
         this.open++;
@@ -437,7 +438,7 @@ export class LivePass {
     let costUsd = 0;
     if (this.opts.target === undefined && answer.costUsd !== undefined && answer.costUsd > 0) {
       costUsd = answer.costUsd;
-      this.charge(a.provider, (a.request ?? r.request).project, costUsd, !ok, now);
+      this.charge(a.provider, a.request ?? r.request, costUsd, !ok, now);
     }
     const outcome: AttemptOutcome = {
       requestId: r.request.id,
@@ -469,9 +470,9 @@ export class LivePass {
     running.clear();
   }
 
-  private charge(provider: number, project: string, costUsd: number, wasted: boolean, atMs: number): void {
-    this.collector.cost(provider, project, costUsd, wasted, atMs);
-    this.budget.spend(costUsd, project, atMs, this.fired);
+  private charge(provider: number, tags: CostTags, costUsd: number, wasted: boolean, atMs: number): void {
+    this.collector.cost(provider, tags, costUsd, wasted, atMs);
+    this.budget.spend(costUsd, tags.project, atMs, this.fired);
     if (this.fired.length === 0) return;
     for (const f of this.fired) {
       this.collector.alerts.push({ threshold: f.threshold, at: new Date(f.atMs).toISOString(), ...(f.project === undefined ? {} : { project: f.project }), period: f.period });
@@ -486,7 +487,7 @@ export class LivePass {
     const req = r.request;
     const latencyMs = now - req.arrivalMs;
     const attained = end === 'succeeded' && withinSlo(req, latencyMs, now, this.scenario.slo);
-    this.collector.finish(end, req.urgency, latencyMs, attained, reason);
+    this.collector.finish(end, req, latencyMs, attained, reason, now);
   }
 
   // --- cost from the ledger ----------------------------------------------------------------
@@ -502,7 +503,7 @@ export class LivePass {
       strategyName: this.strategy.name,
       nowMs: this.clock.now,
       charge: (provider, project, costUsd, wasted, atMs) => {
-        this.charge(provider, project, costUsd, wasted, atMs);
+        this.charge(provider, { project }, costUsd, wasted, atMs);
         this.collector.budgetSpentUsd = this.budget.totalUsd;
       },
     };

@@ -6,6 +6,7 @@
  * lookup is a check of the last group used, then a scan.
  */
 import { LatencyHistogram } from './histogram.js';
+import type { Urgency } from '../scenario/schema.js';
 import type { LatencySummary } from './report-types.js';
 
 /** The figures of one group. */
@@ -21,6 +22,8 @@ export class Group {
   drainedRequests = 0;
   /** USD billed after the window for its requests. */
   drainedUsd = 0;
+  /** The urgency of its requests (a traffic class has one). */
+  urgency: Urgency | undefined;
   /** Latency of its succeeded requests (allocated at the first success). */
   latency: LatencyHistogram | undefined;
 

@@ -2,7 +2,8 @@
  * What one strategy's run measures, in running sums, counters, histograms and hourly buckets:
  * nothing per request outlives the request. `toReport` turns it into a `StrategyReport`.
  */
-import { OUTCOME_KINDS, type OutcomeKind, type Urgency } from '../scenario/schema.js';
+import { OUTCOME_KINDS, URGENCIES, type OutcomeKind, type Urgency } from '../scenario/schema.js';
+import { Breakdown, type Group } from './breakdown.js';
 import { LatencyHistogram } from './histogram.js';
 import type { BudgetAlert, CreditsReport, ProviderReport, StrategyReport } from './report-types.js';
 import { MAX_HOUR_BUCKETS, RunUsage } from './usage.js';
@@ -26,26 +27,36 @@ interface ProviderCounters {
   peakQueue: number;
 }
 
-/** One urgency class's counters. */
-interface UrgencyCounters {
+/** What the collector reads of a request: the groups it counts in. */
+export interface RequestTags {
   readonly urgency: Urgency;
-  readonly slo: { requests: number; attained: number };
-  readonly latency: LatencyHistogram;
+  readonly className: string;
+  readonly project: string;
+}
+
+/**
+ * The groups a cost counts in: a request's, or only its project where that is all that is known
+ * (live mode's costs booked from a gateway's ledger); `project` '' for account-level costs.
+ */
+export type CostTags = RequestTags | { readonly project: string; readonly className?: undefined; readonly urgency?: undefined };
+
+/** The groups with money billed. */
+function billed(groups: readonly Group[]): Group[] {
+  return groups.filter((g) => g.costUsd !== 0);
+}
+
+function addCost(g: Group, usd: number, drained: boolean): void {
+  g.costUsd += usd;
+  if (drained) g.drainedUsd += usd;
 }
 
 /** Counters for one strategy's run. */
 export class RunCollector {
-  /** Per urgency class, in the order first seen (a scan: there are a handful of classes). */
-  private readonly byUrgency: UrgencyCounters[] = [];
-  /** The project last billed and its running sum (a box in the map: a change of project is one lookup). */
-  private lastProject = '';
-  private lastProjectCost = { usd: 0 };
-  /** The last urgency seen and its counters: requests of a class come in runs, skip the scan. */
-  private lastUrgency: Urgency | undefined;
-  private lastSlo = { requests: 0, attained: 0 };
-  private lastHistogram: LatencyHistogram | undefined;
+  /** Per urgency, traffic class and project: requests, SLO, cost, drained work, latency. */
+  private readonly byUrgency = new Breakdown();
+  private readonly byClass = new Breakdown();
+  private readonly byProject = new Breakdown();
   private readonly providers: ProviderCounters[];
-  private readonly costByProject = new Map<string, { usd: number }>();
   private readonly costByHour: number[] = [];
   private readonly failures = new Map<string, number>();
 
@@ -63,6 +74,9 @@ export class RunCollector {
   recovered = 0;
   exhausted = 0;
   attained = 0;
+  /** Requests that ended after the window, and USD billed after it (the run drains). */
+  drainedRequests = 0;
+  drainedUsd = 0;
   budgetSpentUsd = 0;
   readonly alerts: BudgetAlert[] = [];
   credits: Record<string, CreditsReport> = {};
@@ -72,10 +86,12 @@ export class RunCollector {
   /**
    * @param providerIds - provider ids in scenario order
    * @param startMs - window start, for hourly buckets
+   * @param endMs - window end: what ends or is billed after it is drained work
    */
   constructor(
     private readonly providerIds: readonly string[],
     private readonly startMs: number,
+    private readonly endMs: number,
   ) {
     this.usage = new RunUsage(providerIds.length, startMs);
     this.providers = providerIds.map(() => ({ attempts: 0, succeeded: 0, costUsd: 0, outcomes: new Float64Array(COUNTED_OUTCOMES.length), peakInFlight: 0, peakQueue: 0 }));
@@ -108,32 +124,40 @@ export class RunCollector {
   /**
    * Adds money billed (or credits expired) at a time.
    * @param provider - provider index
-   * @param project - the request's project ('' for account-level costs such as expiry)
+   * @param request - the request it was billed for, or undefined for account-level costs such as expiry
    * @param costUsd - amount
    * @param wasted - true when it bought nothing usable
    * @param atMs - when
    */
-  cost(provider: number, project: string, costUsd: number, wasted: boolean, atMs: number): void {
+  cost(provider: number, request: CostTags | undefined, costUsd: number, wasted: boolean, atMs: number): void {
     if (costUsd === 0) return;
     this.costUsd += costUsd;
     if (wasted) this.wastedUsd += costUsd;
     this.providers[provider]!.costUsd += costUsd;
-    if (project !== '') {
-      if (project !== this.lastProject) {
-        let box = this.costByProject.get(project);
-        if (box === undefined) {
-          box = { usd: 0 };
-          this.costByProject.set(project, box);
-        }
-        this.lastProject = project;
-        this.lastProjectCost = box;
-      }
-      this.lastProjectCost.usd += costUsd;
+    const drained = atMs > this.endMs;
+    if (drained) this.drainedUsd += costUsd;
+    if (request !== undefined) {
+      if (request.className !== undefined) {
+        for (const g of this.groupsOf(request)) addCost(g, costUsd, drained);
+      } else if (request.project !== '') addCost(this.byProject.get(request.project), costUsd, drained);
     }
     const hour = Math.min(MAX_HOUR_BUCKETS - 1, Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS)));
     while (this.costByHour.length <= hour) this.costByHour.push(0);
     this.costByHour[hour]! += costUsd;
   }
+
+  /** The three groups a request counts in (reused array: no allocation). */
+  private groupsOf(request: RequestTags): readonly Group[] {
+    const out = this.groups;
+    out[0] = this.byUrgency.get(request.urgency);
+    const c = this.byClass.get(request.className);
+    c.urgency ??= request.urgency;
+    out[1] = c;
+    out[2] = this.byProject.get(request.project);
+    return out;
+  }
+
+  private readonly groups: Group[] = [];
 
   /**
    * Tracks peak load at a provider.
@@ -150,23 +174,21 @@ export class RunCollector {
   /**
    * Counts a finished request.
    * @param end - how it ended
-   * @param urgency - its class
+   * @param request - its urgency, class and project
    * @param latencyMs - arrival to final answer (succeeded requests)
    * @param attained - succeeded within its class's SLO bound
    * @param reason - for failed or rejected requests: last outcome kind or rejection reason
+   * @param endedMs - when it ended (after the window: drained)
    */
-  finish(end: RequestEnd, urgency: Urgency, latencyMs: number, attained: boolean, reason: string): void {
+  finish(end: RequestEnd, request: RequestTags, latencyMs: number, attained: boolean, reason: string, endedMs: number): void {
     this.total++;
-    if (urgency !== this.lastUrgency) this.switchUrgency(urgency);
-    const slo = this.lastSlo;
-    slo.requests++;
-    if (end === 'succeeded') {
+    const succeeded = end === 'succeeded';
+    const drained = endedMs > this.endMs;
+    if (drained) this.drainedRequests++;
+    for (const g of this.groupsOf(request)) g.finish(succeeded, latencyMs, attained, drained);
+    if (succeeded) {
       this.succeeded++;
-      this.lastHistogram!.record(latencyMs);
-      if (attained) {
-        this.attained++;
-        slo.attained++;
-      }
+      if (attained) this.attained++;
     } else {
       if (end === 'failed') this.failed++;
       else this.rejected++;
@@ -177,19 +199,8 @@ export class RunCollector {
   /** All succeeded requests' latencies: the per-urgency histograms merged (one record per request). */
   private overallLatency(): LatencyHistogram {
     const all = new LatencyHistogram();
-    for (const u of this.byUrgency) all.merge(u.latency);
+    for (const g of this.byUrgency.sorted()) if (g.latency !== undefined) all.merge(g.latency);
     return all;
-  }
-
-  private switchUrgency(urgency: Urgency): void {
-    const all = this.byUrgency;
-    let i = 0;
-    while (i < all.length && all[i]!.urgency !== urgency) i++;
-    if (i === all.length) all.push({ urgency, slo: { requests: 0, attained: 0 }, latency: new LatencyHistogram() });
-    const u = all[i]!;
-    this.lastUrgency = urgency;
-    this.lastSlo = u.slo;
-    this.lastHistogram = u.latency;
   }
 
   /**
@@ -217,12 +228,11 @@ export class RunCollector {
         peakQueue: p.peakQueue,
       };
     });
-    const latencyByUrgency: StrategyReport['latencyByUrgency'] = {};
-    const byUrgency: StrategyReport['slo']['byUrgency'] = {};
-    for (const u of [...this.byUrgency].sort((a, b) => a.urgency.localeCompare(b.urgency))) {
-      latencyByUrgency[u.urgency] = u.latency.summary();
-      byUrgency[u.urgency] = { ...u.slo };
-    }
+    const urgencies = this.byUrgency.sorted(URGENCIES);
+    const classes = this.byClass.sorted();
+    const projects = this.byProject.sorted();
+    const slo = (g: Group) => ({ requests: g.requests, attained: g.attained, attainment: g.attainment() });
+    const keyed = <T>(groups: readonly Group[], f: (g: Group) => T): Record<string, T> => Object.fromEntries(groups.map((g) => [g.key, f(g)] as const));
     const latency = this.overallLatency();
     return {
       name,
@@ -233,7 +243,11 @@ export class RunCollector {
         perSucceeded: this.succeeded === 0 ? 0 : this.costUsd / this.succeeded,
         wasted: this.wastedUsd,
         byProvider,
-        byProject: Object.fromEntries([...this.costByProject].map(([p, box]) => [p, box.usd] as const).sort(([a], [b]) => a.localeCompare(b))),
+        // Cost records list the groups billed, as byProvider lists every provider and byProject
+        // always has (a threshold on a group billed nothing reads 0).
+        byProject: keyed(billed(projects), (g) => g.costUsd),
+        byUrgency: keyed(billed(urgencies), (g) => g.costUsd),
+        byClass: keyed(billed(classes), (g) => g.costUsd),
       },
       latencyMs: latency.summary(),
       attempts: {
@@ -248,15 +262,24 @@ export class RunCollector {
       slo: {
         attainment: this.total === 0 ? 0 : this.attained / this.total,
         goodput: durationMs > 0 ? this.attained / (durationMs / 1000) : 0,
-        byUrgency,
+        byUrgency: keyed(urgencies, slo),
+        byClass: keyed(classes, (g) => ({ urgency: g.urgency ?? 'interactive', ...slo(g) })),
+        byProject: keyed(projects, slo),
       },
       budget: { spent: this.budgetSpentUsd, alerts: this.alerts },
       credits: this.credits,
       thresholds: [],
-      latencyByUrgency,
+      latencyByUrgency: keyed(urgencies, (g) => g.latencySummary()),
+      latencyByClass: keyed(classes, (g) => g.latencySummary()),
+      latencyByProject: keyed(projects, (g) => g.latencySummary()),
       failures: Object.fromEntries([...this.failures].sort(([a], [b]) => a.localeCompare(b))),
       costByHour: this.costByHour,
       latencyCdfMs: latency.cdf(),
+      latencyCdfByUrgency: keyed(
+        urgencies.filter((g) => g.succeeded > 0),
+        (g) => g.latency!.cdf(),
+      ),
+      drained: { requests: this.drainedRequests, cost: this.drainedUsd },
     };
   }
 }

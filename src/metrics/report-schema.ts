@@ -38,6 +38,18 @@ function byUrgency<T extends z.ZodType>(value: T) {
   return z.object(shape).default({});
 }
 
+/** One group's SLO figures: requests that ended, those within their bound, the fraction. */
+const groupSloSchema = z.object({ requests: num, attained: num, attainment: num.optional() });
+
+/** A latency CDF: [ms, fraction] points in increasing order. */
+const cdfSchema = z.array(z.tuple([num, num], { error: 'expected an [ms, fraction] pair' }));
+
+/** Like {@link byUrgency}, absent when an older report lacks it (per-class fields came later). */
+function optionalByUrgency<T extends z.ZodType>(value: T) {
+  const shape = Object.fromEntries(URGENCIES.map((u) => [u, value.optional()])) as Record<Urgency, z.ZodOptional<T>>;
+  return z.object(shape).optional();
+}
+
 /** Latency summary of succeeded requests, ms. */
 export const latencySummarySchema = z.object({
   mean: num,
@@ -132,6 +144,10 @@ export const strategyReportSchema = z.object({
     wasted: num,
     byProvider: byName(num),
     byProject: byName(num),
+    /** Extension: USD billed for each urgency's requests (expired credits belong to none). */
+    byUrgency: optionalByUrgency(num),
+    /** Extension: USD billed for each traffic class's requests. */
+    byClass: byName(num).optional(),
   }),
   latencyMs: latencySummarySchema,
   attempts: z.object({
@@ -147,14 +163,22 @@ export const strategyReportSchema = z.object({
   slo: z.object({
     attainment: num,
     goodput: num,
-    /** Extension: requests and those attained per urgency class present. */
-    byUrgency: byUrgency(z.object({ requests: num, attained: num })),
+    /** Extension: requests, those attained, and attainment per urgency present. */
+    byUrgency: byUrgency(groupSloSchema),
+    /** Extension: the same per traffic class, with the class's urgency. */
+    byClass: byName(z.object({ urgency: z.string(), ...groupSloSchema.shape })).optional(),
+    /** Extension: the same per project. */
+    byProject: byName(groupSloSchema).optional(),
   }),
   budget: z.object({ spent: num, alerts: z.array(budgetAlertSchema) }),
   credits: byName(creditsReportSchema),
   thresholds: z.array(thresholdResultSchema),
   /** Extension: latency of succeeded requests per urgency class. */
   latencyByUrgency: byUrgency(latencySummarySchema),
+  /** Extension: latency of succeeded requests per traffic class. */
+  latencyByClass: byName(latencySummarySchema).optional(),
+  /** Extension: latency of succeeded requests per project. */
+  latencyByProject: byName(latencySummarySchema).optional(),
   /** Extension: failed requests by the outcome of their last attempt, plus `rejected` reasons. */
   failures: byName(num).default({}),
   /** Extension: cost per hour of simulated time, USD, from the window start. */
@@ -164,7 +188,14 @@ export const strategyReportSchema = z.object({
    * points in increasing order, from the run's histogram (`LatencyHistogram.cdf`); empty when
    * nothing succeeded.
    */
-  latencyCdfMs: z.array(z.tuple([num, num], { error: 'expected an [ms, fraction] pair' })).default([]),
+  latencyCdfMs: cdfSchema.default([]),
+  /** Extension: the same CDF per urgency class (the charts draw these: never one curve over classes with different deadlines). */
+  latencyCdfByUrgency: optionalByUrgency(cdfSchema),
+  /**
+   * Extension: the drain. Requests that arrived in the window but ended after it (deferred or
+   * in flight at its end), and the USD billed after it; both are in the totals above.
+   */
+  drained: z.object({ requests: num, cost: num }).optional(),
   /** Extension: the cost against the hindsight oracle; absent when the oracle was not run. */
   regret: regretReportSchema.optional(),
 });

@@ -84,6 +84,7 @@ export function selectStrategyRefs(scenario: ResolvedScenario, names: readonly s
  * @param budget - the run's budget tracker
  * @param scenario - the scenario (SLO, policy, window, seed)
  * @param strategyName - for the strategy's own seeded stream `strategy/<name>`
+ * @param drains - the run goes on past the window until every request has ended (simulated time)
  * @returns the context
  */
 export function routingContext(
@@ -92,6 +93,7 @@ export function routingContext(
   budget: BudgetTracker,
   scenario: ResolvedScenario,
   strategyName: string,
+  drains: boolean,
 ): RoutingContext {
   const index = new Map(handles.map((h, i) => [h.id, i] as const));
   return {
@@ -108,6 +110,7 @@ export function routingContext(
     policy: scenario.policy,
     startMs: scenario.startMs,
     endMs: scenario.endMs,
+    drains,
     rng: rngFor(scenario.seed, `strategy/${strategyName}`),
   };
 }
@@ -131,14 +134,15 @@ export interface RunRouting {
  * @param clock - the harness clock
  * @param scenario - the scenario
  * @param strategyName - the strategy's name (its seeded stream)
+ * @param drains - the run goes on past the window until every request has ended
  * @returns budget tracker, routing context, retry set and policy streams
  */
-export function runRouting(handles: readonly ProviderHandle[], clock: Clock, scenario: ResolvedScenario, strategyName: string): RunRouting {
+export function runRouting(handles: readonly ProviderHandle[], clock: Clock, scenario: ResolvedScenario, strategyName: string, drains: boolean): RunRouting {
   const budget = new BudgetTracker(scenario.budget, scenario.startMs);
   const streams = policyStreams(scenario.seed);
   return {
     budget,
-    ctx: routingContext(handles, clock, budget, scenario, strategyName),
+    ctx: routingContext(handles, clock, budget, scenario, strategyName, drains),
     retryOn: new Set(scenario.policy.retryOn),
     backoffDraws: streams.backoff,
     firstAttemptRng: streams.firstAttempt,

@@ -210,6 +210,12 @@ export interface RoutingContext {
   /** The scenario's simulated window, epoch ms. */
   readonly startMs: number;
   readonly endMs: number;
+  /**
+   * Whether the run drains: it goes on past `endMs` until every request that arrived in the
+   * window has ended, billing what ends after it (simulated time). Work may then be deferred
+   * past the window up to its deadline. False (or absent) in live mode, which stops at `endMs`.
+   */
+  readonly drains?: boolean;
   /** A seeded stream for this strategy. */
   readonly rng: Rng;
 }

@@ -81,7 +81,7 @@ function charge(s: SimState, a: number, wasted: boolean, project: string): numbe
   }
   if (!(costUsd > 0)) return 0;
   at.costUsd += costUsd;
-  s.collector.cost(at.provider, project, costUsd, wasted, now);
+  s.collector.cost(at.provider, at.request, costUsd, wasted, now);
   rt.account.addSpend(costUsd, now);
   s.budget.spend(costUsd, project, now, s.fired);
   if (s.fired.length > 0) recordAlerts(s);
@@ -135,7 +135,7 @@ export function expireCredits(s: SimState, p: number, untilMs: number): void {
   const before = s.expiredSeenUsd.get(p) ?? 0;
   if (expiredUsd > before) {
     s.expiredSeenUsd.set(p, expiredUsd);
-    s.collector.cost(p, '', expiredUsd - before, true, atMs);
+    s.collector.cost(p, undefined, expiredUsd - before, true, atMs);
   }
 }
 

@@ -261,7 +261,7 @@ export function finish(s: SimState, slot: number, end: 'succeeded' | 'failed' | 
   const now = s.clock.now;
   const latencyMs = now - r.arrivalMs;
   const attained = end === 'succeeded' && withinSlo(r, latencyMs, now, s.scenario.slo);
-  s.collector.finish(end, r.urgency, latencyMs, attained, reason);
+  s.collector.finish(end, r.request, latencyMs, attained, reason, now);
   s.serviceLog?.record(r.id, attained ? SERVICE_WITHIN_SLO : end === 'succeeded' ? SERVICE_LATE : SERVICE_NONE);
   if (r.pending === 0) s.freeRequests.push(slot);
 }

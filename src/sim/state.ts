@@ -387,9 +387,10 @@ export class SimState {
     this.collector = new RunCollector(
       scenario.providers.map((p) => p.id),
       scenario.startMs,
+      scenario.endMs,
     );
     ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
-      runRouting(this.handles, this.clock, scenario, strategy.name));
+      runRouting(this.handles, this.clock, scenario, strategy.name, true));
     this.outcome = {
       requestId: 0,
       provider: '',

@@ -11,7 +11,16 @@ function cheapest(): StrategyReport {
     requests: { total: 1000, succeeded: 980, failed: 20, rejected: 0, deferred: 0 },
     successRate: 0.98,
     // 39.2 / 980 = 0.04
-    cost: { total: 39.2, perSucceeded: 0.04, wasted: 0.8, byProvider: { lumen: 35.2, pixelforge: 4 }, byProject: { app: 30, catalog: 9.2 } },
+    cost: {
+      total: 39.2,
+      perSucceeded: 0.04,
+      wasted: 0.8,
+      byProvider: { lumen: 35.2, pixelforge: 4 },
+      byProject: { app: 30, catalog: 9.2 },
+      // One class per project: app is interactive, nightly (project catalog) batch.
+      byUrgency: { interactive: 30, batch: 9.2 },
+      byClass: { app: 30, nightly: 9.2 },
+    },
     latencyMs: { mean: 8123.4, p50: 7900, p90: 14000, p95: 16500, p99: 21000, max: 29876.5 },
     attempts: { total: 1050, retries: 30, failovers: 20, recovered: 30, exhausted: 20, hedges: 0 },
     providers: {
@@ -20,7 +29,13 @@ function cheapest(): StrategyReport {
       pixelforge: { attempts: 150, succeeded: 100, cost: 4, outcomes: { success: 100, 'rate-limited': 50 }, peakInFlight: 12, peakQueue: 0 },
     },
     // goodput = 900 attained / 86,400 s
-    slo: { attainment: 0.9, goodput: 900 / 86_400, byUrgency: { interactive: { requests: 700, attained: 630 }, batch: { requests: 300, attained: 270 } } },
+    slo: {
+      attainment: 0.9,
+      goodput: 900 / 86_400,
+      byUrgency: { interactive: { requests: 700, attained: 630, attainment: 0.9 }, batch: { requests: 300, attained: 270, attainment: 0.9 } },
+      byClass: { app: { urgency: 'interactive', requests: 700, attained: 630, attainment: 0.9 }, nightly: { urgency: 'batch', requests: 300, attained: 270, attainment: 0.9 } },
+      byProject: { app: { requests: 700, attained: 630, attainment: 0.9 }, catalog: { requests: 300, attained: 270, attainment: 0.9 } },
+    },
     budget: {
       spent: 39.2,
       alerts: [
@@ -34,9 +49,13 @@ function cheapest(): StrategyReport {
       { metric: 'successRate', limit: 0.97, kind: 'min', value: 0.98, ok: true },
     ],
     latencyByUrgency: { interactive: { mean: 7000, p50: 6900, p90: 12000, p95: 14000, p99: 19000, max: 25000 } },
+    latencyByClass: { app: { mean: 7000, p50: 6900, p90: 12000, p95: 14000, p99: 19000, max: 25000 } },
+    latencyByProject: { app: { mean: 7000, p50: 6900, p90: 12000, p95: 14000, p99: 19000, max: 25000 } },
     failures: { 'server-error': 12, generative: 8 },
     costByHour: [1.5, 1.7, 1.6],
     latencyCdfMs: [[2100, 0.01], [5000, 0.2], [7900, 0.5], [14000, 0.9], [16500, 0.95], [21000, 0.99], [29876.5, 1]],
+    latencyCdfByUrgency: { interactive: [[2100, 0.01], [6900, 0.5], [14000, 0.95], [25000, 1]] },
+    drained: { requests: 0, cost: 0 },
   };
 }
 

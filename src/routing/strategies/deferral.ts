@@ -39,7 +39,7 @@ type Why = 'not-batch' | 'no-deadline' | 'no-price' | 'too-late' | 'no-saving' |
  * without a deadline (their own `deadlineMs`, else arrival + `slo.batch.deadline`) go to
  * `base`. For a batch request with a deadline, over the providers that can serve it: priceNow =
  * the lowest `price` now; the latest start = deadline − 2 × the highest finite predicted latency
- * (and before the scenario's end); the forecast at
+ * (and before the window's end unless the run drains, `ctx.drains`); the forecast at
  * t = now + k·checkEvery (k = 1, 2, ... up to the latest start) is the lowest `priceAt(t)`. When
  * the lowest forecast is below priceNow and at most priceNow × (1 − minSaving), the request is
  * deferred to one of the instants t with that forecast, chosen by request id so that deferred
@@ -95,7 +95,8 @@ export function deferralStrategy(options: DeferralOptions, env: StrategyEnv): St
     if (servable === 0 || !(priceNow > 0) || priceNow === Infinity) return skip('no-price');
 
     const now = ctx.now;
-    const latestStart = Math.min(deadline - DEADLINE_SAFETY_FACTOR * slowestMs, ctx.endMs - 1);
+    // A run that drains simulates deferred work to its end, past the window; else it must start inside it.
+    const latestStart = Math.min(deadline - DEADLINE_SAFETY_FACTOR * slowestMs, ctx.drains === true ? Infinity : ctx.endMs - 1);
     last.latestStartMs = latestStart;
     if (latestStart < now + checkEvery) return skip('too-late');
     const step = Math.max(checkEvery, Math.ceil((latestStart - now) / MAX_SCAN_STEPS));
