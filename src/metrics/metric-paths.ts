@@ -6,6 +6,8 @@
  * naming the nearest. A field added to the schema is a metric at once; nothing lists them twice.
  */
 import type { z } from 'zod';
+import { OUTCOME_KINDS, type Scenario } from '../scenario/schema.js';
+import { nearest } from '../scenario/errors.js';
 
 /** The keys of each record of the report (`cost.byProvider`, `providers`, ...), by its path; `*` stands for any key above. */
 export type RecordKeys = Readonly<Record<string, readonly string[] | 'any'>>;
@@ -67,8 +69,65 @@ export function metricPaths(schema: z.ZodType, keys: RecordKeys): string[] {
  */
 export function isMetricPath(paths: readonly string[], path: string): boolean {
   const parts = path.split('.');
-  return paths.some((p) => {
-    const q = p.split('.');
-    return q.length === parts.length && q.every((x, i) => x === '*' || x === parts[i]);
-  });
+  return paths.some((p) => matchesPattern(p, parts));
+}
+
+/**
+ * Whether path parts match a pattern whose `*` parts match any one key.
+ * @param pattern - e.g. `providers.*.outcomes`
+ * @param parts - a path split at its dots
+ * @returns true when they match part for part
+ */
+export function matchesPattern(pattern: string, parts: readonly string[]): boolean {
+  const q = pattern.split('.');
+  return q.length === parts.length && q.every((x, i) => x === '*' || x === parts[i]);
+}
+
+/**
+ * Records whose absent keys read as 0: counts and money list only what occurred (an outcome
+ * kind that never happened, a project billed nothing), so a threshold on one reads 0, not "no
+ * value". Latency and SLO groups absent mean "no requests of it": no value, which fails a gate.
+ */
+export const ZERO_WHEN_ABSENT: readonly string[] = ['failures', 'cost.byProvider', 'cost.byProject', 'cost.byUrgency', 'cost.byClass', 'providers.*.outcomes'];
+
+/** Outcome kinds a provider's `outcomes` may count (report-schema.ts): attempts' kinds, hedge losers, live mode's client errors. */
+const COUNTED_OUTCOMES = [...OUTCOME_KINDS, 'cancelled', 'client-error'];
+
+/**
+ * The keys each record of a strategy's report can have, from the scenario: provider ids,
+ * credits accounts, traffic classes and projects (any project when a class has none, whose
+ * project is drawn from the seed, or when a trace names them).
+ * @param s - the scenario as parsed
+ * @returns the record keys for {@link metricPaths}
+ */
+export function reportKeys(s: Scenario): RecordKeys {
+  const providers = s.providers.map((p) => p.id);
+  const accounts = [...new Set(s.providers.filter((p) => p.pricing.model === 'credits').map((p) => p.account ?? p.id))];
+  const mix = s.traffic.trace === undefined ? (s.traffic.mix ?? []) : undefined;
+  const classes: readonly string[] | 'any' = mix === undefined ? ['trace'] : mix.map((m) => m.name);
+  const projects: readonly string[] | 'any' = mix === undefined || mix.some((m) => m.project === undefined) ? 'any' : [...new Set(mix.map((m) => m.project!))];
+  return {
+    'cost.byProvider': providers,
+    'cost.byProject': projects,
+    'cost.byClass': classes,
+    providers,
+    'providers.*.outcomes': COUNTED_OUTCOMES,
+    'slo.byClass': classes,
+    'slo.byProject': projects,
+    credits: accounts,
+    latencyByClass: classes,
+    latencyByProject: projects,
+    failures: 'any',
+  };
+}
+
+/**
+ * Why a path is not a metric, naming the nearest ones (a `*` shown as `<name>`).
+ * @param paths - from {@link metricPaths}
+ * @param path - the path as written
+ * @returns the message
+ */
+export function unknownMetricMessage(paths: readonly string[], path: string): string {
+  const near = nearest(path, paths).map((p) => `\`${p.replaceAll('*', '<name>')}\``);
+  return `unknown metric \`${path}\`: not a number in a strategy's report; nearest: ${near.join(', ')} (every metric: docs/report.md)`;
 }

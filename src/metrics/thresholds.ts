@@ -2,24 +2,35 @@
  * The CI gate (docs/contract.md §2.6): each scenario threshold checked against the strategies' reports.
  */
 import type { Scenario } from '../scenario/schema.js';
+import { matchesPattern, ZERO_WHEN_ABSENT } from './metric-paths.js';
 import type { Report, StrategyReport, ThresholdResult } from './report-types.js';
 
 /** One threshold as the scenario gives it: a metric path, `max` and/or `min`, an optional strategy. */
 export type Threshold = Scenario['thresholds'][number];
 
 /**
- * Reads a number from a strategy report by its dotted path (`cost.perSucceeded`, `latencyMs.p95`).
+ * Reads a number from a strategy report by its dotted path (`cost.perSucceeded`,
+ * `latencyByUrgency.interactive.p95`); a key absent from a record of counts or money
+ * ({@link ZERO_WHEN_ABSENT}) reads 0.
  * @param strategy - the report to read
- * @param metric - a dotted path, normally one of THRESHOLD_METRICS
+ * @param metric - a dotted path (metric-paths.ts)
  * @returns the number there, or NaN when the path does not lead to a number
  */
 export function readMetric(strategy: StrategyReport, metric: string): number {
   let at: unknown = strategy;
-  for (const key of metric.split('.')) {
-    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return NaN;
+  const keys = metric.split('.');
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (typeof at !== 'object' || at === null) return NaN;
+    if (!Object.hasOwn(at, key)) return i === keys.length - 1 && zeroWhenAbsent(keys.slice(0, i)) ? 0 : NaN;
     at = (at as Record<string, unknown>)[key];
   }
   return typeof at === 'number' ? at : NaN;
+}
+
+/** Whether the record at `parent` lists only what occurred (a missing key is 0). */
+function zeroWhenAbsent(parent: readonly string[]): boolean {
+  return ZERO_WHEN_ABSENT.some((p) => matchesPattern(p, parent));
 }
 
 /**

@@ -8,6 +8,8 @@ import { suggest } from './errors.js';
 import { builtinNamed, walkStrategyRef } from '../routing/strategies/builtins.js';
 import type { CrossCheckContext, KeyPath } from '../routing/strategies/_builtin.js';
 import type { LatencySpec, Scenario, StrategyRef } from './schema.js';
+import { isMetricPath, metricPaths, reportKeys, unknownMetricMessage } from '../metrics/metric-paths.js';
+import { strategyReportSchema } from '../metrics/report-schema.js';
 
 /** A cross-field problem before it is given a line and column. */
 export interface PathProblem {
@@ -88,7 +90,9 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
     });
   });
 
+  const metrics = s.thresholds.length === 0 ? [] : metricPaths(strategyReportSchema, reportKeys(s));
   s.thresholds.forEach((t, i) => {
+    if (!isMetricPath(metrics, t.metric)) out.push({ path: ['thresholds', i, 'metric'], message: unknownMetricMessage(metrics, t.metric) });
     if (t.min === undefined && t.max === undefined) out.push({ path: ['thresholds', i], message: 'give `min`, `max` or both' });
     if (t.strategy !== undefined && !names.has(t.strategy)) {
       out.push({ path: ['thresholds', i, 'strategy'], message: unknownMessage('strategy', t.strategy, [...names.keys()]) });

@@ -85,6 +85,23 @@ export function suggest(word: string, names: readonly string[]): string | undefi
   return best;
 }
 
+/**
+ * The `n` nearest of `names` to `word`, nearest first (ties in list order), however far: for
+ * messages that name the closest valid choices among many (metric paths).
+ * @param word - what the user wrote
+ * @param names - the valid names
+ * @param n - how many (default 3)
+ * @returns up to `n` names
+ */
+export function nearest(word: string, names: readonly string[], n = 3): string[] {
+  const lower = word.toLowerCase();
+  return names
+    .map((name, i) => ({ name, i, d: levenshtein(lower, name.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .slice(0, n)
+    .map((x) => x.name);
+}
+
 function levenshtein(a: string, b: string): number {
   const row = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) row[j] = j;
