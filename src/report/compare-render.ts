@@ -78,6 +78,17 @@ export function formatChange(relative: number | null): string {
   return `${relative > 0 ? '+' : '−'}${shown === 0 ? '<0.01' : shown}%`;
 }
 
+/** Whether a check gets a table row: the overall and per-urgency ones always, per class and project only when they moved beyond their tolerance or lack a value. */
+function shown(c: MetricCheck): boolean {
+  return c.group === undefined || !/^(class|project) /.test(c.group) || c.verdict !== 'ok';
+}
+
+/** The note under a table that leaves out per-class and per-project checks that are ok. */
+function hiddenNote(comparison: Comparison): string | undefined {
+  const hidden = comparison.strategies.reduce((n, s) => n + s.checks.filter((c) => !shown(c)).length, 0);
+  return hidden === 0 ? undefined : `${hidden} per-class and per-project checks ok, not listed (compare.json has every check)`;
+}
+
 /** The row of one check, without its strategy. */
 function checkCells(c: MetricCheck): string[] {
   const verdict = c.verdict === 'regressed' ? '✗ regressed' : c.verdict;
@@ -144,9 +155,11 @@ export function renderComparisonText(comparison: Comparison, opts: CompareRender
     ...comparison.warnings.map((w) => `warning: ${w}`),
     '',
   ];
-  const rows = comparison.strategies.flatMap((s) => s.checks.map((c) => [s.name, ...checkCells(c)]));
+  const rows = comparison.strategies.flatMap((s) => s.checks.filter(shown).map((c) => [s.name, ...checkCells(c)]));
   if (rows.length > 0) lines.push(table(HEADER, rows, ALIGN), '');
   else lines.push('no strategy is in both reports', '');
+  const hidden = hiddenNote(comparison);
+  if (hidden !== undefined) lines.push(hidden);
   lines.push(...membershipLines(comparison));
   lines.push(...regressionLines(comparison).map((l) => `✗ ${l}`));
   lines.push(verdictLine(comparison));
@@ -175,9 +188,11 @@ export function renderComparisonMarkdown(comparison: Comparison, opts: CompareMa
   const verdict = verdictLine(comparison);
   parts.push(comparison.failed ? `**${verdict}**` : verdict);
   // Regressed rows are emphasised (in bold) as the report's best values are.
-  const rows = comparison.strategies.flatMap((s) => s.checks.map((c) => [s.name, ...checkCells(c)].map((text) => ({ text, best: c.verdict === 'regressed' }))));
+  const rows = comparison.strategies.flatMap((s) => s.checks.filter(shown).map((c) => [s.name, ...checkCells(c)].map((text) => ({ text, best: c.verdict === 'regressed' }))));
   if (rows.length > 0) parts.push(mdTable({ header: HEADER, align: ALIGN, rows }));
   else parts.push('No strategy is in both reports.');
+  const hidden = hiddenNote(comparison);
+  if (hidden !== undefined) parts.push(`${hidden}.`);
   const membership = membershipLines(comparison, code);
   if (membership.length > 0) parts.push(membership.map((l) => `- ${l}`).join('\n'));
   parts.push(

@@ -25,6 +25,10 @@ export interface CompareMetric {
    * are written 0 when nothing did, which must not read as a 100% improvement).
    */
   readonly needsSuccess: boolean;
+  /** For a per-group metric: the group (`interactive`, `class nightly`, `project web`). */
+  readonly group?: string;
+  /** For a per-group metric: the base metric whose tolerance it uses (`p95`). */
+  readonly base?: string;
 }
 
 /** A tolerance: relative to the baseline value, or absolute in the metric's unit. */
@@ -61,6 +65,49 @@ export const DEFAULT_TOLERANCES: Readonly<Record<string, Tolerance>> = {
   slo: { kind: 'absolute', value: 0.001, text: '0.1pp' },
 };
 
+/**
+ * The metrics compared per group of traffic (never summed over classes with different
+ * deadlines): per urgency the latency percentiles, SLO attainment and cost; per traffic class
+ * p95, SLO and cost; per project SLO and cost. Each uses its base metric's tolerance.
+ */
+const GROUP_METRICS: readonly { readonly dimension: 'urgency' | 'class' | 'project'; readonly record: (m: string) => string; readonly metrics: readonly string[] }[] = [
+  { dimension: 'urgency', record: (m) => (m === 'slo' ? 'slo.byUrgency' : m === 'cost' ? 'cost.byUrgency' : 'latencyByUrgency'), metrics: ['cost', 'p50', 'p95', 'p99', 'slo'] },
+  { dimension: 'class', record: (m) => (m === 'slo' ? 'slo.byClass' : m === 'cost' ? 'cost.byClass' : 'latencyByClass'), metrics: ['cost', 'p95', 'slo'] },
+  { dimension: 'project', record: (m) => (m === 'slo' ? 'slo.byProject' : 'cost.byProject'), metrics: ['cost', 'slo'] },
+];
+
+/** The keys of a record of a strategy report (`slo.byUrgency` → interactive, batch). */
+function keysAt(s: StrategyReport, record: string): string[] {
+  let at: unknown = s;
+  for (const k of record.split('.')) at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[k] : undefined;
+  return typeof at === 'object' && at !== null ? Object.keys(at) : [];
+}
+
+/**
+ * The per-group metrics of two reports of one strategy: every urgency, class and project either
+ * report has. Named `p95 interactive`, `cost class nightly`, `slo project web`.
+ * @param base - the baseline's strategy
+ * @param cur - the current report's strategy
+ * @returns the metrics, urgencies in report order, then classes, then projects
+ */
+export function groupMetrics(base: StrategyReport, cur: StrategyReport): CompareMetric[] {
+  const out: CompareMetric[] = [];
+  for (const g of GROUP_METRICS) {
+    const keys = new Set<string>();
+    for (const m of g.metrics) for (const k of [...keysAt(base, g.record(m)), ...keysAt(cur, g.record(m))]) keys.add(k);
+    for (const key of keys) {
+      for (const name of g.metrics) {
+        const metric = COMPARE_METRICS.find((x) => x.name === name)!;
+        const leaf = name === 'slo' ? '.attainment' : name === 'cost' ? '' : `.${name}`;
+        const label = g.dimension === 'urgency' ? key : `${g.dimension} ${key}`;
+        // Latency of a group is missing, not 0, when nothing of it succeeded (its summary is NaN).
+        out.push({ ...metric, name: `${name} ${label}`, path: `${g.record(name)}.${key}${leaf}`, needsSuccess: false, group: label, base: name });
+      }
+    }
+  }
+  return out;
+}
+
 /** Names in `--tolerance` that set several metrics at once. */
 const GROUPS: Readonly<Record<string, readonly string[]>> = {
   latency: ['p50', 'p95', 'p99'],
@@ -72,7 +119,10 @@ export type Verdict = 'ok' | 'improved' | 'regressed' | 'missing';
 
 /** One metric of one strategy, baseline against current. */
 export interface MetricCheck {
+  /** Its name: `p95`, or per group `p95 interactive`, `cost class nightly`. */
   readonly metric: string;
+  /** For a per-group check: the group. */
+  readonly group?: string;
   readonly path: string;
   readonly better: 'lower' | 'higher';
   readonly unit: MetricUnit;
@@ -309,7 +359,7 @@ function valueOf(s: StrategyReport, m: CompareMetric): number | null {
  * @returns the check
  */
 export function checkMetric(m: CompareMetric, baseline: number | null, current: number | null, tolerance: Tolerance): MetricCheck {
-  const base = { metric: m.name, path: m.path, better: m.better, unit: m.unit, baseline, current, tolerance };
+  const base = { metric: m.name, ...(m.group === undefined ? {} : { group: m.group }), path: m.path, better: m.better, unit: m.unit, baseline, current, tolerance };
   if (baseline === null || current === null) {
     const note =
       baseline === null && current === null
@@ -375,6 +425,12 @@ export function compareReports(baseline: Report, current: Report, opts: CompareO
       continue;
     }
     const checks = COMPARE_METRICS.map((m) => checkMetric(m, valueOf(base, m), valueOf(cur, m), tolerances[m.name]!));
+    // A group's metric neither report has a value for (latency of a class nothing of which
+    // succeeded) is no check at all.
+    for (const m of groupMetrics(base, cur)) {
+      const [b, c] = [valueOf(base, m), valueOf(cur, m)];
+      if (b !== null || c !== null) checks.push(checkMetric(m, b, c, tolerances[m.base!]!));
+    }
     for (const c of checks) {
       counts.checks++;
       counts[c.verdict]++;

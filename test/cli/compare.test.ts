@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -40,7 +40,8 @@ describe('imgsim compare', () => {
     const { code, out, err } = await cli('compare', file, file);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toMatch(/^✓ no regressions \(24 checks: 24 ok, 0 improved, 0 regressed\)$/m);
+    // 3 strategies × 8 metrics, and cheapest's 20 per urgency, class and project
+    expect(out).toMatch(/^✓ no regressions \(44 checks: 44 ok, 0 improved, 0 regressed\)$/m);
     expect(readFileSync(path.join(dir, 'r', 'compare.md'), 'utf8')).toContain('# imgsim comparison: quickstart');
   });
 
@@ -73,7 +74,7 @@ describe('imgsim compare', () => {
     expect(readFileSync(path.join(out, 'compare.json'), 'utf8')).toBe(r.out);
     expect(existsSync(path.join(out, 'compare.md'))).toBe(false);
     const xml = parseXml(readFileSync(path.join(out, 'compare.junit.xml'), 'utf8'));
-    expect(xml.attrs).toMatchObject({ tests: '24', failures: '1' });
+    expect(xml.attrs).toMatchObject({ tests: '44', failures: '1' });
     expect(findAll(xml, 'failure')[0]!.attrs.message).toMatch(/^cost regressed/);
   });
 
@@ -183,18 +184,19 @@ describe('imgsim run --baseline and --format junit', () => {
     const baseline = path.join(dir, 'a', 'report.json');
     const second = await cli('run', MINIMAL, '--out', path.join(dir, 'b'), '--duration', '5m', '--baseline', baseline, '--format', 'json,md,junit');
     expect(second.code).toBe(0);
-    expect(second.out).toMatch(/✓ no regressions \(16 checks: 16 ok/);
+    // 2 strategies × (8 metrics + 24 per urgency, class and project)
+    expect(second.out).toMatch(/✓ no regressions \(64 checks: 64 ok/);
     const md = readFileSync(path.join(dir, 'b', 'report.md'), 'utf8');
     expect(md).toContain('## Comparison with the baseline');
     expect(md.indexOf('## Strategies')).toBeLessThan(md.indexOf('## Comparison with the baseline'));
     expect(readFileSync(path.join(dir, 'b', 'compare.md'), 'utf8')).toContain('# imgsim comparison: minimal');
     // No thresholds in the scenario, so the junit holds the 2 × 8 baseline checks.
     const xml = parseXml(readFileSync(path.join(dir, 'b', 'report.junit.xml'), 'utf8'));
-    expect(xml.attrs).toMatchObject({ tests: '16', failures: '0' });
+    expect(xml.attrs).toMatchObject({ tests: '64', failures: '0' });
     expect(existsSync(path.join(dir, 'b', 'compare.junit.xml'))).toBe(false);
     // The same comparison as `imgsim compare` gives on the written files.
     const again = await cli('compare', baseline, path.join(dir, 'b', 'report.json'), '--json', '--format', 'md');
-    expect(JSON.parse(again.out).counts).toEqual({ checks: 16, ok: 16, improved: 0, regressed: 0, missing: 0 });
+    expect(JSON.parse(again.out).counts).toEqual({ checks: 64, ok: 64, improved: 0, regressed: 0, missing: 0 });
   });
 
   it('exits 1 when the run regressed from the baseline, naming strategy and metric', async () => {
@@ -210,6 +212,33 @@ describe('imgsim run --baseline and --format junit', () => {
     expect(r.out).toMatch(/^✗ cheapest cost \+11\.11% \(\+\$[\d.]+\), tolerance 2%$/m);
     expect(readFileSync(path.join(dir, 'b', 'report.md'), 'utf8')).toContain('**✗ 1 regression');
   });
+
+  it('fails the gate on a regression of one class that the pooled p95 hides, naming the class', async () => {
+    // market-2026 for a day, deferral only: batch work waits hours for cheap nights, so the
+    // pooled p95 is hours and cannot see interactive latency. A slower provider (creditmill's
+    // median 9 s → 11 s) moves deferral's interactive p95 up by more than 5%.
+    const dir = tempDir();
+    // A copy of the scenarios folder: market-2026 names files beside it.
+    cpSync(path.join(ROOT, 'scenarios'), path.join(dir, 'scenarios'), { recursive: true });
+    const market = path.join(dir, 'scenarios/market-2026.yaml');
+    const slow = path.join(dir, 'scenarios/slow-creditmill.yaml');
+    const text = readFileSync(market, 'utf8');
+    const slowed = text.replace('median: 9s, p99: 24s', 'median: 11s, p99: 28s');
+    expect(slowed).not.toBe(text);
+    writeFileSync(slow, slowed);
+    const args = ['--duration', '1d', '--strategy', 'deferral', '--no-oracle', '--quiet'];
+    expect((await cli('run', market, '--out', path.join(dir, 'a'), ...args)).code).toBe(0);
+    const baseline = path.join(dir, 'a', 'report.json');
+    const r = await cli('run', slow, '--out', path.join(dir, 'b'), '--duration', '1d', '--strategy', 'deferral', '--no-oracle', '--baseline', baseline, '--allow-different');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^✗ deferral p95 interactive \+\d+(\.\d+)?% \(\+[\d.]+s\), tolerance 5%$/m);
+    // The pooled p95 did not move: the old gate passed this run.
+    expect(r.out).toMatch(/^deferral +p95 +[\d.]+h +[\d.]+h +0 +0% +5% +ok$/m);
+    const json = JSON.parse(readFileSync(path.join(dir, 'b', 'compare.json'), 'utf8'));
+    const check = json.strategies[0].checks.find((c: { metric: string }) => c.metric === 'p95 interactive');
+    expect(check).toMatchObject({ group: 'interactive', path: 'latencyByUrgency.interactive.p95', verdict: 'regressed' });
+    expect(check.relative).toBeGreaterThan(0.05);
+  }, 120_000);
 
   it('exits 1 on a violated threshold, and the junit has a failure for it', async () => {
     const dir = tempDir();

@@ -33,7 +33,8 @@ describe('compareReports', () => {
   it('finds nothing to report when a report is compared with itself', () => {
     const c = compareReports(makeReport(), makeReport());
     // 3 strategies × 8 metrics
-    expect(c.counts).toEqual({ checks: 24, ok: 24, improved: 0, regressed: 0, missing: 0 });
+    // 3 strategies × 8 metrics + cheapest's 20 per group (fastest and primary-backup have none)
+    expect(c.counts).toEqual({ checks: 44, ok: 44, improved: 0, regressed: 0, missing: 0 });
     expect(c.failed).toBe(false);
     expect(c.warnings).toEqual([]);
     expect(c.added).toEqual([]);
@@ -91,7 +92,8 @@ describe('compareReports', () => {
     });
     const c = compareReports(base, current, { tolerances: parseTolerances(['all=0%', 'success=0pp', 'slo=0pp']) });
     expect(c.failed).toBe(false);
-    expect(c.strategies.find((x) => x.name === 'fastest')!.checks.map((x) => x.verdict)).toEqual(Array(8).fill('improved'));
+    // The 8 overall metrics improved; its two projects' costs were not changed.
+    expect(c.strategies.find((x) => x.name === 'fastest')!.checks.map((x) => x.verdict)).toEqual([...Array<string>(8).fill('improved'), 'ok', 'ok']);
   });
 
   it('judges rates in percentage points: success down 0.2pp fails the default 0.1pp, 0.05pp does not', () => {
@@ -114,7 +116,7 @@ describe('compareReports', () => {
     expect(c.removed).toEqual([]);
     expect(c.failed).toBe(false);
     expect(renderComparisonText(c)).toContain('added (only in the current report, not a failure; --strict makes it one): newcomer');
-    expect(renderComparisonText(c)).toMatch(/✓ no regressions \(24 checks/);
+    expect(renderComparisonText(c)).toMatch(/✓ no regressions \(44 checks/);
     const strict = compareReports(base, added, { strict: true });
     expect(strict.failed).toBe(true);
     expect(renderComparisonText(strict)).toContain('✗ strategies added (--strict)');
@@ -127,7 +129,7 @@ describe('compareReports', () => {
     expect(l.failed).toBe(true);
     const text = renderComparisonText(l);
     expect(text).toContain('missing (only in the baseline: the current report lost it, a failure): fastest');
-    expect(text).toMatch(/✗ a strategy is missing from the current report \(16 checks/);
+    expect(text).toMatch(/✗ a strategy is missing from the current report \(34 checks/);
   });
 
   it('handles a zero baseline: any rise beyond a relative tolerance regresses, with no relative change', () => {
@@ -291,8 +293,12 @@ describe('printing a comparison', () => {
     expect(lines[0]).toBe('baseline: base.json (quickstart, seed 42, sim, imgsim 1.0.0)');
     expect(lines[3]).toMatch(/^strategy +metric +baseline +current +delta +change +tolerance +verdict$/);
     expect(lines[5]).toMatch(/^cheapest +cost +\$39\.20 +\$43\.12 +\+\$3\.92 +\+10% +2% +✗ regressed$/);
-    expect(lines.filter((l) => / p95 /.test(l))).toHaveLength(3);
-    expect(lines.at(-2)).toBe('✗ 1 regression (24 checks: 23 ok, 0 improved, 1 regressed)');
+    // p95 of each strategy, and cheapest's interactive p95 (per urgency rows are always listed);
+    // its class and project checks are ok, so they are counted under the table, not listed.
+    expect(lines.filter((l) => / p95 /.test(l))).toHaveLength(4);
+    expect(lines.filter((l) => /^cheapest +p95 interactive /.test(l))).toHaveLength(1);
+    expect(lines).toContain('13 per-class and per-project checks ok, not listed (compare.json has every check)');
+    expect(lines.at(-2)).toBe('✗ 1 regression (44 checks: 43 ok, 0 improved, 1 regressed)');
   });
 
   it('writes Markdown with the regressions in bold, as a document or as a report.md section', () => {

@@ -56,7 +56,8 @@ describe('renderReportJunit', () => {
     const suites = findAll(root, 'testsuite');
     expect(suites.map((s) => s.attrs.name)).toEqual(['cheapest', 'primary-backup', 'fastest']);
     // 2 strategies × (2 thresholds + 8 checks) + 1 failed case for the removed one
-    expect(tally(root)).toEqual({ tests: 21, failures: 4, skipped: 0 });
+    // ... and cheapest's 18 checks per urgency, class and project with a value
+    expect(tally(root)).toEqual({ tests: 39, failures: 4, skipped: 0 });
     expectConsistent(root);
     const cost = findAll(suites[0]!, 'testcase').find((c) => c.attrs.name === 'baseline cost (cost.total)')!;
     const failure = cost.children[0]!;
@@ -109,10 +110,10 @@ describe('renderComparisonJunit', () => {
     const loose = parseXml(renderComparisonJunit(compareReports(base, current)));
     expect(findAll(loose, 'testsuite').map((s) => s.attrs.name)).toEqual(['cheapest', 'primary-backup', 'newcomer', 'fastest']);
     // 2 × 8 checks + 2 membership cases
-    expect(tally(loose)).toEqual({ tests: 18, failures: 1, skipped: 1 });
+    expect(tally(loose)).toEqual({ tests: 36, failures: 1, skipped: 1 });
     expectConsistent(loose);
     const strict = parseXml(renderComparisonJunit(compareReports(base, current, { strict: true })));
-    expect(tally(strict)).toEqual({ tests: 18, failures: 2, skipped: 0 });
+    expect(tally(strict)).toEqual({ tests: 36, failures: 2, skipped: 0 });
     expectConsistent(strict);
   });
 
@@ -120,7 +121,7 @@ describe('renderComparisonJunit', () => {
     const base = makeReport();
     const nan = withStrategy(base, 'fastest', { latencyMs: { ...base.strategies[1]!.latencyMs, p99: NaN } });
     const root = parseXml(renderComparisonJunit(compareReports(nan, base)));
-    expect(tally(root)).toEqual({ tests: 24, failures: 0, skipped: 1 });
+    expect(tally(root)).toEqual({ tests: 44, failures: 0, skipped: 1 });
     expect(findAll(root, 'skipped')[0]!.attrs.message).toBe('p99: no value in the baseline');
   });
 });
