@@ -81,7 +81,7 @@ function charge(s: SimState, a: number, wasted: boolean, project: string): numbe
   }
   if (!(costUsd > 0)) return 0;
   at.costUsd += costUsd;
-  s.collector.cost(at.provider, at.request, costUsd, wasted, now);
+  s.collector.cost(at.provider, attemptRequest(s, at), costUsd, wasted, now);
   rt.account.addSpend(costUsd, now);
   s.budget.spend(costUsd, project, now, s.fired);
   if (s.fired.length > 0) recordAlerts(s);
