@@ -14,6 +14,7 @@
  * The provider that saturates first is read at the lowest probe that missed the SLO (the highest
  * probe when none missed): the one whose utilisation, share of 429s or share of 503s is highest.
  */
+import { sloTargets as classTargets } from '../model/rules/slo.js';
 import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { formatDuration } from '../scenario/units.js';
@@ -26,10 +27,6 @@ import type { StrategyRunSummary } from './summary.js';
 export const DEFAULT_SWEEP_TOLERANCE = 0.02;
 /** Runs per probe by default. */
 export const DEFAULT_PROBE_RUNS = 3;
-/** The target of a class whose bound is not a percentile (a batch deadline), and without any SLO. */
-const DEFAULT_TARGET = 0.95;
-/** A percentile bound's target: p95 → 0.95. */
-const PERCENTILE_TARGETS = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
 
 /** What to sweep. */
 export interface SweepOptions {
@@ -50,18 +47,14 @@ export interface SweepOptions {
 }
 
 /**
- * The attainment each urgency class must reach. Interactive: the percentile of the bound the
- * simulator checks (`p95`, else `p99`, `p90`, `p50`): p95 → 0.95. Batch (a deadline, or `p95`):
- * 0.95. A class without an SLO counts success as attainment and needs 0.95.
+ * The attainment each urgency class must reach (src/model/rules/slo.ts `sloTargets`), or one
+ * target for every class.
  * @param scenario - the scenario (its `slo`)
  * @param override - one target for every class
  * @returns the targets
  */
 export function sloTargets(scenario: ResolvedScenario, override?: number): { interactive: number; batch: number } {
-  if (override !== undefined) return { interactive: override, batch: override };
-  const i = scenario.slo.interactive;
-  const key = i?.p95 !== undefined ? 'p95' : i?.p99 !== undefined ? 'p99' : i?.p90 !== undefined ? 'p90' : i?.p50 !== undefined ? 'p50' : undefined;
-  return { interactive: key === undefined ? DEFAULT_TARGET : PERCENTILE_TARGETS[key], batch: DEFAULT_TARGET };
+  return override !== undefined ? { interactive: override, batch: override } : classTargets(scenario.slo);
 }
 
 /**

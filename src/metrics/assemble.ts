@@ -2,6 +2,7 @@
  * The report object (docs/contract.md §5) from the strategies' sections: version, scenario, seed,
  * mode, window, and each strategy's threshold verdicts. Shared by `simulate` and the live harness.
  */
+import { interactiveBoundMs, sloTargets } from '../model/rules/slo.js';
 import { worldHash } from '../scenario/hash.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OracleReport, Report, StrategyReport } from './report-types.js';
@@ -34,7 +35,22 @@ export function assembleReport(
     seed: scenario.seed,
     mode,
     window: { start: new Date(scenario.startMs).toISOString(), end: new Date(endMs).toISOString() },
+    slo: sloTerms(scenario),
+    ...(scenario.budget === undefined ? {} : { budget: { limit: scenario.budget.limit, periodMs: scenario.budget.period, perProject: { ...scenario.budget.perProject }, onExhausted: scenario.budget.onExhausted } }),
     strategies: strategies.map((r) => ({ ...r, thresholds: verdicts.get(r.name) ?? [] })),
     ...(oracle === undefined ? {} : { oracle }),
+  };
+}
+
+/**
+ * The SLO a run is judged by (src/model/rules/slo.ts): bounds and targets per urgency.
+ * @param scenario - the scenario
+ * @returns the report's `slo`
+ */
+function sloTerms(scenario: ResolvedScenario): NonNullable<Report['slo']> {
+  const targets = sloTargets(scenario.slo);
+  return {
+    interactive: { boundMs: interactiveBoundMs(scenario.slo), target: targets.interactive },
+    batch: { deadlineMs: scenario.slo.batch?.deadline ?? Number.NaN, p95Ms: scenario.slo.batch?.p95 ?? Number.NaN, target: targets.batch },
   };
 }

@@ -216,6 +216,22 @@ export const oracleReportSchema = z.object({
   unconstrained: z.object({ withinSlo: num, late: num, unservable: num }),
 });
 
+/** Extension: the SLO a run was judged by, per urgency: its bound and the attainment it must reach. */
+export const sloTermsSchema = z.object({
+  /** The bound (ms; null when none) and the share of requests that must meet it (p95 → 0.95). */
+  interactive: z.object({ boundMs: num, target: num }),
+  /** The default deadline after arrival (ms; null when only classes set theirs), `slo.batch.p95` (null when unset), the target. */
+  batch: z.object({ deadlineMs: num, p95Ms: num, target: num }),
+});
+
+/** Extension: the scenario's budget. */
+export const budgetTermsSchema = z.object({
+  limit: num,
+  periodMs: num,
+  perProject: byName(num),
+  onExhausted: z.enum(['reject', 'allow']),
+});
+
 /** The whole report. */
 export const reportSchema = z.object({
   imgsim: z.string(),
@@ -229,6 +245,10 @@ export const reportSchema = z.object({
   seed: num,
   mode: z.enum(['sim', 'live']),
   window: z.object({ start: z.string(), end: z.string() }),
+  /** Extension: the SLO the figures were judged by (absent in older reports). */
+  slo: sloTermsSchema.optional(),
+  /** Extension: the scenario's budget; absent without one. */
+  budget: budgetTermsSchema.optional(),
   strategies: z.array(strategyReportSchema),
   /** Extension: the hindsight oracle; absent when it was not run (`--no-oracle`, live mode). */
   oracle: oracleReportSchema.optional(),

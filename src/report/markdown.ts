@@ -7,7 +7,8 @@ import { count, percent, usd } from './format.js';
 import { OUTCOME_KINDS } from '../scenario/schema-parts.js';
 import { formatDuration } from '../scenario/units.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
-import { formatThresholdResult, signedPercent, summaryColumns, summaryRows } from './summary-table.js';
+import { formatThresholdResult, signedPercent, summaryColumns, sloOf, summaryRows, urgenciesOf } from './summary-table.js';
+import { verdict } from './verdict.js';
 
 /** Options of {@link renderMarkdown}. */
 export interface MarkdownOptions {
@@ -178,6 +179,81 @@ function outcomesTable(report: Report, ids: readonly string[]): ReportTable {
   return { header, align: header.map((_, i) => (i < 2 ? 'l' : 'r')), rows };
 }
 
+/**
+ * Per urgency, side by side: requests, cost, latency and SLO of each class, never pooled.
+ * @param report - the report
+ * @returns the section, or undefined for a report without per-class figures
+ */
+function byUrgencySection(report: Report): ReportSection | undefined {
+  const urgencies = urgenciesOf(report);
+  if (urgencies.length === 0) return undefined;
+  const header = ['strategy', ...urgencies.flatMap((u) => [`${u} requests`, `${u} cost`, `${u} p50`, `${u} p95`, `${u} SLO`])];
+  const rows = report.strategies.map((s) =>
+    plain([
+      s.name,
+      ...urgencies.flatMap((u) => {
+        const slo = s.slo.byUrgency[u];
+        const latency = s.latencyByUrgency[u];
+        const ms = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? NONE : formatDuration(x));
+        return [
+          count(slo?.requests ?? 0),
+          usd(s.cost.byUrgency?.[u] ?? 0),
+          ms(latency?.p50),
+          ms(latency?.p95),
+          slo !== undefined && slo.requests > 0 ? percent(sloOf(s, u)!) : NONE,
+        ];
+      }),
+    ]),
+  );
+  const drained = report.strategies.filter((s) => (s.drained?.requests ?? 0) > 0);
+  return {
+    id: 'by-urgency',
+    title: 'By urgency',
+    before: { text: 'Each class against its own SLO: latency and attainment are never pooled over classes with different deadlines.' },
+    table: { header, align: header.map((_, i) => (i === 0 ? 'l' : 'r')), rows },
+    ...(drained.length === 0
+      ? {}
+      : {
+          after: {
+            text: `Drained (counted above): ${drained.map((s) => `${s.name} ${count(s.drained!.requests)} requests, ${usd(s.drained!.cost)}`).join('; ')} ended or were billed after the window.`,
+          },
+        }),
+  };
+}
+
+/**
+ * One figure per strategy and group (traffic class or project): the money, or the SLO attainment.
+ * @param report - the report
+ * @param groups - the group names, in column order
+ * @param cell - the cell of a strategy and group
+ * @returns the table
+ */
+function groupTable(report: Report, groups: readonly string[], cell: (s: StrategyReport, g: string) => string): ReportTable {
+  const header = ['strategy', ...groups];
+  return { header, align: header.map((_, i) => (i === 0 ? 'l' : 'r')), rows: report.strategies.map((s) => plain([s.name, ...groups.map((g) => cell(s, g))])) };
+}
+
+/** Cost and SLO attainment per traffic class, and cost per project (the story of who pays for what). */
+function groupSections(report: Report): ReportSection[] {
+  const keys = (f: (s: StrategyReport) => Record<string, unknown> | undefined): string[] => [...new Set(report.strategies.flatMap((s) => Object.keys(f(s) ?? {})))].sort(byCodeUnits);
+  const classes = keys((s) => s.slo.byClass);
+  const projects = keys((s) => s.cost.byProject);
+  const out: ReportSection[] = [];
+  if (classes.length > 0) {
+    const urgency = (c: string): string => report.strategies.map((s) => s.slo.byClass?.[c]?.urgency).find((u) => u !== undefined) ?? '';
+    const titled = classes.map((c) => `${c} (${urgency(c)})`);
+    const costs = groupTable(report, classes, (s, c) => usd(s.cost.byClass?.[c] ?? 0));
+    out.push({ id: 'cost-by-class', title: 'Cost by traffic class', table: { ...costs, header: ['strategy', ...titled] } });
+    const slo = groupTable(report, classes, (s, c) => {
+      const g = s.slo.byClass?.[c];
+      return g !== undefined && g.requests > 0 ? percent(g.attainment ?? g.attained / g.requests) : NONE;
+    });
+    out.push({ id: 'slo-by-class', title: 'SLO attainment by traffic class', table: { ...slo, header: ['strategy', ...titled] } });
+  }
+  if (projects.length > 0) out.push({ id: 'cost-by-project', title: 'Cost by project', table: groupTable(report, projects, (s, p) => usd(s.cost.byProject[p] ?? 0)) });
+  return out;
+}
+
 function creditsTable(report: Report): ReportTable | undefined {
   const rows: TableCell[][] = [];
   for (const s of report.strategies) {
@@ -237,6 +313,9 @@ export function reportSections(report: Report): ReportSection[] {
     },
     { id: 'outcomes', title: 'Outcomes by provider', table: outcomesTable(report, ids) },
   ];
+  const byUrgency = byUrgencySection(report);
+  // Per class right after the strategies: they are what the headline figures hide.
+  sections.splice(1, 0, ...(byUrgency === undefined ? [] : [byUrgency]), ...groupSections(report));
   const oracle = oracleSection(report);
   if (oracle !== undefined) sections.push(oracle);
   const credits = creditsTable(report);
@@ -244,6 +323,13 @@ export function reportSections(report: Report): ReportSection[] {
   const thresholds = thresholdsSection(report);
   if (thresholds !== undefined) sections.push(thresholds);
   return sections;
+}
+
+/** Rows of a table report.md shows; the rest are counted under it (report.html folds them). */
+export const MD_MAX_ROWS = 24;
+
+function capped(t: ReportTable): ReportTable {
+  return t.rows.length <= MD_MAX_ROWS ? t : { ...t, rows: t.rows.slice(0, MD_MAX_ROWS) };
 }
 
 function mdNote(note: ReportNote): string {
@@ -278,10 +364,14 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
       `- imgsim ${report.imgsim}`,
     ].join('\n'),
   ];
+  const sentences = verdict(report);
+  if (sentences.length > 0) parts.push('## Verdict', sentences.map((x) => `- ${x}`).join('\n'));
   for (const section of reportSections(report)) {
     parts.push(`## ${section.title}`);
     if (section.before) parts.push(mdNote(section.before));
-    parts.push(mdTable(section.table));
+    parts.push(mdTable(capped(section.table)));
+    const hidden = section.table.rows.length - MD_MAX_ROWS;
+    if (hidden > 0) parts.push(`… and ${count(hidden)} more rows (report.html shows them folded, report.json has every figure).`);
     if (section.after) parts.push(mdNote(section.after));
   }
   const charts = opts.charts ?? [];

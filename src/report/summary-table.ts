@@ -5,6 +5,7 @@
 import { count, decimal, MINUS, percent, table, usd } from './format.js';
 import { formatDuration } from '../scenario/units.js';
 import type { BudgetAlert, OracleReport, Report, StrategyReport, ThresholdResult } from '../metrics/report-types.js';
+import { URGENCIES, type Urgency } from '../scenario/schema.js';
 
 /** One column of the strategy summary. */
 export interface SummaryColumn {
@@ -44,6 +45,69 @@ function latencyColumn(title: string, read: (s: StrategyReport) => number): Summ
     },
     best: { better: 'low', value },
   };
+}
+
+function sloColumn(title: string, read: (s: StrategyReport) => number | undefined): SummaryColumn {
+  return {
+    title,
+    align: 'r',
+    cell: (s) => {
+      const v = read(s);
+      return v === undefined ? NONE : percent(v);
+    },
+    best: { better: 'high', value: read },
+  };
+}
+
+/**
+ * The urgency classes a report's strategies served, in `URGENCIES` order (none for a report
+ * written before per-class figures).
+ * @param report - the report
+ * @returns e.g. `['interactive', 'batch']`
+ */
+export function urgenciesOf(report: Report): Urgency[] {
+  return URGENCIES.filter((u) => report.strategies.some((s) => (s.slo.byUrgency[u]?.requests ?? 0) > 0));
+}
+
+/**
+ * The latency and SLO columns per urgency, when the report has more than one: the
+ * latency-sensitive class's p50, p95 and p99 first, the others' p95, and each class's SLO
+ * attainment. A percentile over classes with different deadlines means nothing (batch work that
+ * waits hours for a cheap window on purpose would swamp it), so the summary never shows one then.
+ * @param urgencies - from {@link urgenciesOf}, at least two
+ * @returns the columns
+ */
+function perUrgencyColumns(urgencies: readonly Urgency[]): SummaryColumn[] {
+  const first = urgencies[0]!;
+  const latency = (u: Urgency, p: 'p50' | 'p95' | 'p99'): SummaryColumn => {
+    const col = latencyColumn(`${u} ${p}`, (s) => s.latencyByUrgency[u]?.[p] ?? Number.NaN);
+    // A class nothing of which succeeded has no latency.
+    return { ...col, cell: (s) => (hasSuccess(s, u) ? col.cell(s) : NONE), best: { better: 'low', value: (s) => (hasSuccess(s, u) ? s.latencyByUrgency[u]![p] : undefined) } };
+  };
+  return [
+    latency(first, 'p50'),
+    latency(first, 'p95'),
+    latency(first, 'p99'),
+    sloColumn(`${first} SLO`, (s) => sloOf(s, first)),
+    ...urgencies.slice(1).flatMap((u) => [latency(u, 'p95'), sloColumn(`${u} SLO`, (s) => sloOf(s, u))]),
+  ];
+}
+
+function hasSuccess(s: StrategyReport, u: Urgency): boolean {
+  const l = s.latencyByUrgency[u];
+  return l !== undefined && !Number.isNaN(l.p50);
+}
+
+/**
+ * A strategy's SLO attainment in one urgency (older reports: attained ÷ requests).
+ * @param s - the strategy
+ * @param u - the urgency
+ * @returns the fraction, or undefined when it had none of its requests
+ */
+export function sloOf(s: StrategyReport, u: Urgency): number | undefined {
+  const g = s.slo.byUrgency[u];
+  if (g === undefined || !(g.requests > 0)) return undefined;
+  return g.attainment ?? g.attained / g.requests;
 }
 
 /**
@@ -95,7 +159,7 @@ export const SUMMARY_COLUMNS: readonly SummaryColumn[] = [
   latencyColumn('p95', (s) => s.latencyMs.p95),
   latencyColumn('p99', (s) => s.latencyMs.p99),
   { title: 'failovers', align: 'r', cell: (s) => count(s.attempts.failovers) },
-  { title: 'SLO attainment', align: 'r', cell: (s) => percent(s.slo.attainment), best: { better: 'high', value: (s) => s.slo.attainment } },
+  sloColumn('SLO attainment', (s) => s.slo.attainment),
   { title: 'goodput (/s)', align: 'r', cell: (s) => decimal(s.slo.goodput), best: { better: 'high', value: (s) => s.slo.goodput } },
   { title: 'budget alerts', align: 'l', cell: (s) => formatAlerts(s.budget.alerts) },
 ];
@@ -125,9 +189,17 @@ export const REGRET_COLUMN: SummaryColumn = {
  * @returns the columns, in order
  */
 export function summaryColumns(report: Report): readonly SummaryColumn[] {
-  if (report.oracle === undefined) return SUMMARY_COLUMNS;
-  const at = SUMMARY_COLUMNS.findIndex((c) => c.title === 'wasted') + 1;
-  return [...SUMMARY_COLUMNS.slice(0, at), REGRET_COLUMN, ...SUMMARY_COLUMNS.slice(at)];
+  let columns: readonly SummaryColumn[] = SUMMARY_COLUMNS;
+  const urgencies = urgenciesOf(report);
+  if (urgencies.length > 1) {
+    // Per urgency in place of the pooled p50, p95, p99 and SLO attainment.
+    const pooled = new Set(['p50', 'p95', 'p99', 'SLO attainment']);
+    const at = columns.findIndex((c) => c.title === 'p50');
+    columns = [...columns.slice(0, at), ...perUrgencyColumns(urgencies), ...columns.slice(at).filter((c) => !pooled.has(c.title))];
+  }
+  if (report.oracle === undefined) return columns;
+  const at = columns.findIndex((c) => c.title === 'wasted') + 1;
+  return [...columns.slice(0, at), REGRET_COLUMN, ...columns.slice(at)];
 }
 
 /**

@@ -134,6 +134,9 @@ export function makeReport(): Report {
     seed: 42,
     mode: 'sim',
     window: { start: '2026-06-01T00:00:00.000Z', end: '2026-06-02T00:00:00.000Z' },
+    // p95 within 10 s; batch by 12 h and within 4 h.
+    slo: { interactive: { boundMs: 10_000, target: 0.95 }, batch: { deadlineMs: 43_200_000, p95Ms: 14_400_000, target: 0.95 } },
+    budget: { limit: 100, periodMs: 30 * 86_400_000, perProject: { catalog: 20 }, onExhausted: 'reject' },
     strategies: [cheapest(), fastest(), primaryBackup()],
   };
 }
@@ -147,4 +150,15 @@ export function makeReport(): Report {
  */
 export function withStrategy(report: Report, name: string, patch: Partial<StrategyReport>): Report {
   return { ...report, strategies: report.strategies.map((s) => (s.name === name ? { ...s, ...patch } : s)) };
+}
+
+/**
+ * The fixture as a report of one urgency class: cheapest's batch class dropped from its SLO
+ * figures, so the summary shows the pooled latency and SLO columns (with one class they are
+ * that class's).
+ * @returns the report
+ */
+export function makeOneUrgencyReport(): Report {
+  const r = makeReport();
+  return { ...r, strategies: r.strategies.map((s) => ({ ...s, slo: { ...s.slo, byUrgency: s.slo.byUrgency.interactive === undefined ? {} : { interactive: s.slo.byUrgency.interactive } } })) };
 }

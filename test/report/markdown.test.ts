@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { makeReport, withStrategy } from './_fixture.js';
+import { makeOneUrgencyReport, withStrategy } from './_fixture.js';
 
 /** The cells of the Markdown table row that starts with `first`, under the heading `section`. */
 function row(md: string, section: string, first: string): string[] {
@@ -14,7 +14,7 @@ function row(md: string, section: string, first: string): string[] {
 }
 
 describe('renderMarkdown', () => {
-  const md = renderMarkdown(makeReport(), { scenarioFile: 'scenarios/quickstart.yaml' });
+  const md = renderMarkdown(makeOneUrgencyReport(), { scenarioFile: 'scenarios/quickstart.yaml' });
 
   it('opens with the scenario, seed and window', () => {
     expect(md.startsWith('# imgsim report: quickstart\n')).toBe(true);
@@ -47,7 +47,7 @@ describe('renderMarkdown', () => {
   });
 
   it('does not bold a column where every strategy shows the same value, nor a lone strategy', () => {
-    const report = makeReport();
+    const report = makeOneUrgencyReport();
     const same = { ...report, strategies: report.strategies.map((s) => ({ ...s, successRate: 1 })) };
     expect(row(renderMarkdown(same), 'Strategies', 'fastest')[2]).toBe('100%');
     const lone = { ...report, strategies: report.strategies.slice(1, 2) };
@@ -55,7 +55,7 @@ describe('renderMarkdown', () => {
   });
 
   it('does not count latency or cost per image of a strategy without successes as best', () => {
-    const report = withStrategy(makeReport(), 'cheapest', {
+    const report = withStrategy(makeOneUrgencyReport(), 'cheapest', {
       requests: { total: 1000, succeeded: 0, failed: 1000, rejected: 0, deferred: 0 },
       successRate: 0,
       cost: { total: 5, perSucceeded: 0, wasted: 5, byProvider: {}, byProject: {} },
@@ -85,7 +85,7 @@ describe('renderMarkdown', () => {
 
   it('lists credits per account when there are any', () => {
     expect(row(md, 'Credits', 'fastest')).toEqual(['fastest', 'pixelforge', '1,000', '800', '0', '$20.00', '$0.00', '10']);
-    const report = makeReport();
+    const report = makeOneUrgencyReport();
     const noCredits = { ...report, strategies: report.strategies.map((s) => ({ ...s, credits: {} })) };
     expect(renderMarkdown(noCredits)).not.toContain('## Credits');
   });
@@ -97,15 +97,15 @@ describe('renderMarkdown', () => {
   });
 
   it('escapes pipes in names and is deterministic', () => {
-    const piped = withStrategy(makeReport(), 'fastest', { name: 'a|b' });
+    const piped = withStrategy(makeOneUrgencyReport(), 'fastest', { name: 'a|b' });
     expect(renderMarkdown(piped)).toContain('| a\\|b ');
-    expect(renderMarkdown(makeReport(), { scenarioFile: 'scenarios/quickstart.yaml' })).toBe(md);
+    expect(renderMarkdown(makeOneUrgencyReport(), { scenarioFile: 'scenarios/quickstart.yaml' })).toBe(md);
     expect(md.endsWith('\n')).toBe(true);
   });
 });
 
 describe('renderMarkdown with the oracle', () => {
-  const base = makeReport();
+  const base = makeOneUrgencyReport();
   const bounds: Record<string, number> = { cheapest: 34, fastest: 35, 'primary-backup': 34.5 };
   const report = {
     ...base,

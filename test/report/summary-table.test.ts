@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/metrics/report-types.js';
 import { formatAlerts, formatThresholdResult, renderSummaryTable, signedPercent } from '../../src/report/summary-table.js';
-import { makeReport } from './_fixture.js';
+import { makeOneUrgencyReport } from './_fixture.js';
 
 describe('renderSummaryTable', () => {
-  const text = renderSummaryTable(makeReport());
+  const text = renderSummaryTable(makeOneUrgencyReport());
   const lines = text.split('\n');
 
   it('prints the main columns as an aligned plain-text table', () => {
@@ -32,7 +32,7 @@ describe('renderSummaryTable', () => {
   });
 
   it('says so when every threshold passed', () => {
-    const report = makeReport();
+    const report = makeOneUrgencyReport();
     const passing = { ...report, strategies: report.strategies.map((s) => ({ ...s, thresholds: s.thresholds.filter((t) => t.ok) })) };
     expect(renderSummaryTable(passing).trimEnd().split('\n').at(-1)).toBe('✓ all 4 thresholds passed');
     const none = { ...report, strategies: report.strategies.map((s) => ({ ...s, thresholds: [] })) };
@@ -69,7 +69,7 @@ describe('formatAlerts', () => {
 
 /** The fixture with an oracle: plan $40, bound $35; regret = cost − 40, ratio = cost / 40 − 1. */
 function withOracle(): Report {
-  const report = makeReport();
+  const report = makeOneUrgencyReport();
   const bounds: Record<string, number> = { cheapest: 34, fastest: 35, 'primary-backup': 34.5 };
   return {
     ...report,
@@ -104,7 +104,7 @@ describe('renderSummaryTable with the oracle', () => {
   });
 
   it('has no regret column or oracle line without the oracle', () => {
-    const plain = renderSummaryTable(makeReport());
+    const plain = renderSummaryTable(makeOneUrgencyReport());
     expect(plain).not.toContain('regret');
     expect(plain).not.toContain('oracle');
   });

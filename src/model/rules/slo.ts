@@ -55,3 +55,21 @@ export function interactiveBoundMs(slo: Slo): number {
   const i = slo.interactive;
   return i?.p95 ?? i?.p99 ?? i?.p90 ?? i?.p50 ?? Infinity;
 }
+
+/** The target of a class whose bound is not a percentile (a batch deadline), and without any SLO. */
+const DEFAULT_TARGET = 0.95;
+/** A percentile bound's target: p95 → 0.95. */
+const PERCENTILE_TARGETS = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
+
+/**
+ * The attainment each urgency class must reach. Interactive: the percentile of the bound
+ * {@link withinSlo} checks (`p95`, else `p99`, `p90`, `p50`): p95 → 0.95. Batch (a deadline, or
+ * `p95`): 0.95. A class without an SLO counts success as attainment and needs 0.95.
+ * @param slo - the scenario's SLO
+ * @returns the targets
+ */
+export function sloTargets(slo: Slo): { interactive: number; batch: number } {
+  const i = slo.interactive;
+  const key = i?.p95 !== undefined ? 'p95' : i?.p99 !== undefined ? 'p99' : i?.p90 !== undefined ? 'p90' : i?.p50 !== undefined ? 'p50' : undefined;
+  return { interactive: key === undefined ? DEFAULT_TARGET : PERCENTILE_TARGETS[key], batch: DEFAULT_TARGET };
+}
