@@ -237,11 +237,14 @@ function fakerPools(seed: number, mix: readonly MixItem[]): FakerPools {
   // fresh `new Faker({ locale: [en] })` (the en word lists), without loading every locale.
   const faker = enFaker;
   faker.seed(streamKey(seed, 'traffic/faker'));
-  const projects = new Set<string>();
-  // Distinct slugs such as "brave-lantern"; the attempt cap only guards against a tiny word list.
-  for (let attempt = 0; projects.size < PROJECT_POOL_SIZE && attempt < 100 * PROJECT_POOL_SIZE; attempt++) {
-    projects.add(`${faker.word.adjective()}-${faker.word.noun()}`.toLowerCase().replace(/\s+/g, '-'));
+  // Default projects are named project-1 ... project-8 (they were drawn slugs, "brave-lantern",
+  // which read like nothing in a report). The slugs are still drawn, and thrown away: the prompt
+  // pools are drawn after them, and so stay the prompts they were.
+  const slugs = new Set<string>();
+  for (let attempt = 0; slugs.size < PROJECT_POOL_SIZE && attempt < 100 * PROJECT_POOL_SIZE; attempt++) {
+    slugs.add(`${faker.word.adjective()}-${faker.word.noun()}`.toLowerCase().replace(/\s+/g, '-'));
   }
+  const projects = Array.from({ length: PROJECT_POOL_SIZE }, (_, i) => `project-${i + 1}`);
   const pools = new Map<string, readonly string[]>();
   for (const m of mix) {
     const k = promptPoolKey(m);
@@ -249,7 +252,7 @@ function fakerPools(seed: number, mix: readonly MixItem[]): FakerPools {
     const words = m.promptWords ?? DEFAULT_PROMPT_WORDS;
     pools.set(k, Object.freeze(buildPromptPool(faker, words.min, words.max)));
   }
-  const result: FakerPools = { projects: Object.freeze([...projects]), pools };
+  const result: FakerPools = { projects: Object.freeze(projects), pools };
   lastPools = { key, pools: result };
   return result;
 }
