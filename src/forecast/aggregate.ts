@@ -6,7 +6,7 @@ import { IMGSIM_VERSION } from '../metrics/assemble.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { formatDuration } from '../scenario/units.js';
 import { planCredits } from './credits-plan.js';
-import type { BudgetForecast, CreditsForecast, Forecast, OracleForecast, ProviderForecast, RegretForecast, SpendByDay, StrategyForecast, SweepResult } from './forecast-types.js';
+import type { BudgetForecast, CreditsForecast, Forecast, OracleForecast, ProviderForecast, RegretForecast, SpendByDay, StrategyForecast, SweepResult, UrgencyForecast } from './forecast-types.js';
 import type { ForecastParameters } from './parameters.js';
 import { mean, percentile, sortSamples, spread } from './stats.js';
 import type { RunSummary, StrategyRunSummary } from './summary.js';
@@ -117,12 +117,28 @@ function strategyForecast(params: ForecastParameters, name: string, runs: readon
     latencyP95Ms: spread(pick((r) => r.latencyP95Ms)),
     successRate: spread(pick((r) => r.successRate)),
     sloAttainment: spread(pick((r) => r.sloAttainment)),
+    byUrgency: urgencyForecasts(runs),
     budget: budgetForecast(params, runs),
     spendByDay: spendByDay(runs, days),
     credits: creditsForecast(params, runs),
     providers: providersForecast(params, runs),
     regret: regretForecast(runs, all),
   };
+}
+
+/** Per urgency present in any run: latency, attainment and cost spreads over the runs. */
+function urgencyForecasts(runs: readonly StrategyRunSummary[]): StrategyForecast['byUrgency'] {
+  const out: Partial<Record<'interactive' | 'batch', UrgencyForecast>> = {};
+  for (const u of ['interactive', 'batch'] as const) {
+    if (!runs.some((r) => r.slo[u].requests > 0)) continue;
+    const latencies = runs.map((r) => r.byUrgency[u]?.latencyP95Ms ?? Number.NaN).filter((x) => Number.isFinite(x));
+    out[u] = {
+      latencyP95Ms: spread(latencies.length > 0 ? latencies : [Number.NaN]),
+      sloAttainment: spread(runs.map((r) => (r.slo[u].requests > 0 ? r.slo[u].attained / r.slo[u].requests : 0))),
+      cost: spread(runs.map((r) => r.byUrgency[u]?.costUsd ?? 0)),
+    };
+  }
+  return out;
 }
 
 function budgetForecast(params: ForecastParameters, runs: readonly StrategyRunSummary[]): BudgetForecast | null {

@@ -100,11 +100,24 @@ export interface StrategyForecast {
   readonly latencyP95Ms: Spread;
   readonly successRate: Spread;
   readonly sloAttainment: Spread;
+  /**
+   * Per urgency class with requests: its p95 latency, SLO attainment and cost over the runs. The
+   * pooled p95 and attainment above mix classes with different deadlines; these do not.
+   */
+  readonly byUrgency: Readonly<Partial<Record<'interactive' | 'batch', UrgencyForecast>>>;
   readonly budget: BudgetForecast | null;
   readonly spendByDay: SpendByDay;
   readonly credits: Readonly<Record<string, CreditsForecast>>;
   readonly providers: Readonly<Record<string, ProviderForecast>>;
   readonly regret: RegretForecast | null;
+}
+
+/** One urgency class of a strategy over the runs. */
+export interface UrgencyForecast {
+  /** p95 latency of the class's succeeded requests, ms (runs where some succeeded). */
+  readonly latencyP95Ms: Spread;
+  readonly sloAttainment: Spread;
+  readonly cost: Spread;
 }
 
 /** One probe of a rate sweep. */

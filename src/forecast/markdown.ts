@@ -63,9 +63,14 @@ function spreadTable(s: StrategyForecast): Rows {
       line('cost', s.cost, usd),
       ...(s.regret === null ? [] : [line('regret', s.regret.regretUsd, usd), line('least for its service', s.regret.lowerBoundUsd, usd)]),
       line('cost per image', s.costPerImage, usd),
-      line('p95 latency', s.latencyP95Ms, latency),
+      ...(Object.keys(s.byUrgency).length > 1
+        ? (['interactive', 'batch'] as const).flatMap((u) => {
+            const c = s.byUrgency[u];
+            return c === undefined ? [] : [line(`${u} cost`, c.cost, usd), line(`${u} p95 latency`, c.latencyP95Ms, latency), line(`${u} SLO attainment`, c.sloAttainment, percent)];
+          })
+        : [line('p95 latency', s.latencyP95Ms, latency)]),
       line('success rate', s.successRate, percent),
-      line('SLO attainment', s.sloAttainment, percent),
+      ...(Object.keys(s.byUrgency).length > 1 ? [] : [line('SLO attainment', s.sloAttainment, percent)]),
     ],
   };
 }

@@ -57,6 +57,8 @@ export interface StrategyRunSummary {
   readonly successRate: number;
   readonly sloAttainment: number;
   readonly slo: { readonly interactive: SloCount; readonly batch: SloCount };
+  /** Per urgency with requests: p95 latency of its succeeded requests (NaN when none) and its cost, USD. */
+  readonly byUrgency: Readonly<Partial<Record<'interactive' | 'batch', { readonly latencyP95Ms: number; readonly costUsd: number }>>>;
   /** Cost per day of the horizon, USD (work that drains after the end counts on the last day). */
   readonly costByDay: readonly number[];
   /** The first hour (0-based) in which spend within a budget period reached the limit; -1 if never. */
@@ -161,6 +163,11 @@ export function summarizeStrategy(report: StrategyReport, usage: RunUsage, conte
     successRate: report.successRate,
     sloAttainment: report.slo.attainment,
     slo: { interactive: slo('interactive'), batch: slo('batch') },
+    byUrgency: Object.fromEntries(
+      (['interactive', 'batch'] as const)
+        .filter((u) => (report.slo.byUrgency[u]?.requests ?? 0) > 0)
+        .map((u) => [u, { latencyP95Ms: report.latencyByUrgency[u]?.p95 ?? Number.NaN, costUsd: report.cost.byUrgency?.[u] ?? 0 }] as const),
+    ),
     costByDay: costByDay(report.costByHour, horizonMs),
     budgetExceededHour: budgetExceededHour(report.costByHour, context.budget),
     providers,

@@ -52,9 +52,22 @@ function budgetCells(s: StrategyForecast): string[] {
 export function strategyRows(forecast: Forecast): Rows {
   // The regret column only when the runs computed the oracle (not with --no-oracle).
   const regret = forecast.oracle !== null;
+  // With several urgency classes, p95 and SLO per class: never one percentile over classes with
+  // different deadlines.
+  const urgencies = (['interactive', 'batch'] as const).filter((u) => forecast.strategies.some((s) => s.byUrgency[u] !== undefined));
+  const perClass = urgencies.length > 1;
+  const latencyHeader = perClass ? urgencies.flatMap((u) => [`${u} p95 P50`, `${u} SLO P50`]) : ['p95 latency P50'];
+  const latencyCells = (s: StrategyForecast): string[] =>
+    perClass
+      ? urgencies.flatMap((u) => {
+          const c = s.byUrgency[u];
+          return c === undefined ? [NONE, NONE] : [latency(c.latencyP95Ms.p50), percent(c.sloAttainment.p50)];
+        })
+      : [latency(s.latencyP95Ms.p50)];
+  const header = ['strategy', 'cost mean', 'P50', 'P90', 'P99', ...(regret ? ['regret P50'] : []), 'per image P50', ...latencyHeader, 'success P50', 'success P10', 'P(over budget)', 'budget runs out'];
   return {
-    header: ['strategy', 'cost mean', 'P50', 'P90', 'P99', ...(regret ? ['regret P50'] : []), 'per image P50', 'p95 latency P50', 'success P50', 'success P10', 'P(over budget)', 'budget runs out'],
-    align: ['l', 'r', 'r', 'r', 'r', ...(regret ? (['r'] as const) : []), 'r', 'r', 'r', 'r', 'r', 'l'],
+    header,
+    align: header.map((_, i) => (i === 0 || i === header.length - 1 ? 'l' : 'r')),
     rows: forecast.strategies.map((s) => [
       s.name,
       usd(s.cost.mean),
@@ -63,7 +76,7 @@ export function strategyRows(forecast: Forecast): Rows {
       usd(s.cost.p99),
       ...(regret ? [s.regret === null ? NONE : usd(s.regret.regretUsd.p50)] : []),
       usd(s.costPerImage.p50),
-      latency(s.latencyP95Ms.p50),
+      ...latencyCells(s),
       percent(s.successRate.p50),
       percent(s.successRate.p10),
       ...budgetCells(s),
