@@ -2,6 +2,7 @@
  * What live mode remembers about the requests it answered: billed cost, requests and outcomes
  * per provider (the ledger), the last N requests (the journal), and both as Prometheus text.
  */
+import { round10 } from '../model/round.js';
 import type { CreditsSummary } from '../model/credits.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import type { BudgetSnapshot } from './budget-alerts.js';
@@ -321,17 +322,18 @@ export class LiveLedger {
     for (const [id, t] of this.totals) {
       const c = credits.get(id);
       providers[id] = {
-        costUsd: t.costUsd,
+        costUsd: round10(t.costUsd),
         requests: t.requests,
         outcomes: Object.fromEntries(t.outcomes),
-        costByProject: Object.fromEntries(t.costByProject),
+        costByProject: Object.fromEntries([...t.costByProject].map(([p, usd]) => [p, round10(usd)] as const)),
         ...(c === undefined ? {} : { credits: c }),
       };
       costUsd += t.costUsd;
       requests += t.requests;
       for (const [k, v] of t.outcomes) outcomes[k] = (outcomes[k] ?? 0) + v;
     }
-    return { providers, totals: { costUsd, requests, outcomes } };
+    // Money as people read it: sums of prices drift by ulps (0.060000000000000005).
+    return { providers, totals: { costUsd: round10(costUsd), requests, outcomes } };
   }
 
   /**
@@ -349,7 +351,7 @@ export class LiveLedger {
     out.push('# HELP imgsim_cost_usd_total USD billed, by provider and project.');
     out.push('# TYPE imgsim_cost_usd_total counter');
     for (const [id, t] of this.totals) {
-      for (const [project, usd] of t.costByProject) out.push(`imgsim_cost_usd_total{provider="${escapeLabel(id)}",project="${escapeLabel(project)}"} ${usd}`);
+      for (const [project, usd] of t.costByProject) out.push(`imgsim_cost_usd_total{provider="${escapeLabel(id)}",project="${escapeLabel(project)}"} ${round10(usd)}`);
     }
     out.push('# HELP imgsim_in_flight Requests holding a GPU slot.');
     out.push('# TYPE imgsim_in_flight gauge');

@@ -11,16 +11,9 @@ import type { z } from 'zod';
 import { ImgsimError } from '../scenario/errors.js';
 import { reportSchema, type Report } from '../metrics/report-schema.js';
 
-/**
- * Rounds to 10 significant digits, hiding float noise (0.1 + 0.2 → 0.3); integers and
- * non-finite numbers pass through unchanged.
- * @param x - a number
- * @returns the rounded number
- */
-export function round10(x: number): number {
-  if (Number.isInteger(x) || !Number.isFinite(x)) return x;
-  return Number(x.toPrecision(10));
-}
+import { round10 } from '../model/round.js';
+
+export { round10 };
 
 // ---------------------------------------------------------------------------------------------
 // Canonical form: a JSON tree whose objects are ordered entry lists.

@@ -34,6 +34,18 @@ describe('the ledger holds finite numbers only', () => {
     expect(ledger.snapshot().totals.costUsd).toBeCloseTo(0.06, 12);
   });
 
+  it('writes money without float noise: 0.05 + 0.01 is 0.06, not 0.060000000000000005', () => {
+    expect(0.05 + 0.01).toBe(0.060000000000000005);
+    const ledger = new LiveLedger(['lumen'], 10);
+    record(ledger, 0.05);
+    record(ledger, 0.01);
+    const snap = ledger.snapshot();
+    expect(snap.totals.costUsd).toBe(0.06);
+    expect(snap.providers.lumen!.costUsd).toBe(0.06);
+    expect(snap.providers.lumen!.costByProject).toEqual({ default: 0.06 });
+    expect(ledger.metrics([])).toContain('imgsim_cost_usd_total{provider="lumen",project="default"} 0.06\n');
+  });
+
   it('names what was added in the error', () => {
     expect(() => {
       assertFiniteAmount(Infinity, 'cost of a request to lumen');
