@@ -3,7 +3,7 @@
  * factory `(options, env) => Strategy`. TypeScript loads with no build step (jiti).
  */
 import { existsSync } from 'node:fs';
-import { createJiti } from 'jiti';
+import type { createJiti } from 'jiti';
 import { ImgsimError } from '../scenario/errors.js';
 import type { StrategyEnv, StrategyFactory } from './strategy.js';
 import { callFactory, invalidStrategyFile } from './strategies/_file-factory.js';
@@ -31,7 +31,8 @@ let jiti: ReturnType<typeof createJiti> | undefined;
 export async function loadStrategyFile(absPath: string, { timeoutMs = STRATEGY_LOAD_TIMEOUT_MS }: { readonly timeoutMs?: number } = {}): Promise<StrategyFactory> {
   if (!existsSync(absPath)) throw new ImgsimError('file-not-found', `strategy file not found: ${absPath}`);
   // No default interop: a file without `export default` must be reported, not given its namespace.
-  jiti ??= createJiti(import.meta.url, { interopDefault: false });
+  // Imported on first use: a run without strategy files never loads jiti (~50 ms at startup).
+  jiti ??= (await import('jiti')).createJiti(import.meta.url, { interopDefault: false });
   let mod: unknown;
   // A referenced timer: it also keeps the process alive while a top-level await is pending.
   let timer: NodeJS.Timeout | undefined;
