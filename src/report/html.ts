@@ -63,12 +63,14 @@ export function loadChartJsSource(): string {
 }
 
 const STYLE = `
-  body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 1280px; padding: 0 1rem; color: #222; background: #fff; }
+  body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; margin: 2rem auto; max-width: 1340px; padding: 0 1rem; color: #222; background: #fff; }
   h1 { font-size: 1.6rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
   ul.meta { list-style: none; padding: 0; color: #444; } ul.meta li { margin: .15rem 0; }
   nav a { margin-right: 1rem; }
-  table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; font-variant-numeric: tabular-nums; }
-  th, td { border: 1px solid #ccc; padding: .3rem .55rem; } th { background: #f3f3f3; text-align: left; }
+  table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; font-variant-numeric: tabular-nums; }
+  th, td { border: 1px solid #ccc; padding: .25rem .4rem; } th { background: #f3f3f3; text-align: left; }
+  td.long { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 16rem; }
+  details.more-rows > summary { cursor: pointer; color: #444; }
   td.r, th.r { text-align: right; } td.best { background: #e8f4ec; }
   figure { margin: 1.5rem 0; } figure canvas { width: 100%; max-width: ${CHART_WIDTH}px; height: auto; border: 1px solid #eee; }
   figcaption, p.note { color: #444; max-width: 60rem; } p.strong { font-weight: bold; color: #a00; }
@@ -76,25 +78,37 @@ const STYLE = `
   .table-wrap { overflow-x: auto; }
 `;
 
+/** Rows a table shows open; the rest fold into a `<details>` below it. */
+export const OPEN_ROWS = 12;
+
+/** Cells longer than this (characters) stay on one line, clipped with an ellipsis, the whole text in their tooltip. */
+export const LONG_CELL = 28;
+
+function htmlRow(row: ReportTable['rows'][number], align: ReportTable['align']): string {
+  const cells = row.map((c, i) => {
+    const long = c.text.length > LONG_CELL;
+    const classes = [align[i] === 'r' ? 'r' : '', c.best === true ? 'best' : '', long ? 'long' : ''].filter((x) => x !== '').join(' ');
+    const text = escapeHtml(c.text);
+    const title = long ? ` title="${text}"` : '';
+    return `<td${classes === '' ? '' : ` class="${classes}"`}${title}>${c.best === true ? `<strong>${text}</strong>` : text}</td>`;
+  });
+  return `<tr>${cells.join('')}</tr>`;
+}
+
 /**
- * A table as HTML, right-aligned columns and best cells marked.
+ * A table as HTML, right-aligned columns and best cells marked. A person reads a dozen rows: past
+ * {@link OPEN_ROWS} the rest are in a folded `<details>` ("N more rows") under the same header.
+ * Long cells ({@link LONG_CELL}) keep to one line.
  * @param t - the table
  * @returns the HTML text
  */
 export function htmlTable(t: ReportTable): string {
   const cls = (i: number): string => (t.align[i] === 'r' ? ' class="r"' : '');
-  const head = `<tr>${t.header.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr>`;
-  const rows = t.rows.map(
-    (row) =>
-      `<tr>${row
-        .map((c, i) => {
-          const classes = [t.align[i] === 'r' ? 'r' : '', c.best === true ? 'best' : ''].filter((x) => x !== '').join(' ');
-          const text = escapeHtml(c.text);
-          return `<td${classes === '' ? '' : ` class="${classes}"`}>${c.best === true ? `<strong>${text}</strong>` : text}</td>`;
-        })
-        .join('')}</tr>`,
-  );
-  return `<div class="table-wrap"><table><thead>${head}</thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
+  const head = `<thead><tr>${t.header.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('')}</tr></thead>`;
+  const table = (rows: ReportTable['rows']): string => `<div class="table-wrap"><table>${head}<tbody>\n${rows.map((r) => htmlRow(r, t.align)).join('\n')}\n</tbody></table></div>`;
+  if (t.rows.length <= OPEN_ROWS) return table(t.rows);
+  const more = t.rows.length - OPEN_ROWS;
+  return `${table(t.rows.slice(0, OPEN_ROWS))}<details class="more-rows"><summary>${more} more row${more === 1 ? '' : 's'}</summary>${table(t.rows.slice(OPEN_ROWS))}</details>`;
 }
 
 /**

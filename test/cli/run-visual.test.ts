@@ -32,12 +32,12 @@ describe('imgsim run --format html,png', () => {
     const { code, err } = await quietly(['run', CHARTS, '--out', dir, '--format', 'json,md,html,png', '--duration', '1h']);
     expect(err).toBe('');
     expect(code).toBe(0);
-    for (const f of ['report.json', 'report.md', 'report.html', 'charts/cost-over-time.png', 'charts/latency-cdf.png', 'charts/budget-burn-down.png', 'charts/effective-price.png']) {
+    for (const f of ['report.json', 'report.md', 'report.html', 'charts/cost-over-time.png', 'charts/latency-cdf-interactive.png', 'charts/budget-burn-down.png', 'charts/effective-price.png']) {
       expect(existsSync(path.join(dir, f)), f).toBe(true);
     }
     const md = readFileSync(path.join(dir, 'report.md'), 'utf8');
     expect(md).toContain('## Charts\n\n![Cumulative cost over simulated time](charts/cost-over-time.png)\n');
-    expect(md).toContain('![Cost per image vs p95 latency](charts/cost-vs-latency.png)');
+    expect(md).toContain('![Cost per image vs interactive p95 latency](charts/cost-vs-latency.png)');
   });
 
   it('appends report.md to $GITHUB_STEP_SUMMARY, charts or not', async () => {

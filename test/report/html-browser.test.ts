@@ -14,11 +14,17 @@ import { writeVisualReports } from '../../src/report/visual.js';
 import { FORECAST_SCENARIO, smallForecast } from '../forecast/_forecast.js';
 import { CHARTS_SCENARIO, chartsRun } from './charts/_report.js';
 import { launchChromium } from '../_chromium.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { simulate } from '../../src/sim/run.js';
 
 
 let browser: Browser | undefined;
 let file: string;
 let forecastFile: string;
+let marketFile: string;
+
+/** market-2026 over one simulated day: 13 strategies, two urgencies, budget alerts, a long outcomes table. */
+const MARKET_SCENARIO = path.join(import.meta.dirname, '../../scenarios/market-2026.yaml');
 
 beforeAll(async () => {
   const { scenario, report } = await chartsRun();
@@ -46,17 +52,22 @@ beforeAll(async () => {
   const forecastDir = mkdtempSync(path.join(tmpdir(), 'imgsim-forecast-html-'));
   await writeForecastVisuals({ ...forecast, sweep }, { outDir: forecastDir, html: true, png: false, scenarioFile: FORECAST_SCENARIO });
   forecastFile = path.join(forecastDir, 'forecast.html');
+  const market = loadScenario(MARKET_SCENARIO);
+  const marketReport = await simulate(market, { durationMs: 86_400_000 });
+  const marketDir = mkdtempSync(path.join(tmpdir(), 'imgsim-market-html-'));
+  await writeVisualReports(marketReport, market, { outDir: marketDir, html: true, png: false, scenarioFile: 'scenarios/market-2026.yaml' });
+  marketFile = path.join(marketDir, 'report.html');
   // Without a Chromium this throws, naming where it looked: a failure, never a skip.
   browser = await launchChromium();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
 });
 
 /** What a loaded page said (console errors and warnings, page errors, dialogs, network requests) and its canvases. */
-async function openPage(htmlFile: string): Promise<{ page: Page; problems: string[]; canvases: { id: string; width: number; height: number; nonWhite: number; corner: number[] }[] }> {
-  const page = await browser!.newPage({ viewport: { width: 1300, height: 900 } });
+async function openPage(htmlFile: string, width = 1300): Promise<{ page: Page; problems: string[]; canvases: { id: string; width: number; height: number; nonWhite: number; corner: number[] }[] }> {
+  const page = await browser!.newPage({ viewport: { width, height: 900 } });
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
@@ -106,7 +117,8 @@ describe('report.html in Chromium', () => {
     expect(fromPage).toEqual([]);
     expect(canvases.map((c) => c.id)).toEqual([
       'canvas-cost-over-time',
-      'canvas-latency-cdf',
+      'canvas-latency-cdf-interactive',
+      'canvas-latency-cdf-batch',
       'canvas-cost-vs-latency',
       'canvas-provider-share',
       'canvas-outcomes',
@@ -124,4 +136,36 @@ describe('report.html in Chromium', () => {
     expect(await page.locator('#strategies td').first().textContent()).toBe('<img src=x onerror=alert(1)></script>');
     await page.close();
   });
+});
+
+describe('market-2026 report.html at 1400 px', () => {
+  it('fits the width, folds long tables and gives every series of a chart its own look', async () => {
+    const { page, problems } = await openPage(marketFile, 1400);
+    expect(problems).toEqual([]);
+    // No horizontal scroll, for the page or any table in it.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1400);
+    const wide: string[] = await page.evaluate(`
+      [...document.querySelectorAll('.table-wrap')].filter((w) => w.offsetParent !== null && w.scrollWidth > w.clientWidth).map((w) => w.closest('section').id)
+    `);
+    expect(wide).toEqual([]);
+    // No open table shows more than 12 rows; no cell wraps past two lines (3.5 font heights with its padding).
+    const rowCounts: number[] = await page.evaluate(`[...document.querySelectorAll('table')].filter((t) => !t.closest('details')).map((t) => t.tBodies[0].rows.length)`);
+    expect(Math.max(...rowCounts)).toBeLessThanOrEqual(12);
+    expect(await page.locator('details.more-rows').count()).toBeGreaterThan(0);
+    const tall: string[] = await page.evaluate(`
+      [...document.querySelectorAll('td')].filter((td) => td.offsetParent !== null && td.getBoundingClientRect().height > 3.5 * parseFloat(getComputedStyle(td).fontSize)).map((td) => td.textContent)
+    `);
+    expect(tall).toEqual([]);
+    // Every chart's series: pairwise distinct (colour, dash, point style), read from the live charts.
+    const looks: { id: string; keys: string[] }[] = await page.evaluate(`
+      [...document.querySelectorAll('canvas')].map((c) => {
+        const chart = Chart.getChart(c);
+        return { id: c.id, keys: chart.data.datasets.map((d) => [d.borderColor, JSON.stringify(d.borderDash ?? []), d.pointStyle ?? 'circle', chart.config.type === 'bar' ? d.backgroundColor : ''].join(' ')) };
+      })
+    `);
+    expect(looks.map((l) => l.id)).toContain('canvas-latency-cdf-batch');
+    for (const l of looks) expect(new Set(l.keys).size, `${l.id}: ${l.keys.join('; ')}`).toBe(l.keys.length);
+    await page.screenshot({ path: '/tmp/report-1400.png' });
+    await page.close();
+  }, 60_000);
 });

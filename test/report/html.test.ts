@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCharts } from '../../src/report/charts/config.js';
-import { escapeHtml, loadChartJsSource, renderHtml, scriptJson } from '../../src/report/html.js';
+import { escapeHtml, htmlTable, loadChartJsSource, renderHtml, scriptJson } from '../../src/report/html.js';
 import { chartsRun } from './charts/_report.js';
 
 const EVIL_STRATEGY = '<img src=x onerror=alert(1)>';
@@ -52,7 +52,7 @@ describe('renderHtml', async () => {
   });
 
   it('has one canvas per drawn chart and the tables of report.md, best values marked', () => {
-    expect(html.match(/<canvas /g)).toHaveLength(8);
+    expect(html.match(/<canvas /g)).toHaveLength(9);
     expect(html).toContain('<canvas id="canvas-cost-over-time" width="1200" height="700"');
     for (const title of ['Strategies', 'Provider shares', 'Outcomes by provider', 'Charts', 'Scenario']) expect(html).toContain(`>${title}</h2>`);
     expect(html).toContain('<th class="r">cost total</th>');
@@ -63,7 +63,37 @@ describe('renderHtml', async () => {
   it('tells why a chart was not drawn', () => {
     const page = renderHtml({ report: clean, charts: buildCharts({ report: clean, scenario: { ...scenario, budget: undefined } }), chartJsSource: '' });
     expect(page).toContain('Not drawn: The scenario has no budget.');
-    expect(page.match(/<canvas /g)).toHaveLength(7);
+    expect(page.match(/<canvas /g)).toHaveLength(8);
     expect(page).not.toContain('id="scenario"');
+  });
+});
+
+describe('tables', () => {
+  const table = (n: number, text = (i: number) => `row ${i}`) => ({
+    header: ['name', 'n'],
+    align: ['l', 'r'] as const,
+    rows: Array.from({ length: n }, (_, i) => [{ text: text(i + 1) }, { text: String(i + 1) }]),
+  });
+  const openRows = (html: string) => (html.split('<details')[0]!.match(/<tr>/g) ?? []).length - 1;
+
+  it('shows twelve rows open and folds the rest into a details element', () => {
+    expect(htmlTable(table(12))).not.toContain('<details');
+    expect(openRows(htmlTable(table(12)))).toBe(12);
+    const html = htmlTable(table(30));
+    expect(openRows(html)).toBe(12);
+    expect(html).toContain('<details class="more-rows"><summary>18 more rows</summary>');
+    // The folded table repeats the header and holds rows 13 to 30.
+    const folded = html.split('<details')[1]!;
+    expect(folded).toContain('<th>name</th>');
+    expect(folded).toContain('<td>row 13</td>');
+    expect(folded).toContain('<td>row 30</td>');
+    expect(htmlTable(table(13))).toContain('<summary>1 more row</summary>');
+  });
+
+  it('keeps a long cell on one line with its whole text in the tooltip', () => {
+    const alerts = '50% at 3d 4h, 80% at 5d 1h, 100% at 6d 20h';
+    const html = htmlTable(table(1, () => alerts));
+    expect(html).toContain(`<td class="long" title="${alerts}">${alerts}</td>`);
+    expect(htmlTable(table(1, () => 'short'))).toContain('<td>short</td>');
   });
 });

@@ -108,44 +108,84 @@ export function interactiveSlo(scenario: ResolvedScenario): { percentile: number
   return undefined;
 }
 
+/** The deadlines of the scenario's batch classes (the SLO's default included), ms, increasing. */
+export function batchDeadlines(scenario: ResolvedScenario): number[] {
+  const set = new Set<number>();
+  if (scenario.slo.batch?.deadline !== undefined) set.add(scenario.slo.batch.deadline);
+  if (scenario.traffic.kind === 'synthetic') {
+    for (const m of scenario.traffic.mix) if (m.urgency === 'batch' && m.deadline !== undefined) set.add(m.deadline);
+  }
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Dashes of the grey vertical SLO lines (bounds, deadlines), none of them the target's [3, 4]. */
+const REFERENCE_DASHES: readonly (readonly number[])[] = [[8, 5], [14, 4, 2, 4], [1, 3]];
+/** Dashes of the grey budget alert lines (the last alert is black). */
+const ALERT_DASHES: readonly (readonly number[])[] = [[8, 5], [3, 4], [14, 4, 2, 4], [1, 3], [20, 5], [6, 3, 1, 3, 1, 3]];
+
+/** Deadlines drawn one by one on the batch CDF; more are named in the caption only. */
+const MAX_DEADLINE_LINES = 3;
+
 /**
- * The latency CDF of each strategy's succeeded requests (`latencyCdfMs`) on a log time axis,
- * with the interactive SLO marked: its latency bound (vertical) and its percentile (horizontal).
+ * The latency CDF of one urgency class (`latencyCdfByUrgency`) per strategy on a log time axis,
+ * against that class's own SLO: the interactive bound and percentile, or the batch deadlines and
+ * target. Never the pooled `latencyCdfMs`: classes with different deadlines are never mixed.
  * @param input - report and scenario
- * @returns the chart
+ * @param urgency - the class drawn
+ * @returns the chart, or a skipped entry when no strategy served that class
  */
-export function latencyCdfChart({ report, scenario }: ChartInput): ChartSpec {
+export function latencyCdfChart({ report, scenario }: ChartInput, urgency: 'interactive' | 'batch'): ChartSpec {
+  const id = `latency-cdf-${urgency}`;
+  const title = `Latency distribution (CDF), ${urgency} requests`;
   const datasets: ChartDataset<'line', Point[]>[] = [];
   let minS = Infinity;
   let maxS = 0;
   report.strategies.forEach((s, i) => {
-    const data = s.latencyCdfMs.filter(([ms]) => ms > 0).map(([ms, fraction]) => ({ x: ms / 1000, y: fraction * 100 }));
+    const cdf = s.latencyCdfByUrgency?.[urgency] ?? [];
+    const data = cdf.filter(([ms]) => ms > 0).map(([ms, fraction]) => ({ x: ms / 1000, y: fraction * 100 }));
     if (data.length === 0) return;
     minS = Math.min(minS, data[0]!.x);
     maxS = Math.max(maxS, data.at(-1)!.x);
     datasets.push(lineDataset(s.name, data, strategyStyle(i)));
   });
-  const slo = interactiveSlo(scenario);
-  let sloText = 'The scenario sets no interactive latency SLO.';
-  if (slo !== undefined) {
-    const boundS = slo.boundMs / 1000;
-    const bound = formatDuration(slo.boundMs);
-    datasets.push(referenceLine(`SLO bound: ${bound}`, [{ x: boundS, y: 0 }, { x: boundS, y: 100 }], [8, 5]));
-    const from = Math.min(minS, boundS);
-    const to = Math.max(maxS, boundS);
-    datasets.push(referenceLine(`SLO target: ${slo.percentile}%`, [{ x: from, y: slo.percentile }, { x: to, y: slo.percentile }], [3, 4]));
-    sloText = `Grey lines: the interactive SLO, p${slo.percentile} ≤ ${bound} (${slo.percentile}% within ${bound}); a curve that passes above and left of their crossing meets it (the curves pool every urgency class).`;
+  if (datasets.length === 0) return { kind: 'skipped', id, title, reason: `No strategy served ${urgency} requests (or the report predates per-class CDFs).` };
+  const target = (percentile: number, lo: number, hi: number): void => {
+    datasets.push(referenceLine(`SLO target: ${percentile}%`, [{ x: Math.min(minS, lo), y: percentile }, { x: Math.max(maxS, hi), y: percentile }], [3, 4]));
+  };
+  let sloText: string;
+  if (urgency === 'interactive') {
+    const slo = interactiveSlo(scenario);
+    sloText = 'The scenario sets no interactive latency SLO.';
+    if (slo !== undefined) {
+      const boundS = slo.boundMs / 1000;
+      const bound = formatDuration(slo.boundMs);
+      datasets.push(referenceLine(`SLO bound: ${bound}`, [{ x: boundS, y: 0 }, { x: boundS, y: 100 }], [8, 5]));
+      target(slo.percentile, boundS, boundS);
+      sloText = `Grey lines: the interactive SLO, p${slo.percentile} ≤ ${bound} (${slo.percentile}% within ${bound}); a curve that passes above and left of their crossing meets it.`;
+    }
+  } else {
+    const deadlines = batchDeadlines(scenario);
+    const drawn = deadlines.slice(0, MAX_DEADLINE_LINES);
+    drawn.forEach((d, k) =>
+      datasets.push(referenceLine(`deadline: ${formatDuration(d)}`, [{ x: d / 1000, y: 0 }, { x: d / 1000, y: 100 }], REFERENCE_DASHES[k % REFERENCE_DASHES.length]!)),
+    );
+    const pct = report.slo === undefined || Number.isNaN(report.slo.batch.target) ? undefined : Math.round(report.slo.batch.target * 1000) / 10;
+    if (pct !== undefined && drawn.length > 0) target(pct, drawn[0]! / 1000, drawn.at(-1)! / 1000);
+    sloText =
+      deadlines.length === 0
+        ? 'The scenario sets no batch deadline.'
+        : `Grey lines: the batch deadline${deadlines.length > 1 ? 's' : ''} (${deadlines.map((d) => formatDuration(d)).join(', ')})${pct === undefined ? '' : ` and the ${pct}% target`}; a batch request meets its SLO when it is answered within its class's deadline.`;
   }
   return {
     kind: 'chart',
-    id: 'latency-cdf',
-    title: 'Latency distribution (CDF)',
-    caption: `Share of each strategy's succeeded requests answered within a given time, on a log time axis; further left and higher is faster. ${sloText}`,
+    id,
+    title,
+    caption: `Share of each strategy's succeeded ${urgency} requests answered within a given time, on a log time axis; further left and higher is faster. ${sloText}`,
     config: lineChart(
-      'Latency distribution of succeeded requests (CDF)',
+      `Latency distribution of succeeded ${urgency} requests (CDF)`,
       datasets,
-      axis('latency, arrival to answer (log scale)', { type: 'logarithmic', imgsimTicks: 'duration-s' }),
-      axis('succeeded requests answered within (%)', { min: 0, max: 100 }),
+      axis(`${urgency} latency, arrival to answer (log scale)`, { type: 'logarithmic', imgsimTicks: 'duration-s' }),
+      axis(`succeeded ${urgency} requests answered within (%)`, { min: 0, max: 100 }),
     ),
   };
 }
@@ -156,27 +196,36 @@ export interface CostLatencyPoint extends Point {
   readonly index: number;
 }
 
+/** The class the cost-latency chart reads: interactive when any strategy served it, else batch. */
+export function latencyClass(report: Report): 'interactive' | 'batch' {
+  return report.strategies.some((s) => s.latencyByUrgency.interactive !== undefined) ? 'interactive' : 'batch';
+}
+
 /**
- * Each strategy's p95 latency (s) and cost per succeeded image (USD); strategies with no success
- * have neither and are left out.
+ * Each strategy's p95 latency (s) of the latency-sensitive class ({@link latencyClass}: the
+ * interactive p95, never one pooled over classes) and its cost per succeeded image (USD);
+ * strategies with no success in that class are left out.
  * @param report - the report
  * @returns one point per strategy with a success, in report order
  */
 export function costLatencyPoints(report: Report): CostLatencyPoint[] {
+  const urgency = latencyClass(report);
   const points: CostLatencyPoint[] = [];
   report.strategies.forEach((s, index) => {
-    if (s.requests.succeeded > 0) points.push({ strategy: s.name, index, x: s.latencyMs.p95 / 1000, y: s.cost.perSucceeded });
+    const p95 = s.latencyByUrgency[urgency]?.p95;
+    if (s.requests.succeeded > 0 && p95 !== undefined) points.push({ strategy: s.name, index, x: p95 / 1000, y: s.cost.perSucceeded });
   });
   return points;
 }
 
 /**
- * Cost per image against p95 latency, one point per strategy, and the Pareto frontier through
- * the strategies no other beats on both.
+ * Cost per image against the latency-sensitive class's p95 latency, one point per strategy, and
+ * the Pareto frontier through the strategies no other beats on both.
  * @param input - report and scenario
  * @returns the chart
  */
 export function costLatencyChart({ report }: ChartInput): ChartSpec {
+  const urgency = latencyClass(report);
   const points = costLatencyPoints(report);
   const datasets = points.map((p): ChartDataset<'scatter', Point[]> => {
     const style = strategyStyle(p.index);
@@ -203,17 +252,18 @@ export function costLatencyChart({ report }: ChartInput): ChartSpec {
     pointStyle: 'line',
   });
   const names = frontier.map((p) => p.strategy).join(', ');
+  const title = `Cost per image vs ${urgency} p95 latency`;
   return {
     kind: 'chart',
     id: 'cost-vs-latency',
-    title: 'Cost per image vs p95 latency',
-    caption: `One point per strategy; lower-left is better. The dashed line joins the Pareto frontier, the strategies no other beats on both cost and latency${names === '' ? '' : `: ${names}`}.`,
+    title,
+    caption: `One point per strategy: its cost per succeeded image (all classes) against the p95 latency of its ${urgency} requests only${urgency === 'batch' ? ' (the traffic has no interactive class)' : ''}; lower-left is better. The dashed line joins the Pareto frontier, the strategies no other beats on both cost and latency${names === '' ? '' : `: ${names}`}.`,
     config: {
       type: 'scatter',
       data: { datasets },
       options: baseOptions(
-        'Cost per image vs p95 latency (lower-left is better)',
-        axis('p95 latency of succeeded requests (log scale)', { type: 'logarithmic', imgsimTicks: 'duration-s' }),
+        `${title} (lower-left is better)`,
+        axis(`p95 latency of succeeded ${urgency} requests (log scale)`, { type: 'logarithmic', imgsimTicks: 'duration-s' }),
         axis('cost per succeeded image (USD)'),
         'point',
       ),
@@ -374,7 +424,8 @@ export function budgetChart({ report, scenario }: ChartInput): ChartSpec {
           { x: 0, y: left },
           { x: maxX, y: left },
         ],
-        k % 2 === 0 ? [8, 5] : [3, 4],
+        // The last threshold black; the others grey, each its own dash (the target's [3, 4] among them).
+        k === budget.alerts.length - 1 ? [8, 5] : ALERT_DASHES[k % ALERT_DASHES.length]!,
         k === budget.alerts.length - 1 ? '#000000' : REFERENCE_COLOR,
       ),
     );
@@ -445,7 +496,8 @@ export function providerCharts({ report, scenario }: ChartInput): [ChartSpec, Ch
 export function buildCharts(input: ChartInput): ChartSpec[] {
   return [
     costOverTimeChart(input),
-    latencyCdfChart(input),
+    latencyCdfChart(input, 'interactive'),
+    latencyCdfChart(input, 'batch'),
     costLatencyChart(input),
     providerShareChart(input),
     outcomesChart(input),

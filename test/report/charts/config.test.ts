@@ -44,7 +44,8 @@ describe('chart configurations', () => {
   it('builds every chart, in order, as plain JSON the browser can take as it is', () => {
     expect(charts.map((c) => `${c.kind}:${c.id}`)).toEqual([
       'chart:cost-over-time',
-      'chart:latency-cdf',
+      'chart:latency-cdf-interactive',
+      'chart:latency-cdf-batch',
       'chart:cost-vs-latency',
       'chart:provider-share',
       'chart:outcomes',
@@ -74,34 +75,51 @@ describe('chart configurations', () => {
     }
   });
 
-  it('draws each strategy\'s latencyCdfMs in seconds and percent, and marks the SLO at 8 s and 95%', () => {
+  it('draws each class\'s own CDF in seconds and percent, never the pooled one, each against its own SLO', () => {
     for (const s of report.strategies) {
-      expect(s.latencyCdfMs.length).toBeGreaterThan(40);
-      const data = dataset('latency-cdf', s.name).data as Point[];
-      expect(data).toEqual(s.latencyCdfMs.map(([ms, f]) => ({ x: ms / 1000, y: f * 100 })));
-      expect(data.at(-1)).toEqual({ x: s.latencyMs.max / 1000, y: 100 });
+      const interactive = s.latencyCdfByUrgency!.interactive!;
+      const batch = s.latencyCdfByUrgency!.batch!;
+      expect(interactive.length).toBeGreaterThan(20);
+      expect(dataset('latency-cdf-interactive', s.name).data).toEqual(interactive.map(([ms, f]) => ({ x: ms / 1000, y: f * 100 })));
+      expect(dataset('latency-cdf-batch', s.name).data).toEqual(batch.map(([ms, f]) => ({ x: ms / 1000, y: f * 100 })));
+      expect(dataset('latency-cdf-interactive', s.name).data).not.toEqual(s.latencyCdfMs.map(([ms, f]) => ({ x: ms / 1000, y: f * 100 })));
     }
-    const bound = dataset('latency-cdf', 'SLO bound: 8s').data as Point[];
-    expect(bound).toEqual([
+    // charts.yaml: interactive p95 <= 8s; the batch class's deadline is 2h (7,200 s).
+    expect(dataset('latency-cdf-interactive', 'SLO bound: 8s').data).toEqual([
       { x: 8, y: 0 },
       { x: 8, y: 100 },
     ]);
-    const target = dataset('latency-cdf', 'SLO target: 95%').data as Point[];
-    expect(target.map((p) => p.y)).toEqual([95, 95]);
-    const scales = (chart('latency-cdf').config.options as { scales: { x: { type: string } } }).scales;
+    expect((dataset('latency-cdf-interactive', 'SLO target: 95%').data as Point[]).map((p) => p.y)).toEqual([95, 95]);
+    expect(dataset('latency-cdf-batch', 'deadline: 2h').data).toEqual([
+      { x: 7200, y: 0 },
+      { x: 7200, y: 100 },
+    ]);
+    expect(datasets('latency-cdf-batch').map((d) => d.label)).not.toContain('SLO bound: 8s');
+    const scales = (chart('latency-cdf-batch').config.options as { scales: { x: { type: string } } }).scales;
     expect(scales.x.type).toBe('logarithmic');
   });
 
-  it('places each strategy at (p95 s, cost per image) and draws the Pareto frontier through the undominated ones', () => {
+  it('skips the batch CDF when no strategy served batch requests', () => {
+    const interactiveOnly = {
+      ...report,
+      strategies: report.strategies.map((s) => ({ ...s, latencyCdfByUrgency: { interactive: s.latencyCdfByUrgency!.interactive! } })),
+    };
+    const ids = buildCharts({ report: interactiveOnly, scenario }).map((c) => `${c.kind}:${c.id}`);
+    expect(ids).toContain('skipped:latency-cdf-batch');
+    expect(ids).toContain('chart:latency-cdf-interactive');
+  });
+
+  it('places each strategy at (interactive p95 s, cost per image) and draws the Pareto frontier through the undominated ones', () => {
     const points = costLatencyPoints(report);
     expect(points.map((p) => p.strategy)).toEqual(report.strategies.map((s) => s.name));
     for (const s of report.strategies) {
-      expect(dataset('cost-vs-latency', s.name).data).toEqual([{ x: s.latencyMs.p95 / 1000, y: s.cost.perSucceeded }]);
+      expect(dataset('cost-vs-latency', s.name).data).toEqual([{ x: s.latencyByUrgency.interactive!.p95 / 1000, y: s.cost.perSucceeded }]);
+      expect(s.latencyByUrgency.interactive!.p95).not.toBe(s.latencyMs.p95);
     }
     const frontier = dataset('cost-vs-latency', 'Pareto frontier').data as Point[];
     // Computed here from the report, pair by pair: a strategy is on the frontier when no other is
     // at least as fast and as cheap and better on one axis; left to right, equal points once.
-    const xy = report.strategies.map((s) => ({ x: s.latencyMs.p95 / 1000, y: s.cost.perSucceeded }));
+    const xy = report.strategies.map((s) => ({ x: s.latencyByUrgency.interactive!.p95 / 1000, y: s.cost.perSucceeded }));
     const beaten = (q: Point) => xy.some((p) => p.x <= q.x && p.y <= q.y && (p.x < q.x || p.y < q.y));
     const undominated = xy.filter((q, i) => !beaten(q) && xy.findIndex((p) => p.x === q.x && p.y === q.y) === i);
     expect(undominated.length).toBeGreaterThan(0);
@@ -109,7 +127,7 @@ describe('chart configurations', () => {
   });
 
   it('gives a strategy the same colour in every chart, by its index in the report', () => {
-    const lineCharts = ['cost-over-time', 'latency-cdf', 'cost-vs-latency', 'budget-burn-down'];
+    const lineCharts = ['cost-over-time', 'latency-cdf-interactive', 'latency-cdf-batch', 'cost-vs-latency', 'budget-burn-down'];
     report.strategies.forEach((s, i) => {
       const colours = lineCharts.map((id) => dataset(id, s.name).borderColor);
       expect(colours).toEqual(lineCharts.map(() => OKABE_ITO[i]));

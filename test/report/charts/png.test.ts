@@ -54,8 +54,8 @@ describe('PNG charts', () => {
   });
 
   it('writes valid 1200 x 700 PNGs on a white background that are not blank', async () => {
-    // The fixture draws all eight charts (config.test.ts lists them).
-    expect(result.written).toHaveLength(8);
+    // The fixture draws all nine charts (config.test.ts lists them).
+    expect(result.written).toHaveLength(9);
     for (const w of result.written) {
       const bytes = readFileSync(path.join(dir, w.path));
       expect([...bytes.subarray(0, 8)], w.path).toEqual(PNG_SIGNATURE);
@@ -74,7 +74,7 @@ describe('PNG charts', () => {
   });
 
   it('has an opaque white corner (the background plugin), not a transparent one', async () => {
-    const image = await loadImage(readFileSync(path.join(dir, 'charts/latency-cdf.png')));
+    const image = await loadImage(readFileSync(path.join(dir, 'charts/latency-cdf-interactive.png')));
     const canvas = createCanvas(image.width, image.height);
     const ctx = canvas.getContext('2d');
     ctx.drawImage(image, 0, 0);
