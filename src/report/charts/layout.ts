@@ -96,15 +96,25 @@ export function lineStyle(style: SeriesStyle): Record<string, unknown> {
 }
 
 /**
- * A line series.
+ * A line series; a marked style ({@link SeriesStyle.marked}) also shows its point shape along it.
  * @param label - the legend text
  * @param data - the points
  * @param style - from palette.ts
  * @returns the dataset
  */
 export function lineDataset(label: string, data: Point[], style: SeriesStyle): ChartDataset<'line', Point[]> {
-  return { label, data, ...lineStyle(style) };
+  if (!style.marked || data.length === 0) return { label, data, ...lineStyle(style) };
+  // A series that shares its colour with another shows its point shape too: about eight marks
+  // along the line, as a per-point radius (plain JSON, as every configuration here).
+  const every = Math.max(1, Math.ceil(data.length / MARKS_PER_LINE));
+  const pointRadius = data.map((_, i) => (i % every === Math.floor(every / 2) ? MARK_RADIUS : 0));
+  return { label, data, ...lineStyle(style), pointRadius };
 }
+
+/** Marks drawn along a marked line, about. */
+const MARKS_PER_LINE = 8;
+/** Radius of those marks, px. */
+const MARK_RADIUS = 5;
 
 /**
  * A grey dashed reference line (an SLO bound, a budget).

@@ -24,6 +24,8 @@ export interface SeriesStyle {
   readonly color: string;
   readonly pointStyle: (typeof POINT_STYLES)[number];
   readonly dash: readonly number[];
+  /** Past the first round of colours: the point shape is drawn along lines too (a few marks), not only in scatter plots. */
+  readonly marked: boolean;
 }
 
 function styleAt(palette: readonly string[], index: number): SeriesStyle {
@@ -32,6 +34,7 @@ function styleAt(palette: readonly string[], index: number): SeriesStyle {
     color: palette[index % palette.length]!,
     pointStyle: POINT_STYLES[round % POINT_STYLES.length]!,
     dash: DASHES[round % DASHES.length]!,
+    marked: round > 0,
   };
 }
 
