@@ -67,9 +67,9 @@ const STYLE = `
   h1 { font-size: 1.6rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
   ul.meta { list-style: none; padding: 0; color: #444; } ul.meta li { margin: .15rem 0; }
   nav a { margin-right: 1rem; }
-  table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; font-variant-numeric: tabular-nums; }
-  th, td { border: 1px solid #ccc; padding: .25rem .4rem; } th { background: #f3f3f3; text-align: left; }
-  td.long { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 16rem; }
+  table { border-collapse: collapse; margin: .8rem 0; font-size: .8rem; font-variant-numeric: tabular-nums; }
+  th, td { border: 1px solid #ccc; padding: .25rem .3rem; } th { background: #f3f3f3; text-align: left; }
+  td.long div { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; min-width: 7rem; max-width: 11rem; }
   details.more-rows > summary { cursor: pointer; color: #444; }
   td.r, th.r { text-align: right; } td.best { background: #e8f4ec; }
   figure { margin: 1.5rem 0; } figure canvas { width: 100%; max-width: ${CHART_WIDTH}px; height: auto; border: 1px solid #eee; }
@@ -81,7 +81,7 @@ const STYLE = `
 /** Rows a table shows open; the rest fold into a `<details>` below it. */
 export const OPEN_ROWS = 12;
 
-/** Cells longer than this (characters) stay on one line, clipped with an ellipsis, the whole text in their tooltip. */
+/** Cells longer than this (characters) keep to two narrow lines, clipped with an ellipsis, the whole text in their tooltip. */
 export const LONG_CELL = 28;
 
 function htmlRow(row: ReportTable['rows'][number], align: ReportTable['align']): string {
@@ -90,7 +90,8 @@ function htmlRow(row: ReportTable['rows'][number], align: ReportTable['align']):
     const classes = [align[i] === 'r' ? 'r' : '', c.best === true ? 'best' : '', long ? 'long' : ''].filter((x) => x !== '').join(' ');
     const text = escapeHtml(c.text);
     const title = long ? ` title="${text}"` : '';
-    return `<td${classes === '' ? '' : ` class="${classes}"`}${title}>${c.best === true ? `<strong>${text}</strong>` : text}</td>`;
+    const shown = c.best === true ? `<strong>${text}</strong>` : text;
+    return `<td${classes === '' ? '' : ` class="${classes}"`}${title}>${long ? `<div>${shown}</div>` : shown}</td>`;
   });
   return `<tr>${cells.join('')}</tr>`;
 }
@@ -98,7 +99,7 @@ function htmlRow(row: ReportTable['rows'][number], align: ReportTable['align']):
 /**
  * A table as HTML, right-aligned columns and best cells marked. A person reads a dozen rows: past
  * {@link OPEN_ROWS} the rest are in a folded `<details>` ("N more rows") under the same header.
- * Long cells ({@link LONG_CELL}) keep to one line.
+ * Long cells ({@link LONG_CELL}) keep to two lines.
  * @param t - the table
  * @returns the HTML text
  */

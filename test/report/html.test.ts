@@ -90,10 +90,10 @@ describe('tables', () => {
     expect(htmlTable(table(13))).toContain('<summary>1 more row</summary>');
   });
 
-  it('keeps a long cell on one line with its whole text in the tooltip', () => {
+  it('clips a long cell to two lines with its whole text in the tooltip', () => {
     const alerts = '50% at 3d 4h, 80% at 5d 1h, 100% at 6d 20h';
     const html = htmlTable(table(1, () => alerts));
-    expect(html).toContain(`<td class="long" title="${alerts}">${alerts}</td>`);
+    expect(html).toContain(`<td class="long" title="${alerts}"><div>${alerts}</div></td>`);
     expect(htmlTable(table(1, () => 'short'))).toContain('<td>short</td>');
   });
 });
