@@ -23,7 +23,7 @@ let file: string;
 let forecastFile: string;
 let marketFile: string;
 
-/** market-2026 over one simulated day: 13 strategies, two urgencies, budget alerts, a long outcomes table. */
+/** market-2026 over one simulated day: 16 strategies, two urgencies, budget alerts, a long outcomes table. */
 const MARKET_SCENARIO = path.join(import.meta.dirname, '../../scenarios/market-2026.yaml');
 
 beforeAll(async () => {
@@ -52,8 +52,14 @@ beforeAll(async () => {
   const forecastDir = mkdtempSync(path.join(tmpdir(), 'imgsim-forecast-html-'));
   await writeForecastVisuals({ ...forecast, sweep }, { outDir: forecastDir, html: true, png: false, scenarioFile: FORECAST_SCENARIO });
   forecastFile = path.join(forecastDir, 'forecast.html');
-  const market = loadScenario(MARKET_SCENARIO);
+  const loaded = loadScenario(MARKET_SCENARIO);
+  // A seventh of the budget and of its project caps, so that one day fires the alerts of a week:
+  // long budget-alert cells, the widest of the strategies table.
+  const budget = loaded.budget!;
+  const perProject = Object.fromEntries(Object.entries(budget.perProject).map(([p, usd]) => [p, usd / 7]));
+  const market = { ...loaded, budget: { ...budget, limit: budget.limit / 7, perProject } };
   const marketReport = await simulate(market, { durationMs: 86_400_000 });
+  expect(marketReport.strategies.some((s) => s.budget.alerts.length > 0)).toBe(true);
   const marketDir = mkdtempSync(path.join(tmpdir(), 'imgsim-market-html-'));
   await writeVisualReports(marketReport, market, { outDir: marketDir, html: true, png: false, scenarioFile: 'scenarios/market-2026.yaml' });
   marketFile = path.join(marketDir, 'report.html');
