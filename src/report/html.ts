@@ -13,6 +13,7 @@ import { BACKGROUND_PLUGIN_ID, paintWhiteBackground } from './charts/background.
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from './charts/config.js';
 import { attachHooks, durationTicks, formatDurationTick, lineLegendLabels } from './charts/hooks.js';
 import { reportSections, type ReportNote, type ReportTable } from './markdown.js';
+import { verdict } from './verdict.js';
 
 /** What {@link renderHtml} puts on the page. */
 export interface HtmlInput {
@@ -222,6 +223,17 @@ ${scenario}
 }
 
 /**
+ * The verdict's Markdown (bold lead-ins, names in code) as HTML, escaped.
+ * @param text - one sentence
+ * @returns its HTML
+ */
+function inlineMarkdown(text: string): string {
+  return escapeHtml(text)
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+/**
  * Renders report.html.
  * @param input - report, charts, scenario and Chart.js source
  * @returns the HTML text, ending with a newline
@@ -235,6 +247,9 @@ export function renderHtml(input: HtmlInput): string {
     (s): PageSection => ({ id: s.id, title: s.title, html: `${htmlNote(s.before)}${htmlTable(s.table)}${htmlNote(s.after)}` }),
   );
   const [first, ...rest] = sections;
+  const sentences = verdict(report);
+  const verdictSection: PageSection[] =
+    sentences.length === 0 ? [] : [{ id: 'verdict', title: 'Verdict', html: `<ul class="verdict">${sentences.map((x) => `<li>${inlineMarkdown(x)}</li>`).join('')}</ul>` }];
   const meta = [
     `Scenario: <code>${escapeHtml(report.scenario)}</code>${input.scenarioFile === undefined ? '' : ` from <code>${escapeHtml(input.scenarioFile)}</code>`}`,
     `Seed: ${escapeHtml(String(report.seed))}`,
@@ -245,7 +260,7 @@ export function renderHtml(input: HtmlInput): string {
   return renderPage({
     title: `imgsim report: ${report.scenario}`,
     metaHtml: meta,
-    before: first ? [first] : [],
+    before: [...verdictSection, ...(first ? [first] : [])],
     charts: input.charts,
     after: rest,
     ...(input.scenarioYaml === undefined ? {} : { scenario: { file: input.scenarioFile ?? 'scenario', yaml: input.scenarioYaml } }),

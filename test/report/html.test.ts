@@ -45,6 +45,16 @@ describe('renderHtml', async () => {
     expect(html.match(/<\/script>/g)).toHaveLength(2);
   });
 
+  it('opens with the verdict of report.md, its Markdown as HTML and the names escaped', () => {
+    expect(html.indexOf('>Verdict</h2>')).toBeGreaterThan(0);
+    expect(html.indexOf('>Verdict</h2>')).toBeLessThan(html.indexOf('>Strategies</h2>'));
+    const list = html.slice(html.indexOf('<ul class="verdict">'), html.indexOf('</ul>', html.indexOf('<ul class="verdict">')));
+    expect(list).toMatch(/<li><strong>Interactive<\/strong> \(SLO: /);
+    expect(list).not.toContain('**');
+    // A strategy name in code, escaped: the hostile name is text, never markup.
+    expect(list).not.toContain('<img');
+  });
+
   it('is self-contained: Chart.js inlined, nothing loaded from elsewhere', () => {
     expect(chartJsSource.length).toBeGreaterThan(100_000);
     expect(html).toContain(chartJsSource.slice(0, 200));
