@@ -272,6 +272,29 @@ export function formatThresholdResult(t: ThresholdResult): string {
 }
 
 /**
+ * Cost and SLO attainment of each strategy per traffic class or per project, for the terminal
+ * (report.md has them as separate tables): `$610.58 · 99.96%` per cell.
+ * @param report - the report
+ * @param by - the dimension
+ * @returns the table with its title line, or undefined when the report has one group or none
+ */
+function groupTable(report: Report, by: 'class' | 'project'): string | undefined {
+  const slo = (s: StrategyReport) => (by === 'class' ? s.slo.byClass : s.slo.byProject);
+  const keys = [...new Set(report.strategies.flatMap((s) => Object.keys(slo(s) ?? {})))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (keys.length < 2) return undefined;
+  const rows = report.strategies.map((s) => [
+    s.name,
+    ...keys.map((k) => {
+      const g = slo(s)?.[k];
+      const cost = (by === 'class' ? s.cost.byClass?.[k] : s.cost.byProject[k]) ?? 0;
+      return g === undefined || !(g.requests > 0) ? NONE : `${usd(cost)} · ${percent(g.attainment ?? g.attained / g.requests)}`;
+    }),
+  ]);
+  const title = `cost · SLO attainment by ${by === 'class' ? 'traffic class' : 'project'}`;
+  return `${title}\n${table(['strategy', ...keys], rows, ['l', ...keys.map(() => 'r' as const)])}`;
+}
+
+/**
  * Renders the summary for the terminal: an aligned plain-text table of the strategies, a line
  * on the oracle (when run), then one line per failed threshold (or one line saying all passed).
  * @param report - the report
@@ -287,6 +310,10 @@ export function renderSummaryTable(report: Report): string {
       columns.map((c) => c.align),
     ),
   ];
+  for (const g of ['class', 'project'] as const) {
+    const groups = groupTable(report, g);
+    if (groups !== undefined) lines.push('', groups);
+  }
   if (report.oracle !== undefined) lines.push('', formatOracle(report.oracle));
   const results = report.strategies.flatMap((s) => s.thresholds.map((t) => ({ strategy: s.name, t })));
   const failed = results.filter((r) => !r.t.ok);

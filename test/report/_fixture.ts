@@ -154,11 +154,16 @@ export function withStrategy(report: Report, name: string, patch: Partial<Strate
 
 /**
  * The fixture as a report of one urgency class: cheapest's batch class dropped from its SLO
- * figures, so the summary shows the pooled latency and SLO columns (with one class they are
- * that class's).
+ * figures and no per-class or per-project SLO, so the summary shows the pooled latency and SLO
+ * columns (with one class they are that class's) and no group tables.
  * @returns the report
  */
 export function makeOneUrgencyReport(): Report {
   const r = makeReport();
-  return { ...r, strategies: r.strategies.map((s) => ({ ...s, slo: { ...s.slo, byUrgency: s.slo.byUrgency.interactive === undefined ? {} : { interactive: s.slo.byUrgency.interactive } } })) };
+  return {
+    ...r,
+    strategies: r.strategies.map((s) => {
+      return { ...s, slo: { attainment: s.slo.attainment, goodput: s.slo.goodput, byUrgency: s.slo.byUrgency.interactive === undefined ? {} : { interactive: s.slo.byUrgency.interactive } } };
+    }),
+  };
 }

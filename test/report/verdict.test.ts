@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { summaryColumns } from '../../src/report/summary-table.js';
+import { renderSummaryTable, summaryColumns } from '../../src/report/summary-table.js';
 import { verdict } from '../../src/report/verdict.js';
 import type { Report } from '../../src/metrics/report-types.js';
 import { makeOneUrgencyReport, makeReport, withStrategy } from './_fixture.js';
@@ -78,5 +78,22 @@ describe('the summary columns', () => {
 
   it('keep the pooled columns for a report of one class (they are that class)', () => {
     expect(summaryColumns(makeOneUrgencyReport()).map((c) => c.title)).toContain('p95');
+  });
+});
+
+describe('the terminal per class and project', () => {
+  it('prints cost · SLO attainment per traffic class and per project under the summary', () => {
+    const text = renderSummaryTable(makeReport());
+    const lines = text.split('\n');
+    const at = lines.indexOf('cost · SLO attainment by traffic class');
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toMatch(/^strategy +app +nightly$/);
+    // cheapest: app $30 at 630 / 700 = 90%, nightly $9.20 at 270 / 300 = 90%; the others have no per-class figures.
+    expect(lines[at + 3]).toMatch(/^cheapest +\$30\.00 · 90% +\$9\.20 · 90%$/);
+    expect(lines[at + 4]).toMatch(/^fastest +— +—$/);
+    const p = lines.indexOf('cost · SLO attainment by project');
+    expect(lines[p + 3]).toMatch(/^cheapest +\$30\.00 · 90% +\$9\.20 · 90%$/);
+    // No per-class figures: no such tables.
+    expect(renderSummaryTable(makeOneUrgencyReport())).not.toContain('cost · SLO attainment by');
   });
 });
