@@ -6,10 +6,10 @@ import { IMGSIM_VERSION } from '../metrics/assemble.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { formatDuration } from '../scenario/units.js';
 import { planCredits } from './credits-plan.js';
-import type { BudgetForecast, CreditsForecast, Forecast, OracleForecast, ProviderForecast, RegretForecast, SpendByDay, StrategyForecast, SweepResult, UrgencyForecast } from './forecast-types.js';
+import type { BudgetForecast, CreditsForecast, Forecast, OracleForecast, ProviderForecast, RegretForecast, SpendByDay, StrategyForecast, SweepResult, UrgencyForecast, GroupForecast } from './forecast-types.js';
 import type { ForecastParameters } from './parameters.js';
 import { mean, percentile, sortSamples, spread } from './stats.js';
-import type { RunSummary, StrategyRunSummary } from './summary.js';
+import type { GroupRunSummary, RunSummary, StrategyRunSummary } from './summary.js';
 
 const DAY_MS = 86_400_000;
 const HOURS_PER_DAY = 24;
@@ -118,6 +118,8 @@ function strategyForecast(params: ForecastParameters, name: string, runs: readon
     successRate: spread(pick((r) => r.successRate)),
     sloAttainment: spread(pick((r) => r.sloAttainment)),
     byUrgency: urgencyForecasts(runs),
+    byClass: groupForecasts(runs, (r) => r.byClass),
+    byProject: groupForecasts(runs, (r) => r.byProject),
     budget: budgetForecast(params, runs),
     spendByDay: spendByDay(runs, days),
     credits: creditsForecast(params, runs),
@@ -139,6 +141,23 @@ function urgencyForecasts(runs: readonly StrategyRunSummary[]): StrategyForecast
     };
   }
   return out;
+}
+
+/** Per group (class or project) in any run, sorted by name: cost and attainment spreads. */
+function groupForecasts(runs: readonly StrategyRunSummary[], of: (r: StrategyRunSummary) => Readonly<Record<string, GroupRunSummary>>): Record<string, GroupForecast> {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(of(r))))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(
+    keys.map((k) => {
+      const withRequests = runs.map((r) => of(r)[k]).filter((g): g is GroupRunSummary => g !== undefined && g.requests > 0);
+      return [
+        k,
+        {
+          cost: spread(runs.map((r) => of(r)[k]?.costUsd ?? 0)),
+          sloAttainment: spread(withRequests.length > 0 ? withRequests.map((g) => g.attained / g.requests) : [Number.NaN]),
+        },
+      ] as const;
+    }),
+  );
 }
 
 function budgetForecast(params: ForecastParameters, runs: readonly StrategyRunSummary[]): BudgetForecast | null {

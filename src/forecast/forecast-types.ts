@@ -105,6 +105,9 @@ export interface StrategyForecast {
    * pooled p95 and attainment above mix classes with different deadlines; these do not.
    */
   readonly byUrgency: Readonly<Partial<Record<'interactive' | 'batch', UrgencyForecast>>>;
+  /** Per traffic class and per project in any run: cost and SLO attainment over the runs (a run without the group counts 0 cost). */
+  readonly byClass: Readonly<Record<string, GroupForecast>>;
+  readonly byProject: Readonly<Record<string, GroupForecast>>;
   readonly budget: BudgetForecast | null;
   readonly spendByDay: SpendByDay;
   readonly credits: Readonly<Record<string, CreditsForecast>>;
@@ -118,6 +121,13 @@ export interface UrgencyForecast {
   readonly latencyP95Ms: Spread;
   readonly sloAttainment: Spread;
   readonly cost: Spread;
+}
+
+/** One traffic class or project of a strategy over the runs. */
+export interface GroupForecast {
+  readonly cost: Spread;
+  /** Over the runs with requests of the group. */
+  readonly sloAttainment: Spread;
 }
 
 /** One probe of a rate sweep. */

@@ -54,8 +54,19 @@ function capacityTable(s: StrategyForecast): Rows {
   };
 }
 
+/** One row of a spread table: the label, then mean, P10, P50, P90, P99. */
+function line(label: string, sp: StrategyForecast['cost'], f: (x: number) => string): string[] {
+  return [label, f(sp.mean), f(sp.p10), f(sp.p50), f(sp.p90), f(sp.p99)];
+}
+
+/** Cost and SLO attainment lines per traffic class or project, when there are several. */
+function groupLines(by: string, groups: StrategyForecast['byClass']): string[][] {
+  const keys = Object.keys(groups);
+  if (keys.length < 2) return [];
+  return keys.flatMap((k) => [line(`${by} ${k} cost`, groups[k]!.cost, usd), line(`${by} ${k} SLO attainment`, groups[k]!.sloAttainment, percent)]);
+}
+
 function spreadTable(s: StrategyForecast): Rows {
-  const line = (label: string, sp: StrategyForecast['cost'], f: (x: number) => string): string[] => [label, f(sp.mean), f(sp.p10), f(sp.p50), f(sp.p90), f(sp.p99)];
   return {
     header: ['', 'mean', 'P10', 'P50', 'P90', 'P99'],
     align: ['l', 'r', 'r', 'r', 'r', 'r'],
@@ -71,6 +82,8 @@ function spreadTable(s: StrategyForecast): Rows {
         : [line('p95 latency', s.latencyP95Ms, latency)]),
       line('success rate', s.successRate, percent),
       ...(Object.keys(s.byUrgency).length > 1 ? [] : [line('SLO attainment', s.sloAttainment, percent)]),
+      ...groupLines('class', s.byClass),
+      ...groupLines('project', s.byProject),
     ],
   };
 }

@@ -46,6 +46,13 @@ export interface SloCount {
   readonly attained: number;
 }
 
+/** One traffic class or project of a run. */
+export interface GroupRunSummary {
+  readonly costUsd: number;
+  readonly requests: number;
+  readonly attained: number;
+}
+
 /** One strategy in one run. */
 export interface StrategyRunSummary {
   readonly name: string;
@@ -57,6 +64,9 @@ export interface StrategyRunSummary {
   readonly successRate: number;
   readonly sloAttainment: number;
   readonly slo: { readonly interactive: SloCount; readonly batch: SloCount };
+  /** Per traffic class and per project: cost, USD, and SLO counts. */
+  readonly byClass: Readonly<Record<string, GroupRunSummary>>;
+  readonly byProject: Readonly<Record<string, GroupRunSummary>>;
   /** Per urgency with requests: p95 latency of its succeeded requests (NaN when none) and its cost, USD. */
   readonly byUrgency: Readonly<Partial<Record<'interactive' | 'batch', { readonly latencyP95Ms: number; readonly costUsd: number }>>>;
   /** Cost per day of the horizon, USD (work that drains after the end counts on the last day). */
@@ -163,6 +173,8 @@ export function summarizeStrategy(report: StrategyReport, usage: RunUsage, conte
     successRate: report.successRate,
     sloAttainment: report.slo.attainment,
     slo: { interactive: slo('interactive'), batch: slo('batch') },
+    byClass: groups(report.slo.byClass, report.cost.byClass ?? {}),
+    byProject: groups(report.slo.byProject, report.cost.byProject),
     byUrgency: Object.fromEntries(
       (['interactive', 'batch'] as const)
         .filter((u) => (report.slo.byUrgency[u]?.requests ?? 0) > 0)
@@ -174,4 +186,9 @@ export function summarizeStrategy(report: StrategyReport, usage: RunUsage, conte
     credits,
     regret: report.regret ?? null,
   };
+}
+
+/** A run's groups (classes or projects) with requests: their cost and SLO counts. */
+function groups(slo: Readonly<Record<string, { readonly requests: number; readonly attained: number }>> | undefined, cost: Readonly<Record<string, number>>): Record<string, GroupRunSummary> {
+  return Object.fromEntries(Object.entries(slo ?? {}).map(([k, g]) => [k, { costUsd: cost[k] ?? 0, requests: g.requests, attained: g.attained }] as const));
 }

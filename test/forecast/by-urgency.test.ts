@@ -52,5 +52,12 @@ describe('a forecast per urgency', () => {
     expect(header).toContain('batch SLO P50');
     expect(header).not.toContain('p95 latency P50');
     expect(strategyRows(f).rows[0]!.slice(7, 11)).toEqual(['2 s', '100%', '4 s', '100%']);
+    // Per traffic class (and project: classes without one draw project-1 ... project-8), each
+    // run's class costs are the spread's samples.
+    expect(Object.keys(s.byClass)).toEqual(['app', 'nightly']);
+    const nightly = perRun.map((r) => r.byClass.nightly!.costUsd).sort((a, b) => a - b);
+    expect(s.byClass.nightly!.cost.mean).toBeCloseTo(nightly.reduce((a, b) => a + b, 0) / nightly.length, 9);
+    expect(s.byClass.app!.sloAttainment.mean).toBe(1);
+    expect(Object.keys(s.byProject)).toEqual(expect.arrayContaining(['project-1', 'project-8']));
   });
 });
