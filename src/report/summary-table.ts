@@ -34,29 +34,32 @@ const ifSucceeded =
   (s: StrategyReport): number | undefined =>
     s.requests.succeeded > 0 ? read(s) : undefined;
 
-function latencyColumn(title: string, read: (s: StrategyReport) => number): SummaryColumn {
-  const value = ifSucceeded(read);
+/**
+ * A column of one number per strategy, `—` where a strategy has none, its best cell marked.
+ * @param title - the header
+ * @param value - the number, or undefined
+ * @param format - its text
+ * @param better - which end is best
+ * @returns the column
+ */
+function numberColumn(title: string, value: (s: StrategyReport) => number | undefined, format: (x: number) => string, better: 'low' | 'high'): SummaryColumn {
   return {
     title,
     align: 'r',
     cell: (s) => {
-      const ms = value(s);
-      return ms === undefined ? NONE : formatDuration(ms);
+      const v = value(s);
+      return v === undefined ? NONE : format(v);
     },
-    best: { better: 'low', value },
+    best: { better, value },
   };
 }
 
+function latencyColumn(title: string, read: (s: StrategyReport) => number): SummaryColumn {
+  return numberColumn(title, ifSucceeded(read), formatDuration, 'low');
+}
+
 function sloColumn(title: string, read: (s: StrategyReport) => number | undefined): SummaryColumn {
-  return {
-    title,
-    align: 'r',
-    cell: (s) => {
-      const v = read(s);
-      return v === undefined ? NONE : percent(v);
-    },
-    best: { better: 'high', value: read },
-  };
+  return numberColumn(title, read, percent, 'high');
 }
 
 /**
@@ -79,11 +82,9 @@ export function urgenciesOf(report: Report): Urgency[] {
  */
 function perUrgencyColumns(urgencies: readonly Urgency[]): SummaryColumn[] {
   const first = urgencies[0]!;
-  const latency = (u: Urgency, p: 'p50' | 'p95' | 'p99'): SummaryColumn => {
-    const col = latencyColumn(`${u} ${p}`, (s) => s.latencyByUrgency[u]?.[p] ?? Number.NaN);
-    // A class nothing of which succeeded has no latency.
-    return { ...col, cell: (s) => (hasSuccess(s, u) ? col.cell(s) : NONE), best: { better: 'low', value: (s) => (hasSuccess(s, u) ? s.latencyByUrgency[u]![p] : undefined) } };
-  };
+  // A class nothing of which succeeded has no latency.
+  const latency = (u: Urgency, p: 'p50' | 'p95' | 'p99'): SummaryColumn =>
+    numberColumn(`${u} ${p}`, (s) => (hasSuccess(s, u) ? s.latencyByUrgency[u]![p] : undefined), formatDuration, 'low');
   return [
     latency(first, 'p50'),
     latency(first, 'p95'),
