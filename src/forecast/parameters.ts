@@ -6,6 +6,7 @@
  */
 import { streamKey } from '../model/random.js';
 import { selectStrategyRefs } from '../routing/strategy-refs.js';
+import { hasReservation } from '../sim/reserved.js';
 import { strategyDisplayName } from '../scenario/check.js';
 import { scenarioHash } from '../scenario/hash.js';
 import type { CreditsPricing, ResolvedScenario } from '../scenario/resolve.js';
@@ -111,7 +112,8 @@ export function forecastParameters(
     runs: opts.runs,
     horizonMs: opts.horizonMs,
     strategies: refs.map((r) => strategyDisplayName(r)),
-    oracle: opts.oracle ?? true,
+    // The oracle prices every attempt on demand: it has no plan to offer against reserved slots.
+    oracle: (opts.oracle ?? true) && !hasReservation(scenario),
     context: forecastContext(scenario),
   };
 }

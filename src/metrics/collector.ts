@@ -6,6 +6,7 @@ import { OUTCOME_KINDS, URGENCIES, type OutcomeKind, type Urgency } from '../sce
 import { Breakdown, type Group } from './breakdown.js';
 import { LatencyHistogram } from './histogram.js';
 import type { BudgetAlert, CreditsReport, ProviderReport, StrategyReport } from './report-types.js';
+import type { ReservedTally } from './reserved.js';
 import { MAX_HOUR_BUCKETS, RunUsage } from './usage.js';
 
 const HOUR_MS = 3_600_000;
@@ -80,6 +81,8 @@ export class RunCollector {
   budgetSpentUsd = 0;
   readonly alerts: BudgetAlert[] = [];
   credits: Record<string, CreditsReport> = {};
+  /** Reserved capacity per provider; set only when some provider has a reservation. */
+  reserved: ReservedTally | undefined = undefined;
   /** Slot time, attempts per minute and credits per hour (for forecasts; not in the report). */
   readonly usage: RunUsage;
 
@@ -227,6 +230,8 @@ export class RunCollector {
         peakInFlight: p.peakInFlight,
         peakQueue: p.peakQueue,
       };
+      const reserved = this.reserved?.report(i, p.succeeded);
+      if (reserved !== undefined) providers[id].reserved = reserved;
     });
     const urgencies = this.byUrgency.sorted(URGENCIES);
     const classes = this.byClass.sorted();

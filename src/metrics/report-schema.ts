@@ -60,6 +60,33 @@ export const latencySummarySchema = z.object({
   max: num,
 });
 
+/**
+ * Extension: what a provider's reserved capacity did (src/metrics/reserved.ts): fees billed,
+ * marginal charges on reserved slots, overflow charges on demand, where attempts went, reserved
+ * slot time and its utilisation, and the effective cost per successful image.
+ */
+export const reservedReportSchema = z.object({
+  slots: num,
+  /** Fee periods billed (started in the window). */
+  periods: num,
+  /** USD of reservation fees. */
+  fee: num,
+  /** USD billed for attempts on reserved slots (`perImage`). */
+  marginal: num,
+  /** USD billed for attempts that overflowed to on-demand capacity. */
+  overflow: num,
+  /** Attempts that took a reserved slot, overflowed on demand, or were refused (`overflow: none`). */
+  attempts: z.object({ reserved: num, overflow: num, refused: num }),
+  /** Reserved slot time inside the window, ms. */
+  busySlotMs: num,
+  /** busySlotMs ÷ (slots × window); 0 without slots. */
+  utilisation: num,
+  /** Successful images at the provider (reserved and on demand). */
+  images: num,
+  /** (fee + marginal + overflow) ÷ images; 0 without images. */
+  costPerImage: num,
+});
+
 /** One provider's share of a strategy's run. */
 export const providerReportSchema = z.object({
   attempts: num,
@@ -75,6 +102,8 @@ export const providerReportSchema = z.object({
   peakInFlight: extNum,
   /** Extension: peak queue length. */
   peakQueue: extNum,
+  /** Extension: the provider's reserved capacity; absent without a reservation. */
+  reserved: reservedReportSchema.optional(),
 });
 
 /** One budget alert. */
@@ -256,6 +285,8 @@ export const reportSchema = z.object({
 
 /** Latency summary of succeeded requests, ms. */
 export type LatencySummary = z.infer<typeof latencySummarySchema>;
+/** Extension: a provider's reserved capacity over a run. */
+export type ReservedReport = z.infer<typeof reservedReportSchema>;
 /** One provider's share of a strategy's run. */
 export type ProviderReport = z.infer<typeof providerReportSchema>;
 /** One budget alert. */

@@ -9,6 +9,7 @@ export type {
   OracleReport,
   ProviderReport,
   RegretReport,
+  ReservedReport,
   Report,
   StrategyReport,
   ThresholdResult,

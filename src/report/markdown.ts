@@ -8,6 +8,7 @@ import { OUTCOME_KINDS } from '../scenario/schema-parts.js';
 import { formatDuration } from '../scenario/units.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { formatThresholdResult, signedPercent, summaryColumns, sloOf, summaryRows, urgenciesOf } from './summary-table.js';
+import { reservedSection } from './reserved-section.js';
 import { verdict } from './verdict.js';
 
 /** Options of {@link renderMarkdown}. */
@@ -287,7 +288,7 @@ function thresholdsSection(report: Report): ReportSection | undefined {
 
 /**
  * The report's tables as data, in order: strategies (best values marked), provider shares,
- * outcomes by provider, the oracle and regret (when run), credits (when any provider uses credits) and thresholds (when the
+ * outcomes by provider, reserved capacity (when a provider has a reservation), the oracle and regret (when run), credits (when any provider uses credits) and thresholds (when the
  * scenario has any). `report.md` and `report.html` both render these.
  * @param report - the report
  * @returns the sections
@@ -316,6 +317,8 @@ export function reportSections(report: Report): ReportSection[] {
   const byUrgency = byUrgencySection(report);
   // Per class right after the strategies: they are what the headline figures hide.
   sections.splice(1, 0, ...(byUrgency === undefined ? [] : [byUrgency]), ...groupSections(report));
+  const reserved = reservedSection(report);
+  if (reserved !== undefined) sections.push(reserved);
   const oracle = oracleSection(report);
   if (oracle !== undefined) sections.push(oracle);
   const credits = creditsTable(report);

@@ -162,6 +162,10 @@ function checkProvider(p: Scenario['providers'][number], i: number, out: PathPro
       if (Object.keys(table).length === 0) out.push({ path: at('pricing', 'outputTokens', size), message: 'expected at least one quality with its token count' });
     }
   }
+  if (p.reserved !== undefined && pricing.model === 'credits') {
+    out.push({ path: at('reserved'), message: 'reserved capacity overflows at on-demand prices in USD; give the provider a cash pricing model (not `credits`)' });
+  }
+  if (p.reserved !== undefined && !(p.reserved.period > 0)) out.push({ path: at('reserved', 'period'), message: 'expected a period longer than 0' });
   if (p.supports.sizes && p.supports.sizes.length === 0) out.push({ path: at('supports', 'sizes'), message: 'an empty list serves no request; omit it to accept any size' });
   if (p.rateLimit?.burst !== undefined && p.rateLimit.burst < 1) out.push({ path: at('rateLimit', 'burst'), message: 'expected at least 1' });
 }

@@ -136,6 +136,21 @@ export const failuresSchema = obj({
   errorLatency: latencySpecSchema.optional(),
 });
 
+/**
+ * Reserved capacity (extension): `slots` dedicated slots for a fixed fee per slot per `period`, with
+ * work beyond them overflowing to the provider's on-demand capacity and pricing (or refused).
+ */
+export const reservedSchema = obj({
+  slots: int(0),
+  feePerSlot: money(),
+  period: duration().default(30 * 86_400_000),
+  partial: z.enum(['prorate', 'whole'], { error: 'expected `prorate` (bill the part of a period inside the window) or `whole`' }).default('prorate'),
+  perImage: money().default(0),
+  overflow: z.enum(['on-demand', 'none'], { error: 'expected `on-demand` (the provider\'s on-demand slots and pricing) or `none` (refused as overloaded)' }).default('on-demand'),
+});
+/** A parsed reservation. */
+export type ReservedSpec = z.output<typeof reservedSchema>;
+
 /** One provider: one model at one vendor endpoint. */
 export const providerSchema = obj({
   id: id('a provider id'),
@@ -150,6 +165,7 @@ export const providerSchema = obj({
   capacity: obj({ concurrency: int(1).default(64), queue: int(0).default(256) }).prefault({}),
   rateLimit: obj({ rpm: positive(), burst: int(1).optional() }).optional(),
   quota: obj({ limit: money(), period: duration().default(30 * 86_400_000) }).optional(),
+  reserved: reservedSchema.optional(),
   supports: obj({
     sizes: z.array(size()).optional(),
     maxSteps: stepCount().optional(),

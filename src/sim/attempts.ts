@@ -34,6 +34,7 @@ import { ImgsimError } from '../scenario/errors.js';
 import { MAX_INSTANT_MS } from '../routing/strategy-guard.js';
 import { billAbandoned, fixPrice, priceIfBillable } from './billing.js';
 import { deliver } from './lifecycle.js';
+import { startReserved } from './reserved.js';
 import type { ProviderRuntime } from './provider-runtime.js';
 import { AttemptState, attemptRequest, EV_ANSWER, EV_DONE, EV_TIMEOUT, type SimState } from './state.js';
 
@@ -85,6 +86,7 @@ export function allocAttempt(s: SimState, slot: number, provider: number, tierNa
   at.priceUsd = 0;
   at.credits = 0;
   at.costUsd = 0;
+  at.lane = 'on-demand';
   at.sentMs = -1;
   at.provider = provider;
   const spec = s.runtimes[provider]!.spec;
@@ -214,6 +216,12 @@ export function send(s: SimState, a: number): void {
   at.kind = kind;
   at.serviceMs = draw.ms;
   fixPrice(s, a, availability);
+  if (at.lane !== 'on-demand') {
+    // A reserved slot was free, or none was and nothing overflows (reserved.ts).
+    if (at.lane === 'reserved') start(s, a, rt);
+    else fastAnswer(s, a, 'overloaded', rt.errorSampler.sample(rng));
+    return;
+  }
   const placed = placement(rt.busy, rt.queue.length, rt.spec.capacity.concurrency, rt.spec.capacity.queue, availability);
   if (placed === 'start') {
     start(s, a, rt);
@@ -259,8 +267,11 @@ function start(s: SimState, a: number, rt: ProviderRuntime): void {
   const at = s.attempts[a]!;
   const now = s.clock.now;
   at.phase = 'running';
-  rt.busy++;
-  s.collector.usage.busy(at.provider, at.serviceMs);
+  if (at.lane === 'reserved') startReserved(s, at, rt);
+  else {
+    rt.busy++;
+    s.collector.usage.busy(at.provider, at.serviceMs);
+  }
   s.collector.load(at.provider, rt.busy + rt.queue.length, rt.queue.length);
   const doneMs = now + at.serviceMs;
   if (!(doneMs <= MAX_INSTANT_MS)) {
@@ -286,8 +297,11 @@ export function onDoneEvent(s: SimState, a: number): void {
   at.events--;
   const abandoned = at.phase === 'abandoned';
   at.phase = abandoned ? 'closed' : 'answering';
-  rt.busy--;
-  drainQueue(s, rt);
+  if (at.lane === 'reserved') rt.reserved!.busy--;
+  else {
+    rt.busy--;
+    drainQueue(s, rt);
+  }
   if (abandoned) {
     // The client left (timed out, or lost a hedge race); the provider finished the work anyway.
     billAbandoned(s, a, at.answerKind === 'cancelled' ? 'hedge-cancel' : 'client-timeout');

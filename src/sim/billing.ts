@@ -7,6 +7,7 @@
 import { creditsFor, price } from '../model/pricing/quote.js';
 import { billable, billableAbandoned, type AbandonedBy } from '../model/rules/billing.js';
 import type { OutcomeKind } from '../scenario/schema.js';
+import { priceReserved } from './reserved.js';
 import { attemptRequest, type SimState } from './state.js';
 
 /**
@@ -19,6 +20,7 @@ import { attemptRequest, type SimState } from './state.js';
 export function fixPrice(s: SimState, a: number, availability: number): void {
   const at = s.attempts[a]!;
   const rt = s.runtimes[at.provider]!;
+  if (rt.reserved !== undefined && priceReserved(s, at, rt.reserved)) return;
   const opts = s.priceOpts;
   opts.atMs = s.clock.now;
   opts.tier = at.tierName;
@@ -80,6 +82,7 @@ function charge(s: SimState, a: number, wasted: boolean, project: string): numbe
     if (at.credits > 0) s.collector.usage.creditsUsed(rt.account.provider.index, at.credits, now);
   }
   if (!(costUsd > 0)) return 0;
+  if (rt.reserved !== undefined) s.collector.reserved!.billed(at.provider, at.lane === 'reserved', costUsd);
   at.costUsd += costUsd;
   s.collector.cost(at.provider, attemptRequest(s, at), costUsd, wasted, now);
   rt.account.addSpend(costUsd, now);

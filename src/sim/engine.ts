@@ -25,6 +25,7 @@ import type { RequestSource } from '../traffic/traffic.js';
 import { drainQueue, onAnswerEvent, onDoneEvent, onSendEvent, onTimeoutEvent } from './attempts.js';
 import { expireCredits, expiryUnrecorded, finishAccounts, ownsLedger } from './billing.js';
 import { allocRequest, onHedge, route } from './lifecycle.js';
+import { chargeReservationFees } from './reserved.js';
 import { onPlanWait } from './plans.js';
 import { EV_ANSWER, EV_DONE, EV_HEDGE, EV_PLAN, EV_ROUTE, EV_SEND, EV_TIMEOUT, SimState } from './state.js';
 
@@ -81,6 +82,7 @@ export class Simulation {
     begin(s, startMs);
     loop(s, Infinity, onProgress);
     s.serviceLog?.close();
+    if (s.collector.reserved !== undefined) chargeReservationFees(s);
     finishAccounts(s, Math.max(endMs, s.clock.now));
     return { collector: s.collector, events: s.events };
   }

@@ -9,6 +9,7 @@ import type { Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { AttemptDraws, type AttemptDraw } from '../model/rules/draw.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
+import { ReservedLane } from './reserved.js';
 
 export type { AttemptDraw } from '../model/rules/draw.js';
 
@@ -48,6 +49,8 @@ export class ProviderRuntime {
   busy = 0;
   /** The attempt draws (src/model/rules/draw.ts, shared with live mode). */
   readonly draw: AttemptDraws;
+  /** Its reserved slots, when it has a reservation. */
+  readonly reserved: ReservedLane | undefined;
 
   /**
    * @param spec - the provider
@@ -62,6 +65,7 @@ export class ProviderRuntime {
     seed: number,
   ) {
     this.draw = new AttemptDraws(spec, seed);
+    this.reserved = spec.reserved === undefined ? undefined : new ReservedLane(spec.reserved);
   }
 
   /** The error latency sampler (for an `overloaded` answer to a full queue: {@link AttemptDraws.queueFullLatencyMs}). */

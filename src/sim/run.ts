@@ -13,6 +13,7 @@ import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { availabilityCurves, Simulation } from './engine.js';
 import { regretReport, runOracle, type OracleRun } from './oracle.js';
+import { hasReservation } from './reserved.js';
 import { OracleThread, oracleThreadPays } from './oracle-thread.js';
 import { TraceReader } from '../traffic/trace.js';
 import { openTraffic } from '../traffic/traffic.js';
@@ -88,7 +89,8 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
   const files = await loadScenarioStrategyFiles(s);
   setStrategyTimeout(opts.strategyTimeoutMs ?? DEFAULT_STRATEGY_TIMEOUT_MS);
   const curves = availabilityCurves(s);
-  const withOracle = opts.oracle ?? true;
+  // The oracle prices every attempt on demand: it has no plan to offer against reserved slots.
+  const withOracle = (opts.oracle ?? true) && !hasReservation(s);
   const steps = refs.length + (withOracle ? 1 : 0);
   const reports: StrategyReport[] = [];
   const logs: ServiceLog[] = [];

@@ -24,6 +24,7 @@ import type { RequestSource } from '../traffic/traffic.js';
 import type { AttemptPhase } from './attempts.js';
 import { EventHeap } from './heap.js';
 import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
+import { reservedTally, type Lane } from './reserved.js';
 
 // Event kinds in the heap (arrivals and provider ticks wait outside it, see engine.ts).
 /** A request is routed (again, after a deferral). Ref: request slot. */
@@ -178,6 +179,8 @@ export class AttemptState {
   events = 0;
   /** For the attempt log: what the client saw ('cancelled': lost a hedge race). */
   answerKind: LoggedOutcome = 'success';
+  /** Where it runs (reserved.ts): `on-demand` unless its provider has a reservation. */
+  lane: Lane = 'on-demand';
 
   /** When the attempt was sent, epoch ms (-1 before). */
   get sentMs(): number {
@@ -389,6 +392,7 @@ export class SimState {
       scenario.startMs,
       scenario.endMs,
     );
+    this.collector.reserved = reservedTally(scenario);
     ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
       runRouting(this.handles, this.clock, scenario, strategy.name, true));
     this.outcome = {
