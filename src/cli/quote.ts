@@ -3,14 +3,14 @@
  * provider, factor by factor, so any number can be checked by hand.
  */
 import { AvailabilityCurve } from '../model/availability.js';
-import { quote } from '../model/pricing/quote.js';
+import { pipelineQuote, type PipelineQuote } from '../model/pricing/pipeline.js';
 import type { Quote } from '../model/pricing/types.js';
 import type { QuoteRequest } from '../model/pricing/types.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
 import { FEATURES } from '../scenario/schema.js';
 import { instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, requestArgs } from './args.js';
-import { table, usd } from '../report/format.js';
+import { priceLineTable, table, usd } from '../report/format.js';
 import { EXIT } from './output.js';
 
 /** Usage text. */
@@ -27,7 +27,8 @@ Options:
   --at ISO              when the request is sent (default: the scenario start); off-peak
                         windows and dynamic prices read it
   --prompt-chars N      prompt length in characters (per-token pricing; default 0)
-  --validate            also pay for a vision-model validation
+  --validate            also pay for a vision-model validation: the provider's bundle
+                        (pricing.validation), else a call to the scenario's validator
   --provider ID         only this provider (repeatable)
   --json                print JSON instead of tables`;
 
@@ -35,6 +36,8 @@ interface QuoteJson {
   readonly provider: string;
   readonly availability: number;
   readonly quote: Quote;
+  /** With a validator in the scenario: how validation is paid, the validator's quote, the pipeline total. */
+  readonly pipeline?: Omit<PipelineQuote, 'generation'>;
 }
 
 /**
@@ -74,7 +77,8 @@ export function quoteCommand(argv: string[]): number {
     .filter((p) => !only || only.includes(p.id))
     .map((p) => {
       const availability = new AvailabilityCurve(p.availability, scenario.seed, p.id, scenario.startMs).at(atMs);
-      return { provider: p.id, availability, quote: quote(p, request, { atMs, tier: values.tier, availability }) };
+      const { generation, ...pipeline } = pipelineQuote(scenario, p, request, { atMs, tier: values.tier, availability });
+      return { provider: p.id, availability, quote: generation, ...(scenario.pipeline === undefined ? {} : { pipeline }) };
     });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ at: new Date(atMs).toISOString(), request, quotes: results }, null, 2)}\n`);
@@ -90,20 +94,31 @@ function renderQuotes(results: readonly QuoteJson[], request: QuoteRequest, atMs
     `${request.size}, ${request.steps} steps${request.quality ? `, ${request.quality}` : ''}${features}${request.validate ? ', validated' : ''} at ${new Date(atMs).toISOString()}`,
     '',
   ];
-  for (const { provider, availability, quote: q } of results) {
+  for (const { provider, availability, quote: q, pipeline } of results) {
     if (!q.ok) {
       out.push(`${provider}: cannot serve it: ${q.reason}`, '');
       continue;
     }
     out.push(`${provider} (tier ${q.tier}, availability ${availability.toFixed(3)})`);
-    const rows = q.lines.map((l) => [l.factor, l.op === 'base' ? '' : l.op === 'add' ? '+' : '×', l.label, String(+l.subtotal.toPrecision(10))]);
-    out.push(indent(table(['factor', 'op', 'arithmetic', 'running total'], rows, ['l', 'l', 'l', 'r'])));
-    out.push(`  total $${+q.totalUsd.toPrecision(10)}${q.credits === undefined ? '' : ` (${+q.credits.toPrecision(10)} credits)`}`, '');
+    out.push(indent(priceLineTable(q.lines)));
+    const genTotal = `$${+q.totalUsd.toPrecision(10)}${q.credits === undefined ? '' : ` (${+q.credits.toPrecision(10)} credits)`}`;
+    const check = pipeline?.validation;
+    if (check === undefined) {
+      out.push(`  total ${genTotal}${pipeline?.by === 'bundle' ? ' (validation in the provider\'s bundle: no validator call)' : ''}`, '');
+      continue;
+    }
+    // The pipeline: generation here, then a call to the validator.
+    if (!check.quote.ok) {
+      out.push(`  generation ${genTotal}; validation at ${check.validator}: cannot serve it: ${check.quote.reason}`, '');
+      continue;
+    }
+    out.push(`  generation at ${provider}: ${genTotal}`, `  + validation at ${check.validator} (tier ${check.quote.tier})`, indent(indent(priceLineTable(check.quote.lines))));
+    out.push(`  total $${+(pipeline?.totalUsd ?? NaN).toPrecision(10)} (generation + validation at ${check.validator})`, '');
   }
-  const ranked = results.filter((r) => r.quote.ok).sort((a, b) => total(a.quote) - total(b.quote));
+  const ranked = results.filter((r) => pipelineTotal(r) < Infinity).sort((a, b) => pipelineTotal(a) - pipelineTotal(b));
   if (ranked.length > 1) {
     out.push('cheapest first:');
-    out.push(indent(table(['provider', 'tier', 'price'], ranked.map((r) => [r.provider, r.quote.ok ? r.quote.tier : '', usd(total(r.quote))]))));
+    out.push(indent(table(['provider', 'tier', 'price'], ranked.map((r) => [r.provider, r.quote.ok ? r.quote.tier : '', usd(pipelineTotal(r))]))));
     out.push('');
   }
   return `${out.join('\n')}\n`;
@@ -112,6 +127,13 @@ function renderQuotes(results: readonly QuoteJson[], request: QuoteRequest, atMs
 function total(q: Quote): number {
   return q.ok ? q.totalUsd : Infinity;
 }
+
+/** A provider's price with the pipeline's validator call, if any (Infinity when it cannot serve). */
+function pipelineTotal(r: QuoteJson): number {
+  const usd = r.pipeline === undefined ? total(r.quote) : r.pipeline.totalUsd;
+  return Number.isNaN(usd) ? Infinity : usd;
+}
+
 
 function indent(text: string): string {
   return text

@@ -14,6 +14,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { renderSummaryTable } from '../report/summary-table.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
+import { validationWarnings } from '../scenario/warnings.js';
 import { formatDuration, isUnitError, parseDurationMs } from '../scenario/units.js';
 import { simulate, withOverrides } from '../sim/run.js';
 import { IMGSIM_VERSION } from '../metrics/assemble.js';
@@ -106,6 +107,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Read before the run, so a bad baseline fails at once rather than after a long simulation.
   const baseline = values.baseline === undefined ? undefined : await loadBaseline(values.baseline, values.tolerance ?? []);
   const scenario = loadScenario(file);
+  if (!values.quiet) for (const w of validationWarnings(scenario)) process.stderr.write(`imgsim: warning: ${file}: ${w}\n`);
   const allowDifferent = values['allow-different'] === true;
   if (values['allow-different'] !== undefined && baseline === undefined) throw new ImgsimError('invalid-argument', '--allow-different: only with --baseline FILE');
   // A baseline of another scenario, seed or window is refused before the run, not after it.

@@ -3,6 +3,7 @@
  */
 import { checkGatewayConfigs } from '../routing/strategy-refs.js';
 import { loadScenario } from '../scenario/load.js';
+import { validationWarnings } from '../scenario/warnings.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { parseCommandArgs } from './args.js';
 import { EXIT, reportError } from './output.js';
@@ -13,7 +14,8 @@ export const VALIDATE_USAGE = `Usage: imgsim validate <scenario.yaml>... [--quie
 Checks each scenario against the format (docs/scenario-reference.md), and the gateway configs its
 litellm and portkey strategies name, and prints every problem as file:line:col key.path: message.
 Portkey features the open-source gateway rejects or ignores (virtual_key, cb_config, ...) are
-printed as warnings on stderr; they do not fail validation.
+printed as warnings on stderr; they do not fail validation. So is traffic asking for validation
+where a provider prices none and no validator is defined (validation would be free there).
 Exit code 0 when all are valid, 2 otherwise.`;
 
 /**
@@ -34,6 +36,7 @@ export function validateCommand(argv: string[]): number {
       const s = loadScenario(file);
       // Warnings (hosted-only gateway features) do not fail validation.
       for (const w of checkGatewayConfigs(s)) process.stderr.write(`warning: ${w}\n`);
+      for (const w of validationWarnings(s)) process.stderr.write(`warning: ${file}: ${w}\n`);
       if (!values.quiet) {
         process.stdout.write(`${file}: ok (${s.providers.length} providers, ${s.strategies.length} strategies)\n`);
       }

@@ -101,7 +101,9 @@ const COUNTED_OUTCOMES = [...OUTCOME_KINDS, 'cancelled', 'client-error'];
  * @returns the record keys for {@link metricPaths}
  */
 export function reportKeys(s: Scenario): RecordKeys {
-  const providers = s.providers.map((p) => p.id);
+  // The validator the validation step calls is reported as a provider after them.
+  const validator = s.pipeline?.validator ?? s.validators?.[0]?.id;
+  const providers = [...s.providers.map((p) => p.id), ...(validator === undefined ? [] : [validator])];
   const accounts = [...new Set(s.providers.filter((p) => p.pricing.model === 'credits').map((p) => p.account ?? p.id))];
   const mix = s.traffic.trace === undefined ? (s.traffic.mix ?? []) : undefined;
   const classes: readonly string[] | 'any' = mix === undefined ? ['trace'] : mix.map((m) => m.name);

@@ -5,7 +5,7 @@
 import type { Quote } from '../model/pricing/types.js';
 import type { RankedCandidate, StrategyExplanation } from '../routing/explain.js';
 import type { ExplainResult } from '../sim/explain.js';
-import { count, percent, table, usd } from './format.js';
+import { count, percent, priceLineTable, table, usd } from './format.js';
 
 /** The version of the `--json` shape; bumped when a field changes meaning or goes away. */
 export const EXPLAIN_JSON_VERSION = 1;
@@ -111,6 +111,7 @@ export function explainJson(result: ExplainResult): string {
     },
     warm: result.warm === undefined ? null : { from: iso(result.warm.fromMs), to: iso(result.warm.toMs), requests: result.warm.requests },
     strategies: result.strategies.map(strategyJson),
+    ...(result.validation === undefined ? {} : { validation: { validator: result.validation.validator, quote: quoteJson(result.validation.quote), by: result.validation.by } }),
   };
   return `${JSON.stringify(out, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
 }
@@ -192,15 +193,22 @@ function strategyText(s: StrategyExplanation): string {
   return out.join('\n');
 }
 
-function quoteText(c: RankedCandidate): string {
+function quoteText(c: RankedCandidate, validation: ExplainResult['validation']): string {
   const q = c.quote;
   if (!q.ok) return `${c.provider} (${c.tier}): cannot serve it: ${q.reason}`;
-  const rows = q.lines.map((l) => [l.factor, l.op === 'base' ? '' : l.op === 'add' ? '+' : '×', l.label, String(+l.subtotal.toPrecision(10))]);
-  return [
-    `${c.provider} (${c.tier}): ${usd(q.totalUsd)}${q.credits === undefined ? '' : ` (${String(+q.credits.toPrecision(10))} credits)`}`,
-    indent(table(['factor', 'op', 'arithmetic', 'running total'], rows, ['l', 'l', 'l', 'r'])),
-  ].join('\n');
+  const head = `${c.provider} (${c.tier}): ${usd(q.totalUsd)}${q.credits === undefined ? '' : ` (${String(+q.credits.toPrecision(10))} credits)`}`;
+  const out = [head, indent(priceLineTable(q.lines))];
+  if (validation !== undefined && validation.by[c.provider] === 'validator') {
+    // The pipeline: this provider does not validate, so the validator's call is added.
+    const v = validation.quote;
+    out[0] = v.ok
+      ? `${head} generation + ${usd(v.totalUsd)} validation at ${validation.validator} = ${usd(q.totalUsd + v.totalUsd)}`
+      : `${head} generation; validation at ${validation.validator}: cannot serve it: ${v.reason}`;
+    if (v.ok) out.push(`  + validation at ${validation.validator} (${v.tier})`, indent(indent(priceLineTable(v.lines))));
+  }
+  return out.join('\n');
 }
+
 
 /**
  * The text form of an explanation: the request, then per strategy its decision, the reason,
@@ -225,7 +233,7 @@ export function renderExplain(result: ExplainResult): string {
       const key = `${c.provider}/${c.tier}/${c.quote.ok ? String(c.quote.totalUsd) : ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      quotes.push(indent(quoteText(c)));
+      quotes.push(indent(quoteText(c, result.validation)));
     }
   }
   if (quotes.length > 0) out.push('price breakdowns:', ...quotes, '');

@@ -2,6 +2,17 @@
  * Number and table formatting shared by the report writers and the terminal: plain text, no
  * colours, deterministic.
  */
+import type { PriceLine } from '../model/pricing/types.js';
+
+/**
+ * A price's lines as a table a person can check by hand: factor, op, arithmetic, running total.
+ * @param lines - a quote's lines
+ * @returns the table text
+ */
+export function priceLineTable(lines: readonly PriceLine[]): string {
+  const rows = lines.map((l) => [l.factor, l.op === 'base' ? '' : l.op === 'add' ? '+' : '×', l.label, String(+l.subtotal.toPrecision(10))]);
+  return table(['factor', 'op', 'arithmetic', 'running total'], rows, ['l', 'l', 'l', 'r']);
+}
 
 /**
  * Renders rows as an aligned plain-text table.

@@ -40,9 +40,10 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
     const first = seen.get(p.id);
     if (first !== undefined) out.push({ path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}" (also providers[${first}])` });
     else seen.set(p.id, i);
-    checkProvider(p, i, out);
+    checkProvider(p, ['providers', i], out);
   });
   checkAccounts(s, out);
+  checkPipeline(s, out);
 
   const { arrivals, mix, trace } = s.traffic;
   if (trace !== undefined) {
@@ -132,8 +133,17 @@ function checkStrategy(ref: StrategyRef, at: KeyPath, c: CrossCheckContext): voi
   builtinNamed(ref.use)?.check?.(ref, at, c);
 }
 
-function checkProvider(p: Scenario['providers'][number], i: number, out: PathProblem[]): void {
-  const at = (...rest: (string | number)[]): (string | number)[] => ['providers', i, ...rest];
+/** What {@link checkProvider} reads: a provider, or a validator (which has no `supports`, `rateLimit` or `reserved`). */
+type CheckedProvider = Pick<Scenario['providers'][number], 'tiers' | 'failures' | 'pricing'> & Partial<Pick<Scenario['providers'][number], 'supports' | 'rateLimit' | 'reserved'>>;
+
+/**
+ * Checks one provider's or validator's latency, failures and pricing.
+ * @param p - the provider or validator
+ * @param base - its key path (`providers`, i or `validators`, i)
+ * @param out - receives the problems
+ */
+export function checkProvider(p: CheckedProvider, base: readonly (string | number)[], out: PathProblem[]): void {
+  const at = (...rest: (string | number)[]): (string | number)[] => [...base, ...rest];
   for (const [name, tier] of Object.entries(p.tiers)) checkLatency(tier.latency, at('tiers', name, 'latency'), out);
   if (p.failures.errorLatency) checkLatency(p.failures.errorLatency, at('failures', 'errorLatency'), out);
   const f = p.failures;
@@ -166,8 +176,26 @@ function checkProvider(p: Scenario['providers'][number], i: number, out: PathPro
     out.push({ path: at('reserved'), message: 'reserved capacity overflows at on-demand prices in USD; give the provider a cash pricing model (not `credits`)' });
   }
   if (p.reserved !== undefined && !(p.reserved.period > 0)) out.push({ path: at('reserved', 'period'), message: 'expected a period longer than 0' });
-  if (p.supports.sizes && p.supports.sizes.length === 0) out.push({ path: at('supports', 'sizes'), message: 'an empty list serves no request; omit it to accept any size' });
+  if (p.supports?.sizes && p.supports.sizes.length === 0) out.push({ path: at('supports', 'sizes'), message: 'an empty list serves no request; omit it to accept any size' });
   if (p.rateLimit?.burst !== undefined && p.rateLimit.burst < 1) out.push({ path: at('rateLimit', 'burst'), message: 'expected at least 1' });
+}
+
+/** Validators: ids unique among providers and validators, priced in USD, and the one `pipeline.validator` names. */
+function checkPipeline(s: Scenario, out: PathProblem[]): void {
+  const validators = s.validators ?? [];
+  const taken = new Set(s.providers.map((p) => p.id));
+  validators.forEach((v, i) => {
+    if (taken.has(v.id)) out.push({ path: ['validators', i, 'id'], message: `duplicate id "${v.id}": provider and validator ids must all differ` });
+    taken.add(v.id);
+    checkProvider(v, ['validators', i], out);
+    if (v.pricing.model === 'credits') out.push({ path: ['validators', i, 'pricing', 'model'], message: 'a validator is priced in USD: per call (`per-image`) or per token (`per-token`), not in credits' });
+    if (v.pricing.validation !== undefined) out.push({ path: ['validators', i, 'pricing', 'validation'], message: 'a validator does not validate its own check; remove `validation`' });
+  });
+  const pipeline = s.pipeline;
+  if (pipeline === undefined) return;
+  const ids = validators.map((v) => v.id);
+  if (ids.length === 0) out.push({ path: ['pipeline'], message: 'no validator to call: list one under `validators`' });
+  else if (pipeline.validator !== undefined && !ids.includes(pipeline.validator)) out.push({ path: ['pipeline', 'validator'], message: unknownMessage('validator', pipeline.validator, ids) });
 }
 
 function checkLatency(spec: LatencySpec, at: (string | number)[], out: PathProblem[]): void {

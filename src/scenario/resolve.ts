@@ -5,7 +5,7 @@
  * for `undefined` where a default exists.
  */
 import path from 'node:path';
-import type { Feature, Pricing, ProviderSpec, Scenario, TimeFormat, TraceColumnPreset, TraceColumns } from './schema.js';
+import { FEATURES, type Feature, type Pricing, type ProviderSpec, type Scenario, type TimeFormat, type TraceColumnPreset, type TraceColumns, type ValidatorSpec } from './schema.js';
 import { parseAtMs, parseSize, type Size } from './units.js';
 
 /** A time span in epoch ms, [startMs, endMs). */
@@ -65,8 +65,18 @@ export type ResolvedTraffic =
   | { readonly kind: 'synthetic'; readonly arrivals: ResolvedArrivals; readonly mix: Scenario['traffic']['mix'] & object }
   | { readonly kind: 'trace'; readonly trace: ResolvedTrace };
 
+/**
+ * The validation step (`pipeline` and `validators`): the validator, as a provider the
+ * generation routing never sees, how many calls a request may make to it and their timeout.
+ */
+export interface ResolvedPipeline {
+  readonly validator: ResolvedProvider;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
+}
+
 /** A scenario ready for the models and the engine. */
-export interface ResolvedScenario extends Omit<Scenario, 'providers' | 'traffic' | 'start' | 'duration'> {
+export interface ResolvedScenario extends Omit<Scenario, 'providers' | 'traffic' | 'start' | 'duration' | 'validators' | 'pipeline'> {
   /** The scenario file as given, or `<inline>`. */
   readonly file: string;
   /** Folder that relative paths are resolved against. */
@@ -76,6 +86,10 @@ export interface ResolvedScenario extends Omit<Scenario, 'providers' | 'traffic'
   readonly endMs: number;
   readonly providers: readonly ResolvedProvider[];
   readonly traffic: ResolvedTraffic;
+  /** Validators in the order written (absent when the scenario has none). */
+  readonly validators?: readonly ResolvedProvider[];
+  /** The validation step: absent without validators, when validation costs what the providers' pricing says. */
+  readonly pipeline?: ResolvedPipeline;
 }
 
 /**
@@ -140,8 +154,15 @@ export function resolveScenario(scenario: Scenario, file: string): ResolvedScena
       ),
     };
   }
+  const { validators: validatorSpecs, pipeline, ...rest } = scenario;
+  const validators = validatorSpecs?.map((v, i) => resolveValidator(v, providers.length + i));
+  const validator = validators?.find((v) => v.id === pipeline?.validator) ?? validators?.[0];
   return {
-    ...scenario,
+    ...rest,
+    ...(validators === undefined ? {} : { validators }),
+    ...(validator === undefined
+      ? {}
+      : { pipeline: { validator, maxAttempts: pipeline?.maxAttempts ?? 2, timeoutMs: pipeline?.timeout ?? scenario.policy.timeout } }),
     file,
     dir,
     startMs,
@@ -149,5 +170,30 @@ export function resolveScenario(scenario: Scenario, file: string): ResolvedScena
     endMs: startMs + scenario.duration,
     providers,
     traffic,
+  };
+}
+
+/**
+ * A validator as a provider the engine and pricing read: any feature and size (its pricing
+ * tables may still refuse one), latency that does not scale with the image, no limits, always up.
+ * @param v - the parsed validator
+ * @param index - its place after the providers (the report lists it after them)
+ * @returns the resolved validator
+ */
+function resolveValidator(v: ValidatorSpec, index: number): ResolvedProvider {
+  const tierList = Object.entries(v.tiers).map(([name, t]) => ({ name, latency: t.latency, priceMultiplier: t.priceMultiplier }));
+  return {
+    ...v,
+    region: 'global',
+    dialect: 'openai',
+    account: v.id,
+    index,
+    latencyScaling: 'none',
+    capacity: { concurrency: Number.MAX_SAFE_INTEGER, queue: 0 },
+    supports: { features: FEATURES },
+    referenceSize: parseSize(v.reference.size) as Size,
+    tierList,
+    defaultTier: tierList[0]!.name,
+    availability: { base: 1, outages: [] },
   };
 }

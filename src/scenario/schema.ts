@@ -178,6 +178,34 @@ export const providerSchema = obj({
 /** A parsed provider. */
 export type ProviderSpec = z.output<typeof providerSchema>;
 
+/**
+ * A validator: a provider that checks a generated image (an LLM or vision call) and is never
+ * routed to for generation. Its own price (any pricing model but `credits`: per call with
+ * `per-image`, per token with `per-token`), latency tiers and failures; its latency does not
+ * scale with the image's steps or size. Named by `pipeline.validator`.
+ */
+export const validatorSchema = obj({
+  id: id('a validator id'),
+  model: z.string().optional(),
+  reference: obj({ size: size().default('1024x1024'), steps: stepCount().default(30) }).prefault({}),
+  pricing: pricingSchema,
+  tiers: z.record(id('a tier name'), tierSchema).refine((t) => Object.keys(t).length > 0, { error: 'expected at least one tier' }),
+  failures: failuresSchema.prefault({}),
+});
+/** A parsed validator. */
+export type ValidatorSpec = z.output<typeof validatorSchema>;
+
+/**
+ * Steps around generation (docs/scenario-reference.md "pipeline"): which validator checks
+ * requests with `validate: true` that their generation provider does not validate itself (no
+ * `pricing.validation` bundle), how many calls it may take and how long each may last.
+ */
+export const pipelineSchema = obj({
+  validator: z.string().min(1).optional(),
+  maxAttempts: int(1).default(2),
+  timeout: duration().optional(),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Traffic (docs/contract.md §2.5)
 
@@ -465,6 +493,8 @@ export const scenarioSchema = obj({
   auth: obj({ keys: z.array(z.string().min(1)).min(1) }).optional(),
   live: liveSchema.optional(),
   providers: z.array(providerSchema).min(1, { error: 'expected at least one provider' }),
+  validators: z.array(validatorSchema).optional(),
+  pipeline: pipelineSchema.optional(),
   traffic: trafficSchema,
   strategies: z.array(strategyRefSchema).min(1).default(['cheapest']),
   policy: policySchema.prefault({}),

@@ -91,7 +91,11 @@ function charge(s: SimState, a: number, wasted: boolean, project: string): numbe
   return costUsd;
 }
 
-function recordAlerts(s: SimState): void {
+/**
+ * Moves the budget alerts the last spend fired into the collector.
+ * @param s - the state (its `fired` list is emptied)
+ */
+export function recordAlerts(s: SimState): void {
   for (const f of s.fired) {
     s.collector.alerts.push({
       threshold: f.threshold,

@@ -27,7 +27,8 @@ import { expireCredits, expiryUnrecorded, finishAccounts, ownsLedger } from './b
 import { allocRequest, onHedge, route } from './lifecycle.js';
 import { chargeReservationFees } from './reserved.js';
 import { onPlanWait } from './plans.js';
-import { EV_ANSWER, EV_DONE, EV_HEDGE, EV_PLAN, EV_ROUTE, EV_SEND, EV_TIMEOUT, SimState } from './state.js';
+import { EV_ANSWER, EV_DONE, EV_HEDGE, EV_PLAN, EV_ROUTE, EV_SEND, EV_TIMEOUT, EV_VALIDATE, SimState } from './state.js';
+import { onValidated } from './validation.js';
 
 /** How often each provider re-reads a(t) to start queued work when slots open up, ms. */
 const TICK_MS = 60_000;
@@ -172,6 +173,9 @@ function loop(s: SimState, untilMs: number, onProgress?: ProgressFn): void {
           break;
         case EV_PLAN:
           onPlanWait(s, heap.ref);
+          break;
+        case EV_VALIDATE:
+          onValidated(s, heap.ref);
           break;
         default:
           break;

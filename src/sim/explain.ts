@@ -5,6 +5,9 @@
  * scenario's own traffic is simulated for that long before the instant first, so queues,
  * statistics, breakers, budget and each strategy's learnt state are those of that moment.
  */
+import { validationBy, type ValidationBy } from '../model/pricing/pipeline.js';
+import { quote } from '../model/pricing/quote.js';
+import type { Quote } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
 import { explainStrategy, type StrategyExplanation } from '../routing/explain.js';
 import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
@@ -40,6 +43,11 @@ export interface ExplainResult {
   /** Undefined for a cold start. */
   readonly warm: WarmUp | undefined;
   readonly strategies: readonly StrategyExplanation[];
+  /**
+   * For a request asking for validation in a scenario with a validator: the validator's quote at
+   * the instant, and per provider who validates (`bundle`: in its price; `validator`: a call added).
+   */
+  readonly validation?: { readonly validator: string; readonly quote: Quote; readonly by: Readonly<Record<string, ValidationBy>> };
 }
 
 /** A source with nothing in it: a cold start. */
@@ -101,5 +109,14 @@ export async function explainRequest(scenario: ResolvedScenario, request: ImageR
       source?.close();
     }
   });
-  return { scenario: scenario.name, seed: scenario.seed, request, warm, strategies };
+  const validator = scenario.pipeline?.validator;
+  const validation =
+    validator === undefined || !request.validate
+      ? undefined
+      : {
+          validator: validator.id,
+          quote: quote(validator, request, { atMs }),
+          by: Object.fromEntries(scenario.providers.map((p) => [p.id, validationBy(p, true, true)] as const)),
+        };
+  return { scenario: scenario.name, seed: scenario.seed, request, warm, strategies, ...(validation === undefined ? {} : { validation }) };
 }

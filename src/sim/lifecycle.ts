@@ -16,6 +16,7 @@ import { allocAttempt, clientLeaves, clientWaits, pushAttempt, send } from './at
 import { bill } from './billing.js';
 import { planNext } from './plans.js';
 import { EV_HEDGE, EV_ROUTE, EV_SEND, type SimState } from './state.js';
+import { validateAfter } from './validation.js';
 
 /** A request deferred more often than this is rejected (a strategy that never lets go). */
 const MAX_DEFERRALS = 10_000;
@@ -191,6 +192,7 @@ export function deliver(s: SimState, a: number, kind: OutcomeKind): void {
   if (ok) {
     cancelOthers(s, at.req, a);
     if (r.failedAttempts > 0) s.collector.recovered++;
+    if (s.validation !== undefined && validateAfter(s, s.validation, a)) return;
     finish(s, at.req, 'succeeded', kind);
     return;
   }

@@ -25,7 +25,9 @@
  *
  * Under a budget that refuses work (`onExhausted: reject`) the plan keeps, per budget window, the
  * most requests the budget buys, cheapest first (oracle-budget.ts); the bounds ignore the budget.
- * The oracle ignores circuit breakers, and never plans failed attempts.
+ * The oracle ignores circuit breakers, and never plans failed attempts. It ignores the pipeline's
+ * validator too (validation.ts): a validator call only adds cost and latency to a request, so
+ * the bounds stay lower bounds (looser for validated traffic) and the plan is optimistic.
  *
  * Why over 500 lines: one algorithm, the hindsight oracle (`HindsightOracle`: per-request
  * optimum, the lower bound and the budget pass share its slot books and draw decoding); its

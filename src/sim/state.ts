@@ -25,6 +25,7 @@ import type { AttemptPhase } from './attempts.js';
 import { EventHeap } from './heap.js';
 import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
 import { reservedTally, type Lane } from './reserved.js';
+import { ValidationStep } from './validation.js';
 
 // Event kinds in the heap (arrivals and provider ticks wait outside it, see engine.ts).
 /** A request is routed (again, after a deferral). Ref: request slot. */
@@ -41,6 +42,8 @@ export const EV_TIMEOUT = 6;
 export const EV_HEDGE = 7;
 /** A gateway plan's wait is over. Ref: request slot. */
 export const EV_PLAN = 9;
+/** The validator answers a request's call (validation.ts). Ref: request slot. */
+export const EV_VALIDATE = 11;
 
 /** Up to this many providers {@link SimState.providerOf} scans rather than looking ids up in a map. */
 const SCAN_PROVIDERS_MAX = 8;
@@ -302,6 +305,8 @@ export class SimState {
     const handle = this.handles[p]!;
     return handle.allows(this.clock.now) && handle.canServe(this.requestForAllow!, c.tier);
   };
+  /** The scenario's validation step; undefined without a validator (the usual case). */
+  readonly validation: ValidationStep | undefined;
   /** Events processed (arrivals and ticks included). */
   events = 0;
   /** The next arrival (it waits outside the heap: only one is ever pending). */
@@ -387,8 +392,10 @@ export class SimState {
         scenario.policy,
       );
     });
+    const pipeline = scenario.pipeline;
+    this.validation = pipeline === undefined ? undefined : new ValidationStep(scenario, pipeline, scenario.providers.length);
     this.collector = new RunCollector(
-      scenario.providers.map((p) => p.id),
+      pipeline === undefined ? scenario.providers.map((p) => p.id) : [...scenario.providers.map((p) => p.id), pipeline.validator.id],
       scenario.startMs,
       scenario.endMs,
     );
