@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ImgsimError } from '../scenario/errors.js';
-import { FEATURES, type Feature } from '../scenario/schema-parts.js';
+import { FEATURES, URGENCIES, type Feature, type Urgency } from '../scenario/schema-parts.js';
 import { MAX_STEPS } from '../scenario/limits.js';
 import { isUnitError, parseDurationMs, parseInstantMs, parseSize, SIZE_TOO_LARGE, type Size } from '../scenario/units.js';
 
@@ -145,6 +145,7 @@ export const REQUEST_OPTIONS = {
   at: { type: 'string' },
   'prompt-chars': { type: 'string' },
   validate: { type: 'boolean' },
+  urgency: { type: 'string' },
 } as const;
 
 /**
@@ -153,17 +154,19 @@ export const REQUEST_OPTIONS = {
  * @param usage - its usage text, appended to the messages
  * @param values - the parsed options ({@link REQUEST_OPTIONS} among them)
  * @param positionals - the positional arguments
- * @returns the scenario file, the size as given and parsed, steps and features
- * @throws ImgsimError without exactly one file, or without --size and --steps
+ * @returns the scenario file, the size as given and parsed, steps, features and urgency (default interactive)
+ * @throws ImgsimError without exactly one file, without --size and --steps, or for an unknown urgency
  */
 export function requestArgs(
   command: string,
   usage: string,
-  values: { size?: string | undefined; steps?: string | undefined; features?: string | undefined },
+  values: { size?: string | undefined; steps?: string | undefined; features?: string | undefined; urgency?: string | undefined },
   positionals: readonly string[],
-): { file: string; sizeText: string; size: Size; steps: number; features: Feature[] } {
+): { file: string; sizeText: string; size: Size; steps: number; features: Feature[]; urgency: Urgency } {
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) throw new ImgsimError('invalid-argument', `${command}: name one scenario file\n${usage}`);
   if (values.size === undefined || values.steps === undefined) throw new ImgsimError('invalid-argument', `${command}: --size and --steps are required\n${usage}`);
-  return { file, sizeText: values.size, size: sizeOption(values.size), steps: stepsOption(values.steps), features: featuresOption(values.features) };
+  const urgency = values.urgency ?? 'interactive';
+  if (!(URGENCIES as readonly string[]).includes(urgency)) throw new ImgsimError('invalid-argument', `--urgency: expected ${URGENCIES.join(' or ')}, got "${urgency}"`);
+  return { file, sizeText: values.size, size: sizeOption(values.size), steps: stepsOption(values.steps), features: featuresOption(values.features), urgency: urgency as Urgency };
 }

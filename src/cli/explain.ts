@@ -7,7 +7,7 @@ import type { ImageRequest } from '../model/request.js';
 import { explainJson, renderExplain } from '../report/explain.js';
 import { ImgsimError } from '../scenario/errors.js';
 import { loadScenario } from '../scenario/load.js';
-import { FEATURES, URGENCIES, type Urgency } from '../scenario/schema.js';
+import { FEATURES } from '../scenario/schema.js';
 import { formatSize } from '../scenario/units.js';
 import { explainRequest } from '../sim/explain.js';
 import { durationOption, instantOption, intOption, parseCommandArgs, REQUEST_OPTIONS, requestArgs } from './args.js';
@@ -26,7 +26,8 @@ Options:
   --features a,b        features: ${FEATURES.join(', ')}
   --quality Q           quality name
   --tier T              the latency tier the request asks for
-  --urgency U           interactive (default) or batch
+  --urgency U           interactive (default) or batch; an off-peak window or validation
+                        bundle limited to the other (\`appliesTo\`) is not applied
   --deadline D          for batch work: the deadline, a duration after --at (default:
                         slo.batch.deadline)
   --project P           the request's project (budget caps; default "default")
@@ -47,7 +48,6 @@ Options:
 export async function explainCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('explain', argv, {
     ...REQUEST_OPTIONS,
-    urgency: { type: 'string' },
     deadline: { type: 'string' },
     project: { type: 'string' },
     strategy: { type: 'string', multiple: true },
@@ -57,9 +57,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${EXPLAIN_USAGE}\n`);
     return EXIT.ok;
   }
-  const { file, size, steps, features } = requestArgs('explain', EXPLAIN_USAGE, values, positionals);
-  const urgency = values.urgency ?? 'interactive';
-  if (!(URGENCIES as readonly string[]).includes(urgency)) throw new ImgsimError('invalid-argument', `--urgency: expected ${URGENCIES.join(' or ')}, got "${urgency}"`);
+  const { file, size, steps, features, urgency } = requestArgs('explain', EXPLAIN_USAGE, values, positionals);
   const deadlineMs = durationOption('deadline', values.deadline);
   const warmMs = durationOption('warm', values.warm);
   const promptChars = intOption('prompt-chars', values['prompt-chars'], 0) ?? 0;
@@ -86,7 +84,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     ...(values.quality === undefined ? {} : { quality: values.quality }),
     features,
     validate: values.validate ?? false,
-    urgency: urgency as Urgency,
+    urgency,
     ...(deadlineMs === undefined ? {} : { deadlineMs: atMs + deadlineMs }),
     project: values.project ?? 'default',
     promptChars,

@@ -26,6 +26,8 @@ Options:
   --tier T              latency tier (default: each provider's first tier)
   --at ISO              when the request is sent (default: the scenario start); off-peak
                         windows and dynamic prices read it
+  --urgency U           interactive (default) or batch; an off-peak window or validation
+                        bundle limited to the other (\`appliesTo\`) is shown as skipped
   --prompt-chars N      prompt length in characters (per-token pricing; default 0)
   --validate            also pay for a vision-model validation: the provider's bundle
                         (pricing.validation), else a call to the scenario's validator
@@ -54,7 +56,7 @@ export function quoteCommand(argv: string[]): number {
     process.stdout.write(`${QUOTE_USAGE}\n`);
     return EXIT.ok;
   }
-  const { file, sizeText, size, steps, features } = requestArgs('quote', QUOTE_USAGE, values, positionals);
+  const { file, sizeText, size, steps, features, urgency } = requestArgs('quote', QUOTE_USAGE, values, positionals);
   const scenario = loadScenario(file);
   const atMs = instantOption('at', values.at) ?? scenario.startMs;
   const request: QuoteRequest = {
@@ -66,6 +68,7 @@ export function quoteCommand(argv: string[]): number {
     features,
     validate: values.validate ?? false,
     promptChars: intOption('prompt-chars', values['prompt-chars'], 0) ?? 0,
+    urgency,
   };
   const only = values.provider;
   if (only) {
@@ -91,7 +94,7 @@ export function quoteCommand(argv: string[]): number {
 function renderQuotes(results: readonly QuoteJson[], request: QuoteRequest, atMs: number): string {
   const features = request.features.length > 0 ? ` with ${request.features.join(', ')}` : '';
   const out: string[] = [
-    `${request.size}, ${request.steps} steps${request.quality ? `, ${request.quality}` : ''}${features}${request.validate ? ', validated' : ''} at ${new Date(atMs).toISOString()}`,
+    `${request.size}, ${request.steps} steps${request.quality ? `, ${request.quality}` : ''}${features}${request.validate ? ', validated' : ''}, ${request.urgency}, at ${new Date(atMs).toISOString()}`,
     '',
   ];
   for (const { provider, availability, quote: q, pipeline } of results) {

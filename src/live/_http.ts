@@ -111,6 +111,8 @@ export function imagesBody(request: ImageRequest, model: string, tier: string, u
     features: request.features,
     tier,
     validate: request.validate,
+    // Sent only for batch work, so interactive bodies stay as they were.
+    ...(request.urgency === 'interactive' ? {} : { urgency: request.urgency }),
     project: request.project,
     ...(request.quality === undefined ? {} : { quality: request.quality }),
     ...(user === undefined ? {} : { user }),

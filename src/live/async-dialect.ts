@@ -95,7 +95,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** The imgsim fields a prediction's input may carry (others are model inputs imgsim ignores, as Replicate ignores inputs a model does not declare). */
-const IMAGE_FIELDS = ['prompt', 'size', 'quality', 'features', 'tier', 'validate', 'project', 'num_outputs', 'n', 'num_inference_steps', 'steps'] as const;
+const IMAGE_FIELDS = ['prompt', 'size', 'quality', 'features', 'tier', 'validate', 'urgency', 'project', 'num_outputs', 'n', 'num_inference_steps', 'steps'] as const;
 
 /**
  * The imgsim request fields of a prediction's input: `width` + `height` or `aspect_ratio` become

@@ -3,7 +3,7 @@
  * fields and drops the rest (Portkey 1.15.2 keeps `prompt, model, n, quality, response_format,
  * size, style, user`), but it can forward headers (Portkey's `forward_headers`, LiteLLM's
  * `forward_client_headers_to_llm_api`). So `imgsim live --target` sends `steps`, `features`,
- * `tier` and `validate` as `x-imgsim-*` headers too (`project` as `x-imgsim-project`, read where
+ * `tier`, `validate` and (for batch work) `urgency` as `x-imgsim-*` headers too (`project` as `x-imgsim-project`, read where
  * the body is parsed), and serve reads them where the body lacks the field.
  */
 
@@ -15,6 +15,7 @@ export const FIELD_HEADERS = {
   features: ALL_FIELD_HEADERS.features,
   tier: ALL_FIELD_HEADERS.tier,
   validate: ALL_FIELD_HEADERS.validate,
+  urgency: 'x-imgsim-urgency',
 } as const;
 
 /** The header that carries the request's project. */
@@ -65,16 +66,18 @@ function fieldOfHeader(field: Field, value: string): unknown {
  * @param request.features - features asked for
  * @param request.tier - latency tier
  * @param request.validate - the validate flag
+ * @param request.urgency - the urgency (a header only for batch work)
  * @param request.project - the project
  * @returns the headers, by lower-case name (no `features` header for none, no `project` header for an empty one)
  */
-export function fieldHeaders(request: { steps: number; features: readonly string[]; tier: string; validate: boolean; project: string }): Record<string, string> {
+export function fieldHeaders(request: { steps: number; features: readonly string[]; tier: string; validate: boolean; urgency: string; project: string }): Record<string, string> {
   const headers: Record<string, string> = {
     [FIELD_HEADERS.steps]: String(request.steps),
     [FIELD_HEADERS.tier]: request.tier,
     [FIELD_HEADERS.validate]: String(request.validate),
   };
   if (request.project !== '') headers[PROJECT_HEADER] = request.project;
+  if (request.urgency !== 'interactive') headers[FIELD_HEADERS.urgency] = request.urgency;
   if (request.features.length > 0) headers[FIELD_HEADERS.features] = request.features.join(',');
   return headers;
 }

@@ -171,6 +171,10 @@ export function parseImageFields(
   const validate = fields.validate ?? false;
   if (typeof validate !== 'boolean') return invalid('`validate` must be true or false.', 'validate');
 
+  // Off-peak windows and bundles limited by `appliesTo` read it; an imgsim extension like `validate`.
+  const urgency = fields.urgency ?? 'interactive';
+  if (urgency !== 'interactive' && urgency !== 'batch') return invalid('`urgency` must be `interactive` or `batch`.', 'urgency');
+
   const proj = fields.project ?? project ?? 'default';
   if (typeof proj !== 'string' || proj === '') return invalid('`project` must be a non-empty string.', 'project');
 
@@ -183,6 +187,7 @@ export function parseImageFields(
     features: featuresRaw,
     validate,
     promptChars: prompt.length,
+    urgency,
   };
   const refused = refusal(compiled, request, tier);
   if (refused !== undefined) {
@@ -273,6 +278,7 @@ export function parseOpenAiEditRequest(body: unknown, compiled: CompiledPricing,
     steps: f.steps,
     tier: f.tier,
     validate: f.validate,
+    urgency: f.urgency,
     project: f.project,
     features: ['inpainting', ...extra],
   };

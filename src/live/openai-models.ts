@@ -39,7 +39,7 @@ export interface ModelFields {
 }
 
 /** imgsim's own request fields, accepted by every model. */
-const IMGSIM_FIELDS = ['steps', 'features', 'tier', 'validate', 'project'] as const;
+const IMGSIM_FIELDS = ['steps', 'features', 'tier', 'validate', 'urgency', 'project'] as const;
 
 /** Fields the OpenAI Images API knows, by endpoint (openai SDK 6 `ImageGenerateParams`/`ImageEditParams`). */
 const KNOWN_FIELDS: Readonly<Record<OpenAiEndpoint, ReadonlySet<string>>> = {

@@ -141,7 +141,7 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     }
     // Only dynamic pricing reads the availability: the curve is not evaluated for the others.
     const availability = this.compiled.dynamicRange === undefined ? NEUTRAL_AVAILABILITY : this.curve.expectedAt(atMs);
-    return priceFromUntimed(this.compiled, this.untimed, this.fill(atMs, tier, availability));
+    return priceFromUntimed(this.compiled, request, this.untimed, this.fill(atMs, tier, availability));
   }
 
   canServe(request: ImageRequest, tier?: string): boolean {

@@ -49,15 +49,24 @@ const featureCharge = () =>
     error: 'expected `{ add: amount }` or `{ multiply: factor }`',
   });
 
+const APPLIES_TO_EXPECTED = `expected \`all\`, an urgency (${URGENCIES.join(', ')}) or a list of urgencies`;
+/** The urgencies a discount is for (no default: absent is `all`, and the parsed scenario is unchanged). */
+const appliesTo = () =>
+  z
+    .union([z.enum(['all', ...URGENCIES]), z.array(z.enum(URGENCIES, { error: APPLIES_TO_EXPECTED })).min(1, { error: APPLIES_TO_EXPECTED })], {
+      error: APPLIES_TO_EXPECTED,
+    })
+    .optional();
+
 /** Modifiers that combine with any pricing model. */
 const pricingModifiers = {
   resolution: obj({ reference: size(), scaling: z.enum(['linear', 'none']).default('linear') }).optional(),
   steps: obj({ included: stepCount(), scaling: z.enum(['linear', 'none']).default('linear') }).optional(),
   quality: z.record(z.string(), factor()).optional(),
   features: z.partialRecord(feature(), featureCharge()).optional(),
-  offPeak: z.array(obj({ from: timeOfDay(), to: timeOfDay(), tz: timeZone(), discount: fraction() })).optional(),
+  offPeak: z.array(obj({ from: timeOfDay(), to: timeOfDay(), tz: timeZone(), discount: fraction(), appliesTo: appliesTo() })).optional(),
   dynamic: obj({ range: fraction() }).optional(),
-  validation: obj({ price: money(), bundleDiscount: fraction().default(0) }).optional(),
+  validation: obj({ price: money(), bundleDiscount: fraction().default(0), appliesTo: appliesTo() }).optional(),
   billing: obj({
     generative: z.boolean().default(true),
     filtered: z.boolean().default(false),
@@ -101,6 +110,8 @@ export const pricingSchema = z.discriminatedUnion(
       bundles: z.array(bundleSchema).default([]),
       purchase: z.enum(['auto', 'upfront']).default('auto'),
       upfront: z.array(obj({ bundle: z.union([z.string(), int(0)]), count: int(1) })).default([]),
+      // No default: a parsed scenario without it stays the same object (and hashes the same).
+      rounding: z.enum(['up', 'none'], { error: 'expected `up` (whole credits per image) or `none`' }).optional(),
       ...pricingModifiers,
     }),
   ],

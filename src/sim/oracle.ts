@@ -417,7 +417,7 @@ export class HindsightOracle {
    * and the lowest dynamic multiplier (from the highest a(t)) found anywhere in the span.
    */
   private spanPrice(p: OracleProvider, request: ImageRequest, tier: number, fromMs: number, toMs: number, serviceMs: number): number {
-    const atMs = p.offPeak ? offPeakBestIn(p.compiled, fromMs, toMs) : fromMs;
+    const atMs = p.offPeak ? offPeakBestIn(p.compiled, fromMs, toMs, request.urgency) : fromMs;
     const availability = p.dynamic ? p.rt.curve.upperBound(fromMs, toMs) : undefined;
     return this.priceAt(p, request, tier, atMs, availability, serviceMs);
   }
@@ -473,7 +473,7 @@ export class HindsightOracle {
           bestAt = t;
         }
       };
-      if (p.offPeak) consider(offPeakBestIn(p.compiled, now, latestMs));
+      if (p.offPeak) consider(offPeakBestIn(p.compiled, now, latestMs, request.urgency));
       if (p.dynamic) for (let s = 1; s <= DYNAMIC_SCAN_POINTS; s++) consider(now + ((latestMs - now) * s) / DYNAMIC_SCAN_POINTS);
     }
     return bestAt;

@@ -499,3 +499,24 @@ describe('PNG images', () => {
     }
   });
 });
+
+describe('LiveProviders: discounts limited to a class of work (appliesTo)', () => {
+  // The live clock starts at the scenario start, 12:00 UTC, inside an 11:00–13:00 batch-only window.
+  const NOON_BATCH = { ...ALPHA, pricing: { ...ALPHA.pricing, offPeak: [{ from: '11:00', to: '13:00', discount: 0.3, appliesTo: 'batch' }] } };
+  const cost = async (live: LiveProviders, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<number> =>
+    Number(json(await live.handle(post('/alpha/v1/images/generations', { prompt: 'a red fox', ...body }, headers))).headers['x-imgsim-cost-usd']);
+
+  it('bills batch work (the `urgency` field or the x-imgsim-urgency header) 0.032 × 0.7 = 0.0224, interactive 0.032', async () => {
+    const live = make([NOON_BATCH]);
+    expect(await cost(live, {})).toBeCloseTo(0.032, 12);
+    expect(await cost(live, { urgency: 'interactive' })).toBeCloseTo(0.032, 12);
+    expect(await cost(live, { urgency: 'batch' })).toBeCloseTo(0.0224, 12);
+    expect(await cost(live, {}, { 'x-imgsim-urgency': 'batch' })).toBeCloseTo(0.0224, 12);
+  });
+
+  it('answers 400 for an unknown urgency', async () => {
+    const r = json(await make([NOON_BATCH]).handle(post('/alpha/v1/images/generations', { prompt: 'a red fox', urgency: 'bulk' })));
+    expect(r.status).toBe(400);
+    expect(r.body.error.param).toBe('urgency');
+  });
+});

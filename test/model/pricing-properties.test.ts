@@ -43,7 +43,9 @@ const fraction = fc.integer({ min: 0, max: 100 }).map((n) => n / 100);
 const hhmm = fc.integer({ min: 0, max: 24 * 60 }).map((m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
 const qualityMap = fc.record({ standard: fc.double({ min: 0.5, max: 3, noNaN: true }), hd: fc.double({ min: 0.5, max: 3, noNaN: true }) });
 
-const offPeak = fc.array(fc.record({ from: hhmm, to: hhmm, tz: fc.constantFrom('UTC', 'America/New_York', 'Asia/Kolkata'), discount: fraction }), {
+/** `appliesTo` of a discount, absent (all) in about half the cases. */
+const appliesTo = fc.option(fc.constantFrom<unknown>('all', 'batch', 'interactive', ['batch'], ['interactive', 'batch']), { nil: undefined });
+const offPeak = fc.array(fc.record({ from: hhmm, to: hhmm, tz: fc.constantFrom('UTC', 'America/New_York', 'Asia/Kolkata'), discount: fraction, appliesTo }), {
   minLength: 1,
   maxLength: 3,
 });
@@ -60,7 +62,7 @@ const modifiers = fc.record(
     ),
     offPeak,
     dynamic: fc.record({ range: fraction }),
-    validation: fc.record({ price: usd(0.01), bundleDiscount: fraction }),
+    validation: fc.record({ price: usd(0.01), bundleDiscount: fraction, appliesTo }),
   },
   { requiredKeys: [] },
 );
@@ -111,6 +113,7 @@ const request = fc
     features: fc.subarray([...FEATURES]),
     validate: fc.boolean(),
     promptChars: fc.integer({ min: 0, max: 4000 }),
+    urgency: fc.constantFrom('interactive' as const, 'batch' as const),
   })
   .map((r): QuoteRequest => ({ ...r, ...sized(r.size) }));
 
@@ -155,7 +158,7 @@ describe('pricing properties', () => {
         const untimed = untimedPrice(c, r, expected.tier);
         for (const offset of offsets) {
           const at = { ...expected, atMs: START_MS + offset };
-          expect(Object.is(priceFromUntimed(c, untimed, at), price(c, r, at))).toBe(true);
+          expect(Object.is(priceFromUntimed(c, r, untimed, at), price(c, r, at))).toBe(true);
         }
       }),
       { numRuns: 300 },

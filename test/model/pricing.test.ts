@@ -2,51 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePricing, creditsFor, dynamicMultiplier, offPeakBestIn, offPeakWindowAt, price, quote } from '../../src/model/pricing/quote.js';
 import { PRICING_MODELS } from '../../src/model/pricing/registry.js';
 import type { PriceOptions, QuoteRequest } from '../../src/model/pricing/types.js';
-import { resolveScenario, type ResolvedProvider } from '../../src/scenario/resolve.js';
-import { scenarioSchema } from '../../src/scenario/schema.js';
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures
-
-/** A provider with two tiers (standard at 10 s, turbo ×1.5 at 1 s), built through the real schema and resolver. */
-function provider(pricing: Record<string, unknown>, extra: Record<string, unknown> = {}): ResolvedProvider {
-  const scenario = scenarioSchema.parse({
-    version: 1,
-    name: 'pricing-test',
-    start: '2026-06-01T00:00:00Z',
-    providers: [
-      {
-        id: 'p',
-        tiers: {
-          standard: { latency: { dist: 'fixed', value: '10s' } },
-          turbo: { latency: { dist: 'fixed', value: '1s' }, priceMultiplier: 1.5 },
-        },
-        supports: { features: ['inpainting', 'outpainting', 'lora', 'controlnet', 'ip-adapter'] },
-        pricing,
-        ...extra,
-      },
-    ],
-    traffic: { arrivals: { rate: 1 }, mix: [{ name: 'a' }] },
-  });
-  return resolveScenario(scenario, '<inline>').providers[0]!;
-}
-
-/** A request; width and height follow `size`. */
-function req(over: Partial<QuoteRequest> = {}): QuoteRequest {
-  const size = over.size ?? '1024x1024';
-  const [w, h] = size.split('x').map(Number);
-  return { size, width: w!, height: h!, steps: 30, features: [], validate: false, promptChars: 0, ...over };
-}
-
-const NOON = Date.parse('2026-06-01T12:00:00Z');
-const at = (hhmm: string): number => Date.parse(`2026-06-01T${hhmm}:00Z`);
-
-/** Total USD of a quote that must be servable. */
-function total(p: ResolvedProvider, r: QuoteRequest, opts: PriceOptions = { atMs: NOON }): number {
-  const q = quote(p, r, opts);
-  if (!q.ok) throw new Error(`expected a price, got: ${q.reason}`);
-  return q.totalUsd;
-}
+import { at, NOON, provider, req, total } from './_pricing.js';
 
 const DALLE3 = {
   model: 'per-image',
@@ -410,7 +366,7 @@ describe('offPeakBestIn', () => {
     const c = compilePricing(p);
     const fromMs = from === '23:00' ? Date.parse('2026-05-31T23:00:00Z') : at(from);
     const toMs = to === '23:59' ? Date.parse('2026-06-01T01:30:00Z') : at(to);
-    expect(new Date(offPeakBestIn(c, fromMs, toMs)).toISOString()).toBe(
+    expect(new Date(offPeakBestIn(c, fromMs, toMs, 'interactive')).toISOString()).toBe(
       expected === '23:00' ? '2026-06-01T01:00:00.000Z' : new Date(at(expected)).toISOString(),
     );
   });
@@ -428,11 +384,11 @@ describe('offPeakBestIn', () => {
         const to = from + length;
         let best = 0;
         for (let t = from; t <= to; t += 60_000) {
-          const i = offPeakWindowAt(c, t);
+          const i = offPeakWindowAt(c, t, 'interactive');
           if (i >= 0) best = Math.max(best, c.offPeak[i]!.discount);
         }
-        const pick = offPeakBestIn(c, from, to);
-        const i = offPeakWindowAt(c, pick);
+        const pick = offPeakBestIn(c, from, to, 'interactive');
+        const i = offPeakWindowAt(c, pick, 'interactive');
         expect(pick).toBeGreaterThanOrEqual(from);
         expect(pick).toBeLessThanOrEqual(to);
         expect(i < 0 ? 0 : c.offPeak[i]!.discount).toBe(best);

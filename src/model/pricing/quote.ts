@@ -5,16 +5,17 @@
  *
  * Order of the factors: model base → resolution → step scaling → quality → feature multipliers
  * → feature add-ons → validation → validation bundle discount → off-peak → dynamic → tier
- * → credit value (credits pricing only).
+ * → credit rounding (`rounding: up`) → credit value (credits pricing only).
  */
 import { ImgsimError } from '../../scenario/errors.js';
-import type { Feature, Pricing } from '../../scenario/schema.js';
+import type { Feature, Pricing, Urgency } from '../../scenario/schema.js';
 import type { ResolvedProvider } from '../../scenario/resolve.js';
 import { parseSize, type Size } from '../../scenario/units.js';
 import { makeSampler, serviceScale } from '../latency.js';
 import { inDailyWindow, localMsOfDay, tzOffsetMs } from '../time.js';
 import { list, num } from './_format.js';
 import { qualityTable, qualityValue, type QualityTable } from './_quality.js';
+import { ALL_URGENCIES, appliesToMask, appliesToText, urgencyBit, type UrgencyMask } from './applies-to.js';
 import { PRICING_MODELS } from './registry.js';
 import type { ModelPricer, PriceLine, PriceOptions, PricingModel, Quote, QuoteRequest, Refusal } from './types.js';
 
@@ -41,6 +42,8 @@ export interface CompiledOffPeak {
   readonly toMin: number;
   readonly tz: string;
   readonly discount: number;
+  /** The urgencies the discount is for (`appliesTo`). */
+  readonly appliesTo: UrgencyMask;
   /** `02:00–06:00 UTC`, for the line label. */
   readonly label: string;
 }
@@ -65,11 +68,15 @@ export interface CompiledPricing {
   /** `validation.price`, or undefined when the provider offers no validation pricing. */
   readonly validationPrice: number | undefined;
   readonly bundleDiscount: number;
+  /** The urgencies the bundle discount is for (`validation.appliesTo`). */
+  readonly bundleAppliesTo: UrgencyMask;
   readonly offPeak: readonly CompiledOffPeak[];
   /** `dynamic.range`, or undefined without dynamic pricing. */
   readonly dynamicRange: number | undefined;
   /** Default USD per credit for `credits` pricing (first bundle, else `creditPrice`, else 0). */
   readonly creditValueUsd: number;
+  /** `credits` pricing with `rounding: up`: each image consumes whole credits. */
+  readonly roundCreditsUp: boolean;
   readonly supportedSizes: ReadonlySet<string> | undefined;
   readonly maxSteps: number | undefined;
   readonly supportedFeatures: ReadonlySet<Feature>;
@@ -125,7 +132,14 @@ export function compilePricing(provider: ResolvedProvider): CompiledPricing {
   }
 
   const offPeak = (pricing.offPeak ?? []).map(
-    (w): CompiledOffPeak => ({ fromMin: w.from, toMin: w.to, tz: w.tz, discount: w.discount, label: `${hhmm(w.from)}–${hhmm(w.to)} ${w.tz}` }),
+    (w): CompiledOffPeak => ({
+      fromMin: w.from,
+      toMin: w.to,
+      tz: w.tz,
+      discount: w.discount,
+      appliesTo: appliesToMask(w.appliesTo),
+      label: `${hhmm(w.from)}–${hhmm(w.to)} ${w.tz}`,
+    }),
   );
 
   let creditValueUsd = 0;
@@ -149,9 +163,11 @@ export function compilePricing(provider: ResolvedProvider): CompiledPricing {
     featureAdd,
     validationPrice: pricing.validation?.price,
     bundleDiscount: pricing.validation?.bundleDiscount ?? 0,
+    bundleAppliesTo: appliesToMask(pricing.validation?.appliesTo),
     offPeak,
     dynamicRange: pricing.dynamic?.range,
     creditValueUsd,
+    roundCreditsUp: pricing.model === 'credits' && pricing.rounding === 'up',
     supportedSizes: provider.supports.sizes === undefined ? undefined : new Set(provider.supports.sizes),
     maxSteps: provider.supports.maxSteps,
     supportedFeatures: new Set(provider.supports.features),
@@ -175,19 +191,26 @@ export function dynamicMultiplier(range: number, availability: number): number {
 }
 
 /**
- * The largest off-peak discount in force at an instant (windows may wrap midnight and each
- * reads its own time zone).
+ * The largest off-peak discount in force at an instant for a request of one urgency (windows
+ * may wrap midnight, each reads its own time zone, and a window applies only to the urgencies
+ * of its `appliesTo`).
  * @param compiled - compiled pricing
  * @param atMs - the instant, epoch ms
+ * @param urgency - the request's urgency
  * @returns the index of the winning window in `compiled.offPeak`, or -1 when none applies
  */
-export function offPeakWindowAt(compiled: CompiledPricing, atMs: number): number {
+export function offPeakWindowAt(compiled: CompiledPricing, atMs: number, urgency: Urgency): number {
+  return windowAt(compiled, atMs, urgencyBit(urgency));
+}
+
+/** {@link offPeakWindowAt} for the urgencies of a mask (`ALL_URGENCIES`: any window in force). */
+function windowAt(compiled: CompiledPricing, atMs: number, mask: UrgencyMask): number {
   let best = -1;
   let bestDiscount = 0;
   const windows = compiled.offPeak;
   for (let i = 0; i < windows.length; i++) {
     const w = windows[i]!;
-    if (w.discount <= bestDiscount) continue;
+    if (w.discount <= bestDiscount || (w.appliesTo & mask) === 0) continue;
     if (inDailyWindow(localMsOfDay(w.tz, atMs) / MS_PER_MINUTE, w.fromMin, w.toMin)) {
       best = i;
       bestDiscount = w.discount;
@@ -198,25 +221,28 @@ export function offPeakWindowAt(compiled: CompiledPricing, atMs: number): number
 
 /**
  * An instant in the span [fromMs, toMs] (toMs may be Infinity) at which the largest off-peak
- * discount in force anywhere in the span applies: `fromMs` itself, or the first start of a
- * window with a larger discount inside the span (daylight-saving shifts and skipped starts
- * accounted for). Pricing at the returned instant gives the lowest off-peak factor of the span.
+ * discount for a request of this urgency in force anywhere in the span applies: `fromMs`
+ * itself, or the first start of a window with a larger discount inside the span (daylight-saving
+ * shifts and skipped starts accounted for). Pricing at the returned instant gives the lowest
+ * off-peak factor of the span; a window whose `appliesTo` leaves the urgency out is never waited for.
  * @param compiled - compiled pricing
  * @param fromMs - start of the span, epoch ms
  * @param toMs - end of the span, epoch ms (inclusive), at least fromMs
+ * @param urgency - the request's urgency
  * @returns the instant, epoch ms; `fromMs` when no window in the span beats the one at `fromMs`
  */
-export function offPeakBestIn(compiled: CompiledPricing, fromMs: number, toMs: number): number {
+export function offPeakBestIn(compiled: CompiledPricing, fromMs: number, toMs: number, urgency: Urgency): number {
   const windows = compiled.offPeak;
+  const mask = urgencyBit(urgency);
   const discountAt = (t: number): number => {
-    const j = t >= fromMs && t <= toMs ? offPeakWindowAt(compiled, t) : -1;
+    const j = t >= fromMs && t <= toMs ? windowAt(compiled, t, mask) : -1;
     return j < 0 ? 0 : windows[j]!.discount;
   };
   let bestAt = fromMs;
   let bestDiscount = discountAt(fromMs);
   for (let i = 0; i < windows.length; i++) {
     const w = windows[i]!;
-    if (w.discount <= bestDiscount || w.fromMin === w.toMin) continue;
+    if (w.discount <= bestDiscount || w.fromMin === w.toMin || (w.appliesTo & mask) === 0) continue;
     // The next local start of the window after fromMs, read with fromMs's zone offset ...
     const local = localMsOfDay(w.tz, fromMs);
     const first = fromMs + ((((w.fromMin * MS_PER_MINUTE - local) % DAY_MS) + DAY_MS) % DAY_MS);
@@ -241,6 +267,19 @@ export function offPeakBestIn(compiled: CompiledPricing, fromMs: number, toMs: n
   return bestAt;
 }
 
+/** Relative float noise ignored when rounding credits up (0.1 × 3 × 10 is 3.0000000000000004: 3 credits, not 4). */
+const CREDIT_NOISE = 1e-12;
+
+/**
+ * Credits rounded up to a whole number, as `rounding: up` sells them: ⌈credits⌉, ignoring float
+ * noise below {@link CREDIT_NOISE} relative (so 2.0000000000000004 is 2, not 3).
+ * @param credits - the credits one image costs, ≥ 0
+ * @returns whole credits
+ */
+export function wholeCredits(credits: number): number {
+  return Math.ceil(credits - credits * CREDIT_NOISE);
+}
+
 /**
  * A tier by name: the default tier when the name is undefined or the default's own (most
  * providers have one tier; no map lookup then), else from the map.
@@ -255,7 +294,7 @@ function tierNamed(c: CompiledPricing, name: string | undefined): CompiledTier |
 function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
   const tier = tierNamed(c, opts.tier);
   if (tier === undefined) return NaN;
-  return applyTime(c, untimedAmount(c, r, tier, opts.serviceMs, lines), tier, opts, lines, toUsd);
+  return applyTime(c, untimedAmount(c, r, tier, opts.serviceMs, lines), tier, r.urgency, opts, lines, toUsd);
 }
 
 /** The factors that do not depend on the instant: model base to the validation bundle discount. */
@@ -318,31 +357,58 @@ function untimedAmount(c: CompiledPricing, r: QuoteRequest, tier: CompiledTier, 
     amount += c.validationPrice;
     lines?.push({ factor: 'validation', label: `vision validation +${num(c.validationPrice)}`, op: 'add', value: c.validationPrice, subtotal: amount });
     if (c.bundleDiscount > 0) {
-      const f = 1 - c.bundleDiscount;
-      amount *= f;
-      lines?.push({
-        factor: 'validation-bundle',
-        label: `generation + validation bundle −${num(c.bundleDiscount * 100)}% = ×${num(f)}`,
-        op: 'multiply',
-        value: f,
-        subtotal: amount,
-      });
+      const label = `generation + validation bundle −${num(c.bundleDiscount * 100)}%`;
+      if ((c.bundleAppliesTo & urgencyBit(r.urgency)) !== 0) {
+        const f = 1 - c.bundleDiscount;
+        amount *= f;
+        lines?.push({ factor: 'validation-bundle', label: `${label} = ×${num(f)}`, op: 'multiply', value: f, subtotal: amount });
+      } else {
+        lines?.push({ factor: 'validation-bundle', label: skippedLabel(label, c.bundleAppliesTo, r.urgency), op: 'multiply', value: 1, subtotal: amount });
+      }
     }
   }
 
   return amount;
 }
 
+/**
+ * The label of a discount left out for the request's urgency, saying why.
+ * @param discount - the discount as its applied line would name it
+ * @param appliesTo - the urgencies it is for
+ * @param urgency - the request's urgency
+ * @returns `<discount> is for batch work only: not applied to an interactive request (×1)`
+ */
+function skippedLabel(discount: string, appliesTo: UrgencyMask, urgency: Urgency): string {
+  return `${discount} is for ${appliesToText(appliesTo)} only: not applied to ${urgency === 'interactive' ? 'an' : 'a'} ${urgency} request (×1)`;
+}
+
 /** The factors that depend on the instant (off-peak, dynamic), then the tier and the credit value. */
-function applyTime(c: CompiledPricing, untimed: number, tier: CompiledTier, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
+function applyTime(
+  c: CompiledPricing,
+  untimed: number,
+  tier: CompiledTier,
+  urgency: Urgency,
+  opts: PriceOptions,
+  lines: PriceLine[] | undefined,
+  toUsd: boolean,
+): number {
   let amount = untimed;
   if (c.offPeak.length > 0) {
-    const i = offPeakWindowAt(c, opts.atMs);
+    const i = offPeakWindowAt(c, opts.atMs, urgency);
     if (i >= 0) {
       const w = c.offPeak[i]!;
       const f = 1 - w.discount;
       amount *= f;
       lines?.push({ factor: 'off-peak', label: `off-peak ${w.label} −${num(w.discount * 100)}% = ×${num(f)}`, op: 'multiply', value: f, subtotal: amount });
+    }
+    if (lines !== undefined) {
+      // A larger window in force that is for other urgencies: say why it was left out.
+      const any = windowAt(c, opts.atMs, ALL_URGENCIES);
+      const w = any >= 0 && (i < 0 || c.offPeak[any]!.discount > c.offPeak[i]!.discount) ? c.offPeak[any]! : undefined;
+      if (w !== undefined) {
+        const label = skippedLabel(`off-peak ${w.label} −${num(w.discount * 100)}%`, w.appliesTo, urgency);
+        lines.push({ factor: 'off-peak', label, op: 'multiply', value: 1, subtotal: amount });
+      }
     }
   }
 
@@ -363,6 +429,13 @@ function applyTime(c: CompiledPricing, untimed: number, tier: CompiledTier, opts
   if (tier.priceMultiplier !== 1) {
     amount *= tier.priceMultiplier;
     lines?.push({ factor: 'tier', label: `${tier.name} tier ×${num(tier.priceMultiplier)}`, op: 'multiply', value: tier.priceMultiplier, subtotal: amount });
+  }
+
+  if (c.roundCreditsUp) {
+    const whole = wholeCredits(amount);
+    const add = whole - amount;
+    lines?.push({ factor: 'credit-rounding', label: `rounding up: ⌈${num(amount)}⌉ = ${num(whole)} whole credits`, op: 'add', value: add, subtotal: whole });
+    amount = whole;
   }
 
   if (toUsd && c.model.unit === 'credits') {
@@ -407,13 +480,14 @@ export function untimedPrice(compiled: CompiledPricing, request: QuoteRequest, t
  * {@link price} from {@link untimedPrice}'s amount: off-peak, dynamic, tier and credit value at
  * `opts.atMs` (`opts.serviceMs` is ignored: the untimed amount fixed it).
  * @param compiled - from {@link compilePricing}
+ * @param request - the request (its urgency decides which off-peak windows apply)
  * @param untimed - from {@link untimedPrice} for the same request and tier
  * @param opts - instant, tier, availability, credit value
  * @returns total USD
  */
-export function priceFromUntimed(compiled: CompiledPricing, untimed: number, opts: PriceOptions): number {
+export function priceFromUntimed(compiled: CompiledPricing, request: QuoteRequest, untimed: number, opts: PriceOptions): number {
   const tier = tierNamed(compiled, opts.tier);
-  return tier === undefined ? NaN : applyTime(compiled, untimed, tier, opts, undefined, true);
+  return tier === undefined ? NaN : applyTime(compiled, untimed, tier, request.urgency, opts, undefined, true);
 }
 
 /**

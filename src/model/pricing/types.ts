@@ -14,7 +14,7 @@ export type PriceOp = 'base' | 'add' | 'multiply';
  * One factor of a price, so a person can check the number by hand. `factor` is a stable key
  * (`base`, `steps`, `tokens-in`, `tokens-out`, `megapixels`, `gpu-seconds`, `credits`,
  * `resolution`, `step-scaling`, `quality`, `feature:<name>`, `validation`, `validation-bundle`,
- * `off-peak`, `dynamic`, `tier`, `credit-value`); `label` shows the arithmetic.
+ * `off-peak`, `dynamic`, `tier`, `credit-rounding`, `credit-value`); `label` shows the arithmetic.
  */
 export interface PriceLine {
   readonly factor: string;
@@ -26,8 +26,11 @@ export interface PriceLine {
   readonly subtotal: number;
 }
 
-/** The fields of a request that pricing reads; every `ImageRequest` is one. */
-export type QuoteRequest = Pick<ImageRequest, 'size' | 'width' | 'height' | 'steps' | 'quality' | 'features' | 'validate' | 'promptChars'>;
+/**
+ * The fields of a request that pricing reads; every `ImageRequest` is one. `urgency` decides
+ * which discounts limited by `appliesTo` (off-peak windows, the validation bundle) apply.
+ */
+export type QuoteRequest = Pick<ImageRequest, 'size' | 'width' | 'height' | 'steps' | 'quality' | 'features' | 'validate' | 'promptChars' | 'urgency'>;
 
 /** Why a provider cannot serve a request. */
 export type RefusalCode = 'size' | 'steps' | 'feature' | 'tier' | 'quality';

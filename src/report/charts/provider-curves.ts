@@ -72,7 +72,8 @@ export function referenceRequest(scenario: ResolvedScenario): ReferenceRequest {
   }
   const parsed = parseSize(size);
   const { width, height } = 'width' in parsed ? parsed : { width: 0, height: 0 };
-  const request: QuoteRequest = { size, width, height, steps, features: [], validate: false, promptChars: 0, ...(quality === undefined ? {} : { quality }) };
+  // Interactive: the curve shows what a request sent at that instant pays (batch-only windows do not apply).
+  const request: QuoteRequest = { size, width, height, steps, features: [], validate: false, promptChars: 0, urgency: 'interactive', ...(quality === undefined ? {} : { quality }) };
   return { request, label: `${size}, ${steps} steps${quality === undefined ? '' : `, ${quality}`} (${from})` };
 }
 
