@@ -42,7 +42,7 @@ const VISION = `  - id: vision
     tiers: { standard: { latency: { dist: fixed, value: 500ms } } }
 `;
 
-const request: QuoteRequest = { size: '1024x1024', width: 1024, height: 1024, steps: 30, features: [], validate: true, promptChars: 400 };
+const request: QuoteRequest = { size: '1024x1024', width: 1024, height: 1024, steps: 30, features: [], validate: true, promptChars: 400, urgency: 'interactive' };
 
 describe('validators in a scenario', () => {
   it('resolves a validator and a pipeline with its defaults', () => {
