@@ -99,7 +99,10 @@ export async function liveCommand(argv: string[]): Promise<number> {
 
   // The in-process serve gets a fresh admin key: only this run can read or reset its ledger.
   const adminKey = values['admin-key'] ?? (serverUrl === undefined ? randomBytes(16).toString('hex') : undefined);
-  const server = serverUrl === undefined ? await startServer(scenario, { port: 0, timeScale, ...(adminKey === undefined ? {} : { adminKey }) }) : undefined;
+  // The harness routes, and so applies `budget.onExhausted: reject` as the simulator does; the serve
+  // it starts only emulates the providers, so it alerts but does not refuse a second time.
+  const served = scenario.budget === undefined ? scenario : { ...scenario, budget: { ...scenario.budget, onExhausted: 'allow' as const } };
+  const server = serverUrl === undefined ? await startServer(served, { port: 0, timeScale, ...(adminKey === undefined ? {} : { adminKey }) }) : undefined;
   let report;
   try {
     report = await runLive(scenario, {

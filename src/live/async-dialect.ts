@@ -235,6 +235,7 @@ export function predictionBody(p: Prediction, baseUrl: string): Record<string, u
 const TITLES: Readonly<Record<number, string>> = {
   400: 'Bad request',
   401: 'Unauthenticated',
+  402: 'Insufficient credit',
   404: 'Not found',
   405: 'Method not allowed',
   413: 'Payload too large',

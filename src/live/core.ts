@@ -10,8 +10,11 @@
  * 3. The dialect `parse`s the request (key, body, fields): what needs no provider model is
  *    answered at once (errors, polls, lists); the rest it `answer`s by running the provider model
  *    (provider.ts) on a scaled clock and shaping the result in its API's form.
- * 4. Every finished provider request is one {@link RequestRecord} for the journal: the budget
- *    (budget-alerts.ts), the ledger and the journal (ledger.ts) take it.
+ * 4. With `budget.onExhausted: reject`, a parsed request the budget refuses (the simulator's
+ *    rule, src/model/rules/budget.ts) is answered at once with the dialect's quota error; an
+ *    admitted one holds its price against the budget until it is answered (budget-alerts.ts).
+ * 5. Every finished provider request is one {@link RequestRecord} for the journal: the budget
+ *    (budget-alerts.ts: its hold let go, its cost billed), the ledger and the journal (ledger.ts) take it.
  *
  * What the dialects share — clocks, request ids, the key check, the transport's body errors, the
  * journal — they borrow from this file through a {@link DialectHost}; how a provider result
@@ -38,7 +41,7 @@ import { LiveLedger, type LedgerSnapshot } from './ledger.js';
 import { errorResponse, invalid, type LiveError } from './openai-dialect.js';
 import { LivePredictions } from './predictions.js';
 import type { LiveRequest, LiveResponse } from './protocol.js';
-import { LiveProvider, rateLimitState, type RateLimitState } from './provider.js';
+import { LiveProvider, rateLimitState, type LiveTimers, type RateLimitState } from './provider.js';
 import { SHUTTING_DOWN } from './result-http.js';
 
 /** Options of {@link LiveProviders}. */
@@ -64,6 +67,8 @@ export interface LiveOptions {
    * (msw): neither check.
    */
   readonly adminHosts?: readonly string[];
+  /** Timers the providers arm instead of Node's (a test's virtual clock, with `now`). */
+  readonly timers?: LiveTimers;
 }
 
 /** `performance.now()` through the module binding: the global `performance` is a getter Node runs on every read. */
@@ -148,7 +153,7 @@ export class LiveProviders {
     );
     this.resetAccounts();
     this.budget = new LiveBudget(scenario);
-    const clock = { simNowMs: () => this.simNowMs(), timeScale };
+    const clock = { simNowMs: () => this.simNowMs(), timeScale, ...(opts.timers === undefined ? {} : { timers: opts.timers }) };
     for (const p of scenario.providers) {
       const curve = new AvailabilityCurve(p.availability, seed, p.id, scenario.startMs);
       this.providers.set(p.id, new LiveProvider(p, curve, () => this.accounts.get(p.account)!, clock, seed));
@@ -172,6 +177,12 @@ export class LiveProviders {
       nextRequestId: (prefix) => this.nextRequestId(prefix),
       authError: (req) => this.authError(req),
       bodyError: (req) => this.bodyErrorOf(req),
+      budgetRefusal: (project, arrivedWall) => this.budget.refusal(project, this.scenario.startMs + (arrivedWall - this.wallStartMs) / this.timeScale),
+      holdBudget: this.budget.enforced
+        ? (id, project, usd) => {
+            this.budget.hold(id, project, usd);
+          }
+        : undefined,
       journal: (record) => {
         this.journal(record);
       },
@@ -395,7 +406,7 @@ export class LiveProviders {
   private journal(r: RequestRecord): void {
     const wallMs = r.answeredWall - r.arrivedWall;
     const costUsd = r.costUsd;
-    if (costUsd > 0) this.budget.bill(costUsd, r.project, this.scenario.startMs + (r.answeredWall - this.wallStartMs) / this.timeScale);
+    this.budget.settle(r.id, costUsd, r.project, this.scenario.startMs + (r.answeredWall - this.wallStartMs) / this.timeScale);
     // Times as numbers, the body uncloned: the journal formats when read.
     this.ledger.record({
       id: r.id,

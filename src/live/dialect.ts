@@ -8,6 +8,7 @@
  * A dialect borrows what every dialect shares from the core through {@link DialectHost}: the
  * clocks, request ids, the key check, the body errors of the transport, and the journal.
  */
+import type { BudgetRefusal } from '../model/rules/budget.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
 import type { LiveOutcome } from './ledger.js';
 import type { LiveError } from './openai-dialect.js';
@@ -64,7 +65,17 @@ export interface DialectHost {
   authError(req: LiveRequest): LiveError | undefined;
   /** @returns the 400/413 of a body the transport could not read */
   bodyError(req: LiveRequest): LiveError | undefined;
-  /** Records a finished provider request in the budget, ledger and journal. */
+  /**
+   * The budget's refusal of a request arriving at a reading of {@link now} (`budget.onExhausted:
+   * reject`, the simulator's rule), or undefined when it may go ahead.
+   */
+  budgetRefusal(project: string, arrivedWall: number): BudgetRefusal | undefined;
+  /**
+   * Holds an admitted request's price against the budget until its record is journaled
+   * (pass it as the attempt's `onPriced`); undefined when the budget refuses nothing.
+   */
+  readonly holdBudget: ((id: string, project: string, usd: number) => void) | undefined;
+  /** Records a finished provider request in the budget (letting its hold go), ledger and journal. */
   journal(record: RequestRecord): void;
   /** Records how late an answer was decided after its emulated latency was over, wall ms. */
   recordLag(provider: string, lagMs: number): void;

@@ -88,7 +88,8 @@ const KINDS: ReadonlySet<string> = new Set(OUTCOME_KINDS);
 /**
  * The outcome kind the report counts for a ledger outcome: serve's own kinds as they are, an
  * unusable image as a server error, a request serve refused as invalid as `filtered` (a 400), a
- * request the caller (the gateway) abandoned as a timeout.
+ * request serve's budget refused as `rate-limited` (a quota refusal, no GPU), a request the
+ * caller (the gateway) abandoned as a timeout.
  * @param outcome - the ledger's outcome
  * @returns the report's kind
  */
@@ -97,6 +98,8 @@ export function kindOfLedgerOutcome(outcome: LiveOutcome): OutcomeKind {
   switch (outcome) {
     case 'invalid-request':
       return 'filtered';
+    case 'rejected':
+      return 'rate-limited';
     case 'aborted':
       return 'timeout';
     default:

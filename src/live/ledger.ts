@@ -22,10 +22,11 @@ export const OTHER_PROJECTS = '(other)';
 
 /**
  * How a live request ended: the simulator's outcome kinds, plus `malformed` (a 200 with a
- * broken body), `invalid-request` (400/401/413 before the provider model ran), `aborted` (the
- * client went away first) and `shutdown` (the server closed while it waited).
+ * broken body), `invalid-request` (400/401/413 before the provider model ran), `rejected` (the
+ * budget refused it, `onExhausted: reject`), `aborted` (the client went away first) and
+ * `shutdown` (the server closed while it waited).
  */
-export type LiveOutcome = OutcomeKind | 'malformed' | 'invalid-request' | 'aborted' | 'shutdown';
+export type LiveOutcome = OutcomeKind | 'malformed' | 'invalid-request' | 'rejected' | 'aborted' | 'shutdown';
 
 /** One request in the journal. */
 export interface JournalEntry {

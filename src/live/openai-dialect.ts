@@ -19,7 +19,7 @@ import type { LiveFile, LiveHeaders, LiveResponse } from './protocol.js';
 export const MAX_IMAGES_PER_REQUEST = 10;
 
 /** OpenAI error types. */
-export type LiveErrorType = 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'server_error' | 'not_found_error';
+export type LiveErrorType = 'invalid_request_error' | 'authentication_error' | 'rate_limit_error' | 'insufficient_quota' | 'server_error' | 'not_found_error';
 
 /** An error answer before it becomes a response. */
 export interface LiveError {

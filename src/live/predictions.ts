@@ -13,7 +13,7 @@ import type { LiveOutcome } from './ledger.js';
 import { truncatedJson, type LiveError } from './openai-dialect.js';
 import type { LiveHeaders, LiveRequest, LiveResponse } from './protocol.js';
 import type { LiveAttemptResult, LiveProvider } from './provider.js';
-import { errorFor, limitHeaders, rateLimitHeaders, SHUTTING_DOWN } from './result-http.js';
+import { BUDGET_EXHAUSTED, budgetRefusalHeaders, errorFor, limitHeaders, rateLimitHeaders, SHUTTING_DOWN } from './result-http.js';
 
 /** Which API a prediction request came through: Replicate's, fal's queue, or fal's run-and-wait. */
 export type AsyncFace = 'replicate' | 'fal' | 'fal-run';
@@ -90,6 +90,13 @@ export function parseSubmission(
     host.journal({ id, provider: spec.id, project: headerProject ?? 'default', body, tier: undefined, outcome: 'invalid-request', code: parsed.code, costUsd: 0, status: parsed.status, arrivedWall, answeredWall: host.now() });
     return { now: errorOf(face, parsed, { ...base, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' }) };
   }
+  const project = parsed.parsed.project;
+  const refused = host.budgetRefusal(project, arrivedWall);
+  if (refused !== undefined) {
+    const e = BUDGET_EXHAUSTED[face === 'replicate' ? 'replicate' : 'fal'];
+    host.journal({ id, provider: spec.id, project, body, tier: parsed.parsed.tier, outcome: 'rejected', code: e.code, costUsd: 0, status: e.status, arrivedWall, answeredWall: host.now() });
+    return { now: errorOf(face, e, budgetRefusalHeaders(base, parsed.parsed.tier, refused, host.rateLimitOf(spec.account))) };
+  }
   const waitMs = face === 'fal-run' ? Infinity : face === 'replicate' ? preferWaitMs(req.headers.prefer) : undefined;
   return { run: { id, face, arrivedWall, base, body, request: parsed, waitMs } };
 }
@@ -142,12 +149,19 @@ export class LivePredictions {
     const request = parsed.parsed;
     let admitted = false;
     let startedWall: number | undefined;
+    const hold = host.holdBudget;
     const running = provider.run({
       request: request.request,
       n: request.n,
       tier: request.tier,
       signal: p.controller.signal,
       atSimMs: host.simAt(arrivedWall),
+      onPriced:
+        hold === undefined
+          ? undefined
+          : (usd: number): void => {
+              hold(id, request.project, usd);
+            },
       onAdmit: () => {
         admitted = true;
       },

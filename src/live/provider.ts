@@ -114,15 +114,24 @@ export interface LiveAttempt {
    * can answer 201 at once and turn the other answers into HTTP errors.
    */
   readonly onAdmit?: () => void;
+  /**
+   * Called synchronously inside {@link LiveProvider.run} when the provider accepts the request,
+   * before it can be answered, with the price it will bill if billed: USD, credits at the next
+   * credit's value. Live mode holds it against the budget until the request is journaled.
+   */
+  readonly onPriced?: (usd: number) => void;
 }
 
 /** Error codes the provider model answers with. */
 export type LiveErrorCode = 'overloaded' | 'rate_limit_exceeded' | 'insufficient_quota' | 'server_error' | 'content_policy_violation' | 'generation_failed' | 'server_shutting_down';
 
+/** How a provider can end an attempt: every live outcome but the ones decided before it runs (an invalid request, a budget refusal). */
+export type ProviderOutcome = Exclude<LiveOutcome, 'invalid-request' | 'rejected'>;
+
 /** How the provider answered one attempt. */
 export interface LiveAttemptResult {
   /** `timeout`: never answer; `aborted`: the client left first; `shutdown`: the server closed. */
-  readonly kind: LiveOutcome;
+  readonly kind: ProviderOutcome;
   readonly code: LiveErrorCode | undefined;
   /** What this attempt was billed, USD. */
   readonly costUsd: number;
@@ -266,8 +275,10 @@ export class LiveProvider {
     const rng = draws.drawLive(id, visit, this.tierIndex.get(attempt.tier) ?? 0, attempt.request, draw);
     const kind = draw.kind;
     if (answersWithoutSlot(kind)) {
+      const amount = this.priceAt(attempt, account, now, availability, 0);
       attempt.onAdmit?.();
-      this.fast(attempt, resolve, account, kind, CODE_OF[kind], draw.ms, this.priceAt(attempt, account, now, availability, 0));
+      this.priced(attempt, account, amount, now);
+      this.fast(attempt, resolve, account, kind, CODE_OF[kind], draw.ms, amount);
       return;
     }
 
@@ -282,6 +293,7 @@ export class LiveProvider {
     switch (placement(this.busy, this.queue.length, this.spec.capacity.concurrency, this.spec.capacity.queue, availability)) {
       case 'start':
         attempt.onAdmit?.();
+        this.priced(attempt, account, job.amount, now);
         // With no emulated latency this answers before it returns.
         this.start(job, now);
         return;
@@ -290,6 +302,7 @@ export class LiveProvider {
         this.listen(job);
         this.queue.push(job);
         attempt.onAdmit?.();
+        this.priced(attempt, account, job.amount, now);
         return;
       case 'overloaded':
         // Queue full: the request never reaches a GPU; it is answered overloaded after the error latency.
@@ -317,6 +330,12 @@ export class LiveProvider {
     }
     j.retryAfterMs = retryAfterSimMs === undefined ? undefined : retryAfterSimMs * this.clock.timeScale;
     this.wait(j, errorMs);
+  }
+
+  /** Tells the caller an accepted request's price in USD ({@link LiveAttempt.onPriced}). */
+  private priced(attempt: LiveAttempt, account: Account, amount: number, now: number): void {
+    const onPriced = attempt.onPriced;
+    if (onPriced !== undefined) onPriced(account.ledger ? amount * account.ledger.nextCreditUsd(now) : amount);
   }
 
   /** The whole request: n images, the prompt's input tokens counted once (as OpenAI bills). */
@@ -402,7 +421,7 @@ export class LiveProvider {
   };
 
   /** Answers a job and bills it ({@link charge}). */
-  private settle(j: Job, k: LiveOutcome, code?: LiveErrorCode, retryAfterMs?: number, simNow = this.clock.simNowMs()): void {
+  private settle(j: Job, k: ProviderOutcome, code?: LiveErrorCode, retryAfterMs?: number, simNow = this.clock.simNowMs()): void {
     const costUsd = this.charge(j, k, simNow);
     j.state = 'done';
     if (j.timer !== undefined) {
@@ -522,10 +541,9 @@ export class LiveProvider {
    * while its request held a slot by `billableAbandoned` (the GPU did the work); a client that
    * left before, or a server that closed, is not billed.
    */
-  private charge(job: Job, kind: LiveOutcome, now: number): number {
+  private charge(job: Job, kind: ProviderOutcome, now: number): number {
     const billing = this.spec.pricing.billing;
-    const billed =
-      kind === 'aborted' ? job.state === 'running' && billableAbandoned('client-timeout', job.kind, billing) : kind !== 'shutdown' && kind !== 'invalid-request' && billable(kind, billing);
+    const billed = kind === 'aborted' ? job.state === 'running' && billableAbandoned('client-timeout', job.kind, billing) : kind !== 'shutdown' && billable(kind, billing);
     if (!billed) return 0;
     assertFiniteAmount(job.amount, `the price of a request to ${this.spec.id}`);
     const costUsd = job.account.ledger ? job.account.ledger.spend(job.amount, now) : job.amount;

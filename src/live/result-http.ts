@@ -58,6 +58,46 @@ export function errorFor(r: LiveAttemptResult): LiveError {
   }
 }
 
+/** Which API's words a budget refusal takes. */
+export type BudgetFace = 'openai' | 'replicate' | 'fal';
+
+/**
+ * The quota error of a request the budget refused (`budget.onExhausted: reject`), as each API
+ * answers an account out of money: OpenAI's 429 `insufficient_quota` (the SDKs throw
+ * `RateLimitError` with `code` and `type` `insufficient_quota`), Replicate's 402 "Insufficient
+ * credit" (`{ title, detail, status }`; its client throws `ApiError`) and fal's 403 "User is
+ * locked. Reason: Exhausted balance." (`{ detail }`; `ApiError` with status 403). The Replicate
+ * and fal bodies also carry imgsim's `error` object, `code` `insufficient_quota`.
+ */
+export const BUDGET_EXHAUSTED: Readonly<Record<BudgetFace, LiveError>> = {
+  openai: {
+    status: 429,
+    type: 'insufficient_quota',
+    code: 'insufficient_quota',
+    message: 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+  },
+  replicate: {
+    status: 402,
+    type: 'insufficient_quota',
+    code: 'insufficient_quota',
+    message: 'You have insufficient credit to run this model. Go to https://replicate.com/account/billing#billing to purchase credit. Once you purchase credit, please wait a few minutes before trying again.',
+  },
+  fal: { status: 403, type: 'insufficient_quota', code: 'insufficient_quota', message: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' },
+};
+
+/**
+ * The headers of a budget refusal: the request's own, the outcome `rejected` and its reason
+ * (`x-imgsim-reason`: `budget` or `budget:<project>`), no cost, and the account's rate limit.
+ * @param base - `x-request-id`, `x-imgsim-provider` (and the face's own)
+ * @param tier - the request's tier
+ * @param reason - the budget's reason
+ * @param rl - the account's bucket now
+ * @returns the headers
+ */
+export function budgetRefusalHeaders(base: Readonly<Record<string, string>>, tier: string, reason: string, rl: RateLimitState | undefined): Record<string, string> {
+  return { ...base, 'x-imgsim-tier': tier, 'x-imgsim-outcome': 'rejected', 'x-imgsim-reason': reason, 'x-imgsim-cost-usd': '0', ...rateLimitHeaders(rl) };
+}
+
 /** The 503 of a request the server will not serve because it is closing. */
 export const SHUTTING_DOWN: LiveError = { status: 503, type: 'server_error', code: 'server_shutting_down', message: 'The server is shutting down; retry elsewhere.' };
 

@@ -2,13 +2,12 @@
  * Budget accounting as a gateway does it (docs/contract.md §2.6): spend counted per `period` window from the
  * scenario start, overall and per project; an alert fires once per window when spend crosses
  * each fraction of the limit (and of each project cap); with `onExhausted: reject` requests are
- * refused once the limit or their project's cap is spent.
+ * refused once the limit or their project's cap is spent (the rule: src/model/rules/budget.ts).
+ * Live mode also holds the price of each admitted request until it is billed ({@link BudgetTracker.hold}).
  */
+import { budgetRefusal, SPEND_EPSILON_USD, type BudgetRefusal } from '../model/rules/budget.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { BudgetView } from './strategy.js';
-
-/** Sums of float prices drift by ulps (10 × 0.05 = 0.49999999999999994): a millionth of a cent is "reached". */
-const SPEND_EPSILON_USD = 1e-8;
 
 /** The budget section of a scenario. */
 export type BudgetSpec = NonNullable<Scenario['budget']>;
@@ -19,6 +18,16 @@ export interface FiredAlert {
   readonly atMs: number;
   readonly project: string | undefined;
   readonly period: number;
+}
+
+/** Spend against one project's cap. */
+interface ProjectSpend {
+  readonly limitUsd: number;
+  spentUsd: number;
+  nextAlert: number;
+  /** Held for this project's requests in flight, USD, and how many holds. */
+  heldUsd: number;
+  holds: number;
 }
 
 /** Spend against a budget over one run. */
@@ -33,8 +42,11 @@ export class BudgetTracker implements BudgetView {
   private readonly periodMs: number;
   private readonly alerts: readonly number[];
   private nextAlert = 0;
-  private readonly projects = new Map<string, { limitUsd: number; spentUsd: number; nextAlert: number }>();
+  private readonly projects = new Map<string, ProjectSpend>();
   private readonly uncapped = { limitUsd: Infinity, spentUsd: 0 };
+  /** Held for requests in flight, USD (live mode; the simulator holds nothing). */
+  heldUsd = 0;
+  private holds = 0;
 
   /**
    * @param spec - the scenario's budget, or undefined for none
@@ -49,7 +61,7 @@ export class BudgetTracker implements BudgetView {
     this.periodStartMs = startMs;
     this.periodEndMs = startMs + this.periodMs;
     this.alerts = [...(spec?.alerts ?? [])].sort((a, b) => a - b);
-    for (const [name, limitUsd] of Object.entries(spec?.perProject ?? {})) this.projects.set(name, { limitUsd, spentUsd: 0, nextAlert: 0 });
+    for (const [name, limitUsd] of Object.entries(spec?.perProject ?? {})) this.projects.set(name, { limitUsd, spentUsd: 0, nextAlert: 0, heldUsd: 0, holds: 0 });
   }
 
   /**
@@ -80,12 +92,40 @@ export class BudgetTracker implements BudgetView {
    * @param nowMs - current time
    * @returns the reason, or undefined when it may go ahead
    */
-  refusal(project: string, nowMs: number): string | undefined {
+  refusal(project: string, nowMs: number): BudgetRefusal | undefined {
     this.advance(nowMs);
-    if (this.spec?.onExhausted !== 'reject') return undefined;
-    if (this.spentUsd >= this.limitUsd) return 'budget';
+    return budgetRefusal(this.spec?.onExhausted, this, project, this.projects.get(project));
+  }
+
+  /**
+   * Holds an admitted request's price until it is billed or let go ({@link release}): held
+   * spend counts toward {@link refusal} as spent does. Holds outlive a window's end (the request
+   * is still in flight); they fire no alert.
+   * @param usd - the price held
+   * @param project - the request's project
+   */
+  hold(usd: number, project: string): void {
+    if (!(usd > 0)) return;
+    this.heldUsd += usd;
+    this.holds++;
     const p = this.projects.get(project);
-    return p && p.spentUsd >= p.limitUsd ? `budget:${project}` : undefined;
+    if (p) {
+      p.heldUsd += usd;
+      p.holds++;
+    }
+  }
+
+  /**
+   * Lets a {@link hold} go (the request was answered: what it cost is {@link spend}'s).
+   * @param usd - the price held
+   * @param project - the request's project
+   */
+  release(usd: number, project: string): void {
+    if (!(usd > 0)) return;
+    // The last hold let go leaves exactly 0, not the ulps a sum and its differences drift by.
+    this.heldUsd = --this.holds === 0 ? 0 : this.heldUsd - usd;
+    const p = this.projects.get(project);
+    if (p) p.heldUsd = --p.holds === 0 ? 0 : p.heldUsd - usd;
   }
 
   /**

@@ -1,14 +1,13 @@
 // Budget alerts in live mode: a real `imgsim serve` on 127.0.0.1 bills requests, fires the
 // scenario's alerts on the simulated clock and POSTs them to a real node:http receiver; the
 // sender itself is checked with an injected fetch.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type LiveServer } from '../../src/live/server.js';
 import { WebhookSender, type WebhookFetch } from '../../src/live/webhook.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
+import { receiver, until } from './_webhook-receiver.js';
 
-/** $0.01 per image against a $0.10 budget: alerts at $0.05 (5th), $0.08 (8th) and $0.10 (10th image). */
+/** $0.01 per image against a $0.10 budget that alerts only (`allow`): alerts at $0.05 (5th), $0.08 (8th) and $0.10 (10th image); the 11th is served. */
 function scenario(webhook: string): string {
   return `
 version: 1
@@ -18,48 +17,12 @@ providers:
     pricing: { model: per-image, price: 0.01 }
     tiers:
       standard: { latency: { dist: fixed, value: 1s } }
-budget: { limit: 0.1, alerts: [0.5, 0.8, 1.0], webhook: ${JSON.stringify(webhook)} }
+budget: { limit: 0.1, alerts: [0.5, 0.8, 1.0], onExhausted: allow, webhook: ${JSON.stringify(webhook)} }
 traffic:
   arrivals: { process: poisson, rate: 1/s }
   mix:
     - { name: all, weight: 1, size: 1024x1024, steps: 30 }
 `;
-}
-
-interface Receiver {
-  readonly url: string;
-  readonly posts: { status: number; body: Record<string, unknown> }[];
-  close(): Promise<void>;
-}
-
-/**
- * A webhook receiver on 127.0.0.1.
- * @param answer - status to answer the nth post with (0-based), or 'hang' to never answer
- */
-async function receiver(answer: (n: number) => number | 'hang'): Promise<Receiver> {
-  const posts: Receiver['posts'] = [];
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (raw += c));
-    req.on('end', () => {
-      const status = answer(posts.length);
-      posts.push({ status: status === 'hang' ? 0 : status, body: JSON.parse(raw) as Record<string, unknown> });
-      if (status !== 'hang') res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    posts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
 }
 
 async function generate(server: LiveServer): Promise<{ status: number; wallMs: number }> {
@@ -71,14 +34,6 @@ async function generate(server: LiveServer): Promise<{ status: number; wallMs: n
   });
   await res.arrayBuffer();
   return { status: res.status, wallMs: performance.now() - t0 };
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const cleanups: (() => Promise<void>)[] = [];

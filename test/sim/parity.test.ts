@@ -19,6 +19,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LiveProviders } from '../../src/live/core.js';
 import { LiveProvider, type LiveAttemptResult, type LiveTimers } from '../../src/live/provider.js';
 import type { AttemptRecord } from '../../src/metrics/attempt-log.js';
 import { Account } from '../../src/model/account.js';
@@ -214,5 +215,82 @@ describe('parity of the simulator and the live provider', () => {
     expect(count((r) => r.provider === 'alpha' && r.outcome === 'server-error' && r.costUsd > 0), 'billed server errors (malformed among them)').toBeGreaterThan(0);
     expect(malformed, 'billed malformed answers (live)').toBeGreaterThan(0);
     expect(credits.used).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * The budget (`onExhausted: reject`) as both modes apply it: one request a minute, each answered
+ * before the next arrives, two projects (one capped), windows of 30 minutes. The simulator
+ * refuses by `BudgetTracker.refusal` when it routes a request; `imgsim serve`'s core
+ * (`LiveProviders`, on the virtual clock) refuses by the same rule when the request arrives,
+ * holding the price of a request in flight — no request is in flight at an arrival here, so the
+ * two must refuse exactly the same requests for the same reasons.
+ */
+const BUDGET_SCENARIO = scenarioFromObject(
+  {
+    version: 1,
+    name: 'parity-budget',
+    seed: 5,
+    start: '2026-06-01T00:00:00Z',
+    duration: '2h',
+    providers: [{ id: 'lumen', pricing: { model: 'per-image', price: 0.01 }, tiers: { standard: { latency: { dist: 'fixed', value: '5s' } } } }],
+    traffic: {
+      arrivals: { process: 'uniform', rate: '1/m' },
+      mix: [
+        { name: 'app', weight: 1, size: '1024x1024', steps: 30, project: 'app' },
+        { name: 'web', weight: 2, size: '1024x1024', steps: 30, project: 'web' },
+      ],
+    },
+    policy: { timeout: '30s' },
+    budget: { limit: 0.25, period: '30m', perProject: { app: 0.05 }, onExhausted: 'reject' },
+  },
+  path.resolve('test/fixtures/parity-budget.yaml'),
+);
+
+describe('parity of the simulator and live mode on the budget', () => {
+  it('refuses the same requests for the same reasons, window after window', async () => {
+    const s = BUDGET_SCENARIO;
+    const attempted = new Set<number>();
+    const report = await simulate(s, { oracle: false, onAttempt: (r) => attempted.add(r.requestId) });
+    const simFailures = report.strategies[0]!.failures;
+
+    const clock = new VirtualClock(s.startMs);
+    const live = new LiveProviders(s, { timeScale: 1, now: () => clock.now, timers: clock });
+    const served = new Set<number>();
+    const reasons = new Map<string, number>();
+    const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+    let total = 0;
+    for (let r = source.next(); r !== undefined; r = source.next()) {
+      const request = r;
+      total++;
+      clock.set(() => {
+        const req = { method: 'POST', path: '/lumen/v1/images/generations', query: new URLSearchParams(), headers: { authorization: 'Bearer k' }, body: { prompt: 'x', size: request.size, steps: request.steps, project: request.project } };
+        live.respond(
+          req,
+          (answer) => {
+            if (answer.kind !== 'json') throw new Error(`request ${request.id}: ${answer.kind}`);
+            if (answer.status === 200) served.add(request.id);
+            else {
+              const reason = answer.headers['x-imgsim-reason'] ?? `status ${answer.status}`;
+              reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+            }
+          },
+          (err: unknown) => {
+            throw err;
+          },
+        );
+      }, request.arrivalMs - s.startMs);
+    }
+    source.close();
+    clock.run();
+
+    expect(served.size + [...reasons.values()].reduce((a, b) => a + b, 0)).toBe(total);
+    expect([...served].sort((a, b) => a - b)).toEqual([...attempted].sort((a, b) => a - b));
+    expect(Object.fromEntries(reasons)).toEqual({ budget: simFailures.budget, 'budget:app': simFailures['budget:app'] });
+    // The scenario exercises what it is meant to: both refusals, in more than one window.
+    expect(simFailures.budget).toBeGreaterThan(0);
+    expect(simFailures['budget:app']).toBeGreaterThan(0);
+    expect(live.ledgerSnapshot().budget?.heldUsd).toBe(0);
+    await live.close();
   });
 });

@@ -17,7 +17,7 @@ import {
 } from '../openai-dialect.js';
 import type { LiveRequest, LiveResponse } from '../protocol.js';
 import type { LiveAttemptResult, LiveProvider } from '../provider.js';
-import { errorFor, limitHeaders } from '../result-http.js';
+import { BUDGET_EXHAUSTED, budgetRefusalHeaders, errorFor, limitHeaders } from '../result-http.js';
 import type { Dialect, DialectHost, DialectRoute, ParseResult, Reply } from '../dialect.js';
 
 /** A route of the dialect: which endpoint. */
@@ -110,12 +110,26 @@ export function openAiDialect(host: DialectHost): Dialect<OpenAiRoute, OpenAiReq
         host.journal({ id, provider: spec.id, project: headerProject ?? 'default', body: journaled, tier: undefined, outcome: 'invalid-request', code: parsed.code, costUsd: 0, status: parsed.status, arrivedWall, answeredWall: host.now() });
         return { now: errorResponse(parsed, { 'x-request-id': id, 'x-imgsim-provider': spec.id, 'x-imgsim-outcome': 'invalid-request', 'x-imgsim-cost-usd': '0' }) };
       }
+      const refused = host.budgetRefusal(parsed.project, arrivedWall);
+      if (refused !== undefined) {
+        const e = BUDGET_EXHAUSTED.openai;
+        const spec = provider.spec;
+        host.journal({ id, provider: spec.id, project: parsed.project, body: journaled, tier: parsed.tier, outcome: 'rejected', code: e.code, costUsd: 0, status: e.status, arrivedWall, answeredWall: host.now() });
+        return { now: errorResponse(e, budgetRefusalHeaders({ 'x-request-id': id, 'x-imgsim-provider': spec.id }, parsed.tier, refused, host.rateLimitOf(spec.account))) };
+      }
       return { run: { id, arrivedWall, arrivedSim: host.simAt(arrivedWall), parsed, journaled, signal: req.signal } };
     },
 
     answer(r: OpenAiRequest, provider: LiveProvider, reply: Reply): void {
       const parsed = r.parsed;
-      provider.runWith({ request: parsed.request, n: parsed.n, tier: parsed.tier, signal: r.signal, atSimMs: r.arrivedSim }, (result) => {
+      const hold = host.holdBudget;
+      const onPriced =
+        hold === undefined
+          ? undefined
+          : (usd: number): void => {
+              hold(r.id, parsed.project, usd);
+            };
+      provider.runWith({ request: parsed.request, n: parsed.n, tier: parsed.tier, signal: r.signal, atSimMs: r.arrivedSim, onPriced }, (result) => {
         let response: LiveResponse;
         try {
           // One clock read for the answer: the journal, the budget and `created` share it.
