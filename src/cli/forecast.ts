@@ -9,7 +9,9 @@ import { aggregateForecast } from '../forecast/aggregate.js';
 import { partialFileName, serializePartial } from '../forecast/json.js';
 import { simulateRuns, type RunExecutor, type Shard } from '../forecast/monte-carlo.js';
 import { forecastParameters } from '../forecast/parameters.js';
+import { sweepParameter } from '../forecast/parameter-sweep.js';
 import { DEFAULT_PROBE_RUNS, DEFAULT_SWEEP_TOLERANCE, parseSweepSpec, sweepRates } from '../forecast/sweep.js';
+import { isParameterSweep, parseParameterSweep } from '../forecast/sweep-parameters.js';
 import { renderForecastTable } from '../forecast/table.js';
 import { createExecutor } from '../forecast/workers.js';
 import { writeFileAtomic } from '../report/atomic.js';
@@ -46,8 +48,13 @@ Options:
   --quiet               no progress bar, no table
   --sweep rate=A..B     also find each strategy's highest sustainable arrival rate in [A, B]
                         (e.g. rate=10/s..200/s) by bisection
-  --probe-runs N        runs per sweep probe (default ${DEFAULT_PROBE_RUNS})
-  --probe-horizon D     simulated span of each probe run (default the horizon)
+  --sweep PATH=V1,V2,.. also run every strategy at each value of a provider parameter, on the
+                        same seeds: cost, cost per image, SLO, reserved utilisation per value
+                        (e.g. providers.gpu.reserved.slots=0,4,8,16: buy reserved or stay on
+                        demand); PATH: providers.<id>.reserved.slots, providers.<id>.reserved.
+                        feePerSlot or providers.<id>.capacity.concurrency
+  --probe-runs N        runs per sweep probe or parameter value (default ${DEFAULT_PROBE_RUNS})
+  --probe-horizon D     simulated span of each probe run or parameter value run (default the horizon)
   --tolerance F         stop bisecting at this fraction of the range (default ${DEFAULT_SWEEP_TOLERANCE})
   --slo-target F        attainment every urgency class must reach in a probe (default from
                         the SLO: p95 -> 0.95; a batch deadline -> 0.95)
@@ -121,16 +128,22 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   const seedOption = intOption('seed', values.seed, 0);
   const formats = parseForecastFormats(values.format);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard, runs);
-  const sweepRange = values.sweep === undefined ? undefined : parseSweepSpec(values.sweep, (t) => {
+  // `providers.<id>.<key>=v1,v2,...` sweeps a parameter (parsed once the scenario is loaded); anything else is a rate range.
+  const parameterText = values.sweep !== undefined && isParameterSweep(values.sweep) ? values.sweep : undefined;
+  const sweepRange = values.sweep === undefined || parameterText !== undefined ? undefined : parseSweepSpec(values.sweep, (t) => {
     const r = parseRatePerSec(t);
     return isUnitError(r) ? undefined : r;
   });
   const sweepOnly = ['probe-runs', 'probe-horizon', 'tolerance', 'slo-target'] as const;
-  if (sweepRange === undefined) {
+  if (values.sweep === undefined) {
     for (const name of sweepOnly) if (values[name] !== undefined) throw new ImgsimError('invalid-argument', `--${name} applies to a sweep; add --sweep rate=A..B`);
   }
-  if (sweepRange !== undefined && shard !== undefined) {
-    throw new ImgsimError('invalid-argument', '--sweep cannot be sharded (each bisection step depends on the last); run the sweep without --shard');
+  if (parameterText !== undefined && values.tolerance !== undefined) {
+    throw new ImgsimError('invalid-argument', '--tolerance applies to a rate sweep (bisection); a parameter sweep runs every value it is given');
+  }
+  if (values.sweep !== undefined && shard !== undefined) {
+    const why = parameterText === undefined ? 'each bisection step depends on the last' : 'its runs are compared value by value';
+    throw new ImgsimError('invalid-argument', `--sweep cannot be sharded (${why}); run the sweep without --shard`);
   }
   const probeRuns = intOption('probe-runs', values['probe-runs'], 1);
   const probeHorizonMs = durationOption('probe-horizon', values['probe-horizon']);
@@ -138,6 +151,7 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   const target = fractionOption('slo-target', values['slo-target'], 'an attainment');
 
   const scenario = loadScenario(file);
+  const parameterSpec = parameterText === undefined ? undefined : parseParameterSweep(parameterText, scenario);
   if (sweepRange !== undefined && scenario.traffic.kind !== 'synthetic') {
     throw new ImgsimError('invalid-argument', `${file}: a replayed trace has its own rate; --sweep needs synthetic traffic (traffic.arrivals)`);
   }
@@ -154,11 +168,16 @@ export async function forecastCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const ownRuns = shard ? Math.ceil((runs - shard.index + 1) / shard.count) : runs;
   // No more threads than tasks at once: the runs, or a sweep round (strategies × probe runs).
-  const parallel = sweepRange === undefined ? ownRuns : Math.max(ownRuns, params.strategies.length * (probeRuns ?? DEFAULT_PROBE_RUNS));
+  const parallel =
+    parameterSpec !== undefined
+      ? Math.max(ownRuns, parameterSpec.values.length * (probeRuns ?? DEFAULT_PROBE_RUNS))
+      : sweepRange === undefined
+        ? ownRuns
+        : Math.max(ownRuns, params.strategies.length * (probeRuns ?? DEFAULT_PROBE_RUNS));
   const executor: RunExecutor = createExecutor(scenario, Math.min(threads, parallel));
   try {
     // With a sweep, the runs are the first half of the bar and the sweep the second.
-    const runsShare = sweepRange === undefined ? 1 : 0.5;
+    const runsShare = values.sweep === undefined ? 1 : 0.5;
     const summaries = await simulateRuns(params, executor, {
       shard,
       onProgress: (f) => {
@@ -193,8 +212,27 @@ export async function forecastCommand(argv: string[]): Promise<number> {
               progress.update(runsShare + f * (1 - runsShare), 'rate sweep');
             },
           );
+    const parameterSweep =
+      parameterSpec === undefined
+        ? undefined
+        : await sweepParameter(
+            scenario,
+            executor,
+            {
+              spec: parameterSpec,
+              runsPerValue: probeRuns ?? DEFAULT_PROBE_RUNS,
+              horizonMs: probeHorizonMs ?? params.horizonMs,
+              seed: params.seed,
+              strategies: params.strategies,
+              ...(target === undefined ? {} : { target }),
+            },
+            (f) => {
+              progress.update(runsShare + f * (1 - runsShare), 'parameter sweep');
+            },
+          );
     progress.done();
-    const forecast = aggregateForecast(params, summaries, sweep);
+    const aggregated = aggregateForecast(params, summaries, sweep);
+    const forecast = parameterSweep === undefined ? aggregated : { ...aggregated, parameterSweep };
     const { json, warnings } = await writeForecastOutputs(forecast, formats, outDir, file);
     if (!quiet) for (const w of warnings) process.stderr.write(`imgsim: ${w}\n`);
     if (values.json) process.stdout.write(json);

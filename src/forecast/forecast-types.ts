@@ -203,6 +203,59 @@ export interface Forecast {
   /** The hindsight oracle over the runs; null with `--no-oracle`. */
   readonly oracle: OracleForecast | null;
   readonly sweep: SweepResult | null;
+  /** A parameter sweep (`--sweep providers.<id>.<key>=v1,v2,...`); absent without one. */
+  readonly parameterSweep?: ParameterSweepResult;
+}
+
+/** A provider's reserved capacity at one value of a parameter sweep, pooled over its runs. */
+export interface ReservedPoint {
+  readonly slots: number;
+  /** Reserved slot time ÷ (slots × horizon × runs); 0 without slots. */
+  readonly utilisation: number;
+  /** Mean per run, USD. */
+  readonly fee: number;
+  readonly marginal: number;
+  readonly overflow: number;
+  /** (fee + marginal + overflow) ÷ successful images at the provider, pooled; null without images. */
+  readonly costPerImage: number | null;
+}
+
+/** One value of a parameter sweep, for one strategy, pooled over its runs. */
+export interface ParameterPoint {
+  readonly value: number;
+  /** Mean cost per run, USD (fees included). */
+  readonly cost: number;
+  /** Total cost ÷ succeeded requests over the runs; null when none succeeded. */
+  readonly costPerImage: number | null;
+  readonly successRate: number;
+  /** Succeeded within the bound ÷ requests, per class with requests. */
+  readonly attainment: { readonly interactive: number | null; readonly batch: number | null };
+  readonly meetsSlo: boolean;
+  /** Mean of the runs' p95 latency, ms. */
+  readonly latencyP95Ms: number;
+  /** The swept provider's reserved capacity; null when it has none. */
+  readonly reserved: ReservedPoint | null;
+}
+
+/** One strategy's parameter sweep. */
+export interface StrategyParameterSweep {
+  readonly name: string;
+  /** The value with the lowest mean cost among those that met the SLO; null when none did. */
+  readonly best: number | null;
+  /** One point per value, in the order given. */
+  readonly points: readonly ParameterPoint[];
+}
+
+/** A parameter sweep: every value run on the same seeds (common random numbers). */
+export interface ParameterSweepResult {
+  /** `providers.<id>.<key>`. */
+  readonly parameter: string;
+  readonly values: readonly number[];
+  readonly runsPerValue: number;
+  readonly horizon: string;
+  /** The attainment each urgency class must reach. */
+  readonly targets: { readonly interactive: number; readonly batch: number };
+  readonly strategies: readonly StrategyParameterSweep[];
 }
 
 /** The hindsight oracle's costs over the runs (see {@link RegretForecast}). */

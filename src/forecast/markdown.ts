@@ -4,6 +4,7 @@
  */
 import { decimal, percent, usd } from '../report/format.js';
 import type { Forecast, StrategyForecast } from './forecast-types.js';
+import { parameterSweepRows, parameterSweepText } from './parameter-sweep-table.js';
 import { creditsRows, latency, oracleText, rate, strategyRows, sweepRows, type Rows } from './table.js';
 
 const NONE = '—';
@@ -100,8 +101,8 @@ export interface ForecastSection {
 }
 
 /**
- * The forecast's sections, in order: strategies, credits (with credits accounts), the sweep (with
- * `--sweep`), then one per strategy (spread, budget, cumulative spend, capacity).
+ * The forecast's sections, in order: strategies, credits (with credits accounts), the rate sweep
+ * or the parameter sweep (with `--sweep`), then one per strategy (spread, budget, cumulative spend, capacity).
  * @param forecast - the forecast
  * @returns the sections
  */
@@ -131,6 +132,10 @@ export function forecastSections(forecast: Forecast): ForecastSection[] {
         { table: sweepRows(sw) },
       ],
     });
+  }
+  if (forecast.parameterSweep !== undefined) {
+    const ps = forecast.parameterSweep;
+    sections.push({ id: 'parameter-sweep', title: `Sweep of ${ps.parameter}`, blocks: [{ text: parameterSweepText(ps) }, { table: parameterSweepRows(ps) }] });
   }
   forecast.strategies.forEach((s, i) => {
     const blocks: ForecastBlock[] = [{ table: spreadTable(s) }];

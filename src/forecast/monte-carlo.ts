@@ -15,6 +15,7 @@ import { regretReport, runOracle } from '../sim/oracle.js';
 import { withOverrides } from '../sim/run.js';
 import { openTraffic } from '../traffic/traffic.js';
 import { forecastContext, runSeed, type ForecastContext, type ForecastParameters } from './parameters.js';
+import { withParameter, type ParameterValue } from './sweep-parameters.js';
 import { summarizeStrategy, type RunSummary } from './summary.js';
 
 /** One run to simulate. */
@@ -27,6 +28,8 @@ export interface RunTask {
   readonly strategies: readonly string[];
   /** The base arrival rate, per second, instead of the scenario's (sweep probes). */
   readonly ratePerSec?: number;
+  /** A provider parameter instead of the scenario's (parameter sweeps, sweep-parameters.ts). */
+  readonly parameter?: ParameterValue;
   /** Also compute the hindsight oracle and each strategy's regret (default false). */
   readonly oracle?: boolean;
 }
@@ -90,6 +93,7 @@ export function withArrivalRate(scenario: ResolvedScenario, ratePerSec: number):
 export function simulateRun(setup: RunSetup, task: RunTask, onProgress?: TaskProgress): RunSummary {
   let s = withOverrides(setup.scenario, { seed: task.seed, durationMs: task.durationMs });
   if (task.ratePerSec !== undefined) s = withArrivalRate(s, task.ratePerSec);
+  if (task.parameter !== undefined) s = withParameter(s, task.parameter);
   const refs = selectStrategyRefs(s, task.strategies);
   const curves = availabilityCurves(s);
   const withOracle = task.oracle === true;

@@ -26,6 +26,21 @@ export interface ProviderRunSummary {
   readonly peakPerMinute: number;
   /** Slot time used, ms. */
   readonly busySlotMs: number;
+  /** Its reserved capacity (report.json's `providers.<id>.reserved`); absent without a reservation. */
+  readonly reserved?: ReservedRunSummary;
+}
+
+/** A provider's reserved capacity in one run. */
+export interface ReservedRunSummary {
+  readonly slots: number;
+  /** Reserved slot time inside the window, ms. */
+  readonly busySlotMs: number;
+  /** Fees, marginal and overflow charges, USD. */
+  readonly fee: number;
+  readonly marginal: number;
+  readonly overflow: number;
+  /** Successful images at the provider. */
+  readonly images: number;
 }
 
 /** One credits account in one run, under the scenario's own purchase plan. */
@@ -145,6 +160,13 @@ export function summarizeStrategy(report: StrategyReport, usage: RunUsage, conte
       peakPerMinute: usage.peakPerMinute[p.accountIndex]!,
       busySlotMs: usage.busySlotMs[i]!,
     };
+    const reserved = r.reserved;
+    if (reserved !== undefined) {
+      providers[p.id] = {
+        ...providers[p.id]!,
+        reserved: { slots: reserved.slots, busySlotMs: reserved.busySlotMs, fee: reserved.fee, marginal: reserved.marginal, overflow: reserved.overflow, images: reserved.images },
+      };
+    }
   }
   const credits: Record<string, CreditsRunSummary> = {};
   for (const c of context.credits) {

@@ -5,6 +5,7 @@
  */
 import { decimal, percent, table, usd } from '../report/format.js';
 import type { Forecast, OracleForecast, StrategyForecast, StrategySweep, SweepResult } from './forecast-types.js';
+import { parameterSweepRows, parameterSweepText } from './parameter-sweep-table.js';
 
 const NONE = '—';
 
@@ -188,5 +189,7 @@ export function renderForecastTable(forecast: Forecast): string {
       t(sweepRows(sw)),
     );
   }
+  const ps = forecast.parameterSweep;
+  if (ps !== undefined) parts.push('', parameterSweepText(ps), t(parameterSweepRows(ps)));
   return `${parts.join('\n')}\n`;
 }

@@ -8,31 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scenarioFromObject } from '../../src/scenario/load.js';
-import type { ScenarioInput } from '../../src/scenario/schema.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { simulate } from '../../src/sim/run.js';
-
-type ReservedInput = NonNullable<ScenarioInput['providers'][number]['reserved']>;
-
-const scenario = (reserved: ReservedInput | undefined, maxAttempts = 3): ScenarioInput => ({
-  version: 1,
-  name: 'reserved',
-  seed: 3,
-  start: '2026-06-01T00:00:00Z',
-  duration: '1h',
-  providers: [
-    {
-      id: 'gpu',
-      pricing: { model: 'per-image', price: 0.04 },
-      tiers: { standard: { latency: { dist: 'fixed', value: '25s' } } },
-      capacity: { concurrency: 64, queue: 64 },
-      ...(reserved === undefined ? {} : { reserved }),
-    },
-  ],
-  traffic: { arrivals: { process: 'uniform', rate: '6/min' }, mix: [{ name: 'all' }] },
-  strategies: ['cheapest'],
-  policy: { maxAttempts },
-});
+import { reservedTrace as scenario } from '../_reserved.js';
 
 describe('reserved capacity in the simulator', () => {
   it('bills the prorated fee, the marginal price on reserved slots and on-demand prices for overflow', async () => {
