@@ -34,14 +34,35 @@ function quoteJson(q: Quote): Record<string, unknown> {
   };
 }
 
-function candidateJson(c: RankedCandidate): Record<string, unknown> {
+/** Who validates and the validator's quote, when the request asks for validation and the scenario has a validator. */
+type Validation = ExplainResult['validation'];
+
+/**
+ * A candidate's price as the strategy ranked it: the provider's quote, plus the validator's call
+ * where the provider does not validate the request itself.
+ * @param c - the candidate
+ * @param validation - from the result
+ * @returns USD, or undefined when the provider or the validator cannot serve the request
+ */
+function candidateUsd(c: RankedCandidate, validation: Validation): number | undefined {
+  if (!c.quote.ok) return undefined;
+  const check = validation?.by[c.provider] === 'validator' ? validation.quote : undefined;
+  if (check === undefined) return c.quote.totalUsd;
+  return check.ok ? c.quote.totalUsd + check.totalUsd : undefined;
+}
+
+function priceCell(amount: number | undefined): string {
+  return amount === undefined ? 'n/a' : usd(amount);
+}
+
+function candidateJson(c: RankedCandidate, validation: Validation): Record<string, unknown> {
   return {
     rank: c.rank,
     provider: c.provider,
     tier: c.tier,
     reason: c.reason,
     terms: c.terms,
-    priceUsd: c.quote.ok ? c.quote.totalUsd : null,
+    priceUsd: candidateUsd(c, validation) ?? null,
     quote: quoteJson(c.quote),
     latencyMs: { p50: c.latencyMs.p50, p95: c.latencyMs.p95 },
     breaker: c.breaker,
@@ -56,7 +77,7 @@ function candidateJson(c: RankedCandidate): Record<string, unknown> {
   };
 }
 
-function strategyJson(s: StrategyExplanation): Record<string, unknown> {
+function strategyJson(s: StrategyExplanation, validation: Validation): Record<string, unknown> {
   const d = s.decision;
   return {
     name: s.strategy,
@@ -77,7 +98,7 @@ function strategyJson(s: StrategyExplanation): Record<string, unknown> {
       onExhausted: s.budget.onExhausted ?? null,
       project: s.budget.project,
     },
-    candidates: s.candidates.map(candidateJson),
+    candidates: s.candidates.map((c) => candidateJson(c, validation)),
     excluded: s.excluded,
     refused: s.refused,
   };
@@ -110,7 +131,7 @@ export function explainJson(result: ExplainResult): string {
       promptChars: r.promptChars,
     },
     warm: result.warm === undefined ? null : { from: iso(result.warm.fromMs), to: iso(result.warm.toMs), requests: result.warm.requests },
-    strategies: result.strategies.map(strategyJson),
+    strategies: result.strategies.map((s) => strategyJson(s, result.validation)),
     ...(result.validation === undefined ? {} : { validation: { validator: result.validation.validator, quote: quoteJson(result.validation.quote), by: result.validation.by } }),
   };
   return `${JSON.stringify(out, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`;
@@ -167,7 +188,7 @@ function budgetLine(s: StrategyExplanation): string {
   return `budget: ${usd(b.spentUsd)} of ${money(b.limitUsd)} this period (${period})${project}${b.onExhausted === undefined ? '' : `, onExhausted ${b.onExhausted}`}`;
 }
 
-function strategyText(s: StrategyExplanation): string {
+function strategyText(s: StrategyExplanation, validation: Validation): string {
   const out: string[] = [decisionHead(s), `  why: ${s.summary}`];
   if (s.gate !== undefined) out.push(`  gate: the budget rejects the request before routing (${s.gate}); the decision above applies once it allows`);
   out.push(`  ${budgetLine(s)}`);
@@ -176,7 +197,7 @@ function strategyText(s: StrategyExplanation): string {
       String(c.rank),
       c.provider,
       c.tier,
-      c.quote.ok ? usd(c.quote.totalUsd) : 'n/a',
+      priceCell(candidateUsd(c, validation)),
       duration(c.latencyMs.p50),
       duration(c.latencyMs.p95),
       c.breaker,
@@ -193,7 +214,7 @@ function strategyText(s: StrategyExplanation): string {
   return out.join('\n');
 }
 
-function quoteText(c: RankedCandidate, validation: ExplainResult['validation']): string {
+function quoteText(c: RankedCandidate, validation: Validation): string {
   const q = c.quote;
   if (!q.ok) return `${c.provider} (${c.tier}): cannot serve it: ${q.reason}`;
   const head = `${c.provider} (${c.tier}): ${usd(q.totalUsd)}${q.credits === undefined ? '' : ` (${String(+q.credits.toPrecision(10))} credits)`}`;
@@ -225,7 +246,7 @@ export function renderExplain(result: ExplainResult): string {
       : `warm: each strategy ran the scenario's ${count(result.warm.requests)} requests from ${iso(result.warm.fromMs) ?? '?'} to this instant first (budget spend counts from then)`,
     '',
   );
-  for (const s of result.strategies) out.push(strategyText(s), '');
+  for (const s of result.strategies) out.push(strategyText(s, result.validation), '');
   const seen = new Set<string>();
   const quotes: string[] = [];
   for (const s of result.strategies) {

@@ -5,6 +5,7 @@
  */
 import { AvailabilityCurve } from '../model/availability.js';
 import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
+import { validatorCallUsd } from '../model/pricing/pipeline.js';
 import { compilePricing, price, priceFromUntimed, quote, refusal, untimedPrice, type CompiledPricing } from '../model/pricing/quote.js';
 import type { PriceOptions, Quote } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
@@ -58,6 +59,11 @@ export class ProviderHandle implements ProviderView, ProviderStats {
   private readonly samplerByTier: ReadonlyMap<string, LatencySampler>;
   private readonly opts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
 
+  /**
+   * The scenario's validator when it checks this provider's validated requests (no bundle here):
+   * `price` and `priceAt` add its call. Undefined otherwise (live mode, no validator, a bundle).
+   */
+  validator: CompiledPricing | undefined = undefined;
   inFlight = 0;
   ewmaLatencyMs = Number.NaN;
   errorRate = 0;
@@ -121,7 +127,8 @@ export class ProviderHandle implements ProviderView, ProviderStats {
   price(request: ImageRequest, tier?: string): number {
     if (!this.servable(request, tier)) return Infinity;
     const now = this.clock.now;
-    return price(this.compiled, request, this.fill(now, tier, this.curve.at(now)));
+    const usd = price(this.compiled, request, this.fill(now, tier, this.curve.at(now)));
+    return this.validator !== undefined && request.validate ? usd + validatorCallUsd(this.validator, request, now) : usd;
   }
 
   // The untimed part of the last request priced by `priceAt`: a deferral scan prices one request
@@ -141,7 +148,8 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     }
     // Only dynamic pricing reads the availability: the curve is not evaluated for the others.
     const availability = this.compiled.dynamicRange === undefined ? NEUTRAL_AVAILABILITY : this.curve.expectedAt(atMs);
-    return priceFromUntimed(this.compiled, request, this.untimed, this.fill(atMs, tier, availability));
+    const usd = priceFromUntimed(this.compiled, request, this.untimed, this.fill(atMs, tier, availability));
+    return this.validator !== undefined && request.validate ? usd + validatorCallUsd(this.validator, request, atMs) : usd;
   }
 
   canServe(request: ImageRequest, tier?: string): boolean {

@@ -166,12 +166,18 @@ export interface ProviderView {
   readonly tiers: readonly string[];
   /** The itemised price of a request now (dynamic and off-peak factors at `ctx.now`). */
   quote(request: ImageRequest, tier?: string): Quote;
-  /** The price of a request now, USD; `Infinity` when the provider cannot serve it. Fast. */
+  /**
+   * The price of a request now, USD; `Infinity` when the provider cannot serve it. Fast. For a
+   * request asking for validation at a provider without a validation bundle, in a scenario with
+   * a validator, the validator's call is included (what the request will cost; `quote` is the
+   * provider's own price).
+   */
   price(request: ImageRequest, tier?: string): number;
   /**
    * A forecast of the price at a later time: off-peak windows at `atMs`, and the dynamic
    * multiplier from the availability expected then (base and diurnal curve, without noise or
-   * outages: what a published price forecast would show). Infinity when it cannot serve.
+   * outages: what a published price forecast would show). Infinity when it cannot serve. The
+   * validator's call is included as in `price`, priced at `atMs`.
    */
   priceAt(request: ImageRequest, atMs: number, tier?: string): number;
   /** Whether the provider supports the request's size, steps, features, quality and tier. */

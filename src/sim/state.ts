@@ -394,6 +394,9 @@ export class SimState {
     });
     const pipeline = scenario.pipeline;
     this.validation = pipeline === undefined ? undefined : new ValidationStep(scenario, pipeline, scenario.providers.length);
+    // Strategies price a validated request with the validator's call where it will be made.
+    const validation = this.validation;
+    if (validation !== undefined) this.handles.forEach((h, i) => (h.validator = validation.separate[i] === 1 ? validation.compiled : undefined));
     this.collector = new RunCollector(
       pipeline === undefined ? scenario.providers.map((p) => p.id) : [...scenario.providers.map((p) => p.id), pipeline.validator.id],
       scenario.startMs,

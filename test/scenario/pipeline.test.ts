@@ -189,5 +189,8 @@ describe('the pipeline quote', () => {
     const { code, out } = await cli('explain', EXAMPLE, '--size', '1024x1024', '--steps', '30', '--validate', '--strategy', 'cheapest');
     expect(code).toBe(0);
     expect(out).toContain('solo (standard): $0.034 generation + $0.003 validation at vision-check = $0.037');
+    // The candidates table shows the price cheapest ranked by: solo's with the call.
+    expect(out).toMatch(/\n\s+1\s+solo\s+standard\s+\$0\.037\s/);
+    expect(out).toMatch(/\n\s+2\s+bundle\s+standard\s+\$0\.0396\s/);
   });
 });

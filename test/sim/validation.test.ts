@@ -144,6 +144,19 @@ describe('the validation step', () => {
     ]);
   });
 
+  it('lets cheapest compare generation + the call against the bundle', async () => {
+    // gen at $0.035: + a $0.003 check = $0.038 < the bundle's $0.0396, so cheapest picks gen.
+    const cheapGen = { ...gen, pricing: { model: 'per-image' as const, price: 0.035 } };
+    const viaCall = await run(scenario([cheapGen, bundled], { validators: [vision] }));
+    expect(viaCall.cost.byProvider).toEqual({ gen: expect.closeTo(60 * 0.035, EXACT) as number, bundled: 0, vision: expect.closeTo(60 * 0.003, EXACT) as number });
+    // + a $0.006 check = $0.041 > $0.0396: the bundle wins, and no call is made. (Priced by
+    // generation alone, $0.035 < $0.0396, cheapest would have picked gen in both cases.)
+    const dearCheck = { ...vision, pricing: { model: 'per-image' as const, price: 0.006 } };
+    const viaBundle = await run(scenario([cheapGen, bundled], { validators: [dearCheck] }));
+    expect(viaBundle.cost.total).toBeCloseTo(60 * 0.0396, EXACT);
+    expect(viaBundle.providers.vision!.attempts).toBe(0);
+  });
+
   it('is deterministic: the same seed gives the same report', async () => {
     const input = scenario([gen], { validators: [{ ...vision, failures: { serverError: 0.3 } }] });
     expect(JSON.stringify(await run(input))).toBe(JSON.stringify(await run(input)));

@@ -6,7 +6,7 @@
  * itemises generation plus validation.
  */
 import type { ResolvedProvider, ResolvedScenario } from '../../scenario/resolve.js';
-import { quote } from './quote.js';
+import { price, quote, refusal, type CompiledPricing } from './quote.js';
 import type { PriceOptions, Quote, QuoteRequest } from './types.js';
 
 /**
@@ -58,4 +58,16 @@ export function pipelineQuote(scenario: Pick<ResolvedScenario, 'pipeline'>, prov
   if (by !== 'validator' || validator === undefined) return { by, generation, totalUsd: genUsd };
   const check = quote(validator, request, { atMs: opts.atMs });
   return { by, generation, validation: { validator: validator.id, quote: check }, totalUsd: genUsd + (check.ok ? check.totalUsd : NaN) };
+}
+
+/**
+ * What a validator call adds to a request's price for routing: the validator's price at an
+ * instant, on its default tier for its median latency; Infinity when its tables cannot price it.
+ * @param validator - the validator's compiled pricing
+ * @param request - the request
+ * @param atMs - the instant, epoch ms
+ * @returns USD
+ */
+export function validatorCallUsd(validator: CompiledPricing, request: QuoteRequest, atMs: number): number {
+  return refusal(validator, request) === undefined ? price(validator, request, { atMs }) : Infinity;
 }
