@@ -5,7 +5,9 @@
  * → `rate-limited` `insufficient_quota`); then the attempt draw (`AttemptDraws`) picks the
  * outcome and the time; fast failures (`answersWithoutSlot`: `server-error`, `filtered`,
  * `malformed`) answer after the error latency without a slot; the rest are placed
- * (`placement`): a slot (⌊concurrency × a(t)⌋), the FIFO queue, or `overloaded` when it is full.
+ * (`placement`): a slot (⌊concurrency × a(t)⌋), the FIFO queue, or `overloaded` when it is full;
+ * at a provider with reserved capacity `reservedDecision` first: a free reserved slot at its
+ * marginal price, else that placement at on-demand prices, else (`overflow: none`) `overloaded`.
  * Service is a `setTimeout` of the simulated service time × time scale. The price is fixed when
  * the request arrives and billed when the provider answers, per `billable`/`billableAbandoned`.
  * The account (token bucket, quota, credits) is the model's `Account`, as in the simulator.
@@ -26,6 +28,7 @@ import { compilePricing, creditsFor, price, type CompiledPricing } from '../mode
 import type { QuoteRequest } from '../model/pricing/types.js';
 import { admissionGate, answersWithoutSlot, placement } from '../model/rules/admission.js';
 import { billable, billableAbandoned } from '../model/rules/billing.js';
+import { reservedDecision } from '../model/rules/reserved.js';
 import { AttemptDraws, drawStreamName, type AttemptDraw } from '../model/rules/draw.js';
 import { effectiveConcurrency } from '../model/availability.js';
 import { assertFiniteAmount, MAX_DURATION_MS } from '../scenario/limits.js';
@@ -184,12 +187,16 @@ interface Job {
   /** Neighbours in the provider's list of pending jobs (a list, not a Set: no hashing per request). */
   prev: Job | undefined;
   next: Job | undefined;
+  /** Runs on a reserved slot (src/model/rules/reserved.ts), not an on-demand one. */
+  reserved: boolean;
 }
 
 /** One provider's live state: slots, queue, timers, draws and billing. */
 export class LiveProvider {
   /** Requests holding a slot. */
   busy = 0;
+  /** Requests holding a reserved slot (providers with `reserved` only). */
+  reservedBusy = 0;
   private queue: Job[] = [];
   private retryTimer: unknown;
   /** True while {@link drain} runs (a zero-latency job re-enters it). */
@@ -274,8 +281,10 @@ export class LiveProvider {
     const draw = this.draw;
     const rng = draws.drawLive(id, visit, this.tierIndex.get(attempt.tier) ?? 0, attempt.request, draw);
     const kind = draw.kind;
+    // Reserved capacity (src/model/rules/reserved.ts): a free reserved slot at its marginal price, else on demand, else refused.
+    const lane = this.spec.reserved === undefined ? undefined : reservedDecision(this.spec.reserved, this.reservedBusy, attempt.n);
     if (answersWithoutSlot(kind)) {
-      const amount = this.priceAt(attempt, account, now, availability, 0);
+      const amount = lane === undefined || lane.slot === 'on-demand' ? this.priceAt(attempt, account, now, availability, 0) : lane.slot === 'reserved' ? lane.priceUsd : 0;
       attempt.onAdmit?.();
       this.priced(attempt, account, amount, now);
       this.fast(attempt, resolve, account, kind, CODE_OF[kind], draw.ms, amount);
@@ -284,10 +293,22 @@ export class LiveProvider {
 
     // At most MAX_DURATION_MS: a far tail (a lognormal's, scaled by steps and pixels) stays a finite wait and price.
     const serviceMs = Math.min(draw.ms, MAX_DURATION_MS);
-    const job = this.makeJob(attempt, resolve, account, kind, serviceMs, this.priceAt(attempt, account, now, availability, serviceMs));
+    if (lane?.slot === 'refused') {
+      this.fast(attempt, resolve, account, 'overloaded', 'overloaded', draws.queueFullLatencyMs(rng));
+      return;
+    }
+    const onReserved = lane?.slot === 'reserved';
+    const job = this.makeJob(attempt, resolve, account, kind, serviceMs, onReserved ? lane.priceUsd : this.priceAt(attempt, account, now, availability, serviceMs));
     if (attempt.signal?.aborted === true) {
       job.clientGone = true;
       this.settle(job, 'aborted');
+      return;
+    }
+    if (onReserved) {
+      job.reserved = true;
+      attempt.onAdmit?.();
+      this.priced(attempt, account, job.amount, now);
+      this.start(job, now);
       return;
     }
     switch (placement(this.busy, this.queue.length, this.spec.capacity.concurrency, this.spec.capacity.queue, availability)) {
@@ -365,6 +386,7 @@ export class LiveProvider {
       dueSimMs: undefined,
       prev: undefined,
       next: this.pendingHead,
+      reserved: false,
     };
     if (this.pendingHead !== undefined) this.pendingHead.prev = j;
     this.pendingHead = j;
@@ -444,7 +466,8 @@ export class LiveProvider {
     job.state = 'running';
     // A running job keeps its slot whether or not the client stays: whether it left is read when the service time is over.
     this.unlisten(job);
-    this.busy++;
+    if (job.reserved) this.reservedBusy++;
+    else this.busy++;
     job.attempt.onStart?.();
     job.dueSimMs = simNow + job.serviceMs;
     const wallMs = job.serviceMs * this.clock.timeScale;
@@ -488,7 +511,8 @@ export class LiveProvider {
 
   private readonly serviceDone = (job: Job): void => {
     job.timer = undefined;
-    this.busy--;
+    if (job.reserved) this.reservedBusy--;
+    else this.busy--;
     // One clock read for the slot it frees and the answer.
     const simNow = this.clock.simNowMs();
     this.drain(simNow);
@@ -565,7 +589,8 @@ export class LiveProvider {
     for (let j = this.pendingHead; j !== undefined; j = j.next) jobs.push(j);
     // Oldest first, as they arrived.
     for (const job of jobs.reverse()) {
-      if (job.state === 'running') this.busy--;
+      if (job.state === 'running' && job.reserved) this.reservedBusy--;
+      else if (job.state === 'running') this.busy--;
       this.settle(job, 'shutdown', 'server_shutting_down');
     }
     this.queue = [];
