@@ -31,19 +31,33 @@ export class Group {
   constructor(readonly key: string) {}
 
   /**
-   * Counts a request that ended.
+   * How many request group sets (urgency, class, project) include this group, and the one set
+   * that records its latency into a histogram shared with its other two groups, if any (see
+   * `RequestGroups` in collector.ts).
+   */
+  sets = 0;
+  sharedBy: { unshare(): void } | undefined;
+
+  /**
+   * Counts a request that ended (its latency is recorded apart: {@link record}).
    * @param succeeded - it got an image
-   * @param latencyMs - arrival to its end
    * @param attained - it succeeded within its SLO bound
    * @param drained - it ended after the window
    */
-  finish(succeeded: boolean, latencyMs: number, attained: boolean, drained: boolean): void {
+  count(succeeded: boolean, attained: boolean, drained: boolean): void {
     this.requests++;
     if (drained) this.drainedRequests++;
     if (!succeeded) return;
     this.succeeded++;
-    (this.latency ??= new LatencyHistogram()).record(latencyMs);
     if (attained) this.attained++;
+  }
+
+  /**
+   * Records the latency of a succeeded request.
+   * @param latencyMs - arrival to its end
+   */
+  record(latencyMs: number): void {
+    (this.latency ??= new LatencyHistogram()).record(latencyMs);
   }
 
   /** @returns the SLO attainment of its requests (0 when none ended) */

@@ -51,6 +51,96 @@ function addCost(g: Group, usd: number, drained: boolean): void {
   if (drained) g.drainedUsd += usd;
 }
 
+/**
+ * The groups one request counts in: its urgency's, its traffic class's and its project's.
+ *
+ * Each group keeps its own latency histogram, but while a set's three groups count no other
+ * set's requests (each class with its own urgency and project, as often) the three histograms
+ * would hold the same values: the set then records one histogram the three share, and gives
+ * each its own copy when another set comes to include one of them. One record per request
+ * instead of three, and a third of the histogram memory touched.
+ */
+export class RequestGroups {
+  private readonly urgencyKey: Urgency;
+  private readonly classKey: string;
+  private readonly projectKey: string;
+  private shared: boolean;
+
+  /**
+   * @param tags - the request's urgency, class and project
+   * @param urgency - its urgency's group
+   * @param trafficClass - its class's group
+   * @param project - its project's group
+   */
+  constructor(
+    tags: RequestTags,
+    readonly urgency: Group,
+    readonly trafficClass: Group,
+    readonly project: Group,
+  ) {
+    this.urgencyKey = tags.urgency;
+    this.classKey = tags.className;
+    this.projectKey = tags.project;
+    const groups = [urgency, trafficClass, project];
+    for (const g of groups) g.sharedBy?.unshare();
+    this.shared = groups.every((g) => g.sets === 0);
+    for (const g of groups) {
+      g.sets++;
+      if (this.shared) g.sharedBy = this;
+    }
+  }
+
+  /**
+   * @param tags - a request's urgency, class and project
+   * @returns true when these are its groups
+   */
+  matches(tags: RequestTags): boolean {
+    return this.classKey === tags.className && this.projectKey === tags.project && this.urgencyKey === tags.urgency;
+  }
+
+  /**
+   * Counts a request that ended in its three groups.
+   * @param succeeded - it got an image
+   * @param latencyMs - arrival to its end
+   * @param attained - it succeeded within its SLO bound
+   * @param drained - it ended after the window
+   */
+  finish(succeeded: boolean, latencyMs: number, attained: boolean, drained: boolean): void {
+    this.urgency.count(succeeded, attained, drained);
+    this.trafficClass.count(succeeded, attained, drained);
+    this.project.count(succeeded, attained, drained);
+    if (!succeeded) return;
+    if (this.shared) {
+      let h = this.urgency.latency;
+      if (h === undefined) {
+        h = new LatencyHistogram();
+        this.urgency.latency = h;
+        this.trafficClass.latency = h;
+        this.project.latency = h;
+      }
+      h.record(latencyMs);
+      return;
+    }
+    this.urgency.record(latencyMs);
+    this.trafficClass.record(latencyMs);
+    this.project.record(latencyMs);
+  }
+
+  /** Another set includes one of this set's groups: each group gets its own histogram. */
+  unshare(): void {
+    if (!this.shared) return;
+    this.shared = false;
+    const h = this.urgency.latency;
+    if (h !== undefined) {
+      this.trafficClass.latency = h.copy();
+      this.project.latency = h.copy();
+    }
+    this.urgency.sharedBy = undefined;
+    this.trafficClass.sharedBy = undefined;
+    this.project.sharedBy = undefined;
+  }
+}
+
 /** Counters for one strategy's run. */
 export class RunCollector {
   /** Per urgency, traffic class and project: requests, SLO, cost, drained work, latency. */
@@ -134,33 +224,70 @@ export class RunCollector {
    */
   cost(provider: number, request: CostTags | undefined, costUsd: number, wasted: boolean, atMs: number): void {
     if (costUsd === 0) return;
+    if (request !== undefined && request.className === undefined) {
+      this.charge(provider, undefined, costUsd, wasted, atMs);
+      if (request.project !== '') addCost(this.byProject.get(request.project), costUsd, atMs > this.endMs);
+      return;
+    }
+    this.charge(provider, request === undefined ? undefined : this.groupsOf(request), costUsd, wasted, atMs);
+  }
+
+  /**
+   * {@link cost} for a request whose groups were looked up once ({@link groupsOf}): the engine
+   * keeps them with the request, so a charge thousands of requests after the arrival need not
+   * read the request object again.
+   * @param provider - provider index
+   * @param groups - the request's groups, or undefined for account-level costs
+   * @param costUsd - amount
+   * @param wasted - true when it bought nothing usable
+   * @param atMs - when
+   */
+  charge(provider: number, groups: RequestGroups | undefined, costUsd: number, wasted: boolean, atMs: number): void {
+    if (costUsd === 0) return;
     this.costUsd += costUsd;
     if (wasted) this.wastedUsd += costUsd;
     this.providers[provider]!.costUsd += costUsd;
     const drained = atMs > this.endMs;
     if (drained) this.drainedUsd += costUsd;
-    if (request !== undefined) {
-      if (request.className !== undefined) {
-        for (const g of this.groupsOf(request)) addCost(g, costUsd, drained);
-      } else if (request.project !== '') addCost(this.byProject.get(request.project), costUsd, drained);
+    if (groups !== undefined) {
+      addCost(groups.urgency, costUsd, drained);
+      addCost(groups.trafficClass, costUsd, drained);
+      addCost(groups.project, costUsd, drained);
     }
     const hour = Math.min(MAX_HOUR_BUCKETS - 1, Math.max(0, Math.floor((atMs - this.startMs) / HOUR_MS)));
-    while (this.costByHour.length <= hour) this.costByHour.push(0);
-    this.costByHour[hour]! += costUsd;
+    const byHour = this.costByHour;
+    while (byHour.length <= hour) byHour.push(0);
+    byHour[hour]! += costUsd;
   }
 
-  /** The three groups a request counts in (reused array: no allocation). */
-  private groupsOf(request: RequestTags): readonly Group[] {
-    const out = this.groups;
-    out[0] = this.byUrgency.get(request.urgency);
-    const c = this.byClass.get(request.className);
-    c.urgency ??= request.urgency;
-    out[1] = c;
-    out[2] = this.byProject.get(request.project);
-    return out;
+  /**
+   * The three groups a request counts in, made on first use and kept per (urgency, class,
+   * project): a scan of a few entries, the last one found first.
+   * @param request - its urgency, class and project
+   * @returns its groups
+   */
+  groupsOf(request: RequestTags): RequestGroups {
+    const last = this.lastGroups;
+    if (last !== undefined && last.matches(request)) return last;
+    let found: RequestGroups | undefined;
+    for (const g of this.groupSets) {
+      if (g.matches(request)) {
+        found = g;
+        break;
+      }
+    }
+    if (found === undefined) {
+      const c = this.byClass.get(request.className);
+      c.urgency ??= request.urgency;
+      found = new RequestGroups(request, this.byUrgency.get(request.urgency), c, this.byProject.get(request.project));
+      this.groupSets.push(found);
+    }
+    this.lastGroups = found;
+    return found;
   }
 
-  private readonly groups: Group[] = [];
+  private readonly groupSets: RequestGroups[] = [];
+  private lastGroups: RequestGroups | undefined;
 
   /**
    * Tracks peak load at a provider.
@@ -184,11 +311,24 @@ export class RunCollector {
    * @param endedMs - when it ended (after the window: drained)
    */
   finish(end: RequestEnd, request: RequestTags, latencyMs: number, attained: boolean, reason: string, endedMs: number): void {
+    this.end(end, this.groupsOf(request), latencyMs, attained, reason, endedMs);
+  }
+
+  /**
+   * {@link finish} for a request whose groups were looked up once ({@link groupsOf}).
+   * @param end - how it ended
+   * @param groups - its groups
+   * @param latencyMs - arrival to final answer (succeeded requests)
+   * @param attained - succeeded within its class's SLO bound
+   * @param reason - for failed or rejected requests: last outcome kind or rejection reason
+   * @param endedMs - when it ended (after the window: drained)
+   */
+  end(end: RequestEnd, groups: RequestGroups, latencyMs: number, attained: boolean, reason: string, endedMs: number): void {
     this.total++;
     const succeeded = end === 'succeeded';
     const drained = endedMs > this.endMs;
     if (drained) this.drainedRequests++;
-    for (const g of this.groupsOf(request)) g.finish(succeeded, latencyMs, attained, drained);
+    groups.finish(succeeded, latencyMs, attained, drained);
     if (succeeded) {
       this.succeeded++;
       if (attained) this.attained++;

@@ -194,6 +194,22 @@ export class LatencyHistogram {
     if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
   }
 
+  /**
+   * A copy holding the same values, sums included to the bit (not a {@link merge} into an empty
+   * histogram, which would add the sums again).
+   * @returns the copy
+   */
+  copy(): LatencyHistogram {
+    const c = new LatencyHistogram();
+    c.counts.set(this.counts);
+    c.total = this.total;
+    c.sumMs = this.sumMs;
+    c.sumCompensationMs = this.sumCompensationMs;
+    c.minMs = this.minMs;
+    c.maxMs = this.maxMs;
+    return c;
+  }
+
   /** Forgets every recorded value. */
   reset(): void {
     if (this.total > 0) this.counts.fill(0, bucketIndex(this.minMs), bucketIndex(this.maxMs) + 1);

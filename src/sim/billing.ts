@@ -84,7 +84,8 @@ function charge(s: SimState, a: number, wasted: boolean, project: string): numbe
   if (!(costUsd > 0)) return 0;
   if (rt.reserved !== undefined) s.collector.reserved!.billed(at.provider, at.lane === 'reserved', costUsd);
   at.costUsd += costUsd;
-  s.collector.cost(at.provider, attemptRequest(s, at), costUsd, wasted, now);
+  // The request's groups, kept since its arrival (a plan step's own request is looked up).
+  s.collector.charge(at.provider, at.request === undefined ? s.requests[at.req]!.groups : s.collector.groupsOf(at.request), costUsd, wasted, now);
   rt.account.addSpend(costUsd, now);
   s.budget.spend(costUsd, project, now, s.fired);
   if (s.fired.length > 0) recordAlerts(s);

@@ -39,6 +39,7 @@ export function allocRequest(s: SimState, req: ImageRequest): number {
   r.id = req.id;
   r.arrivalMs = req.arrivalMs;
   r.urgency = req.urgency;
+  r.groups = s.collector.groupsOf(req);
   r.deadlineMs = req.deadlineMs;
   r.inFlight = 0;
   r.pending = 0;
@@ -263,7 +264,7 @@ export function finish(s: SimState, slot: number, end: 'succeeded' | 'failed' | 
   const now = s.clock.now;
   const latencyMs = now - r.arrivalMs;
   const attained = end === 'succeeded' && withinSlo(r, latencyMs, now, s.scenario.slo);
-  s.collector.finish(end, r.request, latencyMs, attained, reason, now);
+  s.collector.end(end, r.groups, latencyMs, attained, reason, now);
   s.serviceLog?.record(r.id, attained ? SERVICE_WITHIN_SLO : end === 'succeeded' ? SERVICE_LATE : SERVICE_NONE);
   if (r.pending === 0) s.freeRequests.push(slot);
 }

@@ -11,7 +11,7 @@ import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import type { AttemptRecord, AttemptSink, LoggedOutcome } from '../metrics/attempt-log.js';
-import { RunCollector } from '../metrics/collector.js';
+import { RunCollector, type RequestGroups } from '../metrics/collector.js';
 import type { ServiceLog } from '../metrics/service-log.js';
 import type { BudgetTracker, FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
@@ -85,6 +85,8 @@ export class RequestState {
   // requests later, and reading them here spares a cache miss on the request object.
   id = 0;
   urgency: Urgency = 'interactive';
+  /** The collector's groups of the request (urgency, class, project), looked up on arrival. */
+  groups!: RequestGroups;
   private readonly nums: Float64Array;
   private readonly at: number;
 
