@@ -9,6 +9,15 @@ import { LatencyHistogram } from './histogram.js';
 import type { Urgency } from '../scenario/schema.js';
 import type { LatencySummary } from './report-types.js';
 
+/**
+ * What a money field holds before its constructor sets it to 0: a double. A field first set to
+ * the small integer 0 and later to a fraction changes the hidden class of its object when the
+ * first fraction comes, which throws away the optimized code of every function reading such
+ * objects (the engine's whole hot path, at the first charge of a run). A field that held a
+ * double first stays a double field when 0 is stored in it.
+ */
+export const DOUBLE_FIELD = Number.NaN;
+
 /** The figures of one group. */
 export class Group {
   /** Requests that ended (succeeded, failed or rejected). */
@@ -17,18 +26,21 @@ export class Group {
   /** Succeeded within their SLO bound. */
   attained = 0;
   /** USD billed for its requests (attempts, waste included). */
-  costUsd = 0;
+  costUsd = DOUBLE_FIELD;
   /** Requests that ended after the window (drained). */
   drainedRequests = 0;
   /** USD billed after the window for its requests. */
-  drainedUsd = 0;
+  drainedUsd = DOUBLE_FIELD;
   /** The urgency of its requests (a traffic class has one). */
   urgency: Urgency | undefined;
   /** Latency of its succeeded requests (allocated at the first success). */
   latency: LatencyHistogram | undefined;
 
   /** @param key - the urgency, class or project name */
-  constructor(readonly key: string) {}
+  constructor(readonly key: string) {
+    this.costUsd = 0;
+    this.drainedUsd = 0;
+  }
 
   /**
    * How many request group sets (urgency, class, project) include this group, and the one set

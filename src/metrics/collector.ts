@@ -3,7 +3,7 @@
  * nothing per request outlives the request. `toReport` turns it into a `StrategyReport`.
  */
 import { OUTCOME_KINDS, URGENCIES, type OutcomeKind, type Urgency } from '../scenario/schema.js';
-import { Breakdown, type Group } from './breakdown.js';
+import { Breakdown, DOUBLE_FIELD, type Group } from './breakdown.js';
 import { LatencyHistogram } from './histogram.js';
 import type { BudgetAlert, CreditsReport, ProviderReport, StrategyReport } from './report-types.js';
 import type { ReservedTally } from './reserved.js';
@@ -156,8 +156,9 @@ export class RunCollector {
   failed = 0;
   rejected = 0;
   deferred = 0;
-  costUsd = 0;
-  wastedUsd = 0;
+  // Money fields are double fields from the start (DOUBLE_FIELD), set to 0 by the constructor.
+  costUsd = DOUBLE_FIELD;
+  wastedUsd = DOUBLE_FIELD;
   attempts = 0;
   retries = 0;
   failovers = 0;
@@ -167,8 +168,8 @@ export class RunCollector {
   attained = 0;
   /** Requests that ended after the window, and USD billed after it (the run drains). */
   drainedRequests = 0;
-  drainedUsd = 0;
-  budgetSpentUsd = 0;
+  drainedUsd = DOUBLE_FIELD;
+  budgetSpentUsd = DOUBLE_FIELD;
   readonly alerts: BudgetAlert[] = [];
   credits: Record<string, CreditsReport> = {};
   /** Reserved capacity per provider; set only when some provider has a reservation. */
@@ -187,7 +188,15 @@ export class RunCollector {
     private readonly endMs: number,
   ) {
     this.usage = new RunUsage(providerIds.length, startMs);
-    this.providers = providerIds.map(() => ({ attempts: 0, succeeded: 0, costUsd: 0, outcomes: new Float64Array(COUNTED_OUTCOMES.length), peakInFlight: 0, peakQueue: 0 }));
+    this.providers = providerIds.map(() => {
+      const p = { attempts: 0, succeeded: 0, costUsd: DOUBLE_FIELD, outcomes: new Float64Array(COUNTED_OUTCOMES.length), peakInFlight: 0, peakQueue: 0 };
+      p.costUsd = 0;
+      return p;
+    });
+    this.costUsd = 0;
+    this.wastedUsd = 0;
+    this.drainedUsd = 0;
+    this.budgetSpentUsd = 0;
   }
 
   /**
