@@ -74,11 +74,18 @@ function sloSentences(report: Report, urgencies: readonly Urgency[]): string[] {
   return out;
 }
 
-/** What deferring batch work bought: each deferring strategy's batch cost against the cheapest that did not defer. */
+/**
+ * What deferring batch work bought: each deferring strategy's batch cost against the cheapest
+ * that did not defer. That yardstick is the cheapest of those meeting the batch SLO when any
+ * does: a strategy that paid less for batch work by refusing some of it (a budget guard) is
+ * not what deferral saved against.
+ */
 function deferralSentence(report: Report): string | undefined {
   const batchCost = (s: StrategyReport): number | undefined => s.cost.byUrgency?.batch;
   const deferring = report.strategies.filter((s) => s.requests.deferred > 0 && batchCost(s) !== undefined).sort((a, b) => batchCost(a)! - batchCost(b)!);
-  const o = report.strategies.filter((s) => s.requests.deferred === 0 && batchCost(s) !== undefined).sort((a, b) => batchCost(a)! - batchCost(b)!)[0];
+  const atOnce = report.strategies.filter((s) => s.requests.deferred === 0 && batchCost(s) !== undefined).sort((a, b) => batchCost(a)! - batchCost(b)!);
+  const meeting = atOnce.filter((s) => (attainment(s, 'batch') ?? 0) >= target(report, 'batch'));
+  const o = meeting[0] ?? atOnce[0];
   if (deferring.length === 0 || o === undefined) return undefined;
   const each = deferring.map((d) => {
     const cost = batchCost(d)!;
@@ -86,7 +93,8 @@ function deferralSentence(report: Report): string | undefined {
     const drained = d.drained !== undefined && d.drained.requests > 0 ? `, ${count(d.drained.requests)} of them ending after the window (drained, counted)` : '';
     return `${name(d)} deferred ${count(d.requests.deferred)} requests${drained} and paid ${usd(cost)} for batch work (${vs})`;
   });
-  return `**Deferral**: ${each.join('; ')}; against ${name(o)}, the cheapest that sends batch work at once (${usd(batchCost(o)!)}).`;
+  const which = meeting.length > 0 && meeting[0] !== atOnce[0] ? 'the cheapest that sends batch work at once and meets the batch SLO' : 'the cheapest that sends batch work at once';
+  return `**Deferral**: ${each.join('; ')}; against ${name(o)}, ${which} (${usd(batchCost(o)!)}).`;
 }
 
 /** The Pareto frontier of total cost against the latency-sensitive class's p95. */
@@ -123,12 +131,17 @@ function budgetSentence(report: Report): string | undefined {
     const fits = within.length === 0 ? 'none stays within it' : `within it: ${within.slice(0, 3).map((p) => `${name(p.s)} (${usd(p.usd)})`).join(', ')}${within.length > 3 ? ', …' : ''}`;
     return `${head} ${over.length} of ${projected.length} strategies would exceed it, ${name(first.s)} first, on ${day(first)} (${usd(first.usd)} at its rate); ${fits}.`;
   }
-  const rejected = report.strategies.filter((s) => Object.entries(s.failures).some(([k, n]) => k.startsWith('budget') && n > 0));
-  const alerted = report.strategies.filter((s) => s.budget.alerts.some((a) => a.threshold >= 1));
-  return (
-    `**Budget** (${limit} per ${period}): ${alerted.length} of ${report.strategies.length} strategies reached the limit in some period` +
-    (rejected.length > 0 ? `; ${rejected.map(name).join(', ')} then had requests refused (${budget.onExhausted}).` : '.')
-  );
+  const refused = (s: StrategyReport): number => Object.entries(s.failures).reduce((n, [k, v]) => (k.startsWith('budget') ? n + v : n), 0);
+  const rejected = report.strategies.filter((s) => refused(s) > 0);
+  const reached = (s: StrategyReport): boolean => s.budget.alerts.some((a) => a.threshold >= 1);
+  const alerted = report.strategies.filter(reached);
+  const of = `${alerted.length} of ${report.strategies.length} strategies reached the limit in some period`;
+  if (budget.onExhausted === 'allow') {
+    // The budget only alerts: whoever refused work did so by its own rule (budget-guard).
+    const guards = rejected.map((s) => `${name(s)} refused ${count(refused(s))} requests ${reached(s) ? 'after reaching it' : 'to stay within it'}`);
+    return `**Budget** (${limit} per ${period}, alerts only: \`onExhausted: allow\`): ${of} and kept spending${guards.length > 0 ? `; ${guards.join('; ')}` : ''}.`;
+  }
+  return `**Budget** (${limit} per ${period}): ${of}` + (rejected.length > 0 ? `; ${rejected.map(name).join(', ')} then had requests refused (${budget.onExhausted}).` : '.');
 }
 
 /** Credits per account: how many expired unused, at best and at worst. */

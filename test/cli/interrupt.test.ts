@@ -21,7 +21,7 @@ afterEach(() => {
  */
 async function interruptRun(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> {
   const log = join(dir, 'attempts.jsonl');
-  const args = [BIN, 'run', SCENARIO, '--strategy', 'cheapest', '--no-oracle', '--quiet', '--duration', '12h', '--out', join(dir, 'out'), '--attempts-log', log];
+  const args = [BIN, 'run', SCENARIO, '--strategy', 'cheapest', '--no-oracle', '--quiet', '--duration', '7d', '--out', join(dir, 'out'), '--attempts-log', log];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));

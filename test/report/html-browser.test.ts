@@ -53,11 +53,11 @@ beforeAll(async () => {
   await writeForecastVisuals({ ...forecast, sweep }, { outDir: forecastDir, html: true, png: false, scenarioFile: FORECAST_SCENARIO });
   forecastFile = path.join(forecastDir, 'forecast.html');
   const loaded = loadScenario(MARKET_SCENARIO);
-  // A seventh of the budget and of its project caps, so that one day fires the alerts of a week:
-  // long budget-alert cells, the widest of the strategies table.
+  // A thirtieth of the month's budget (and of any project caps), so that one day fires the alerts
+  // of the month: long budget-alert cells, the widest of the strategies table.
   const budget = loaded.budget!;
-  const perProject = Object.fromEntries(Object.entries(budget.perProject).map(([p, usd]) => [p, usd / 7]));
-  const market = { ...loaded, budget: { ...budget, limit: budget.limit / 7, perProject } };
+  const perProject = Object.fromEntries(Object.entries(budget.perProject).map(([p, usd]) => [p, usd / 30]));
+  const market = { ...loaded, budget: { ...budget, limit: budget.limit / 30, perProject } };
   const marketReport = await simulate(market, { durationMs: 86_400_000 });
   expect(marketReport.strategies.some((s) => s.budget.alerts.length > 0)).toBe(true);
   const marketDir = mkdtempSync(path.join(tmpdir(), 'imgsim-market-html-'));

@@ -55,6 +55,33 @@ describe('verdict', () => {
     expect(verdict(r)).toContain('**Deferral**: `fastest` deferred 250 requests and paid $6.90 for batch work (25% less); against `cheapest`, the cheapest that sends batch work at once ($9.20).');
   });
 
+  it('measures deferral against the cheapest that meets the batch SLO, not one that paid less by serving less', () => {
+    let r = makeReport();
+    r = withStrategy(r, 'fastest', { requests: { ...r.strategies[1]!.requests, deferred: 250 }, cost: { ...r.strategies[1]!.cost, byUrgency: { interactive: 52.8, batch: 6.9 } } });
+    // cheapest pays $9.20 for batch work but gets only 90% of it done in time (target 95%);
+    // primary-backup pays $10.00 and gets 290 / 300 = 96.67%: the yardstick. 1 − 6.90 / 10.00 = 31%.
+    const pb = r.strategies[2]!;
+    r = withStrategy(r, 'primary-backup', {
+      cost: { ...pb.cost, byUrgency: { interactive: 34.55, batch: 10 } },
+      slo: { ...pb.slo, byUrgency: { batch: { requests: 300, attained: 290, attainment: 290 / 300 } } },
+    });
+    expect(verdict(r)).toContain(
+      '**Deferral**: `fastest` deferred 250 requests and paid $6.90 for batch work (31% less); against `primary-backup`, the cheapest that sends batch work at once and meets the batch SLO ($10.00).',
+    );
+  });
+
+  it('over a whole period of a budget that only alerts, says who kept spending and who refused work itself', () => {
+    let r = makeReport();
+    r = { ...r, window: { ...r.window, end: '2026-07-01T00:00:00.000Z' }, budget: { ...r.budget!, onExhausted: 'allow' } };
+    const c = r.strategies[0]!;
+    r = withStrategy(r, 'cheapest', { budget: { ...c.budget, alerts: [...c.budget.alerts, { threshold: 1, at: '2026-06-20T00:00:00.000Z', period: 0 }] } });
+    // fastest plays a budget guard: 40 requests refused for the budget, its project cap 12 more; no 100% alert.
+    r = withStrategy(r, 'fastest', { failures: { timeout: 5, budget: 40, 'budget:catalog': 12 } });
+    expect(verdict(r)).toContain(
+      '**Budget** ($100.00 per 30d, alerts only: `onExhausted: allow`): 1 of 3 strategies reached the limit in some period and kept spending; `fastest` refused 52 requests to stay within it.',
+    );
+  });
+
   it('opens report.md', () => {
     const md = renderMarkdown(meeting());
     expect(md.indexOf('## Verdict')).toBeLessThan(md.indexOf('## Strategies'));

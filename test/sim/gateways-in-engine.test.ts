@@ -53,7 +53,8 @@ describe('gateway strategies in the simulator', () => {
   it('ship configs for market-2026 that load, map every deployment and route every request', async () => {
     const scenario = loadScenario(path.join(ROOT, 'scenarios/market-2026.yaml'));
     checkGatewayConfigs(scenario);
-    const report = await simulate(scenario, { durationMs: 20 * 60_000, strategies: ['litellm', 'portkey'] });
+    // 4 quiet night hours at 0.1 requests a second (x 0.5-0.65 for the hour): about 800 requests
+    const report = await simulate(scenario, { durationMs: 4 * 3_600_000, strategies: ['litellm', 'portkey'] });
     for (const s of report.strategies) {
       expect(s.requests.total).toBeGreaterThan(500);
       expect(s.successRate).toBeGreaterThan(0.97);
