@@ -136,10 +136,11 @@ function budgetSentence(report: Report): string | undefined {
   const reached = (s: StrategyReport): boolean => s.budget.alerts.some((a) => a.threshold >= 1);
   const alerted = report.strategies.filter(reached);
   const of = `${alerted.length} of ${report.strategies.length} strategies reached the limit in some period`;
-  if (budget.onExhausted === 'allow') {
+  if (budget.onExhausted === 'allow' && (alerted.length > 0 || rejected.length > 0)) {
     // The budget only alerts: whoever refused work did so by its own rule (budget-guard).
     const guards = rejected.map((s) => `${name(s)} refused ${count(refused(s))} requests ${reached(s) ? 'after reaching it' : 'to stay within it'}`);
-    return `**Budget** (${limit} per ${period}, alerts only: \`onExhausted: allow\`): ${of} and kept spending${guards.length > 0 ? `; ${guards.join('; ')}` : ''}.`;
+    const kept = alerted.length > 0 ? ' and kept spending' : '';
+    return `**Budget** (${limit} per ${period}, alerts only: \`onExhausted: allow\`): ${of}${kept}${guards.length > 0 ? `; ${guards.join('; ')}` : ''}.`;
   }
   return `**Budget** (${limit} per ${period}): ${of}` + (rejected.length > 0 ? `; ${rejected.map(name).join(', ')} then had requests refused (${budget.onExhausted}).` : '.');
 }

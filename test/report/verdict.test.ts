@@ -80,6 +80,9 @@ describe('verdict', () => {
     expect(verdict(r)).toContain(
       '**Budget** ($100.00 per 30d, alerts only: `onExhausted: allow`): 1 of 3 strategies reached the limit in some period and kept spending; `fastest` refused 52 requests to stay within it.',
     );
+    // Nobody reached it and nobody refused: the plain sentence, as with `reject`.
+    const quiet = withStrategy(withStrategy(r, 'cheapest', { budget: c.budget }), 'fastest', { failures: { timeout: 5 } });
+    expect(verdict(quiet)).toContain('**Budget** ($100.00 per 30d): 0 of 3 strategies reached the limit in some period.');
   });
 
   it('opens report.md', () => {
