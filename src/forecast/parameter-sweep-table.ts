@@ -64,7 +64,7 @@ function attainmentCell(p: ParameterPoint): string {
  */
 export function parameterSweepText(sweep: ParameterSweepResult): string {
   return (
-    `${sweep.parameter} at ${sweep.values.join(', ')}: every strategy over ${sweep.runsPerValue} runs of ${sweep.horizon} per value, the same seeds for each value. ` +
+    `${sweep.parameter} at ${sweep.values.join(', ')}: every strategy over ${sweep.runsPerValue} run${sweep.runsPerValue === 1 ? '' : 's'} of ${sweep.horizon} per value, the same seeds for each value. ` +
     `Best: the value with the lowest mean cost whose SLO attainment reaches ${percent(sweep.targets.interactive)} interactive, ${percent(sweep.targets.batch)} batch.`
   );
 }

@@ -45,3 +45,25 @@ export function reservedSection(report: Report): ReportSection | undefined {
     },
   };
 }
+
+/**
+ * For the terminal: one line per strategy and provider with a reservation, and why there is no
+ * oracle line.
+ * @param report - the report
+ * @returns the lines, none without a reservation
+ */
+export function reservedSummaryLines(report: Report): string[] {
+  const lines: string[] = [];
+  for (const s of report.strategies) {
+    for (const id of Object.keys(s.providers).sort()) {
+      const r = s.providers[id]!.reserved;
+      if (r === undefined) continue;
+      const perImage = r.images > 0 ? usd(r.costPerImage) : '—';
+      lines.push(
+        `reserved ${id} (${s.name}): ${count(r.slots)} slots ${percent(r.utilisation)} busy; fees ${usd(r.fee)} + marginal ${usd(r.marginal)} + overflow ${usd(r.overflow)} = ${perImage} per image`,
+      );
+    }
+  }
+  if (lines.length > 0 && report.oracle === undefined && report.mode === 'sim') lines.push('oracle: not run (it prices every attempt on demand, so it has no plan against reserved slots)');
+  return lines;
+}

@@ -6,6 +6,7 @@ import { count, decimal, MINUS, percent, table, usd } from './format.js';
 import { formatDuration } from '../scenario/units.js';
 import type { BudgetAlert, OracleReport, Report, StrategyReport, ThresholdResult } from '../metrics/report-types.js';
 import { URGENCIES, type Urgency } from '../scenario/schema.js';
+import { reservedSummaryLines } from './reserved-section.js';
 
 /** One column of the strategy summary. */
 export interface SummaryColumn {
@@ -297,7 +298,7 @@ function groupTable(report: Report, by: 'class' | 'project'): string | undefined
 
 /**
  * Renders the summary for the terminal: an aligned plain-text table of the strategies, a line
- * on the oracle (when run), then one line per failed threshold (or one line saying all passed).
+ * per provider with reserved capacity, a line on the oracle (when run), then one line per failed threshold (or one line saying all passed).
  * @param report - the report
  * @returns the text, ending with a newline
  */
@@ -315,6 +316,8 @@ export function renderSummaryTable(report: Report): string {
     const groups = groupTable(report, g);
     if (groups !== undefined) lines.push('', groups);
   }
+  const reserved = reservedSummaryLines(report);
+  if (reserved.length > 0) lines.push('', ...reserved);
   if (report.oracle !== undefined) lines.push('', formatOracle(report.oracle));
   const results = report.strategies.flatMap((s) => s.thresholds.map((t) => ({ strategy: s.name, t })));
   const failed = results.filter((r) => !r.t.ok);

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { renderSummaryTable } from '../../src/report/summary-table.js';
 import { simulate } from '../../src/sim/run.js';
 import { reservedTrace as scenario } from '../_reserved.js';
 
@@ -42,6 +43,10 @@ describe('reserved capacity in the simulator', () => {
     const md = renderMarkdown(report);
     expect(md).toContain('## Reserved capacity');
     expect(md).toMatch(/\| cheapest \| gpu +\| +2 \| +83\.26% \| +240 \/ 120 \/ 0 \| \$0\.277778 \| +\$1\.20 \| +\$4\.80 \| +360 \| +\$0\.0174383 \|/);
+    // The terminal: one line per reservation, and why there is no oracle line.
+    const terminal = renderSummaryTable(report).split('\n');
+    expect(terminal).toContain('reserved gpu (cheapest): 2 slots 83.26% busy; fees $0.277778 + marginal $1.20 + overflow $4.80 = $0.0174383 per image');
+    expect(terminal).toContain('oracle: not run (it prices every attempt on demand, so it has no plan against reserved slots)');
   });
 
   it('gates on the reserved figures with thresholds', async () => {
@@ -92,6 +97,7 @@ describe('reserved capacity in the simulator', () => {
     const report = await simulate(scenarioFromObject(scenario(undefined)), { oracle: false });
     expect(report.strategies[0]!.providers.gpu!.reserved).toBeUndefined();
     expect(renderMarkdown(report)).not.toContain('Reserved capacity');
+    expect(renderSummaryTable(report)).not.toContain('reserved');
     expect(report.strategies[0]!.cost.total).toBeCloseTo(14.4, 9);
   });
 });
