@@ -175,7 +175,8 @@ export function checkProvider(p: CheckedProvider, base: readonly (string | numbe
   if (p.reserved !== undefined && pricing.model === 'credits') {
     out.push({ path: at('reserved'), message: 'reserved capacity overflows at on-demand prices in USD; give the provider a cash pricing model (not `credits`)' });
   }
-  if (p.reserved !== undefined && !(p.reserved.period > 0)) out.push({ path: at('reserved', 'period'), message: 'expected a period longer than 0' });
+  // Hourly at the finest, as reservations are sold: ten years of window is at most 87,600 fees.
+  if (p.reserved !== undefined && !(p.reserved.period >= 3_600_000)) out.push({ path: at('reserved', 'period'), message: 'expected a period of at least 1h' });
   if (p.supports?.sizes && p.supports.sizes.length === 0) out.push({ path: at('supports', 'sizes'), message: 'an empty list serves no request; omit it to accept any size' });
   if (p.rateLimit?.burst !== undefined && p.rateLimit.burst < 1) out.push({ path: at('rateLimit', 'burst'), message: 'expected at least 1' });
 }

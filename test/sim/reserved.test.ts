@@ -101,3 +101,13 @@ describe('reserved capacity in the simulator', () => {
     expect(report.strategies[0]!.cost.total).toBeCloseTo(14.4, 9);
   });
 });
+
+describe('reserved capacity: bad input', () => {
+  it('is a located error: a period under an hour, a credits provider, a fractional slot count', () => {
+    expect(() => scenarioFromObject(scenario({ slots: 2, feePerSlot: 100, period: '1ms' }))).toThrow(/providers\[0\]\.reserved\.period: expected a period of at least 1h/);
+    expect(() => scenarioFromObject(scenario({ slots: 2.5, feePerSlot: 100 }))).toThrow(/providers\[0\]\.reserved\.slots: expected a whole number >= 0/);
+    const credits = scenario({ slots: 2, feePerSlot: 100 });
+    credits.providers[0]!.pricing = { model: 'credits', perImage: 1, creditPrice: 0.01 };
+    expect(() => scenarioFromObject(credits)).toThrow(/providers\[0\]\.reserved: reserved capacity overflows at on-demand prices in USD/);
+  });
+});
