@@ -5,7 +5,7 @@
  * by completion order, so the forecast does not depend on how many threads ran it.
  */
 import type { StrategyFactory } from '../routing/strategy.js';
-import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
+import { loadScenarioStrategyFiles, selectStrategyRefs, strategyFees } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
@@ -106,7 +106,7 @@ export function simulateRun(setup: RunSetup, task: RunTask, onProgress?: TaskPro
     try {
       const log = withOracle ? new ServiceLog() : undefined;
       if (log) logs.push(log);
-      const sim = new Simulation(s, strategy, source, curves, undefined, log);
+      const sim = new Simulation(s, strategy, source, curves, undefined, log, strategyFees(ref));
       const { collector } = sim.run(onProgress ? (ms) => { onProgress((i + ms / s.durationMs) / steps); } : undefined);
       return { report: collector.toReport(strategy.name, s.durationMs), usage: collector.usage };
     } finally {

@@ -5,9 +5,10 @@
 import { OUTCOME_KINDS, URGENCIES, type OutcomeKind, type Urgency } from '../scenario/schema.js';
 import { Breakdown, DOUBLE_FIELD, type Group } from './breakdown.js';
 import { LatencyHistogram } from './histogram.js';
-import type { BudgetAlert, CreditsReport, ProviderReport, StrategyReport } from './report-types.js';
+import type { BudgetAlert, CreditsReport, FeesReport, ProviderReport, StrategyReport } from './report-types.js';
 import type { ReservedTally } from './reserved.js';
 import { MAX_HOUR_BUCKETS, RunUsage } from './usage.js';
+import { FEE_KINDS, type FeeKind } from '../model/pricing/fees.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -141,6 +142,21 @@ export class RequestGroups {
   }
 }
 
+/** Fees by kind as the report has them: the total first. */
+function feesReport(fees: Readonly<Record<FeeKind, number>>): FeesReport {
+  let total = 0;
+  for (const k of FEE_KINDS) total += fees[k];
+  return { total, ...fees };
+}
+
+/**
+ * Zero fees of every kind, for a run whose strategy has `fees`.
+ * @returns a fresh record
+ */
+export function noFees(): Record<FeeKind, number> {
+  return { markup: 0, perGeneration: 0, perMillionTokens: 0, monthly: 0, creditPurchase: 0 };
+}
+
 /** Counters for one strategy's run. */
 export class RunCollector {
   /** Per urgency, traffic class and project: requests, SLO, cost, drained work, latency. */
@@ -172,6 +188,8 @@ export class RunCollector {
   budgetSpentUsd = DOUBLE_FIELD;
   readonly alerts: BudgetAlert[] = [];
   credits: Record<string, CreditsReport> = {};
+  /** A gateway's fees by kind, USD, when the strategy has `fees` (the report then has `cost.fees`). */
+  fees: Record<FeeKind, number> | undefined = undefined;
   /** Reserved capacity per provider; set only when some provider has a reservation. */
   reserved: ReservedTally | undefined = undefined;
   /** Slot time, attempts per minute and credits per hour (for forecasts; not in the report). */
@@ -253,9 +271,29 @@ export class RunCollector {
    */
   charge(provider: number, groups: RequestGroups | undefined, costUsd: number, wasted: boolean, atMs: number): void {
     if (costUsd === 0) return;
+    this.providers[provider]!.costUsd += costUsd;
+    this.book(groups, costUsd, wasted, atMs);
+  }
+
+  /**
+   * Adds a gateway's fee (docs/gateways.md#fees): in the totals and groups as any cost, by kind
+   * in `cost.fees`, at no provider.
+   * @param kind - the kind of fee
+   * @param request - the request it was charged for, or undefined for account-level fees
+   * @param usd - amount
+   * @param wasted - true when it was charged on a bill that bought nothing usable
+   * @param atMs - when
+   */
+  fee(kind: FeeKind, request: RequestTags | undefined, usd: number, wasted: boolean, atMs: number): void {
+    if (usd === 0) return;
+    this.fees![kind] += usd;
+    this.book(request === undefined ? undefined : this.groupsOf(request), usd, wasted, atMs);
+  }
+
+  /** Books money billed in the totals, the request's groups and its hour. */
+  private book(groups: RequestGroups | undefined, costUsd: number, wasted: boolean, atMs: number): void {
     this.costUsd += costUsd;
     if (wasted) this.wastedUsd += costUsd;
-    this.providers[provider]!.costUsd += costUsd;
     const drained = atMs > this.endMs;
     if (drained) this.drainedUsd += costUsd;
     if (groups !== undefined) {
@@ -402,6 +440,7 @@ export class RunCollector {
         byProject: keyed(billed(projects), (g) => g.costUsd),
         byUrgency: keyed(billed(urgencies), (g) => g.costUsd),
         byClass: keyed(billed(classes), (g) => g.costUsd),
+        ...(this.fees === undefined ? {} : { fees: feesReport(this.fees) }),
       },
       latencyMs: latency.summary(),
       attempts: {

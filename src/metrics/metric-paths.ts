@@ -90,6 +90,9 @@ export function matchesPattern(pattern: string, parts: readonly string[]): boole
  */
 export const ZERO_WHEN_ABSENT: readonly string[] = ['failures', 'cost.byProvider', 'cost.byProject', 'cost.byUrgency', 'cost.byClass', 'providers.*.outcomes'];
 
+/** Sections of money a strategy's report has only when it was charged any (`cost.fees`: a gateway's fees): absent, each number in them reads 0. */
+export const ZERO_SECTIONS: readonly string[] = ['cost.fees'];
+
 /** Outcome kinds a provider's `outcomes` may count (report-schema.ts): attempts' kinds, hedge losers, live mode's client errors. */
 const COUNTED_OUTCOMES = [...OUTCOME_KINDS, 'cancelled', 'client-error'];
 

@@ -162,6 +162,24 @@ export const regretReportSchema = z.object({
   lowerBound: num,
 });
 
+/**
+ * Extension: a gateway's fees on top of the providers' prices (docs/gateways.md#fees), USD, in
+ * `cost.total` too; present only for a strategy with `fees`.
+ */
+export const feesReportSchema = z.object({
+  total: num,
+  /** A percentage of each billed provider amount. */
+  markup: num,
+  /** A fixed fee per billed attempt. */
+  perGeneration: num,
+  /** A fee per million tokens billed by token-priced providers. */
+  perMillionTokens: num,
+  /** The monthly platform fee, per started 30-day month of the window. */
+  monthly: num,
+  /** Fees on top-ups of the gateway's prepaid credits. */
+  creditPurchase: num,
+});
+
 /** Everything measured for one strategy. */
 export const strategyReportSchema = z.object({
   name: z.string(),
@@ -177,6 +195,8 @@ export const strategyReportSchema = z.object({
     byUrgency: optionalByUrgency(num),
     /** Extension: USD billed for each traffic class's requests. */
     byClass: byName(num).optional(),
+    /** Extension: a gateway's fees, by kind; absent for a strategy without `fees`. */
+    fees: feesReportSchema.optional(),
   }),
   latencyMs: latencySummarySchema,
   attempts: z.object({
@@ -295,6 +315,8 @@ export type BudgetAlert = z.infer<typeof budgetAlertSchema>;
 export type CreditsReport = z.infer<typeof creditsReportSchema>;
 /** One threshold's verdict. */
 export type ThresholdResult = z.infer<typeof thresholdResultSchema>;
+/** Extension: a gateway's fees, by kind. */
+export type FeesReport = z.infer<typeof feesReportSchema>;
 /** Extension: one strategy's cost against the oracle. */
 export type RegretReport = z.infer<typeof regretReportSchema>;
 /** Everything measured for one strategy. */

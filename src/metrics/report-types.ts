@@ -5,6 +5,7 @@
 export type {
   BudgetAlert,
   CreditsReport,
+  FeesReport,
   LatencySummary,
   OracleReport,
   ProviderReport,

@@ -2,7 +2,7 @@
  * The CI gate (docs/contract.md §2.6): each scenario threshold checked against the strategies' reports.
  */
 import type { Scenario } from '../scenario/schema.js';
-import { matchesPattern, ZERO_WHEN_ABSENT } from './metric-paths.js';
+import { matchesPattern, ZERO_SECTIONS, ZERO_WHEN_ABSENT } from './metric-paths.js';
 import type { Report, StrategyReport, ThresholdResult } from './report-types.js';
 
 /** One threshold as the scenario gives it: a metric path, `max` and/or `min`, an optional strategy. */
@@ -11,7 +11,8 @@ export type Threshold = Scenario['thresholds'][number];
 /**
  * Reads a number from a strategy report by its dotted path (`cost.perSucceeded`,
  * `latencyByUrgency.interactive.p95`); a key absent from a record of counts or money
- * ({@link ZERO_WHEN_ABSENT}) reads 0.
+ * ({@link ZERO_WHEN_ABSENT}), or any number of a money section a strategy lacks
+ * ({@link ZERO_SECTIONS}), reads 0.
  * @param strategy - the report to read
  * @param metric - a dotted path (metric-paths.ts)
  * @returns the number there, or NaN when the path does not lead to a number
@@ -22,7 +23,10 @@ export function readMetric(strategy: StrategyReport, metric: string): number {
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (typeof at !== 'object' || at === null) return NaN;
-    if (!Object.hasOwn(at, key)) return i === keys.length - 1 && zeroWhenAbsent(keys.slice(0, i)) ? 0 : NaN;
+    if (!Object.hasOwn(at, key)) {
+      if (i === keys.length - 1 && zeroWhenAbsent(keys.slice(0, i))) return 0;
+      return ZERO_SECTIONS.includes(keys.slice(0, i + 1).join('.')) ? 0 : NaN;
+    }
     at = (at as Record<string, unknown>)[key];
   }
   return typeof at === 'number' ? at : NaN;

@@ -49,6 +49,13 @@ export const COMPARE_METRICS: readonly CompareMetric[] = [
 ];
 
 /**
+ * A gateway's fees (`cost.fees.total`, docs/gateways.md#fees), compared like money with the
+ * `cost` tolerance, and only for a strategy that has fees in either report (so comparisons of
+ * reports without fees keep their checks).
+ */
+export const FEES_METRIC: CompareMetric = { name: 'fees', path: 'cost.fees.total', better: 'lower', unit: 'usd', needsSuccess: false, base: 'cost' };
+
+/**
  * Default tolerances. Simulated reports are deterministic (same scenario, seed and code give the
  * same bytes), so any change is the code's and tight bounds are meaningful: 1% on money, 5% on
  * latency percentiles (a routing change moves whole requests between providers, so percentiles
@@ -425,6 +432,8 @@ export function compareReports(baseline: Report, current: Report, opts: CompareO
       continue;
     }
     const checks = COMPARE_METRICS.map((m) => checkMetric(m, valueOf(base, m), valueOf(cur, m), tolerances[m.name]!));
+    // After `cost`: fees absent from one report read 0 there (a gateway added or dropped).
+    if (base.cost.fees !== undefined || cur.cost.fees !== undefined) checks.splice(1, 0, checkMetric(FEES_METRIC, valueOf(base, FEES_METRIC), valueOf(cur, FEES_METRIC), tolerances.cost!));
     // A group's metric neither report has a value for (latency of a class nothing of which
     // succeeded) is no check at all.
     for (const m of groupMetrics(base, cur)) {

@@ -4,7 +4,7 @@
  */
 import type { Quote } from '../model/pricing/types.js';
 import type { RankedCandidate, StrategyExplanation } from '../routing/explain.js';
-import type { ExplainResult } from '../sim/explain.js';
+import type { ExplainedFees, ExplainedStrategy, ExplainResult } from '../sim/explain.js';
 import { count, percent, priceLineTable, table, usd } from './format.js';
 
 /** The version of the `--json` shape; bumped when a field changes meaning or goes away. */
@@ -77,7 +77,12 @@ function candidateJson(c: RankedCandidate, validation: Validation): Record<strin
   };
 }
 
-function strategyJson(s: StrategyExplanation, validation: Validation): Record<string, unknown> {
+/** A gateway's fees for JSON (present only for a strategy with `fees`). */
+function feesJson(f: ExplainedFees): Record<string, unknown> {
+  return { provider: f.provider, priceUsd: f.priceUsd, lines: f.lines.map((l) => ({ kind: l.kind, usd: l.usd, label: l.label })), totalUsd: f.totalUsd, monthly: f.monthly ?? null };
+}
+
+function strategyJson(s: ExplainedStrategy, validation: Validation): Record<string, unknown> {
   const d = s.decision;
   return {
     name: s.strategy,
@@ -101,6 +106,7 @@ function strategyJson(s: StrategyExplanation, validation: Validation): Record<st
     candidates: s.candidates.map((c) => candidateJson(c, validation)),
     excluded: s.excluded,
     refused: s.refused,
+    ...(s.fees === undefined ? {} : { fees: feesJson(s.fees) }),
   };
 }
 
@@ -188,7 +194,16 @@ function budgetLine(s: StrategyExplanation): string {
   return `budget: ${usd(b.spentUsd)} of ${money(b.limitUsd)} this period (${period})${project}${b.onExhausted === undefined ? '' : `, onExhausted ${b.onExhausted}`}`;
 }
 
-function strategyText(s: StrategyExplanation, validation: Validation): string {
+/** A gateway's fees on the chosen price, one line each, and the price with them. */
+function feesText(f: ExplainedFees): string[] {
+  const out = [`  gateway fees on ${f.provider}'s ${usd(f.priceUsd)}:`];
+  for (const l of f.lines) out.push(`    + ${l.kind} ${l.label} = $${+l.usd.toPrecision(10)}`);
+  out.push(`    = $${+f.totalUsd.toPrecision(10)} with the fees`);
+  if (f.monthly !== undefined) out.push(`    and a ${f.monthly}`);
+  return out;
+}
+
+function strategyText(s: ExplainedStrategy, validation: Validation): string {
   const out: string[] = [decisionHead(s), `  why: ${s.summary}`];
   if (s.gate !== undefined) out.push(`  gate: the budget rejects the request before routing (${s.gate}); the decision above applies once it allows`);
   out.push(`  ${budgetLine(s)}`);
@@ -209,6 +224,7 @@ function strategyText(s: StrategyExplanation, validation: Validation): string {
       indent(table(['#', 'provider', 'tier', 'price', 'p50', 'p95', 'breaker', 'in flight/queued', 'errors', 'reason'], rows, ['r', 'l', 'l', 'r', 'r', 'r', 'l', 'r', 'r', 'l'])),
     );
   }
+  if (s.fees !== undefined) out.push(...feesText(s.fees));
   for (const e of s.excluded) out.push(`  not a candidate: ${e.provider}: ${e.reason}`);
   for (const r of s.refused) out.push(`  cannot serve: ${r.provider} (${r.tier}): ${r.reason}`);
   return out.join('\n');

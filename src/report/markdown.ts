@@ -4,6 +4,7 @@
  * same bytes.
  */
 import { count, percent, usd } from './format.js';
+import { FEE_KINDS } from '../model/pricing/fees.js';
 import { OUTCOME_KINDS } from '../scenario/schema-parts.js';
 import { formatDuration } from '../scenario/units.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
@@ -268,6 +269,27 @@ function creditsTable(report: Report): ReportTable | undefined {
   return { header, align: header.map((_, i) => (i < 2 ? 'l' : 'r')), rows };
 }
 
+/**
+ * A gateway's fees beside the provider bills, each strategy a row (docs/gateways.md#fees): direct
+ * and through a gateway side by side. Absent when no strategy has `fees`.
+ */
+function feesSection(report: Report): ReportSection | undefined {
+  if (!report.strategies.some((s) => s.cost.fees !== undefined)) return undefined;
+  const header = ['strategy', 'provider bills', 'fees', 'markup', 'per generation', 'per M tokens', 'monthly', 'credit purchase', 'cost total'];
+  const rows = report.strategies.map((s) => {
+    const f = s.cost.fees;
+    const bills = usd(s.cost.total - (f?.total ?? 0));
+    const kinds = f === undefined ? FEE_KINDS.map(() => NONE) : FEE_KINDS.map((k) => usd(f[k]));
+    return plain([s.name, bills, f === undefined ? NONE : usd(f.total), ...kinds, usd(s.cost.total)]);
+  });
+  return {
+    id: 'fees',
+    title: 'Fees',
+    before: { text: "A gateway's fees on top of the providers' bills (in the cost total); — for a strategy that pays the providers directly." },
+    table: { header, align: header.map((_, i) => (i === 0 ? 'l' : 'r')), rows },
+  };
+}
+
 function thresholdsSection(report: Report): ReportSection | undefined {
   const rows: TableCell[][] = [];
   let failed = 0;
@@ -288,7 +310,7 @@ function thresholdsSection(report: Report): ReportSection | undefined {
 
 /**
  * The report's tables as data, in order: strategies (best values marked), provider shares,
- * outcomes by provider, reserved capacity (when a provider has a reservation), the oracle and regret (when run), credits (when any provider uses credits) and thresholds (when the
+ * outcomes by provider, reserved capacity (when a provider has a reservation), a gateway's fees (when a strategy has any), the oracle and regret (when run), credits (when any provider uses credits) and thresholds (when the
  * scenario has any). `report.md` and `report.html` both render these.
  * @param report - the report
  * @returns the sections
@@ -319,6 +341,8 @@ export function reportSections(report: Report): ReportSection[] {
   sections.splice(1, 0, ...(byUrgency === undefined ? [] : [byUrgency]), ...groupSections(report));
   const reserved = reservedSection(report);
   if (reserved !== undefined) sections.push(reserved);
+  const fees = feesSection(report);
+  if (fees !== undefined) sections.push(fees);
   const oracle = oracleSection(report);
   if (oracle !== undefined) sections.push(oracle);
   const credits = creditsTable(report);

@@ -185,13 +185,28 @@ export const REGRET_COLUMN: SummaryColumn = {
 };
 
 /**
- * The summary's columns for a report: {@link SUMMARY_COLUMNS}, plus the regret column after
- * `wasted` when the report has the oracle.
+ * The fees column: a gateway's fees, in the cost total too (docs/gateways.md#fees); `—` for a
+ * strategy without `fees` (it pays the providers directly).
+ */
+export const FEES_COLUMN: SummaryColumn = {
+  title: 'fees',
+  align: 'r',
+  cell: (s) => (s.cost.fees === undefined ? NONE : usd(s.cost.fees.total)),
+};
+
+/**
+ * The summary's columns for a report: {@link SUMMARY_COLUMNS}, plus the fees column after
+ * `cost total` when a strategy has a gateway's fees, and the regret column after `wasted` when
+ * the report has the oracle.
  * @param report - the report
  * @returns the columns, in order
  */
 export function summaryColumns(report: Report): readonly SummaryColumn[] {
   let columns: readonly SummaryColumn[] = SUMMARY_COLUMNS;
+  if (report.strategies.some((s) => s.cost.fees !== undefined)) {
+    const at = columns.findIndex((c) => c.title === 'cost total') + 1;
+    columns = [...columns.slice(0, at), FEES_COLUMN, ...columns.slice(at)];
+  }
   const urgencies = urgenciesOf(report);
   if (urgencies.length > 1) {
     // Per urgency in place of the pooled p50, p95, p99 and SLO attainment.

@@ -9,6 +9,7 @@ import type { RoutingContext, StrategyFactory } from './strategy.js';
 import { BudgetTracker } from './budget.js';
 import { policyStreams } from './policy.js';
 import type { Clock, ProviderHandle } from './provider-view.js';
+import type { FeeSchedule } from '../model/pricing/fees.js';
 import { rngFor, type DrawSource, type Rng } from '../model/random.js';
 import { strategyDisplayName } from '../scenario/check.js';
 import { ImgsimError } from '../scenario/errors.js';
@@ -75,6 +76,16 @@ export function selectStrategyRefs(scenario: ResolvedScenario, names: readonly s
     if (/^[a-z-]+$/.test(name)) return name;
     throw new ImgsimError('invalid-argument', `no strategy "${name}" in the scenario; it has ${[...byName.keys()].join(', ')}`);
   });
+}
+
+/**
+ * The fees of a gateway in front of the providers, from a strategy entry's `fees`
+ * (docs/gateways.md#fees); nested strategies carry none.
+ * @param ref - a top-level strategy reference
+ * @returns its fees, or undefined when it has none (reports then have no `cost.fees`)
+ */
+export function strategyFees(ref: StrategyRef): FeeSchedule | undefined {
+  return typeof ref === 'string' ? undefined : ref.fees;
 }
 
 /**

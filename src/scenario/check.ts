@@ -88,6 +88,10 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
     } else names.set(name, i);
     walkStrategyRef(ref, ['strategies', i], (nested, at) => {
       checkStrategy(nested, at, strategyChecks);
+      // A gateway's fees are on what the whole run bills: on the strategy entry, not inside it.
+      if (at.length > 2 && typeof nested !== 'string' && nested.fees !== undefined) {
+        out.push({ path: [...at, 'fees'], message: `fees apply to a whole strategy entry: move \`fees\` to strategies[${i}]` });
+      }
     });
   });
 

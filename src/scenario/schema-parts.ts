@@ -12,6 +12,8 @@ import {
   DURATION_PATTERN,
   INSTANT_EXPECTED,
   MONEY_EXPECTED,
+  PERCENT_EXPECTED,
+  PERCENT_PATTERN,
   RATE_EXPECTED,
   RATE_PATTERN,
   SIZE_EXPECTED,
@@ -24,6 +26,7 @@ import {
   parseAtMs,
   parseDurationMs,
   parseMoneyUsd,
+  parsePercent,
   parseRatePerSec,
   parseSize,
   parseTimeOfDay,
@@ -121,6 +124,28 @@ export const money = shared(() =>
       error: `expected ${MONEY_EXPECTED}`,
     })
     .transform(parsedBy(parseMoneyUsd)));
+/** A percentage `"5.5%"`, or a fraction below 1 (0.055). Output: the fraction. */
+export const percentage = shared(() => unit(PERCENT_PATTERN, PERCENT_EXPECTED, parsePercent));
+
+/**
+ * A gateway's fees on top of the providers' prices, on a strategy entry (docs/gateways.md#fees):
+ * parsed into the model's `FeeSchedule` (src/model/pricing/fees.ts).
+ */
+export const feesSchema = shared(() =>
+  obj({
+    markup: percentage().optional(),
+    perGeneration: money().optional(),
+    perMillionTokens: money().optional(),
+    monthly: money().optional(),
+    creditPurchase: obj({
+      percent: percentage(),
+      fixed: money().default(0),
+      minimum: money().default(0),
+      topUp: money().refine((usd) => usd > 0, { error: 'expected a top-up of more than $0' }),
+    }).optional(),
+  }).meta({ id: 'fees', description: "A gateway's fees on top of the providers' prices (docs/gateways.md#fees)." }),
+);
+
 /** A number > 0. */
 export const positive = shared(() => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' }));
 /** A number >= 0. */

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { suggest } from './errors.js';
 import { MAX_TOKENS, MAX_USD } from './limits.js';
-import { obj, duration, rate, size, timeOfDay, timeZone, money, positive, nonNegative, int, stepCount, factor, credits, probability, fraction, id, pointInTime, feature, URGENCIES, OUTCOME_KINDS, type OutcomeKind } from './schema-parts.js';
+import { obj, duration, rate, size, timeOfDay, timeZone, money, feesSchema, positive, nonNegative, int, stepCount, factor, credits, probability, fraction, id, pointInTime, feature, URGENCIES, OUTCOME_KINDS, type OutcomeKind } from './schema-parts.js';
 import { GROWTH_EXPECTED, INSTANT_EXPECTED, MONEY_TOO_LARGE, SIZE_EXPECTED, isUnitError, parseGrowthPerMs, parseInstantMs, parseSize } from './units.js';
 import { provideStrategyRef, type AnyBuiltin, type WithRefs } from '../routing/strategies/_builtin.js';
 import { BUILTINS, builtinNamed, type BuiltinStrategyName } from '../routing/strategies/builtins.js';
@@ -390,6 +390,7 @@ export const fileStrategySchema = obj({
   file: z.string().min(1),
   name: z.string().min(1).optional(),
   options: z.record(z.string(), z.unknown()).default({}),
+  fees: feesSchema().optional(),
 });
 
 /** A strategy reference: a built-in name, a built-in with options, or a file. */

@@ -193,6 +193,27 @@ export function parseGrowthPerMs(input: unknown): Parsed<number> {
   return Math.log1p(fraction) / GROWTH_PERIOD_MS[m[2]!]!;
 }
 
+/** What a percentage looks like, for messages. */
+export const PERCENT_EXPECTED = 'a percentage such as "5.5%" (at most 1000%), or a fraction below 1 such as 0.055';
+
+/** The pattern of a percentage, for the JSON schema. */
+export const PERCENT_PATTERN = '^\\s*(\\d+(\\.\\d+)?|\\.\\d+)\\s*%\\s*$';
+
+/**
+ * Parses a percentage (`"5.5%"`) or a fraction below 1 (0.055, what it parses to, so a parsed
+ * value parses again to itself) into a fraction. A number of 1 or more is refused: is 5 five
+ * percent or five hundred?
+ * @param input - the scenario value
+ * @returns the fraction, or an error
+ */
+export function parsePercent(input: unknown): Parsed<number> {
+  if (typeof input === 'number') return input >= 0 && input < 1 ? input : { error: PERCENT_EXPECTED };
+  const m = typeof input === 'string' ? /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%\s*$/.exec(input) : null;
+  if (!m) return { error: PERCENT_EXPECTED };
+  const pct = Number(m[1]);
+  return pct <= 1000 ? pct / 100 : { error: PERCENT_EXPECTED };
+}
+
 /** What an instant looks like, for messages. */
 export const INSTANT_EXPECTED = 'an ISO 8601 time with a zone, such as "2026-06-01T00:00:00Z"';
 

@@ -7,6 +7,7 @@
 import { creditsFor, price } from '../model/pricing/quote.js';
 import { billable, billableAbandoned, type AbandonedBy } from '../model/rules/billing.js';
 import type { OutcomeKind } from '../scenario/schema.js';
+import { billFees, billMonthlyFees } from './fees.js';
 import { priceReserved } from './reserved.js';
 import { attemptRequest, type SimState } from './state.js';
 
@@ -88,6 +89,7 @@ function charge(s: SimState, a: number, wasted: boolean, project: string): numbe
   s.collector.charge(at.provider, at.request === undefined ? s.requests[at.req]!.groups : s.collector.groupsOf(at.request), costUsd, wasted, now);
   rt.account.addSpend(costUsd, now);
   s.budget.spend(costUsd, project, now, s.fired);
+  if (s.fees !== undefined) billFees(s, a, costUsd, wasted, project, now);
   if (s.fired.length > 0) recordAlerts(s);
   return costUsd;
 }
@@ -148,7 +150,8 @@ export function expireCredits(s: SimState, p: number, untilMs: number): void {
 }
 
 /**
- * Closes the accounts at the end of a run: last expiry, each ledger's summary, the budget's total.
+ * Closes the accounts at the end of a run: last expiry, each ledger's summary, a gateway's
+ * monthly fees not charged yet, the budget's total.
  * @param s - the state
  * @param untilMs - the run's end
  */
@@ -167,6 +170,10 @@ export function finishAccounts(s: SimState, untilMs: number): void {
       expiredUsd: sum.expiredUsd,
       bundles: sum.bundlesBought,
     };
+  }
+  if (s.fees !== undefined) {
+    billMonthlyFees(s, untilMs);
+    if (s.fired.length > 0) recordAlerts(s);
   }
   s.collector.budgetSpentUsd = s.budget.totalUsd;
 }

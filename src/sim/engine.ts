@@ -15,6 +15,7 @@
  */
 import { AvailabilityCurve } from '../model/availability.js';
 import type { AttemptSink } from '../metrics/attempt-log.js';
+import type { FeeSchedule } from '../model/pricing/fees.js';
 import type { RunCollector } from '../metrics/collector.js';
 import type { ServiceLog } from '../metrics/service-log.js';
 import type { BudgetTracker } from '../routing/budget.js';
@@ -67,9 +68,10 @@ export class Simulation {
    * @param onAttempt - receives every attempt once it is over (the attempt log); without it
    *   the engine does no extra work beyond a few field writes per attempt
    * @param serviceLog - when given, receives what each request got (for the hindsight oracle)
+   * @param fees - the fees of a gateway in front of the providers (`strategyFees` of its entry)
    */
-  constructor(scenario: ResolvedScenario, strategy: Strategy, source: RequestSource, curves: readonly AvailabilityCurve[], onAttempt?: AttemptSink, serviceLog?: ServiceLog) {
-    this.s = new SimState(scenario, strategy, source, curves, onAttempt, serviceLog);
+  constructor(scenario: ResolvedScenario, strategy: Strategy, source: RequestSource, curves: readonly AvailabilityCurve[], onAttempt?: AttemptSink, serviceLog?: ServiceLog, fees?: FeeSchedule) {
+    this.s = new SimState(scenario, strategy, source, curves, onAttempt, serviceLog, fees);
   }
 
   /**

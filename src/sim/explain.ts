@@ -8,9 +8,10 @@
 import { validationBy, type ValidationBy } from '../model/pricing/pipeline.js';
 import { quote } from '../model/pricing/quote.js';
 import type { Quote } from '../model/pricing/types.js';
+import { billedTokens, monthlyNote, requestFeeLines, type FeeLine, type FeeSchedule } from '../model/pricing/fees.js';
 import type { ImageRequest } from '../model/request.js';
 import { explainStrategy, type StrategyExplanation } from '../routing/explain.js';
-import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
+import { loadScenarioStrategyFiles, selectStrategyRefs, strategyFees } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { openTraffic, type RequestSource } from '../traffic/traffic.js';
@@ -35,6 +36,21 @@ export interface WarmUp {
   readonly requests: number;
 }
 
+/** A gateway's fees on the chosen candidate's price, itemised (a strategy with `fees`). */
+export interface ExplainedFees {
+  readonly provider: string;
+  /** The provider's price of the request, USD. */
+  readonly priceUsd: number;
+  readonly lines: readonly FeeLine[];
+  /** The price with the per-request fees, USD. */
+  readonly totalUsd: number;
+  /** The monthly fee, which is not per request, when there is one. */
+  readonly monthly: string | undefined;
+}
+
+/** One strategy's explanation, with its gateway's fees when it has `fees`. */
+export type ExplainedStrategy = StrategyExplanation & { readonly fees?: ExplainedFees };
+
 /** Every strategy's explanation of one request. */
 export interface ExplainResult {
   readonly scenario: string;
@@ -42,12 +58,29 @@ export interface ExplainResult {
   readonly request: ImageRequest;
   /** Undefined for a cold start. */
   readonly warm: WarmUp | undefined;
-  readonly strategies: readonly StrategyExplanation[];
+  readonly strategies: readonly ExplainedStrategy[];
   /**
    * For a request asking for validation in a scenario with a validator: the validator's quote at
    * the instant, and per provider who validates (`bundle`: in its price; `validator`: a call added).
    */
   readonly validation?: { readonly validator: string; readonly quote: Quote; readonly by: Readonly<Record<string, ValidationBy>> };
+}
+
+/**
+ * A gateway's fees on the price of the candidate a strategy chose.
+ * @param scenario - the scenario
+ * @param request - the request
+ * @param fees - the strategy's fees
+ * @param s - its explanation
+ * @returns the itemised fees, or undefined when it chose no candidate that can serve the request
+ */
+export function explainFees(scenario: ResolvedScenario, request: ImageRequest, fees: FeeSchedule, s: StrategyExplanation): ExplainedFees | undefined {
+  const chosen = s.candidates.find((c) => c.provider === s.chosen?.provider && c.tier === s.chosen.tier);
+  const spec = scenario.providers.find((p) => p.id === chosen?.provider);
+  if (chosen === undefined || spec === undefined || !chosen.quote.ok) return undefined;
+  const priceUsd = chosen.quote.totalUsd;
+  const lines = requestFeeLines(fees, priceUsd, billedTokens(spec.pricing, request));
+  return { provider: chosen.provider, priceUsd, lines, totalUsd: lines.reduce((sum, l) => sum + l.usd, priceUsd), monthly: monthlyNote(fees) };
 }
 
 /** A source with nothing in it: a cold start. */
@@ -101,10 +134,13 @@ export async function explainRequest(scenario: ResolvedScenario, request: ImageR
     const strategy = buildStrategy(ref, { scenario, files });
     const source = warmMs > 0 && fromMs < atMs ? trafficBetween(scenario, fromMs, atMs) : undefined;
     try {
-      const sim = new Simulation(scenario, strategy, source ?? NO_TRAFFIC, curves);
+      const sim = new Simulation(scenario, strategy, source ?? NO_TRAFFIC, curves, undefined, undefined, strategyFees(ref));
       const { ctx } = sim.runUntil(fromMs, atMs);
       if (warmMs > 0) warm ??= { fromMs, toMs: atMs, requests: source?.taken ?? 0 };
-      return explainStrategy(strategy, request, ctx, scenario.budget);
+      const explained = explainStrategy(strategy, request, ctx, scenario.budget);
+      const fees = strategyFees(ref);
+      const itemised = fees === undefined ? undefined : explainFees(scenario, request, fees, explained);
+      return itemised === undefined ? explained : { ...explained, fees: itemised };
     } finally {
       source?.close();
     }

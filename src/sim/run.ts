@@ -8,7 +8,7 @@ import type { AttemptSink } from '../metrics/attempt-log.js';
 import type { Report, StrategyReport } from '../metrics/report-types.js';
 import { ServiceLog } from '../metrics/service-log.js';
 import { DEFAULT_STRATEGY_TIMEOUT_MS, runWatched, setStrategyTimeout } from '../routing/decision-watchdog.js';
-import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
+import { loadScenarioStrategyFiles, selectStrategyRefs, strategyFees } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { availabilityCurves, Simulation } from './engine.js';
@@ -103,7 +103,7 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
       try {
         const log = withOracle ? new ServiceLog(thread?.sink(i)) : undefined;
         if (log) logs.push(log);
-        const sim = new Simulation(s, strategy, source, curves, opts.onAttempt, log);
+        const sim = new Simulation(s, strategy, source, curves, opts.onAttempt, log, strategyFees(ref));
         const onProgress = opts.onProgress;
         // Watched: a strategy file's call that does not return is ended (decision-watchdog.ts).
         const { collector } = runWatched(() =>

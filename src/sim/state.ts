@@ -11,7 +11,8 @@ import type { PriceOptions } from '../model/pricing/types.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import type { AttemptRecord, AttemptSink, LoggedOutcome } from '../metrics/attempt-log.js';
-import { RunCollector, type RequestGroups } from '../metrics/collector.js';
+import { noFees, RunCollector, type RequestGroups } from '../metrics/collector.js';
+import type { FeeSchedule } from '../model/pricing/fees.js';
 import type { ServiceLog } from '../metrics/service-log.js';
 import type { BudgetTracker, FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
@@ -22,6 +23,7 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind, Urgency } from '../scenario/schema.js';
 import type { RequestSource } from '../traffic/traffic.js';
 import type { AttemptPhase } from './attempts.js';
+import { GatewayFees } from './fees.js';
 import { EventHeap } from './heap.js';
 import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
 import { reservedTally, type Lane } from './reserved.js';
@@ -323,6 +325,8 @@ export class SimState {
   nextTick = -1;
   nextTickMs = Infinity;
   nextTickSeq = Infinity;
+  /** The gateway's fees and balance, when the strategy has `fees`. */
+  readonly fees: GatewayFees | undefined;
   /** Credits expired so far, USD, per provider keeping a ledger (the part the collector has). */
   readonly expiredSeenUsd = new Map<number, number>();
   private readonly requestNumbers = new NumberBlocks(REQUEST_NUMBERS);
@@ -358,6 +362,7 @@ export class SimState {
    * @param curves - availability curves, one per provider
    * @param onAttempt - receives every attempt once it is over (the attempt log)
    * @param serviceLog - receives what each request got (for the hindsight oracle)
+   * @param fees - the fees of a gateway in front of the providers (the strategy entry's `fees`)
    */
   constructor(
     readonly scenario: ResolvedScenario,
@@ -366,7 +371,9 @@ export class SimState {
     curves: readonly AvailabilityCurve[],
     readonly onAttempt: AttemptSink | undefined,
     readonly serviceLog: ServiceLog | undefined,
+    fees?: FeeSchedule,
   ) {
+    this.fees = fees === undefined ? undefined : new GatewayFees(fees);
     const accountByName = new Map<string, Account>();
     this.visitStride = scenario.providers.length;
     this.refStride = scenario.policy.maxAttempts + 1;
@@ -405,6 +412,7 @@ export class SimState {
       scenario.endMs,
     );
     this.collector.reserved = reservedTally(scenario);
+    if (fees !== undefined) this.collector.fees = noFees();
     ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
       runRouting(this.handles, this.clock, scenario, strategy.name, true));
     this.outcome = {

@@ -17,9 +17,9 @@ import type { Report, StrategyReport } from '../../src/metrics/report-types.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ScenarioInput } from '../../src/scenario/schema.js';
 import { simulate } from '../../src/sim/run.js';
+import { provider, type ProviderInput } from './_provider.js';
 import { DEFAULT_ERROR_LATENCY_MS } from '../../src/model/account.js';
 
-type ProviderInput = ScenarioInput['providers'][number];
 type PricingInput = ProviderInput['pricing'];
 
 /** 12 decimal digits: |actual − expected| < 5e-13, i.e. float rounding only. */
@@ -27,17 +27,6 @@ const EXACT = 12;
 /** For sums of ~1,500 charges, whose float rounding adds up to ~1e-12: 9 digits. */
 const LONG_SUM = 9;
 const TMP = mkdtempSync(path.join(tmpdir(), 'imgsim-engine-'));
-
-/** A provider with fixed 2 s latency, $0.04 per image, ample capacity, no failures. */
-function provider(id: string, over: Partial<ProviderInput> = {}): ProviderInput {
-  return {
-    id,
-    pricing: { model: 'per-image', price: 0.04 },
-    tiers: { standard: { latency: { dist: 'fixed', value: '2s' } } },
-    capacity: { concurrency: 1000, queue: 1000 },
-    ...over,
-  };
-}
 
 /** Uniform arrivals at `rate`, every request 1024x1024 at 30 steps (the reference) for project `app`. */
 function uniform(rate: string): ScenarioInput['traffic'] {

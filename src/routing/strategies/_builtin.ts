@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ImgsimError } from '../../scenario/errors.js';
-import { obj } from '../../scenario/schema-parts.js';
+import { feesSchema, obj } from '../../scenario/schema-parts.js';
 import type { ResolvedScenario } from '../../scenario/resolve.js';
 import type { StrategyRef, StrategyRefInput } from '../../scenario/schema.js';
 import type { Strategy, StrategyEnv } from '../strategy.js';
@@ -36,8 +36,11 @@ export interface ChildRef {
   readonly path: KeyPath;
 }
 
-/** The options every built-in takes: a display `name` and the `tier` it routes to. */
-export const commonOptions = { name: z.string().min(1).optional(), tier: z.string().optional() };
+/**
+ * The options every built-in takes: a display `name`, the `tier` it routes to, and the `fees` a
+ * gateway in front of the providers charges (docs/gateways.md#fees).
+ */
+export const commonOptions = { name: z.string().min(1).optional(), tier: z.string().optional(), fees: feesSchema().optional() };
 
 /** The schema of built-in `N` with option shape `S`: `{ use: N, name?, tier?, ...S }`, strict. */
 export type BuiltinSchema<N extends string, S extends z.ZodRawShape> = ReturnType<typeof obj<{ use: z.ZodLiteral<N> } & typeof commonOptions & S>>;

@@ -27,7 +27,11 @@ export interface BuildEnv {
  * @returns the parsed spec
  */
 function parseBuiltin(input: object): BuiltinStrategySpec {
-  const parsed = builtinStrategySchema.safeParse(input);
+  // A gateway's fees are billing, not routing: the run reads them from the entry
+  // (`strategyFees`), the factory never sees them, and parsed ones are not parsed twice.
+  const options: Record<string, unknown> = { ...input };
+  delete options.fees;
+  const parsed = builtinStrategySchema.safeParse(options);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message));
     const use = (input as { use?: unknown }).use;
