@@ -29,7 +29,7 @@ Options:
   --quality Q           quality name (e.g. standard, hd, low, medium, high)
   --tier T              latency tier (default: each provider's first tier)
   --at ISO              when the request is sent (default: the scenario start); off-peak
-                        windows and dynamic prices read it
+                        windows, dynamic prices and price schedules read it
   --urgency U           interactive (default) or batch; an off-peak window or validation
                         bundle limited to the other (\`appliesTo\`) is shown as skipped
   --prompt-chars N      prompt length in characters (per-token pricing; default 0)
@@ -142,6 +142,7 @@ function renderQuotes(results: readonly QuoteJson[], request: QuoteRequest, atMs
       continue;
     }
     out.push(`${provider} (tier ${q.tier}, availability ${availability.toFixed(3)})`);
+    if (q.schedule !== undefined) out.push(`  price in force: ${q.schedule}`);
     out.push(indent(priceLineTable(q.lines)));
     const genTotal = `$${+q.totalUsd.toPrecision(10)}${q.credits === undefined ? '' : ` (${+q.credits.toPrecision(10)} credits)`}`;
     const gatewayFees = fees === undefined ? [] : feeRows(fees);

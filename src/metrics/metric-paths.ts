@@ -6,7 +6,7 @@
  * naming the nearest. A field added to the schema is a metric at once; nothing lists them twice.
  */
 import type { z } from 'zod';
-import { OUTCOME_KINDS, type Scenario } from '../scenario/schema.js';
+import { OUTCOME_KINDS, pricingAtStart, type Scenario } from '../scenario/schema.js';
 import { nearest } from '../scenario/errors.js';
 
 /** The keys of each record of the report (`cost.byProvider`, `providers`, ...), by its path; `*` stands for any key above. */
@@ -107,7 +107,7 @@ export function reportKeys(s: Scenario): RecordKeys {
   // The validator the validation step calls is reported as a provider after them.
   const validator = s.pipeline?.validator ?? s.validators?.[0]?.id;
   const providers = [...s.providers.map((p) => p.id), ...(validator === undefined ? [] : [validator])];
-  const accounts = [...new Set(s.providers.filter((p) => p.pricing.model === 'credits').map((p) => p.account ?? p.id))];
+  const accounts = [...new Set(s.providers.filter((p) => pricingAtStart(p.pricing).model === 'credits').map((p) => p.account ?? p.id))];
   const mix = s.traffic.trace === undefined ? (s.traffic.mix ?? []) : undefined;
   const classes: readonly string[] | 'any' = mix === undefined ? ['trace'] : mix.map((m) => m.name);
   const projects: readonly string[] | 'any' = mix === undefined || mix.some((m) => m.project === undefined) ? 'any' : [...new Set(mix.map((m) => m.project!))];

@@ -30,6 +30,7 @@ function quoteJson(q: Quote): Record<string, unknown> {
     ok: true,
     totalUsd: q.totalUsd,
     ...(q.credits === undefined ? {} : { credits: q.credits }),
+    ...(q.schedule === undefined ? {} : { schedule: q.schedule }),
     lines: q.lines.map((l) => ({ factor: l.factor, op: l.op, value: l.value, subtotal: l.subtotal, label: l.label })),
   };
 }
@@ -234,7 +235,7 @@ function quoteText(c: RankedCandidate, validation: Validation): string {
   const q = c.quote;
   if (!q.ok) return `${c.provider} (${c.tier}): cannot serve it: ${q.reason}`;
   const head = `${c.provider} (${c.tier}): ${usd(q.totalUsd)}${q.credits === undefined ? '' : ` (${String(+q.credits.toPrecision(10))} credits)`}`;
-  const out = [head, indent(priceLineTable(q.lines))];
+  const out = [head, ...(q.schedule === undefined ? [] : [`  price in force: ${q.schedule}`]), indent(priceLineTable(q.lines))];
   if (validation !== undefined && validation.by[c.provider] === 'validator') {
     // The pipeline: this provider does not validate, so the validator's call is added.
     const v = validation.quote;

@@ -6,7 +6,7 @@
 import { AvailabilityCurve } from '../model/availability.js';
 import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
 import { validatorCallUsd } from '../model/pricing/pipeline.js';
-import { compilePricing, price, priceFromUntimed, quote, refusal, untimedPrice, type CompiledPricing } from '../model/pricing/quote.js';
+import { compilePricing, price, priceFromUntimed, pricingInForce, quote, refusal, untimedPrice, type CompiledPricing } from '../model/pricing/quote.js';
 import type { PriceOptions, Quote } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
@@ -136,18 +136,22 @@ export class ProviderHandle implements ProviderView, ProviderStats {
   private untimedFor: ImageRequest | undefined = undefined;
   private untimedId = -1;
   private untimedTier: string | undefined = undefined;
+  private untimedEntry: CompiledPricing | undefined = undefined;
   private untimed = 0;
 
   priceAt(request: ImageRequest, atMs: number, tier?: string): number {
     if (!this.servable(request, tier)) return Infinity;
-    if (this.untimedFor !== request || this.untimedId !== request.id || this.untimedTier !== tier) {
-      this.untimed = untimedPrice(this.compiled, request, tier);
+    // The entry of a price schedule in force then (the pricing itself without one).
+    const entry = pricingInForce(this.compiled, atMs);
+    if (this.untimedFor !== request || this.untimedId !== request.id || this.untimedTier !== tier || this.untimedEntry !== entry) {
+      this.untimed = untimedPrice(entry, request, tier);
       this.untimedFor = request;
       this.untimedId = request.id;
       this.untimedTier = tier;
+      this.untimedEntry = entry;
     }
     // Only dynamic pricing reads the availability: the curve is not evaluated for the others.
-    const availability = this.compiled.dynamicRange === undefined ? NEUTRAL_AVAILABILITY : this.curve.expectedAt(atMs);
+    const availability = entry.dynamicRange === undefined ? NEUTRAL_AVAILABILITY : this.curve.expectedAt(atMs);
     const usd = priceFromUntimed(this.compiled, request, this.untimed, this.fill(atMs, tier, availability));
     return this.validator !== undefined && request.validate ? usd + validatorCallUsd(this.validator, request, atMs) : usd;
   }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { suggest } from './errors.js';
 import { builtinNamed, walkStrategyRef } from '../routing/strategies/builtins.js';
 import type { CrossCheckContext, KeyPath } from '../routing/strategies/_builtin.js';
-import type { LatencySpec, Scenario, StrategyRef } from './schema.js';
+import { pricingAtStart, type LatencySpec, type Pricing, type Scenario, type StrategyRef } from './schema.js';
+import { parseAtMs } from './units.js';
 import { isMetricPath, metricPaths, reportKeys, unknownMetricMessage } from '../metrics/metric-paths.js';
 import { strategyReportSchema } from '../metrics/report-schema.js';
 
@@ -41,6 +42,7 @@ export function crossCheck(s: Scenario, file: string): PathProblem[] {
     if (first !== undefined) out.push({ path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}" (also providers[${first}])` });
     else seen.set(p.id, i);
     checkProvider(p, ['providers', i], out);
+    checkPriceSchedule(p.pricing, ['providers', i, 'pricing'], s.start, out);
   });
   checkAccounts(s, out);
   checkPipeline(s, out);
@@ -154,28 +156,12 @@ export function checkProvider(p: CheckedProvider, base: readonly (string | numbe
   const total = f.serverError + f.timeout + f.generative + f.filtered + f.connectionReset + f.malformed;
   if (total > 1 + 1e-12) out.push({ path: at('failures'), message: `failure probabilities sum to ${+total.toFixed(6)}; they must sum to at most 1` });
 
-  const pricing = p.pricing;
-  if (pricing.model === 'credits') {
-    if (pricing.bundles.length === 0 && pricing.creditPrice === undefined) {
-      out.push({ path: at('pricing'), message: 'a credits provider needs `bundles` or a `creditPrice` for credits bought one by one' });
-    }
-    const bundleNames = pricing.bundles.map((b, j) => b.name ?? String(j));
-    pricing.upfront.forEach((u, j) => {
-      const ok = typeof u.bundle === 'number' ? u.bundle < pricing.bundles.length : pricing.bundles.some((b) => b.name === u.bundle);
-      if (!ok) out.push({ path: at('pricing', 'upfront', j, 'bundle'), message: unknownMessage('bundle', String(u.bundle), bundleNames) });
-    });
-    if (pricing.purchase === 'auto' && pricing.upfront.length > 0) {
-      out.push({ path: at('pricing', 'upfront'), message: 'bundles listed under `upfront` are bought only with `purchase: upfront`; set it, or remove the list' });
-    }
-    if (pricing.purchase === 'upfront' && pricing.upfront.length === 0) {
-      out.push({ path: at('pricing', 'upfront'), message: 'purchase is `upfront` but no bundles are listed to buy up front' });
-    }
-  }
-  if (pricing.model === 'per-token') {
-    for (const [size, table] of Object.entries(pricing.outputTokens)) {
-      if (Object.keys(table).length === 0) out.push({ path: at('pricing', 'outputTokens', size), message: 'expected at least one quality with its token count' });
-    }
-  }
+  const list = Array.isArray(p.pricing);
+  const entries: readonly Pricing[] = 'model' in p.pricing ? [p.pricing] : p.pricing;
+  entries.forEach((pricing, j) => {
+    checkPricing(pricing, list ? at('pricing', j) : at('pricing'), out);
+  });
+  const pricing = entries[0]!;
   if (p.reserved !== undefined && pricing.model === 'credits') {
     out.push({ path: at('reserved'), message: 'reserved capacity overflows at on-demand prices in USD; give the provider a cash pricing model (not `credits`)' });
   }
@@ -183,6 +169,92 @@ export function checkProvider(p: CheckedProvider, base: readonly (string | numbe
   if (p.reserved !== undefined && !(p.reserved.period >= 3_600_000)) out.push({ path: at('reserved', 'period'), message: 'expected a period of at least 1h' });
   if (p.supports?.sizes && p.supports.sizes.length === 0) out.push({ path: at('supports', 'sizes'), message: 'an empty list serves no request; omit it to accept any size' });
   if (p.rateLimit?.burst !== undefined && p.rateLimit.burst < 1) out.push({ path: at('rateLimit', 'burst'), message: 'expected at least 1' });
+}
+
+/** One pricing's own consistency (credits bundles, token tables). */
+function checkPricing(pricing: Pricing, base: readonly (string | number)[], out: PathProblem[]): void {
+  const at = (...rest: (string | number)[]): (string | number)[] => [...base, ...rest];
+  if (pricing.model === 'credits') {
+    if (pricing.bundles.length === 0 && pricing.creditPrice === undefined) {
+      out.push({ path: at(), message: 'a credits provider needs `bundles` or a `creditPrice` for credits bought one by one' });
+    }
+    const bundleNames = pricing.bundles.map((b, j) => b.name ?? String(j));
+    pricing.upfront.forEach((u, j) => {
+      const ok = typeof u.bundle === 'number' ? u.bundle < pricing.bundles.length : pricing.bundles.some((b) => b.name === u.bundle);
+      if (!ok) out.push({ path: at('upfront', j, 'bundle'), message: unknownMessage('bundle', String(u.bundle), bundleNames) });
+    });
+    if (pricing.purchase === 'auto' && pricing.upfront.length > 0) {
+      out.push({ path: at('upfront'), message: 'bundles listed under `upfront` are bought only with `purchase: upfront`; set it, or remove the list' });
+    }
+    if (pricing.purchase === 'upfront' && pricing.upfront.length === 0) {
+      out.push({ path: at('upfront'), message: 'purchase is `upfront` but no bundles are listed to buy up front' });
+    }
+  }
+  if (pricing.model === 'per-token') {
+    for (const [size, table] of Object.entries(pricing.outputTokens)) {
+      if (Object.keys(table).length === 0) out.push({ path: at('outputTokens', size), message: 'expected at least one quality with its token count' });
+    }
+  }
+}
+
+/**
+ * What a provider offers and how its account works, which a price schedule may not change:
+ * the model, the sizes and qualities its tables sell, the features it prices, whether it
+ * prices validation, which failures are billed, and (credits) how credits are bought.
+ */
+function offerOf(p: Pricing): string {
+  const keys = (r: object | undefined): string[] | undefined => (r === undefined ? undefined : Object.keys(r));
+  return JSON.stringify({
+    model: p.model,
+    sizes: p.model === 'per-image' && p.sizes !== undefined ? Object.entries(p.sizes).map(([k, v]) => [k, typeof v === 'number' ? [] : Object.keys(v)]) : undefined,
+    tokens: p.model === 'per-token' ? Object.entries(p.outputTokens).map(([k, v]) => [k, Object.keys(v)]) : undefined,
+    quality: keys(p.quality),
+    features: keys(p.features),
+    validation: p.validation !== undefined,
+    billing: p.billing,
+    credits: p.model === 'credits' ? [p.creditPrice, p.bundles, p.purchase, p.upfront] : undefined,
+  });
+}
+
+/**
+ * A price schedule's order: in a list, the first entry's `from` (if given) at or before the
+ * start, every later entry's `from` given and after the previous one, and the same offer in
+ * every entry (see {@link offerOf}); in each pricing, `schedule` instants in increasing order.
+ * @param pricing - a provider's pricing as parsed
+ * @param base - its key path
+ * @param startMs - the scenario start
+ * @param out - receives the problems
+ */
+function checkPriceSchedule(pricing: Pricing | readonly Pricing[], base: readonly (string | number)[], startMs: number, out: PathProblem[]): void {
+  const list = Array.isArray(pricing);
+  const entries: readonly Pricing[] = list ? pricing : [pricing as Pricing];
+  const ms = (v: string | number): number => parseAtMs(v, startMs) as number;
+  const iso = (t: number): string => new Date(t).toISOString();
+  // The first entry is the one in force at the start: later ones take over after it.
+  let previous = startMs;
+  entries.forEach((e, j) => {
+    const at = (...rest: (string | number)[]): (string | number)[] => (list ? [...base, j, ...rest] : [...base, ...rest]);
+    if (!list && e.from !== undefined) out.push({ path: at('from'), message: '`from` dates an entry of a list of pricings; write `pricing: [{ from, ... }, ...]`, or use `schedule` for multipliers' });
+    if (list && e.from === undefined && j > 0) out.push({ path: at(), message: `missing \`from\`: every pricing after the first says from when it is in force` });
+    if (list && e.from !== undefined) {
+      const t = ms(e.from);
+      if (j === 0 && t > startMs) out.push({ path: at('from'), message: `the first pricing must be in force at the start (${iso(startMs)}); it is from ${iso(t)}: omit its \`from\`, or move it to the start` });
+      if (j > 0 && !(t > previous)) out.push({ path: at('from'), message: `pricings must be listed in time order with different \`from\`s; ${iso(t)} is not after pricing[${j - 1}]'s ${iso(previous)}` });
+      if (j > 0) previous = t;
+    }
+    if (j > 0 && offerOf(e) !== offerOf(entries[0]!)) {
+      out.push({
+        path: at(),
+        message: 'a price schedule changes prices, not what is sold: give every entry the same `model`, table sizes and qualities, `features`, `validation` (present or not), `billing` and credit bundles as pricing[0]',
+      });
+    }
+    let last = -Infinity;
+    (e.schedule ?? []).forEach((item, k) => {
+      const t = ms(item.from);
+      if (!(t > last)) out.push({ path: at('schedule', k, 'from'), message: `schedule instants must increase; ${iso(t)} is not after schedule[${k - 1}]'s ${iso(last)}` });
+      last = t;
+    });
+  });
 }
 
 /** Validators: ids unique among providers and validators, priced in USD, and the one `pipeline.validator` names. */
@@ -193,6 +265,7 @@ function checkPipeline(s: Scenario, out: PathProblem[]): void {
     if (taken.has(v.id)) out.push({ path: ['validators', i, 'id'], message: `duplicate id "${v.id}": provider and validator ids must all differ` });
     taken.add(v.id);
     checkProvider(v, ['validators', i], out);
+    checkPriceSchedule(v.pricing, ['validators', i, 'pricing'], s.start, out);
     if (v.pricing.model === 'credits') out.push({ path: ['validators', i, 'pricing', 'model'], message: 'a validator is priced in USD: per call (`per-image`) or per token (`per-token`), not in credits' });
     if (v.pricing.validation !== undefined) out.push({ path: ['validators', i, 'pricing', 'validation'], message: 'a validator does not validate its own check; remove `validation`' });
   });
@@ -226,7 +299,9 @@ function checkAccounts(s: Scenario, out: PathProblem[]): void {
     if (JSON.stringify(p.quota) !== JSON.stringify(q.quota)) {
       out.push({ path: ['providers', i, 'quota'], message: `providers on account "${account}" share one quota; it differs from providers[${first}]` });
     }
-    if (p.pricing.model === 'credits' && q.pricing.model === 'credits' && JSON.stringify(p.pricing.bundles) !== JSON.stringify(q.pricing.bundles)) {
+    const pp = pricingAtStart(p.pricing);
+    const qp = pricingAtStart(q.pricing);
+    if (pp.model === 'credits' && qp.model === 'credits' && JSON.stringify(pp.bundles) !== JSON.stringify(qp.bundles)) {
       out.push({ path: ['providers', i, 'pricing', 'bundles'], message: `providers on account "${account}" share one credit balance; their bundles must match providers[${first}]` });
     }
   });

@@ -5,7 +5,7 @@
  * for `undefined` where a default exists.
  */
 import path from 'node:path';
-import { FEATURES, type Feature, type Pricing, type ProviderSpec, type Scenario, type TimeFormat, type TraceColumnPreset, type TraceColumns, type ValidatorSpec } from './schema.js';
+import { FEATURES, pricingAtStart, type Feature, type Pricing, type ProviderSpec, type Scenario, type TimeFormat, type TraceColumnPreset, type TraceColumns, type ValidatorSpec } from './schema.js';
 import { parseAtMs, parseSize, type Size } from './units.js';
 
 /** A time span in epoch ms, [startMs, endMs). */
@@ -22,7 +22,31 @@ export interface ResolvedTier {
 }
 
 /** A provider with defaults that depend on other fields applied. */
-export interface ResolvedProvider extends Omit<ProviderSpec, 'account' | 'availability' | 'supports'> {
+/** One instant of a price schedule: from it on, entry `entry` of the pricing list, × `multiply`. */
+export interface PriceBreak {
+  /** Epoch ms; -Infinity for the first (in force from the start, and before). */
+  readonly fromMs: number;
+  /** Index in {@link PriceSchedule.entries}. */
+  readonly entry: number;
+  readonly multiply: number;
+  /** What is in force, for a quote: `pricing[1] from 2026-09-01T00:00:00.000Z, schedule[0] ×1.2 from ...`. */
+  readonly label: string;
+}
+
+/** A provider's prices over time: the dated pricings and every instant where the price in force changes. */
+export interface PriceSchedule {
+  /** The pricings of the list (one for the `schedule` multiplier form); `entries[0]` is `pricing`. */
+  readonly entries: readonly Pricing[];
+  /** Sorted by `fromMs`, the first at -Infinity. */
+  readonly breaks: readonly PriceBreak[];
+}
+
+/** A provider with defaults that depend on other fields applied. */
+export interface ResolvedProvider extends Omit<ProviderSpec, 'account' | 'availability' | 'supports' | 'pricing'> {
+  /** The pricing in force at the start (the first of a list of dated pricings). */
+  readonly pricing: Pricing;
+  /** Present only when the price changes over time (a list of dated pricings, or a `schedule`). */
+  readonly priceSchedule?: PriceSchedule;
   /** What the provider serves; `features` defaults to the features its pricing prices. */
   readonly supports: Omit<ProviderSpec['supports'], 'features'> & { readonly features: readonly Feature[] };
   /** Account id; providers sharing it share the rate limit, quota and credits. Defaults to `id`. */
@@ -105,11 +129,15 @@ export function resolveScenario(scenario: Scenario, file: string): ResolvedScena
   const at = (v: string | number): number => parseAtMs(v, startMs) as number;
   const providers = scenario.providers.map((p, index): ResolvedProvider => {
     const tierList = Object.entries(p.tiers).map(([name, t]) => ({ name, latency: t.latency, priceMultiplier: t.priceMultiplier }));
+    const pricing = pricingAtStart(p.pricing);
+    const schedule = priceSchedule(p.pricing, at);
     return {
       ...p,
+      pricing,
+      ...(schedule === undefined ? {} : { priceSchedule: schedule }),
       account: p.account ?? p.id,
       index,
-      supports: { ...p.supports, features: p.supports.features ?? (Object.keys(p.pricing.features ?? {}) as Feature[]) },
+      supports: { ...p.supports, features: p.supports.features ?? (Object.keys(pricing.features ?? {}) as Feature[]) },
       referenceSize: parseSize(p.reference.size) as Size,
       tierList,
       defaultTier: tierList[0]!.name,
@@ -155,7 +183,7 @@ export function resolveScenario(scenario: Scenario, file: string): ResolvedScena
     };
   }
   const { validators: validatorSpecs, pipeline, ...rest } = scenario;
-  const validators = validatorSpecs?.map((v, i) => resolveValidator(v, providers.length + i));
+  const validators = validatorSpecs?.map((v, i) => resolveValidator(v, providers.length + i, startMs));
   const validator = validators?.find((v) => v.id === pipeline?.validator) ?? validators?.[0];
   return {
     ...rest,
@@ -174,16 +202,47 @@ export function resolveScenario(scenario: Scenario, file: string): ResolvedScena
 }
 
 /**
+ * The breaks of a provider's price schedule: each entry of a list of dated pricings from its
+ * `from` (the first from the start) to the next entry's, and within it, each of the entry's
+ * `schedule` multipliers from its own `from` (one dated before the entry's start is in force
+ * at that start; one dated at or after the next entry's start never is).
+ * @param pricing - the provider's pricing as parsed
+ * @param at - resolves a point in time to epoch ms
+ * @returns the schedule, or undefined for a price that does not change over time
+ */
+function priceSchedule(pricing: Pricing | readonly Pricing[], at: (v: string | number) => number): PriceSchedule | undefined {
+  const entries: readonly Pricing[] = Array.isArray(pricing) ? pricing : [pricing as Pricing];
+  if (entries.length === 1 && entries[0]!.schedule === undefined) return undefined;
+  const starts = entries.map((e, j) => (j === 0 || e.from === undefined ? -Infinity : at(e.from)));
+  const breaks: PriceBreak[] = [];
+  const iso = (ms: number): string => (ms === -Infinity ? 'the start' : new Date(ms).toISOString());
+  entries.forEach((e, j) => {
+    const start = starts[j]!;
+    const end = starts[j + 1] ?? Infinity;
+    const name = Array.isArray(pricing) ? `pricing[${j}] from ${iso(start)}` : 'pricing';
+    const items = (e.schedule ?? []).map((s, i) => ({ fromMs: at(s.from), multiply: s.multiply, label: `schedule[${i}] ×${s.multiply} from ${iso(at(s.from))}` }));
+    let first = { fromMs: start, entry: j, multiply: 1, label: name };
+    for (const item of items) if (item.fromMs <= start) first = { fromMs: start, entry: j, multiply: item.multiply, label: `${name}, ${item.label}` };
+    breaks.push(first);
+    for (const item of items) if (item.fromMs > start && item.fromMs < end) breaks.push({ fromMs: item.fromMs, entry: j, multiply: item.multiply, label: `${name}, ${item.label}` });
+  });
+  return { entries, breaks };
+}
+
+/**
  * A validator as a provider the engine and pricing read: any feature and size (its pricing
  * tables may still refuse one), latency that does not scale with the image, no limits, always up.
  * @param v - the parsed validator
  * @param index - its place after the providers (the report lists it after them)
+ * @param startMs - the scenario start, for its `schedule`
  * @returns the resolved validator
  */
-function resolveValidator(v: ValidatorSpec, index: number): ResolvedProvider {
+function resolveValidator(v: ValidatorSpec, index: number, startMs: number): ResolvedProvider {
   const tierList = Object.entries(v.tiers).map(([name, t]) => ({ name, latency: t.latency, priceMultiplier: t.priceMultiplier }));
+  const schedule = priceSchedule(v.pricing, (x) => parseAtMs(x, startMs) as number);
   return {
     ...v,
+    ...(schedule === undefined ? {} : { priceSchedule: schedule }),
     region: 'global',
     dialect: 'openai',
     account: v.id,

@@ -67,6 +67,10 @@ const pricingModifiers = {
   offPeak: z.array(obj({ from: timeOfDay(), to: timeOfDay(), tz: timeZone(), discount: fraction(), appliesTo: appliesTo() })).optional(),
   dynamic: obj({ range: fraction() }).optional(),
   validation: obj({ price: money(), bundleDiscount: fraction().default(0), appliesTo: appliesTo() }).optional(),
+  /** In a list of dated pricings: the instant this entry takes over (the first may omit it). */
+  from: pointInTime().optional(),
+  /** Price multipliers from instants on ("what if prices rise 20% next month"). */
+  schedule: z.array(obj({ from: pointInTime(), multiply: factor(true) })).min(1, { error: 'expected at least one `{ from, multiply }`' }).optional(),
   billing: obj({
     generative: z.boolean().default(true),
     filtered: z.boolean().default(false),
@@ -119,6 +123,20 @@ export const pricingSchema = z.discriminatedUnion(
 );
 /** Parsed pricing of one provider. */
 export type Pricing = z.output<typeof pricingSchema>;
+
+/** A provider's pricing: one, or a list of dated pricings (docs/scenario-reference.md "Price schedules"). */
+export const providerPricingSchema = z.union([pricingSchema, z.array(pricingSchema).min(1, { error: 'expected at least one pricing' })], {
+  error: 'expected a pricing `{ model, ... }` or a list of dated pricings',
+});
+
+/**
+ * The pricing in force at the scenario start: the pricing itself, or the first of a list.
+ * @param pricing - a provider's pricing as parsed
+ * @returns the pricing at the start
+ */
+export function pricingAtStart(pricing: Pricing | readonly Pricing[]): Pricing {
+  return 'model' in pricing ? pricing : pricing[0]!;
+}
 /** The pricing model names. */
 export type PricingModelName = Pricing['model'];
 
@@ -170,7 +188,7 @@ export const providerSchema = obj({
   model: z.string().optional(),
   account: z.string().optional(),
   reference: obj({ size: size().default('1024x1024'), steps: stepCount().default(30) }).prefault({}),
-  pricing: pricingSchema,
+  pricing: providerPricingSchema,
   tiers: z.record(id('a tier name'), tierSchema).refine((t) => Object.keys(t).length > 0, { error: 'expected at least one tier' }),
   latencyScaling: z.enum(['linear', 'none']).default('linear'),
   capacity: obj({ concurrency: int(1).default(64), queue: int(0).default(256) }).prefault({}),

@@ -34,7 +34,7 @@
  * slot booking is in slot-book.ts and its SLO rule in src/model/rules/slo.ts. The rest reads as one pass.
  */
 import { cheapestCreditUsd } from '../model/credits.js';
-import { creditsFor, compilePricing, offPeakBestIn, price, refusal, type CompiledPricing } from '../model/pricing/quote.js';
+import { cheapestInstantsIn, creditsFor, compilePricing, offPeakBestIn, price, refusal, type CompiledPricing } from '../model/pricing/quote.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
 import { sloDeadlineMs } from '../model/rules/slo.js';
@@ -92,6 +92,8 @@ class OracleProvider {
   readonly timeVarying: boolean;
   readonly offPeak: boolean;
   readonly dynamic: boolean;
+  /** The price follows a schedule (dated pricings or multipliers): searched with `cheapestInstantsIn`. */
+  readonly scheduled: boolean;
   /** The price reads the service time (`compute-time`). */
   readonly usesService: boolean;
   /** USD per credit when the account keeps credits (the cheapest it buys), else NaN. */
@@ -110,9 +112,11 @@ class OracleProvider {
     const spec = rt.spec;
     this.compiled = compilePricing(spec);
     this.tierNames = spec.tierList.map((t) => t.name);
+    const entries = this.compiled.schedule?.entries ?? [this.compiled];
+    this.scheduled = this.compiled.schedule !== undefined;
     this.offPeak = this.compiled.offPeak.length > 0;
-    this.dynamic = this.compiled.dynamicRange !== undefined;
-    this.timeVarying = this.offPeak || this.dynamic;
+    this.dynamic = entries.some((e) => e.dynamicRange !== undefined);
+    this.timeVarying = this.offPeak || this.dynamic || this.scheduled;
     this.usesService = this.compiled.pricer.usesServiceTime;
     const ledgerPricing = rt.account.ledger ? rt.account.provider.pricing : undefined;
     this.creditUsd = ledgerPricing?.model === 'credits' ? cheapestCreditUsd(ledgerPricing) : Number.NaN;
@@ -163,6 +167,8 @@ export class HindsightOracle {
   private readonly anyTimeVarying: boolean;
   private readonly draw: AttemptDraw = { kind: 'success', ms: 0 };
   private readonly opts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
+  /** Scratch: the instants `cheapestInstantsIn` finds. */
+  private readonly instants: number[] = [];
   // The candidates of the request at hand, one per (provider, tier) that can serve it: the
   // price of sending now, and the first attempt's draw (read when needed: most requests are
   // settled by their cheapest candidate, so most draws are never read).
@@ -417,8 +423,14 @@ export class HindsightOracle {
    * and the lowest dynamic multiplier (from the highest a(t)) found anywhere in the span.
    */
   private spanPrice(p: OracleProvider, request: ImageRequest, tier: number, fromMs: number, toMs: number, serviceMs: number): number {
-    const atMs = p.offPeak ? offPeakBestIn(p.compiled, fromMs, toMs, request.urgency) : fromMs;
     const availability = p.dynamic ? p.rt.curve.upperBound(fromMs, toMs) : undefined;
+    if (p.scheduled) {
+      let best = Infinity;
+      const n = cheapestInstantsIn(p.compiled, fromMs, toMs, request.urgency, this.instants);
+      for (let i = 0; i < n; i++) best = Math.min(best, this.priceAt(p, request, tier, this.instants[i]!, availability, serviceMs));
+      return best;
+    }
+    const atMs = p.offPeak ? offPeakBestIn(p.compiled, fromMs, toMs, request.urgency) : fromMs;
     return this.priceAt(p, request, tier, atMs, availability, serviceMs);
   }
 
@@ -473,7 +485,10 @@ export class HindsightOracle {
           bestAt = t;
         }
       };
-      if (p.offPeak) consider(offPeakBestIn(p.compiled, now, latestMs, request.urgency));
+      if (p.scheduled) {
+        const n = cheapestInstantsIn(p.compiled, now, latestMs, request.urgency, this.instants);
+        for (let i = 0; i < n; i++) consider(this.instants[i]!);
+      } else if (p.offPeak) consider(offPeakBestIn(p.compiled, now, latestMs, request.urgency));
       if (p.dynamic) for (let s = 1; s <= DYNAMIC_SCAN_POINTS; s++) consider(now + ((latestMs - now) * s) / DYNAMIC_SCAN_POINTS);
     }
     return bestAt;

@@ -55,3 +55,27 @@ describe('imgsim quote with credits rounded as sold', () => {
     expect(out).toContain('total $0.04 (2 credits)');
   });
 });
+
+describe('imgsim quote --at with a price schedule', () => {
+  const LIST = `
+      - { model: per-image, price: 0.04 }
+      - { model: per-image, price: 0.05, from: "2026-07-01T00:00:00Z", schedule: [{ from: "2026-08-01T00:00:00Z", multiply: 1.2 }] }`;
+
+  it('quotes the pricing in force and says which: $0.05 × 1.2 = $0.06 in August', async () => {
+    const { code, out } = await cli('quote', scenario(LIST), '--size', '1024x1024', '--steps', '30', '--at', '2026-08-15T00:00:00Z');
+    expect(code).toBe(0);
+    expect(out).toContain('price in force: pricing[1] from 2026-07-01T00:00:00.000Z, schedule[0] ×1.2 from 2026-08-01T00:00:00.000Z');
+    expect(out).toContain('total $0.06');
+    const june = JSON.parse((await cli('quote', scenario(LIST), '--size', '1024x1024', '--steps', '30', '--json')).out);
+    expect(june.quotes[0].quote.totalUsd).toBe(0.04);
+    expect(june.quotes[0].quote.schedule).toBe('pricing[0] from the start');
+  });
+
+  it('explain --at prices with it too and says what is in force', async () => {
+    const { code, out } = await cli('explain', scenario(LIST), '--size', '1024x1024', '--steps', '30', '--at', '2026-08-15T00:00:00Z', '--json');
+    expect(code).toBe(0);
+    const first = JSON.parse(out).strategies[0].candidates[0];
+    expect(first.priceUsd).toBeCloseTo(0.06, 12);
+    expect(first.quote.schedule).toBe('pricing[1] from 2026-07-01T00:00:00.000Z, schedule[0] ×1.2 from 2026-08-01T00:00:00.000Z');
+  });
+});

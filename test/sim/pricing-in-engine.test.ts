@@ -13,8 +13,8 @@ import { simulate } from '../../src/sim/run.js';
 
 const TMP = mkdtempSync(path.join(tmpdir(), 'imgsim-pricing-engine-'));
 
-/** One provider at $0.04 per image with `pricing` extras; 1 request/s for a minute from `start`, half interactive, half batch. */
-async function runOne(pricing: Record<string, unknown>, start: string): Promise<StrategyReport> {
+/** One provider at $0.04 per image with `pricing` extras (or the given list of pricings); 1 request/s for a minute from `start`, half interactive, half batch. */
+async function runOne(pricing: Record<string, unknown> | readonly Record<string, unknown>[], start: string): Promise<StrategyReport> {
   const obj = {
     version: 1,
     name: 'pricing-engine',
@@ -24,7 +24,7 @@ async function runOne(pricing: Record<string, unknown>, start: string): Promise<
     providers: [
       {
         id: 'p',
-        pricing: { model: 'per-image', price: 0.04, ...pricing },
+        pricing: Array.isArray(pricing) ? pricing : { model: 'per-image', price: 0.04, ...(pricing as Record<string, unknown>) },
         tiers: { standard: { latency: { dist: 'fixed', value: '2s' } } },
         capacity: { concurrency: 1000, queue: 1000 },
       },
@@ -58,5 +58,18 @@ describe('the engine bills discounts limited to a class of work', () => {
     expect(live + bulk).toBe(60);
     expect(live).toBeGreaterThan(0);
     expect(bulk).toBeGreaterThan(0);
+  });
+});
+
+describe('the engine bills the price in force at each instant', () => {
+  it('a ×2 multiplier from 30 s: 30 requests at $0.04 and 30 at $0.08 = $3.60', async () => {
+    const r = await runOne({ schedule: [{ from: '30s', multiply: 2 }] }, '2026-06-01T12:00:00Z');
+    // Uniform arrivals at 0 s, 1 s, ..., 59 s, each priced when sent (on arrival): 30 × 0.04 + 30 × 0.08.
+    expect(r.cost.total).toBeCloseTo(3.6, 9);
+  });
+
+  it('a list of dated pricings: $0.04 then $0.01 from 45 s = 45 × 0.04 + 15 × 0.01 = $1.95', async () => {
+    const r = await runOne([{ model: 'per-image', price: 0.04 }, { model: 'per-image', price: 0.01, from: '45s' }], '2026-06-01T12:00:00Z');
+    expect(r.cost.total).toBeCloseTo(1.95, 9);
   });
 });

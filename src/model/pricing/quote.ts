@@ -9,7 +9,7 @@
  */
 import { ImgsimError } from '../../scenario/errors.js';
 import type { Feature, Pricing, Urgency } from '../../scenario/schema.js';
-import type { ResolvedProvider } from '../../scenario/resolve.js';
+import type { PriceSchedule, ResolvedProvider } from '../../scenario/resolve.js';
 import { parseSize, type Size } from '../../scenario/units.js';
 import { makeSampler, serviceScale } from '../latency.js';
 import { inDailyWindow, localMsOfDay, tzOffsetMs } from '../time.js';
@@ -48,8 +48,29 @@ export interface CompiledOffPeak {
   readonly label: string;
 }
 
+/**
+ * A price schedule compiled to breakpoints: segment k is in force from `froms[k]` to
+ * `froms[k + 1]`, priced by `entries[k]` × `multipliers[k]`. Finding the segment of an instant is
+ * O(1) amortised: the last one found is tried first (time mostly moves forward), else a binary search.
+ */
+export interface CompiledSchedule {
+  readonly froms: Float64Array;
+  /** The compiled pricing of each segment's entry (shared between segments of one entry). */
+  readonly entries: readonly CompiledPricing[];
+  readonly multipliers: Float64Array;
+  /** What is in force in each segment, for the quote. */
+  readonly labels: readonly string[];
+  /** The segment found last (a hint only: any value gives the same answers). */
+  cursor: number;
+}
+
 /** One provider's pricing, with everything that does not depend on the request precomputed. */
 export interface CompiledPricing {
+  /**
+   * The price schedule, when the price changes over time; then the other fields are those of
+   * the pricing in force at the start (what refusals read: a schedule does not change the offer).
+   */
+  readonly schedule: CompiledSchedule | undefined;
   readonly provider: ResolvedProvider;
   readonly pricing: Pricing;
   readonly model: PricingModel;
@@ -104,7 +125,61 @@ function pixels(size: Size): number {
 export function compilePricing(provider: ResolvedProvider): CompiledPricing {
   const cached = compiledByProvider.get(provider);
   if (cached !== undefined) return cached;
-  const pricing = provider.pricing;
+  const schedule = provider.priceSchedule;
+  const compiled = compileEntry(provider, provider.pricing, schedule === undefined ? undefined : compileSchedule(provider, schedule));
+  compiledByProvider.set(provider, compiled);
+  return compiled;
+}
+
+function compileSchedule(provider: ResolvedProvider, schedule: PriceSchedule): CompiledSchedule {
+  const entries = schedule.entries.map((p) => compileEntry(provider, p, undefined));
+  const breaks = schedule.breaks;
+  return {
+    froms: Float64Array.from(breaks, (b) => b.fromMs),
+    entries: breaks.map((b) => entries[b.entry]!),
+    multipliers: Float64Array.from(breaks, (b) => b.multiply),
+    labels: breaks.map((b) => b.label),
+    cursor: 0,
+  };
+}
+
+/**
+ * The segment of a schedule in force at an instant.
+ * @param s - the compiled schedule
+ * @param atMs - the instant, epoch ms
+ * @returns the segment's index
+ */
+export function segmentAt(s: CompiledSchedule, atMs: number): number {
+  const froms = s.froms;
+  const n = froms.length;
+  const k = s.cursor;
+  if (atMs >= froms[k]! && (k + 1 === n || atMs < froms[k + 1]!)) return k;
+  if (k + 1 < n && atMs >= froms[k + 1]! && (k + 2 === n || atMs < froms[k + 2]!)) return (s.cursor = k + 1);
+  // Largest index with froms[i] <= atMs; froms[0] is -Infinity.
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (froms[mid]! <= atMs) lo = mid;
+    else hi = mid - 1;
+  }
+  return (s.cursor = lo);
+}
+
+/**
+ * The compiled pricing in force at an instant: the entry of a schedule's segment, or the
+ * pricing itself when it has no schedule. {@link untimedPrice} of a scheduled pricing is computed
+ * on it.
+ * @param compiled - from {@link compilePricing}
+ * @param atMs - the instant, epoch ms
+ * @returns the compiled pricing of the entry in force
+ */
+export function pricingInForce(compiled: CompiledPricing, atMs: number): CompiledPricing {
+  const s = compiled.schedule;
+  return s === undefined ? compiled : s.entries[segmentAt(s, atMs)]!;
+}
+
+function compileEntry(provider: ResolvedProvider, pricing: Pricing, schedule: CompiledSchedule | undefined): CompiledPricing {
   // The registry maps each name to the model for exactly that variant of `Pricing`.
   const model = PRICING_MODELS[pricing.model] as PricingModel;
   const pricer = model.compile(pricing, provider);
@@ -148,7 +223,8 @@ export function compilePricing(provider: ResolvedProvider): CompiledPricing {
     creditValueUsd = first !== undefined ? first.price / first.credits : (pricing.creditPrice ?? 0);
   }
 
-  const compiled: CompiledPricing = {
+  return {
+    schedule,
     provider,
     pricing,
     model,
@@ -173,8 +249,6 @@ export function compilePricing(provider: ResolvedProvider): CompiledPricing {
     supportedFeatures: new Set(provider.supports.features),
     supportedQualities: provider.supports.qualities === undefined ? undefined : new Set(provider.supports.qualities),
   };
-  compiledByProvider.set(provider, compiled);
-  return compiled;
 }
 
 /**
@@ -267,6 +341,34 @@ export function offPeakBestIn(compiled: CompiledPricing, fromMs: number, toMs: n
   return bestAt;
 }
 
+/**
+ * Instants in [fromMs, toMs] among which the lowest price of the span (but for the dynamic
+ * factor) is found: without a price schedule, the one of {@link offPeakBestIn}; with one, per
+ * segment in the span, its start in the span or its entry's best off-peak instant there.
+ * @param compiled - from {@link compilePricing}
+ * @param fromMs - start of the span, epoch ms
+ * @param toMs - end of the span, epoch ms (inclusive; may be Infinity)
+ * @param urgency - the request's urgency (which off-peak windows apply)
+ * @param out - receives the instants
+ * @returns how many instants were written
+ */
+export function cheapestInstantsIn(compiled: CompiledPricing, fromMs: number, toMs: number, urgency: Urgency, out: number[]): number {
+  const s = compiled.schedule;
+  if (s === undefined) {
+    out[0] = compiled.offPeak.length > 0 ? offPeakBestIn(compiled, fromMs, toMs, urgency) : fromMs;
+    return 1;
+  }
+  let n = 0;
+  const froms = s.froms;
+  for (let k = segmentAt(s, fromMs); k < froms.length && froms[k]! <= toMs; k++) {
+    const lo = Math.max(fromMs, froms[k]!);
+    const hi = k + 1 < froms.length ? Math.min(toMs, froms[k + 1]! - 1) : toMs;
+    const entry = s.entries[k]!;
+    out[n++] = entry.offPeak.length > 0 ? offPeakBestIn(entry, lo, hi, urgency) : lo;
+  }
+  return n;
+}
+
 /** Relative float noise ignored when rounding credits up (0.1 × 3 × 10 is 3.0000000000000004: 3 credits, not 4). */
 const CREDIT_NOISE = 1e-12;
 
@@ -291,10 +393,13 @@ function tierNamed(c: CompiledPricing, name: string | undefined): CompiledTier |
   return name === undefined || name === c.defaultTier.name ? c.defaultTier : c.tiers.get(name);
 }
 
-function evaluate(c: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
+function evaluate(compiled: CompiledPricing, r: QuoteRequest, opts: PriceOptions, lines: PriceLine[] | undefined, toUsd: boolean): number {
+  const s = compiled.schedule;
+  const k = s === undefined ? -1 : segmentAt(s, opts.atMs);
+  const c = s === undefined ? compiled : s.entries[k]!;
   const tier = tierNamed(c, opts.tier);
   if (tier === undefined) return NaN;
-  return applyTime(c, untimedAmount(c, r, tier, opts.serviceMs, lines), tier, r.urgency, opts, lines, toUsd);
+  return applyTime(c, untimedAmount(c, r, tier, opts.serviceMs, lines), tier, r.urgency, opts, lines, toUsd, s, k);
 }
 
 /** The factors that do not depend on the instant: model base to the validation bundle discount. */
@@ -391,6 +496,8 @@ function applyTime(
   opts: PriceOptions,
   lines: PriceLine[] | undefined,
   toUsd: boolean,
+  schedule: CompiledSchedule | undefined,
+  segment: number,
 ): number {
   let amount = untimed;
   if (c.offPeak.length > 0) {
@@ -431,6 +538,14 @@ function applyTime(
     lines?.push({ factor: 'tier', label: `${tier.name} tier ×${num(tier.priceMultiplier)}`, op: 'multiply', value: tier.priceMultiplier, subtotal: amount });
   }
 
+  if (schedule !== undefined) {
+    const f = schedule.multipliers[segment]!;
+    if (f !== 1) {
+      amount *= f;
+      lines?.push({ factor: 'schedule', label: `price schedule ${schedule.labels[segment]!}`, op: 'multiply', value: f, subtotal: amount });
+    }
+  }
+
   if (c.roundCreditsUp) {
     const whole = wholeCredits(amount);
     const add = whole - amount;
@@ -465,7 +580,8 @@ export function price(compiled: CompiledPricing, request: QuoteRequest, opts: Pr
  * The part of {@link price} that does not depend on the instant: every factor up to the
  * validation bundle discount, for the median service time. With {@link priceFromUntimed} it
  * gives exactly `price` (the same operations in the same order), so a caller pricing one request
- * at many instants (a deferral scan) computes this once.
+ * at many instants (a deferral scan) computes this once. With a price schedule, pass the entry in
+ * force at the instants priced ({@link pricingInForce}): the untimed part differs between entries.
  * @param compiled - from {@link compilePricing}
  * @param request - the request
  * @param tierName - the tier; the default tier when undefined
@@ -486,8 +602,11 @@ export function untimedPrice(compiled: CompiledPricing, request: QuoteRequest, t
  * @returns total USD
  */
 export function priceFromUntimed(compiled: CompiledPricing, request: QuoteRequest, untimed: number, opts: PriceOptions): number {
-  const tier = tierNamed(compiled, opts.tier);
-  return tier === undefined ? NaN : applyTime(compiled, untimed, tier, request.urgency, opts, undefined, true);
+  const s = compiled.schedule;
+  const k = s === undefined ? -1 : segmentAt(s, opts.atMs);
+  const c = s === undefined ? compiled : s.entries[k]!;
+  const tier = tierNamed(c, opts.tier);
+  return tier === undefined ? NaN : applyTime(c, untimed, tier, request.urgency, opts, undefined, true, s, k);
 }
 
 /**
@@ -569,8 +688,10 @@ export function quote(target: ResolvedProvider | CompiledPricing, request: Quote
   const tier = opts.tier ?? compiled.defaultTier.name;
   const lines: PriceLine[] = [];
   const totalUsd = price(compiled, request, opts, lines);
+  const s = compiled.schedule;
+  const schedule = s === undefined ? {} : { schedule: s.labels[segmentAt(s, opts.atMs)]! };
   if (compiled.model.unit === 'credits') {
-    return { ok: true, provider, tier, totalUsd, credits: creditsFor(compiled, request, opts), lines };
+    return { ok: true, provider, tier, totalUsd, credits: creditsFor(compiled, request, opts), ...schedule, lines };
   }
-  return { ok: true, provider, tier, totalUsd, lines };
+  return { ok: true, provider, tier, totalUsd, ...schedule, lines };
 }

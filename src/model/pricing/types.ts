@@ -14,7 +14,7 @@ export type PriceOp = 'base' | 'add' | 'multiply';
  * One factor of a price, so a person can check the number by hand. `factor` is a stable key
  * (`base`, `steps`, `tokens-in`, `tokens-out`, `megapixels`, `gpu-seconds`, `credits`,
  * `resolution`, `step-scaling`, `quality`, `feature:<name>`, `validation`, `validation-bundle`,
- * `off-peak`, `dynamic`, `tier`, `credit-rounding`, `credit-value`); `label` shows the arithmetic.
+ * `off-peak`, `dynamic`, `tier`, `schedule`, `credit-rounding`, `credit-value`); `label` shows the arithmetic.
  */
 export interface PriceLine {
   readonly factor: string;
@@ -50,6 +50,8 @@ export type Quote =
       readonly totalUsd: number;
       /** Credits consumed, for `credits` pricing only. */
       readonly credits?: number;
+      /** With a price schedule: the pricing and multiplier in force at the instant (`pricing[1] from ..., schedule[0] ×1.2 from ...`). */
+      readonly schedule?: string;
       readonly lines: readonly PriceLine[];
     }
   | {
