@@ -13,12 +13,14 @@ import type { ResolvedScenario } from './resolve.js';
  */
 export function validationWarnings(s: ResolvedScenario): string[] {
   if (s.pipeline !== undefined || s.traffic.kind !== 'synthetic') return [];
-  const free = s.providers.filter((p) => p.pricing.validation === undefined).map((p) => p.id);
-  if (free.length === 0) return [];
-  const at = free.length === 1 ? free[0]! : `${free.slice(0, -1).join(', ')} and ${free.at(-1)!}`;
-  return s.traffic.mix.flatMap((m, i) =>
-    m.validate && m.weight > 0
-      ? [`traffic.mix[${i}].validate: class "${m.name}" asks for validation, which is free at ${at} (no \`pricing.validation\`): define a validator under \`validators\` to price it as a separate call`]
-      : [],
-  );
+  return s.traffic.mix.flatMap((m, i) => {
+    if (!m.validate || m.weight === 0) return [];
+    // Only providers that can serve the class: one without its features never sees it.
+    const free = s.providers
+      .filter((p) => p.pricing.validation === undefined && m.features.every((f) => p.supports.features.includes(f)))
+      .map((p) => p.id);
+    if (free.length === 0) return [];
+    const at = free.length === 1 ? free[0]! : `${free.slice(0, -1).join(', ')} and ${free.at(-1)!}`;
+    return [`traffic.mix[${i}].validate: class "${m.name}" asks for validation, which is free at ${at} (no \`pricing.validation\`): define a validator under \`validators\` to price it as a separate call`];
+  });
 }

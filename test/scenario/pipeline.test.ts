@@ -109,6 +109,17 @@ describe('the warning when validation would be free', () => {
     expect(validationWarnings(parseScenarioText(HEAD.replace('price: 0.04 }', 'price: 0.04, validation: { price: 0.004 } }'), 'x.yaml'))).toEqual([]);
   });
 
+  it('leaves out providers that cannot serve the class: one without its features never sees it', () => {
+    const two = HEAD.replace(
+      '    tiers: { standard: { latency: { dist: fixed, value: 2s } } }\n',
+      '    tiers: { standard: { latency: { dist: fixed, value: 2s } } }\n  - id: lined\n    pricing: { model: per-image, price: 0.05, features: { controlnet: { add: 0.01 } } }\n    tiers: { standard: { latency: { dist: fixed, value: 2s } } }\n',
+    );
+    expect(validationWarnings(parseScenarioText(two, 'x.yaml'))[0]).toContain('free at gen and lined (no');
+    const controlnet = two.replace('validate: true }', 'validate: true, features: [controlnet] }');
+    expect(validationWarnings(parseScenarioText(controlnet, 'x.yaml'))[0]).toContain('which is free at lined (no');
+    expect(validationWarnings(parseScenarioText(controlnet.replace('price: 0.05,', 'price: 0.05, validation: { price: 0.004 },'), 'x.yaml'))).toEqual([]);
+  });
+
   it('is printed by imgsim validate, which still succeeds', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'imgsim-pipeline-')), 'free.yaml');
     writeFileSync(file, HEAD);
