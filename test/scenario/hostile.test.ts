@@ -2,24 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { problems } from './_problems.js';
 import { describe, expect, it } from 'vitest';
 import { WebhookSender } from '../../src/live/webhook.js';
-import { ImgsimError, formatProblem } from '../../src/scenario/errors.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 
 const MINIMAL_TEXT = readFileSync(path.join(import.meta.dirname, '../fixtures/minimal.yaml'), 'utf8');
 const BIN = new URL('../../bin/imgsim.js', import.meta.url).pathname;
-
-/** The formatted problems of a scenario text that must be rejected. */
-function problems(text: string): string[] {
-  try {
-    parseScenarioText(text, 'x.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ImgsimError);
-    return (err as ImgsimError).problems.map(formatProblem);
-  }
-  throw new Error('expected the scenario to be rejected');
-}
 
 describe('budget.webhook', () => {
   const withWebhook = (url: string): string => `${MINIMAL_TEXT}\nbudget: { limit: 10, webhook: ${JSON.stringify(url)} }\n`;

@@ -1,8 +1,8 @@
 // Every number a scenario names stays within the documented limits (docs/scenario-reference.md,
 // "Limits"), so no price, latency or total computed from it can overflow to Infinity; a value
 // beyond them is a located error `file:line:col key.path: expected ...` (issue 15, defect 2).
+import { problems as located } from './_problems.js';
 import { describe, expect, it } from 'vitest';
-import { ImgsimError, formatProblem } from '../../src/scenario/errors.js';
 import { parseScenarioText } from '../../src/scenario/load.js';
 
 /** A valid scenario; each case replaces one `{{KEY}}` with its own text. */
@@ -47,15 +47,7 @@ function scenario(over: Readonly<Record<string, string>>): string {
   return BASE.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => values[key]!);
 }
 
-function problems(text: string): string[] {
-  try {
-    parseScenarioText(text, 'limits.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ImgsimError);
-    return (err as ImgsimError).problems.map(formatProblem);
-  }
-  throw new Error('expected the scenario to be rejected');
-}
+const problemsIn = (text: string): string[] => located(text, 'limits.yaml');
 
 describe('scenario values within the limits', () => {
   it('accepts the base scenario and values at the limits', () => {
@@ -82,7 +74,7 @@ describe('scenario values within the limits', () => {
     ['supports.maxSteps of 1e9', { MAX_STEPS: '1000000000' }, 'limits.yaml:11:27 providers[0].supports.maxSteps', /at most 10000/],
     ['a mix size of 999999x999999', { SIZE: '999999x999999' }, 'limits.yaml:19:26 traffic.mix[0].size', /at most 16384 px/],
   ])('refuses %s with a located error', (_name, over, where, message) => {
-    const found = problems(scenario(over));
+    const found = problemsIn(scenario(over));
     expect(found).toHaveLength(1);
     expect(found[0]!.slice(0, where.length + 2)).toBe(`${where}: `);
     expect(found[0]).toMatch(message);

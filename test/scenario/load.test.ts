@@ -1,22 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { problems } from './_problems.js';
 import { describe, expect, it } from 'vitest';
-import { ImgsimError, formatProblem } from '../../src/scenario/errors.js';
+import { ImgsimError } from '../../src/scenario/errors.js';
 import { loadScenario, parseScenarioText } from '../../src/scenario/load.js';
 
 const MINIMAL = path.join(import.meta.dirname, '../fixtures/minimal.yaml');
-
-/** Parses text expected to fail and returns its formatted problems. */
-function problems(text: string, file = 'x.yaml'): string[] {
-  try {
-    parseScenarioText(text, file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ImgsimError);
-    return (err as ImgsimError).problems.map(formatProblem);
-  }
-  throw new Error('expected the scenario to be rejected');
-}
 
 /** The minimal fixture with one line replaced (1-based). */
 function withLine(line: number, text: string): string {

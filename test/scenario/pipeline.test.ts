@@ -6,8 +6,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { problems } from './_problems.js';
 import { describe, expect, it } from 'vitest';
-import { ImgsimError, formatProblem } from '../../src/scenario/errors.js';
 import { loadScenario, parseScenarioText, scenarioFromObject } from '../../src/scenario/load.js';
 import { validationWarnings } from '../../src/scenario/warnings.js';
 import { pipelineQuote, validationBy } from '../../src/model/pricing/pipeline.js';
@@ -26,16 +26,6 @@ traffic:
   arrivals: { rate: 1/m }
   mix: [{ name: checked, validate: true }]
 `;
-
-function problems(text: string): string[] {
-  try {
-    parseScenarioText(text, 'x.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ImgsimError);
-    return (err as ImgsimError).problems.map(formatProblem);
-  }
-  throw new Error('expected the scenario to be rejected');
-}
 
 const VISION = `  - id: vision
     pricing: { model: per-image, price: 0.003 }
