@@ -12,7 +12,8 @@ import type { AvailabilityCurve } from '../model/availability.js';
 import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import { withinSlo } from '../model/rules/slo.js';
-import { RunCollector, type CostTags } from '../metrics/collector.js';
+import { billedTokens, GatewayFeeAccount, type FeeKind, type FeeSchedule } from '../model/pricing/fees.js';
+import { noFees, RunCollector, type CostTags } from '../metrics/collector.js';
 import type { BudgetTracker, FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, MAX_PLAN_ATTEMPTS, MAX_PLAN_IDLE_STEPS, type NextAttempt } from '../routing/policy.js';
 import { ProviderHandle } from '../routing/provider-view.js';
@@ -46,6 +47,8 @@ export interface PassOptions {
   readonly endMs: number;
   readonly onAttempt: LiveOptions['onAttempt'];
   readonly onProgress: ((fraction: number) => void) | undefined;
+  /** The fees of a gateway in front of the providers (`strategyFees` of the strategy's entry). */
+  readonly fees: FeeSchedule | undefined;
 }
 
 /** One attempt of a request, from its pick to its answer. */
@@ -112,6 +115,8 @@ export class LivePass {
   private readonly firstAttemptRng: Rng;
   private readonly next: NextAttempt = { index: -1, delayMs: 0, retry: false };
   private readonly fired: FiredAlert[] = [];
+  /** The gateway's fee account, when the strategy has `fees` (the simulator's rule: GatewayFeeAccount). */
+  private readonly fees: GatewayFeeAccount | undefined;
   private open = 0;
   private drained: (() => void) | undefined;
   /** The first error a request threw (a strategy bug): the pass stops sending and rethrows it. */
@@ -140,6 +145,10 @@ export class LivePass {
       scenario.startMs,
       opts.endMs,
     );
+    if (opts.fees !== undefined) {
+      this.fees = new GatewayFeeAccount(opts.fees, scenario.startMs, opts.endMs);
+      this.collector.fees = noFees();
+    }
     ({ budget: this.budget, ctx: this.ctx, retryOn: this.retryOn, backoffDraws: this.backoffDraws, firstAttemptRng: this.firstAttemptRng } =
       runRouting(this.handles, clock, scenario, strategy.name, false));
   }
@@ -196,6 +205,9 @@ export class LivePass {
     if (this.failure !== undefined) throw this.failure;
     this.opts.onProgress?.(1);
     this.clock.tick();
+    // The monthly fees of every month of the window, as the simulator's run closes its accounts.
+    if (this.fees !== undefined) this.billMonthlyFees(Math.max(endMs, this.clock.now));
+    this.recordAlerts();
     this.collector.budgetSpentUsd = this.budget.totalUsd;
     return spanEndMs - s.startMs;
   }
@@ -438,7 +450,7 @@ export class LivePass {
     let costUsd = 0;
     if (this.opts.target === undefined && answer.costUsd !== undefined && answer.costUsd > 0) {
       costUsd = answer.costUsd;
-      this.charge(a.provider, a.request ?? r.request, costUsd, !ok, now);
+      this.charge(a.provider, a.request ?? r.request, costUsd, !ok, now, a.request ?? r.request);
     }
     const outcome: AttemptOutcome = {
       requestId: r.request.id,
@@ -470,9 +482,48 @@ export class LivePass {
     running.clear();
   }
 
-  private charge(provider: number, tags: CostTags, costUsd: number, wasted: boolean, atMs: number): void {
+  /**
+   * Books a provider's bill: the collector, the budget, a gateway's fees on it, and the alerts fired.
+   * @param request - the request as the provider got it, when the bill is one attempt's (its
+   *   tokens and generation count for the fees); undefined for an amount from serve's ledger
+   */
+  private charge(provider: number, tags: CostTags, costUsd: number, wasted: boolean, atMs: number, request?: ImageRequest): void {
     this.collector.cost(provider, tags, costUsd, wasted, atMs);
     this.budget.spend(costUsd, tags.project, atMs, this.fired);
+    if (this.fees !== undefined) this.chargeFees(provider, tags, costUsd, wasted, atMs, request);
+    this.recordAlerts();
+  }
+
+  /**
+   * A gateway's fees on a provider's bill (the model's rule, GatewayFeeAccount, as the simulator
+   * charges them in src/sim/fees.ts): the monthly fees due first, then the bill's own.
+   */
+  private chargeFees(provider: number, tags: CostTags, billedUsd: number, wasted: boolean, atMs: number, request: ImageRequest | undefined): void {
+    const account = this.fees!;
+    this.billMonthlyFees(atMs);
+    const tokens = request === undefined || account.schedule.perMillionTokens === undefined ? 0 : billedTokens(this.scenario.providers[provider]!.pricing, request);
+    const c = account.bill(billedUsd, tokens, request === undefined ? 0 : 1);
+    this.bookFee('markup', tags, c.markup, wasted, atMs);
+    this.bookFee('perGeneration', tags, c.perGeneration, wasted, atMs);
+    this.bookFee('perMillionTokens', tags, c.perMillionTokens, wasted, atMs);
+    this.bookFee('creditPurchase', undefined, c.creditPurchase, false, atMs);
+  }
+
+  /** The monthly fees due by an instant, each at the start of its month. */
+  private billMonthlyFees(nowMs: number): void {
+    const account = this.fees!;
+    for (let atMs = account.nextMonthDue(nowMs); atMs !== undefined; atMs = account.nextMonthDue(nowMs)) this.bookFee('monthly', undefined, account.schedule.monthly!, false, atMs);
+  }
+
+  /** Books one fee: the collector (its kind, the request's groups) and the budget. */
+  private bookFee(kind: FeeKind, tags: CostTags | undefined, usd: number, wasted: boolean, atMs: number): void {
+    if (!(usd > 0)) return;
+    this.collector.fee(kind, tags, usd, wasted, atMs);
+    this.budget.spend(usd, tags?.project ?? '', atMs, this.fired);
+  }
+
+  /** Moves the budget alerts the last spends fired into the collector. */
+  private recordAlerts(): void {
     if (this.fired.length === 0) return;
     for (const f of this.fired) {
       this.collector.alerts.push({ threshold: f.threshold, at: new Date(f.atMs).toISOString(), ...(f.project === undefined ? {} : { project: f.project }), period: f.period });

@@ -37,7 +37,7 @@ import { DEFAULT_API_KEY, readLedger, resetServer, sendAttempt, waitServerIdle }
 import { readJournal } from './gateway-accounting.js';
 import { bookGateway, reconcile } from './harness-ledger.js';
 import { LivePass } from './harness-pass.js';
-import { loadScenarioStrategyFiles, selectStrategyRefs } from '../routing/strategy-refs.js';
+import { loadScenarioStrategyFiles, selectStrategyRefs, strategyFees } from '../routing/strategy-refs.js';
 import { assembleReport } from '../metrics/assemble.js';
 
 /** Open requests beyond which new arrivals are rejected as `client-overload` (the brief's bound). */
@@ -129,6 +129,7 @@ export async function runLive(scenario: ResolvedScenario, opts: LiveOptions): Pr
       limit,
       requests,
       endMs: s.startMs + durationMs,
+      fees: strategyFees(refs[i]!),
       onAttempt: opts.onAttempt,
       onProgress: opts.onProgress
         ? (fraction) => {

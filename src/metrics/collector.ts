@@ -251,12 +251,8 @@ export class RunCollector {
    */
   cost(provider: number, request: CostTags | undefined, costUsd: number, wasted: boolean, atMs: number): void {
     if (costUsd === 0) return;
-    if (request !== undefined && request.className === undefined) {
-      this.charge(provider, undefined, costUsd, wasted, atMs);
-      if (request.project !== '') addCost(this.byProject.get(request.project), costUsd, atMs > this.endMs);
-      return;
-    }
-    this.charge(provider, request === undefined ? undefined : this.groupsOf(request), costUsd, wasted, atMs);
+    this.providers[provider]!.costUsd += costUsd;
+    this.bookTagged(request, costUsd, wasted, atMs);
   }
 
   /**
@@ -279,14 +275,24 @@ export class RunCollector {
    * Adds a gateway's fee (docs/gateways.md#fees): in the totals and groups as any cost, by kind
    * in `cost.fees`, at no provider.
    * @param kind - the kind of fee
-   * @param request - the request it was charged for, or undefined for account-level fees
+   * @param request - the request it was charged for (or only its project), or undefined for account-level fees
    * @param usd - amount
    * @param wasted - true when it was charged on a bill that bought nothing usable
    * @param atMs - when
    */
-  fee(kind: FeeKind, request: RequestTags | undefined, usd: number, wasted: boolean, atMs: number): void {
+  fee(kind: FeeKind, request: CostTags | undefined, usd: number, wasted: boolean, atMs: number): void {
     if (usd === 0) return;
     this.fees![kind] += usd;
+    this.bookTagged(request, usd, wasted, atMs);
+  }
+
+  /** {@link book} for a request's tags: all its groups, only its project, or none. */
+  private bookTagged(request: CostTags | undefined, usd: number, wasted: boolean, atMs: number): void {
+    if (request !== undefined && request.className === undefined) {
+      this.book(undefined, usd, wasted, atMs);
+      if (request.project !== '') addCost(this.byProject.get(request.project), usd, atMs > this.endMs);
+      return;
+    }
     this.book(request === undefined ? undefined : this.groupsOf(request), usd, wasted, atMs);
   }
 

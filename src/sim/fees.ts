@@ -1,25 +1,12 @@
 /**
  * A gateway's fees in simulated time (a strategy's `fees:`, docs/gateways.md#fees): charged as
  * their own cost, beside the provider's bill, into the collector and the budget. What each fee
- * is, is the model's rule (src/model/pricing/fees.ts); this file only applies it to the
- * {@link SimState}.
+ * is, and when it is due, is the model's rule (src/model/pricing/fees.ts, `GatewayFeeAccount`,
+ * which the live harness calls too); this file only books it into the {@link SimState}.
  */
-import { billedTokens, chargeFees, FEE_MONTH_MS, monthsStarted, spendCredits, type ChargeFees, type FeeKind, type FeeSchedule } from '../model/pricing/fees.js';
+import { billedTokens, type FeeKind } from '../model/pricing/fees.js';
 import type { RequestTags } from '../metrics/collector.js';
 import { attemptRequest, type SimState } from './state.js';
-
-/** The gateway's side of one run: its fees, its prepaid balance, the months charged. */
-export class GatewayFees {
-  /** The gateway's prepaid credits left, USD (with a credit purchase fee). */
-  balanceUsd = 0;
-  /** Monthly fees charged so far. */
-  months = 0;
-  /** The fees on the bill being charged (reused). */
-  readonly charge: ChargeFees = { markup: 0, perGeneration: 0, perMillionTokens: 0 };
-
-  /** @param schedule - the strategy's fees */
-  constructor(readonly schedule: FeeSchedule) {}
-}
 
 /**
  * Charges the gateway's fees on an amount a provider billed for an attempt (and the monthly
@@ -32,21 +19,16 @@ export class GatewayFees {
  * @param nowMs - when
  */
 export function billFees(s: SimState, a: number, billedUsd: number, wasted: boolean, project: string, nowMs: number): void {
-  const f = s.fees!;
+  const account = s.fees!;
   billMonthlyFees(s, nowMs);
   const at = s.attempts[a]!;
   const request = attemptRequest(s, at);
-  const schedule = f.schedule;
-  const tokens = schedule.perMillionTokens === undefined ? 0 : billedTokens(s.runtimes[at.provider]!.spec.pricing, request);
-  const c = chargeFees(schedule, billedUsd, tokens, f.charge);
+  const tokens = account.schedule.perMillionTokens === undefined ? 0 : billedTokens(s.runtimes[at.provider]!.spec.pricing, request);
+  const c = account.bill(billedUsd, tokens, 1);
   book(s, 'markup', request, c.markup, wasted, project, nowMs);
   book(s, 'perGeneration', request, c.perGeneration, wasted, project, nowMs);
   book(s, 'perMillionTokens', request, c.perMillionTokens, wasted, project, nowMs);
-  if (schedule.creditPurchase !== undefined) {
-    const spent = spendCredits(schedule.creditPurchase, f.balanceUsd, billedUsd + c.markup + c.perGeneration + c.perMillionTokens);
-    f.balanceUsd = spent.balanceUsd;
-    book(s, 'creditPurchase', undefined, spent.feeUsd, false, '', nowMs);
-  }
+  book(s, 'creditPurchase', undefined, c.creditPurchase, false, '', nowMs);
 }
 
 /**
@@ -55,12 +37,9 @@ export function billFees(s: SimState, a: number, billedUsd: number, wasted: bool
  * @param nowMs - the instant (the run's end charges every month of the window)
  */
 export function billMonthlyFees(s: SimState, nowMs: number): void {
-  const f = s.fees!;
-  const monthly = f.schedule.monthly;
-  if (monthly === undefined) return;
-  const { startMs, endMs } = s.scenario;
-  for (const due = monthsStarted(startMs, endMs, nowMs); f.months < due; f.months++) {
-    book(s, 'monthly', undefined, monthly, false, '', startMs + f.months * FEE_MONTH_MS);
+  const account = s.fees!;
+  for (let atMs = account.nextMonthDue(nowMs); atMs !== undefined; atMs = account.nextMonthDue(nowMs)) {
+    book(s, 'monthly', undefined, account.schedule.monthly!, false, '', atMs);
   }
 }
 

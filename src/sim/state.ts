@@ -12,7 +12,7 @@ import type { DrawSource, Rng } from '../model/random.js';
 import type { ImageRequest } from '../model/request.js';
 import type { AttemptRecord, AttemptSink, LoggedOutcome } from '../metrics/attempt-log.js';
 import { noFees, RunCollector, type RequestGroups } from '../metrics/collector.js';
-import type { FeeSchedule } from '../model/pricing/fees.js';
+import { GatewayFeeAccount, type FeeSchedule } from '../model/pricing/fees.js';
 import type { ServiceLog } from '../metrics/service-log.js';
 import type { BudgetTracker, FiredAlert } from '../routing/budget.js';
 import { CandidateWalk, type NextAttempt } from '../routing/policy.js';
@@ -23,7 +23,6 @@ import type { ResolvedScenario } from '../scenario/resolve.js';
 import type { OutcomeKind, Urgency } from '../scenario/schema.js';
 import type { RequestSource } from '../traffic/traffic.js';
 import type { AttemptPhase } from './attempts.js';
-import { GatewayFees } from './fees.js';
 import { EventHeap } from './heap.js';
 import { ProviderRuntime, type AttemptDraw } from './provider-runtime.js';
 import { reservedTally, type Lane } from './reserved.js';
@@ -326,7 +325,7 @@ export class SimState {
   nextTickMs = Infinity;
   nextTickSeq = Infinity;
   /** The gateway's fees and balance, when the strategy has `fees`. */
-  readonly fees: GatewayFees | undefined;
+  readonly fees: GatewayFeeAccount | undefined;
   /** Credits expired so far, USD, per provider keeping a ledger (the part the collector has). */
   readonly expiredSeenUsd = new Map<number, number>();
   private readonly requestNumbers = new NumberBlocks(REQUEST_NUMBERS);
@@ -373,7 +372,7 @@ export class SimState {
     readonly serviceLog: ServiceLog | undefined,
     fees?: FeeSchedule,
   ) {
-    this.fees = fees === undefined ? undefined : new GatewayFees(fees);
+    this.fees = fees === undefined ? undefined : new GatewayFeeAccount(fees, scenario.startMs, scenario.endMs);
     const accountByName = new Map<string, Account>();
     this.visitStride = scenario.providers.length;
     this.refStride = scenario.policy.maxAttempts + 1;

@@ -68,7 +68,7 @@ export interface ChargeFees {
  * @param out - where to write them
  * @returns `out`
  */
-export function chargeFees(fees: FeeSchedule, billedUsd: number, tokens: number, out: ChargeFees): ChargeFees {
+export function chargeFees<T extends ChargeFees>(fees: FeeSchedule, billedUsd: number, tokens: number, out: T): T {
   out.markup = billedUsd * (fees.markup ?? 0);
   out.perGeneration = fees.perGeneration ?? 0;
   out.perMillionTokens = (tokens * (fees.perMillionTokens ?? 0)) / TOKENS_PER_MILLION;
@@ -132,6 +132,70 @@ export function spendCredits(rule: CreditPurchaseFee, balanceUsd: number, amount
   const short = amountUsd - balanceUsd;
   const topUps = short > BALANCE_EPSILON_USD ? Math.ceil(short / rule.topUp - BALANCE_EPSILON_USD) : 0;
   return { topUps, feeUsd: topUps * topUpFee(rule), balanceUsd: balanceUsd + topUps * rule.topUp - amountUsd };
+}
+
+/** The fees on one bill, as {@link GatewayFeeAccount.bill} works them out (reused between calls). */
+export interface BillFees extends ChargeFees {
+  /** The fees of the top-ups bought to pay the bill and its fees, USD (0 without a credit purchase fee). */
+  creditPurchase: number;
+}
+
+/**
+ * A gateway's fee account over one run, whichever clock drives it (the simulator's billing and
+ * the live harness both call it, so the two charge the same fees for the same bills): the
+ * monthly fees due, the fees on each bill, and the prepaid balance its top-ups leave.
+ */
+export class GatewayFeeAccount {
+  /** The gateway's prepaid credits left, USD (with a credit purchase fee). */
+  balanceUsd = 0;
+  /** Monthly fees charged so far. */
+  months = 0;
+  private readonly out: BillFees = { markup: 0, perGeneration: 0, perMillionTokens: 0, creditPurchase: 0 };
+
+  /**
+   * @param schedule - the strategy's fees
+   * @param startMs - the window's start (the first monthly fee is due then)
+   * @param endMs - the window's end (no monthly fee starts at or after it)
+   */
+  constructor(
+    readonly schedule: FeeSchedule,
+    private readonly startMs: number,
+    private readonly endMs: number,
+  ) {}
+
+  /**
+   * The next monthly fee due by an instant and not charged yet: call until it returns
+   * undefined, charging `schedule.monthly` at each instant returned.
+   * @param nowMs - the instant (a run's end charges every month of its window)
+   * @returns when that month started, or undefined when none is due
+   */
+  nextMonthDue(nowMs: number): number | undefined {
+    if (this.schedule.monthly === undefined || this.months >= monthsStarted(this.startMs, this.endMs, nowMs)) return undefined;
+    return this.startMs + this.months++ * FEE_MONTH_MS;
+  }
+
+  /**
+   * The fees on one amount a provider billed through the gateway; with a credit purchase fee,
+   * the bill and its fees are paid from the balance, topping it up as needed.
+   * @param billedUsd - what the provider billed, USD (> 0)
+   * @param tokens - the tokens it billed ({@link billedTokens})
+   * @param generations - the provider calls it pays for (1 for an attempt; 0 for an amount
+   *   whose calls are not known one by one, which then pays no per-generation fee)
+   * @returns the fees (the same object each call: read it before the next)
+   */
+  bill(billedUsd: number, tokens: number, generations: 0 | 1): Readonly<BillFees> {
+    const c = chargeFees(this.schedule, billedUsd, tokens, this.out);
+    if (generations === 0) c.perGeneration = 0;
+    const rule = this.schedule.creditPurchase;
+    if (rule === undefined) {
+      c.creditPurchase = 0;
+      return c;
+    }
+    const spent = spendCredits(rule, this.balanceUsd, billedUsd + c.markup + c.perGeneration + c.perMillionTokens);
+    this.balanceUsd = spent.balanceUsd;
+    c.creditPurchase = spent.feeUsd;
+    return c;
+  }
 }
 
 /** One fee on a quoted request, itemised. */
