@@ -203,6 +203,33 @@ describe('openrouter filters', () => {
     expect(ids(s({ max_price: { prompt: 0, completion: 0, audio: 0 } }).route(makeRequest(), tokCtx))).toEqual(['img']);
   });
 
+  it('reads the token rates in force: a schedule raising them 1.5x from the first hour moves a provider over max_price.prompt', () => {
+    const tokens = { model: 'per-token', inputPerMillion: 5, outputPerMillion: 40, outputTokens: { '1024x1024': { medium: 1056 } } };
+    const scenario = scenarioFromObject(
+      {
+        version: 1,
+        name: 'tokens-scheduled',
+        start: '2026-06-01T00:00:00Z',
+        providers: [
+          { id: 'tok', pricing: { ...tokens, schedule: [{ from: '1h', multiply: 1.5 }] }, tiers: { standard: { latency: { dist: 'fixed', value: 1000 } } } },
+          { id: 'img', pricing: { model: 'per-image', price: 0.08 }, tiers: { standard: { latency: { dist: 'fixed', value: 1000 } } } },
+        ],
+        traffic: { arrivals: { rate: '1/s' }, mix: [{ name: 'x' }] },
+      },
+      'tokens-scheduled.yaml',
+    );
+    const ctx = makeContext({ providers: [{ id: 'tok', price: 0.04 }, { id: 'img', price: 0.08 }] });
+    const views = ctx.providers.map((v, i) => ({ ...v, spec: scenario.providers[i]!, stats: v.stats }));
+    const at = (now: number) => ({ ...ctx, now, providers: views, provider: (id: string) => views.find((v) => v.id === id) });
+    const s = buildStrategy({ use: 'openrouter', provider: { sort: 'price', max_price: { prompt: 6 } } } as unknown as StrategyRef, { scenario: ctx.scenario, files: new Map() });
+    // Before the change: $5 ≤ $6 per million prompt tokens. After it: 5 × 1.5 = $7.50 > $6.
+    expect(ids(s.route(makeRequest(), at(START_MS + 3_599_999)))).toEqual(['tok', 'img']);
+    expect(ids(s.route(makeRequest(), at(START_MS + 3_600_000)))).toEqual(['img']);
+    expect(s.explain!(makeRequest(), at(START_MS + 7_200_000)).excluded).toEqual([
+      { provider: 'tok', reason: 'over max_price: $7.5/$60 per million input/output tokens > prompt $6 / completion ∞' },
+    ]);
+  });
+
   it('deprioritizes providers predicted slower than preferred_max_latency', () => {
     const ctx = makeContext({ providers: THREE });
     // a 5 s and b 9 s exceed 4 s (a number is seconds, as OpenRouter has it); c 3 s does not.

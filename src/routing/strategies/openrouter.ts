@@ -18,6 +18,8 @@ import { MAX_DURATION_MS } from '../../scenario/limits.js';
 import { duration, money, obj, positive, unit } from '../../scenario/schema-parts.js';
 import { DURATION_EXPECTED, DURATION_PATTERN, DURATION_TOO_LONG, parseDurationMs } from '../../scenario/units.js';
 import type { ImageRequest } from '../../model/request.js';
+import { compilePricing, segmentAt, type CompiledSchedule } from '../../model/pricing/quote.js';
+import type { PricingOf } from '../../model/pricing/types.js';
 import type { ResolvedProvider } from '../../scenario/resolve.js';
 import type { OutcomeKind } from '../../scenario/schema.js';
 import type {
@@ -116,6 +118,27 @@ export type OpenRouterOptions = OptionsOf<typeof schema>;
  */
 const OUTAGE_KINDS: ReadonlySet<OutcomeKind> = new Set<OutcomeKind>(['server-error', 'timeout', 'overloaded', 'connection-reset', 'rate-limited']);
 
+/** A per-token provider's prices per million input and output tokens, USD. */
+interface TokenRates {
+  readonly input: number;
+  readonly output: number;
+}
+
+/** A per-token pricing's rates, times a schedule's multiplier. */
+function tokenRates(pricing: PricingOf<'per-token'>, multiply: number): TokenRates {
+  return { input: pricing.inputPerMillion * multiply, output: pricing.outputPerMillion * multiply };
+}
+
+/**
+ * The token rates in force at an instant at a per-token provider whose price changes over time
+ * (its dated pricing in force, times its `schedule` multiplier), as `max_price.prompt` and
+ * `max_price.completion` read them.
+ */
+function tokenRatesAt(schedule: CompiledSchedule, atMs: number): TokenRates {
+  const k = segmentAt(schedule, atMs);
+  return tokenRates(schedule.entries[k]!.pricing as PricingOf<'per-token'>, schedule.multipliers[k]!);
+}
+
 /** Rejection when every servable provider charges more than `max_price`. */
 export const REJECT_MAX_PRICE = 'no provider within max_price';
 /** Rejection when `only`/`ignore` leave no servable provider. */
@@ -212,6 +235,8 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
   let positionsFor: readonly ProviderView[] | undefined;
   let orderIndex = new Int32Array(0); // position in `order`, or -1
   let filterCode = new Uint8Array(0); // NOT_ONLY / IGNORED / OVER_TOKEN_PRICE, static
+  // Per-token providers whose price changes over time: their token prices are checked when routing.
+  let scheduledTokens: (CompiledSchedule | undefined)[] = [];
   let lastFailMs = new Float64Array(0);
   let lastFailKind: OutcomeKind[] = [];
   // What the last routing saw, per position, for `explain`.
@@ -232,9 +257,10 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
       if (only !== undefined && !only.has(v.id)) return NOT_ONLY;
       if (ignore.has(v.id)) return IGNORED;
       const pricing = v.spec.pricing;
-      if (pricing.model === 'per-token' && (pricing.inputPerMillion > promptCapUsd || pricing.outputPerMillion > completionCapUsd)) return OVER_TOKEN_PRICE;
+      if (pricing.model === 'per-token' && v.spec.priceSchedule === undefined && overTokenCaps(tokenRates(pricing, 1))) return OVER_TOKEN_PRICE;
       return OK;
     });
+    scheduledTokens = providers.map((v) => (v.spec.pricing.model === 'per-token' ? compilePricing(v.spec).schedule : undefined));
     if (lastFailMs.length !== n) {
       lastFailMs = new Float64Array(n).fill(-Infinity);
       lastFailKind = new Array<OutcomeKind>(n).fill('success');
@@ -245,6 +271,8 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
     sortKeyOf = new Float64Array(n);
     positionsFor = providers;
   };
+
+  const overTokenCaps = (rates: TokenRates): boolean => rates.input > promptCapUsd || rates.output > completionCapUsd;
 
   /** The `sort` key of a provider (ascending is better). */
   const sortKey = (view: ProviderView, request: ImageRequest, tier: string, priceUsd: number): number => {
@@ -276,7 +304,8 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
         continue;
       }
       servable++;
-      const code = filterCode[i]!;
+      const scheduled = scheduledTokens[i];
+      const code = scheduled !== undefined && overTokenCaps(tokenRatesAt(scheduled, now)) ? OVER_TOKEN_PRICE : filterCode[i]!;
       if (code !== OK) {
         why[i] = code;
         if (code === OVER_TOKEN_PRICE) overPrice++;
@@ -401,7 +430,7 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
 
   const cutoffText = (): string => cutoffs.map((c) => `${c.label} ${msText(c.ms)}`).join(', ');
 
-  const excludedText = (pos: number, view: ProviderView): string | undefined => {
+  const excludedText = (pos: number, view: ProviderView, nowMs: number): string | undefined => {
     switch (why[pos]) {
       case NOT_ONLY:
         return 'not in `only`';
@@ -411,9 +440,10 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
         return `over max_price: ${usdText(priceOf[pos]!)} > ${usdText(requestCapUsd)} per request`;
       case OVER_TOKEN_PRICE: {
         const p = view.spec.pricing;
-        return p.model === 'per-token'
-          ? `over max_price: ${usdText(p.inputPerMillion)}/${usdText(p.outputPerMillion)} per million input/output tokens > prompt ${usdText(promptCapUsd)} / completion ${usdText(completionCapUsd)}`
-          : 'over max_price';
+        if (p.model !== 'per-token') return 'over max_price';
+        const scheduled = scheduledTokens[pos];
+        const rates = scheduled === undefined ? tokenRates(p, 1) : tokenRatesAt(scheduled, nowMs);
+        return `over max_price: ${usdText(rates.input)}/${usdText(rates.output)} per million input/output tokens > prompt ${usdText(promptCapUsd)} / completion ${usdText(completionCapUsd)}`;
       }
       default:
         return undefined;
@@ -428,7 +458,7 @@ export function openRouterStrategy(options: OpenRouterOptions): Strategy {
       const providers = ctx.providers;
       const excluded: ExcludedProvider[] = [];
       for (let i = 0; i < providers.length; i++) {
-        const text = excludedText(i, providers[i]!);
+        const text = excludedText(i, providers[i]!, ctx.now);
         if (text !== undefined) excluded.push({ provider: providers[i]!.id, reason: text });
       }
       if (!('candidates' in decision)) return { ...noCandidates(decision), excluded };
