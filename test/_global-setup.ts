@@ -1,7 +1,8 @@
 // vitest globalSetup: the tests that spawn bin/imgsim.js (and the worker threads the CLI starts)
 // run dist/, so dist/ is rebuilt here whenever a file under src/ (or a build config) is newer
 // than the last build. Up to date, this costs one walk over src/ (~200 stat calls); stale, an
-// incremental `tsc -p tsconfig.build.json` (a few seconds after a small edit, ~12 s from scratch).
+// incremental `tsc -p tsconfig.build.json` (a few seconds after a small edit, ~12 s from scratch)
+// and the CLI's bundle (scripts/bundle-cli.js, ~1 s), which is what bin/imgsim.js runs.
 // A run given file filters (`vitest run test/model`) that select no such test skips the build.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ const BUILD_INFO = path.join(CACHE, 'build.tsbuildinfo');
 const LOCK = path.join(CACHE, 'build-lock');
 /** Several vitest processes may start at once; a lock older than this belongs to a dead one. */
 const STALE_LOCK_MS = 180_000;
-const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/bundle-cli.js'];
 
 function newestMtimeMs(dir: string): number {
   let newest = 0;
@@ -30,7 +31,7 @@ function newestMtimeMs(dir: string): number {
 }
 
 function isStale(): boolean {
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.js')) || !existsSync(STAMP)) return true;
+  if (!existsSync(path.join(ROOT, 'dist/cli/main.js')) || !existsSync(path.join(ROOT, 'dist/bundle/imgsim.js')) || !existsSync(STAMP)) return true;
   const built = statSync(STAMP).mtimeMs;
   const sources = Math.max(newestMtimeMs(path.join(ROOT, 'src')), ...CONFIGS.map((f) => statSync(path.join(ROOT, f)).mtimeMs));
   return sources > built;
@@ -52,6 +53,8 @@ function build(): void {
       throw new Error('globalSetup: could not build dist/ for the CLI tests (see tsc output above)');
     }
   }
+  const bundle = spawnSync(process.execPath, [path.join(ROOT, 'scripts/bundle-cli.js')], { cwd: ROOT, encoding: 'utf8' });
+  if (bundle.status !== 0) throw new Error(`globalSetup: scripts/bundle-cli.js exited ${String(bundle.status)}:\n${bundle.stdout}${bundle.stderr}`);
   writeFileSync(STAMP, '');
   utimesSync(STAMP, startedAt, startedAt);
 }
