@@ -6,7 +6,8 @@
 import { AvailabilityCurve } from '../model/availability.js';
 import { makeSampler, serviceScale, type LatencySampler } from '../model/latency.js';
 import { validatorCallUsd } from '../model/pricing/pipeline.js';
-import { compilePricing, price, priceFromUntimed, pricingInForce, quote, refusal, untimedPrice, type CompiledPricing } from '../model/pricing/quote.js';
+import { compilePricing, creditsFor, price, priceFromUntimed, pricingInForce, quote, refusal, type CompiledPricing } from '../model/pricing/quote.js';
+import { ShapeMemo } from '../model/pricing/shape-memo.js';
 import type { PriceOptions, Quote } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
 import type { ResolvedProvider } from '../scenario/resolve.js';
@@ -87,6 +88,7 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     this.index = spec.index;
     this.tiers = spec.tierList.map((t) => t.name);
     this.compiled = compilePricing(spec);
+    this.shapes = new ShapeMemo(this.compiled);
     this.circuit = policy.circuitBreaker ? new CircuitBreaker(policy.circuitBreaker) : undefined;
     this.samplerByTier = new Map(spec.tierList.map((t) => [t.name, makeSampler(t.latency)]));
   }
@@ -127,33 +129,57 @@ export class ProviderHandle implements ProviderView, ProviderStats {
   price(request: ImageRequest, tier?: string): number {
     if (!this.servable(request, tier)) return Infinity;
     const now = this.clock.now;
-    const usd = price(this.compiled, request, this.fill(now, tier, this.curve.at(now)));
+    const memo = this.shapes;
+    let usd: number;
+    if (memo.timeless) usd = memo.lookup(this.compiled, request, tier).usd;
+    else {
+      const opts = this.fill(now, tier, this.curve.at(now));
+      usd = priceFromUntimed(this.compiled, request, memo.lookup(pricingInForce(this.compiled, now), request, tier).untimed, opts);
+    }
     return this.validator !== undefined && request.validate ? usd + validatorCallUsd(this.validator, request, now) : usd;
   }
 
-  // The untimed part of the last request priced by `priceAt`: a deferral scan prices one request
-  // at dozens of instants, and only off-peak, dynamic pricing and credit value change with them.
-  private untimedFor: ImageRequest | undefined = undefined;
-  private untimedId = -1;
-  private untimedTier: string | undefined = undefined;
-  private untimedEntry: CompiledPricing | undefined = undefined;
-  private untimed = 0;
+  // The untimed part of each request shape priced here: routing prices every provider for every
+  // request, a deferral scan one request at dozens of instants, and the simulator the chosen
+  // provider again when it sends; only the instant's factors are computed each time.
+  private readonly shapes: ShapeMemo;
 
   priceAt(request: ImageRequest, atMs: number, tier?: string): number {
     if (!this.servable(request, tier)) return Infinity;
     // The entry of a price schedule in force then (the pricing itself without one).
     const entry = pricingInForce(this.compiled, atMs);
-    if (this.untimedFor !== request || this.untimedId !== request.id || this.untimedTier !== tier || this.untimedEntry !== entry) {
-      this.untimed = untimedPrice(entry, request, tier);
-      this.untimedFor = request;
-      this.untimedId = request.id;
-      this.untimedTier = tier;
-      this.untimedEntry = entry;
-    }
     // Only dynamic pricing reads the availability: the curve is not evaluated for the others.
     const availability = entry.dynamicRange === undefined ? NEUTRAL_AVAILABILITY : this.curve.expectedAt(atMs);
-    const usd = priceFromUntimed(this.compiled, request, this.untimed, this.fill(atMs, tier, availability));
+    const m = this.shapes.lookup(entry, request, tier);
+    const usd = this.shapes.timeless ? m.usd : priceFromUntimed(this.compiled, request, m.untimed, this.fill(atMs, tier, availability));
     return this.validator !== undefined && request.validate ? usd + validatorCallUsd(this.validator, request, atMs) : usd;
+  }
+
+  /**
+   * What the simulator fixes for an attempt sent now: its USD price or, with a credits ledger,
+   * its credits (`price` / `creditsFor` with the drawn service time and the default credit
+   * value), the validator's call not included.
+   * @param request - the attempt's request
+   * @param tier - its tier
+   * @param availability - a(t) now
+   * @param serviceMs - the drawn service time (0 for a fast failure)
+   * @param credits - credits rather than USD
+   * @returns USD, or credits
+   */
+  fixedAmount(request: ImageRequest, tier: string | undefined, availability: number, serviceMs: number, credits: boolean): number {
+    const now = this.clock.now;
+    const entry = pricingInForce(this.compiled, now);
+    // Compute-time pricing reads the drawn service time in its untimed part.
+    const memo = entry.pricer.usesServiceTime ? undefined : this.shapes.lookup(entry, request, tier);
+    if (memo !== undefined && this.shapes.timeless) return memo.usd;
+    const o = this.opts;
+    o.atMs = now;
+    o.tier = tier;
+    o.availability = availability;
+    o.serviceMs = serviceMs;
+    o.creditValueUsd = undefined;
+    if (memo !== undefined) return priceFromUntimed(this.compiled, request, memo.untimed, o, !credits);
+    return credits ? creditsFor(this.compiled, request, o) : price(this.compiled, request, o);
   }
 
   canServe(request: ImageRequest, tier?: string): boolean {

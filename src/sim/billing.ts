@@ -4,7 +4,6 @@
  * Which answers are charged is the model's rule (src/model/rules/billing.ts); this file only
  * applies it to the {@link SimState}.
  */
-import { creditsFor, price } from '../model/pricing/quote.js';
 import { billable, billableAbandoned, type AbandonedBy } from '../model/rules/billing.js';
 import type { OutcomeKind } from '../scenario/schema.js';
 import { billFees, billMonthlyFees } from './fees.js';
@@ -22,16 +21,11 @@ export function fixPrice(s: SimState, a: number, availability: number): void {
   const at = s.attempts[a]!;
   const rt = s.runtimes[at.provider]!;
   if (rt.reserved !== undefined && priceReserved(s, at, rt.reserved)) return;
-  const opts = s.priceOpts;
-  opts.atMs = s.clock.now;
-  opts.tier = at.tierName;
-  opts.availability = availability;
-  opts.serviceMs = at.serviceMs;
-  opts.creditValueUsd = undefined;
-  const compiled = s.handles[at.provider]!.compiled;
+  // The provider's view priced this request's shape when routing: the same memo serves here.
+  const handle = s.handles[at.provider]!;
   const req = attemptRequest(s, at);
-  if (rt.account.ledger) at.credits = creditsFor(compiled, req, opts);
-  else at.priceUsd = price(compiled, req, opts);
+  if (rt.account.ledger) at.credits = handle.fixedAmount(req, at.tierName, availability, at.serviceMs, true);
+  else at.priceUsd = handle.fixedAmount(req, at.tierName, availability, at.serviceMs, false);
 }
 
 /**

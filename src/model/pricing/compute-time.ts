@@ -12,6 +12,7 @@ export const computeTimePrice: PricingModel<'compute-time'> = {
     const { perSecond } = pricing;
     return {
       usesServiceTime: true,
+      readsPrompt: false,
       base(_request, serviceMs, lines, serviceIsExpected) {
         const seconds = serviceMs / 1000;
         const usd = seconds * perSecond;

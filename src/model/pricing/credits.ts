@@ -15,6 +15,7 @@ export const creditsPrice: PricingModel<'credits'> = {
     const { perImage } = pricing;
     return {
       usesServiceTime: false,
+      readsPrompt: false,
       base(_request, _serviceMs, lines) {
         lines?.push({ factor: 'credits', label: `${num(perImage)} credit${perImage === 1 ? '' : 's'} per image`, op: 'base', value: perImage, subtotal: perImage });
         return perImage;

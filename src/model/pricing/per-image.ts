@@ -34,6 +34,7 @@ export const perImagePrice: PricingModel<'per-image'> = {
     };
     return {
       usesServiceTime: false,
+      readsPrompt: false,
       base(request, _serviceMs, lines) {
         const entry = entryFor(request.size);
         if (entry === undefined) {

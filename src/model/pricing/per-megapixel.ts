@@ -16,6 +16,7 @@ export const perMegapixelPrice: PricingModel<'per-megapixel'> = {
     const { perMegapixel, includedSteps } = pricing;
     return {
       usesServiceTime: false,
+      readsPrompt: false,
       base(request, _serviceMs, lines) {
         const mp = (request.width * request.height) / PIXELS_PER_MEGAPIXEL;
         const mpUsd = mp * perMegapixel;

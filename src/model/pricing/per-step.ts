@@ -12,6 +12,7 @@ export const perStepPrice: PricingModel<'per-step'> = {
     const { base: baseUsd, perStep, minSteps } = pricing;
     return {
       usesServiceTime: false,
+      readsPrompt: false,
       base(request, _serviceMs, lines) {
         const steps = Math.max(request.steps, minSteps);
         const stepsUsd = perStep * steps;

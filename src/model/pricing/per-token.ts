@@ -24,6 +24,7 @@ export const perTokenPrice: PricingModel<'per-token'> = {
     for (const [size, byQuality] of Object.entries(pricing.outputTokens)) table.set(size, qualityTable(byQuality));
     return {
       usesServiceTime: false,
+      readsPrompt: true,
       base(request, _serviceMs, lines) {
         const inTokens = promptTokens(request.promptChars);
         const sizeTable = table.get(request.size);

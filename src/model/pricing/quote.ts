@@ -594,19 +594,21 @@ export function untimedPrice(compiled: CompiledPricing, request: QuoteRequest, t
 
 /**
  * {@link price} from {@link untimedPrice}'s amount: off-peak, dynamic, tier and credit value at
- * `opts.atMs` (`opts.serviceMs` is ignored: the untimed amount fixed it).
+ * `opts.atMs` (`opts.serviceMs` is ignored: the untimed amount fixed it); with `toUsd` false,
+ * {@link creditsFor} from it.
  * @param compiled - from {@link compilePricing}
  * @param request - the request (its urgency decides which off-peak windows apply)
  * @param untimed - from {@link untimedPrice} for the same request and tier
  * @param opts - instant, tier, availability, credit value
- * @returns total USD
+ * @param toUsd - convert credits to USD (false: credits for `credits` pricing)
+ * @returns total USD (credits when `toUsd` is false and the pricing is in credits)
  */
-export function priceFromUntimed(compiled: CompiledPricing, request: QuoteRequest, untimed: number, opts: PriceOptions): number {
+export function priceFromUntimed(compiled: CompiledPricing, request: QuoteRequest, untimed: number, opts: PriceOptions, toUsd = true): number {
   const s = compiled.schedule;
   const k = s === undefined ? -1 : segmentAt(s, opts.atMs);
   const c = s === undefined ? compiled : s.entries[k]!;
   const tier = tierNamed(c, opts.tier);
-  return tier === undefined ? NaN : applyTime(c, untimed, tier, request.urgency, opts, undefined, true, s, k);
+  return tier === undefined ? NaN : applyTime(c, untimed, tier, request.urgency, opts, undefined, toUsd, s, k);
 }
 
 /**

@@ -96,6 +96,8 @@ export type PricingOf<K extends PricingModelName> = Extract<Pricing, { model: K 
 export interface ModelPricer {
   /** Whether the base amount reads the service time (`compute-time`). */
   readonly usesServiceTime: boolean;
+  /** Whether the base amount reads the prompt's length (`per-token`). */
+  readonly readsPrompt: boolean;
   /**
    * The model's base amount for a request the provider can serve (USD, or credits for the
    * `credits` model), pushing its lines when `lines` is given.
