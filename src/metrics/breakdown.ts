@@ -58,7 +58,8 @@ export class Group {
    */
   count(succeeded: boolean, attained: boolean, drained: boolean): void {
     this.requests++;
-    if (drained) this.drainedRequests++;
+    // Added every time: see `addCost` in collector.ts.
+    this.drainedRequests += drained ? 1 : 0;
     if (!succeeded) return;
     this.succeeded++;
     if (attained) this.attained++;

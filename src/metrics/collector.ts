@@ -49,7 +49,9 @@ function billed(groups: readonly Group[]): Group[] {
 
 function addCost(g: Group, usd: number, drained: boolean): void {
   g.costUsd += usd;
-  if (drained) g.drainedUsd += usd;
+  // Added every time (0 inside the window): a branch first taken when the run drains has no type
+  // feedback in the optimized code by then, which would be thrown away (so in `book` and `end`).
+  g.drainedUsd += drained ? usd : 0;
 }
 
 /**
@@ -301,7 +303,7 @@ export class RunCollector {
     this.costUsd += costUsd;
     if (wasted) this.wastedUsd += costUsd;
     const drained = atMs > this.endMs;
-    if (drained) this.drainedUsd += costUsd;
+    this.drainedUsd += drained ? costUsd : 0;
     if (groups !== undefined) {
       addCost(groups.urgency, costUsd, drained);
       addCost(groups.trafficClass, costUsd, drained);
@@ -380,7 +382,7 @@ export class RunCollector {
     this.total++;
     const succeeded = end === 'succeeded';
     const drained = endedMs > this.endMs;
-    if (drained) this.drainedRequests++;
+    this.drainedRequests += drained ? 1 : 0;
     groups.finish(succeeded, latencyMs, attained, drained);
     if (succeeded) {
       this.succeeded++;

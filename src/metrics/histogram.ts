@@ -36,13 +36,14 @@ const CDF_TAIL_PERCENTILES = [99, 99.5, 99.9] as const;
  * @returns the bucket index
  */
 function bucketIndex(ms: number): number {
-  const v = Math.round(ms);
-  if (v < LINEAR_LIMIT_MS) return v;
-  if (v >= TOP_MS) return OVERFLOW_INDEX;
-  // v < 2^27 fits in 32 bits, so clz32 gives the exponent e of its leading bit; v >>> (e - 13)
-  // is then in [8192, 16384): the sub-bucket plus 8192. Range e starts at index
-  // 16384 + (e - 14) × 8192 = (e - 13) × 8192, hence:
-  const shift = 31 - Math.clz32(v) - SUB_BUCKET_BITS;
+  // One path for every value, without branches: optimized code that has only seen short
+  // latencies would otherwise be thrown away at the first one past 16 s.
+  // v <= 2^27 fits in 32 bits, so clz32 gives the exponent e of its leading bit (e = -1 for 0);
+  // for e >= 14, v >>> (e - 13) is in [8192, 16384): the sub-bucket plus 8192, and range e
+  // starts at index 16384 + (e - 14) × 8192 = (e - 13) × 8192. Below 2^14 the shift is 0 and
+  // the index is v itself; 2^27 and above give (27 - 13) × 8192 + 8192 = OVERFLOW_INDEX.
+  const v = Math.min(Math.round(ms), TOP_MS);
+  const shift = Math.max(0, 31 - Math.clz32(v) - SUB_BUCKET_BITS);
   return (shift << SUB_BUCKET_BITS) + (v >>> shift);
 }
 
@@ -93,8 +94,10 @@ export class LatencyHistogram {
     this.counts[bucketIndex(v)]! += 1;
     this.total += 1;
     this.addToSum(v);
-    if (v < this.minMs) this.minMs = v;
-    if (v > this.maxMs) this.maxMs = v;
+    // Stored every time: a store taken only now and then has no type feedback when the code
+    // is optimized (v is never NaN here, so Math.min/max are the comparisons).
+    this.minMs = Math.min(this.minMs, v);
+    this.maxMs = Math.max(this.maxMs, v);
   }
 
   /** Number of recorded values. */
@@ -222,9 +225,13 @@ export class LatencyHistogram {
 
   private addToSum(x: number): void {
     // Neumaier's variant of Kahan summation: keeps the low-order bits a plain sum drops.
+    // Both corrections are computed every time and one is kept: the second is needed only while
+    // the sum is small (a new histogram's first values), so optimized code would rarely have
+    // seen it run, and would be thrown away when it does (a run's first record in a new group).
     const t = this.sumMs + x;
-    if (Math.abs(this.sumMs) >= Math.abs(x)) this.sumCompensationMs += this.sumMs - t + x;
-    else this.sumCompensationMs += x - t + this.sumMs;
+    const whenSumLarger = this.sumMs - t + x;
+    const whenValueLarger = x - t + this.sumMs;
+    this.sumCompensationMs += Math.abs(this.sumMs) >= Math.abs(x) ? whenSumLarger : whenValueLarger;
     this.sumMs = t;
   }
 

@@ -302,17 +302,17 @@ export function onDoneEvent(s: SimState, a: number): void {
     rt.busy--;
     drainQueue(s, rt);
   }
-  if (abandoned) {
+  // Read on every event: rare paths whose values optimized code has never seen throw it away.
+  const cancelled = at.answerKind === 'cancelled';
+  const kind = at.kind;
+  if (!abandoned && kind !== 'timeout') deliver(s, a, kind);
+  else {
     // The client left (timed out, or lost a hedge race); the provider finished the work anyway.
-    billAbandoned(s, a, at.answerKind === 'cancelled' ? 'hedge-cancel' : 'client-timeout');
-  } else if (at.kind !== 'timeout') {
-    deliver(s, a, at.kind);
-  } else {
-    // A drawn `timeout` whose work ended before the client's deadline: the provider never
+    // Or a drawn `timeout` whose work ended before the client's deadline: the provider never
     // answers (the client learns at its deadline), but the work is done, so it is billed now
     // per billing.timeout, as when the work ends after the deadline. (Before this branch such
-    // attempts were never billed, whatever billing.timeout said.)
-    billAbandoned(s, a, 'client-timeout');
+    // attempts were never billed, whatever billing.timeout said.) One call site for both.
+    billAbandoned(s, a, abandoned && cancelled ? 'hedge-cancel' : 'client-timeout');
   }
   release(s, a);
 }

@@ -122,75 +122,113 @@ function begin(s: SimState, fromMs: number): void {
   findNextTick(s);
 }
 
+// Kinds the loop hands to a handler besides the heap's (state.ts, EV_*): the provider tick due
+// first, and the loop's periodic work (every 65,536 events).
+const EV_TICK = 0;
+const EV_PERIODIC = 1;
+
+/** Handles one event: its ref (a request slot, an attempt, a provider). */
+type Handler = (s: SimState, ref: number) => void;
+
+/** Handlers of ids no event has; two different functions (see `dispatch`). */
+function none(): void {}
+function noneToo(): void {}
+
+/** The loop's periodic work: the oracle's thread reads final service levels while the run goes on; progress. */
+function periodic(s: SimState): void {
+  s.serviceLog?.flush();
+  const onProgress = s.onProgress;
+  const { startMs, endMs } = s.scenario;
+  if (onProgress && s.clock.now - startMs > s.progressAt) {
+    s.progressAt = s.clock.now - startMs;
+    onProgress(Math.min(s.progressAt, endMs - startMs));
+  }
+}
+
+/** The handler of each kind, by id: a packed array, ids no event has filled with `none`. */
+const HANDLERS: Handler[] = Array.from({ length: 16 }, (): Handler => none);
+HANDLERS[EV_TICK] = onTick;
+HANDLERS[EV_PERIODIC] = periodic;
+HANDLERS[EV_ROUTE] = route;
+HANDLERS[EV_SEND] = onSendEvent;
+HANDLERS[EV_DONE] = onDoneEvent;
+HANDLERS[EV_ANSWER] = onAnswerEvent;
+HANDLERS[EV_TIMEOUT] = onTimeoutEvent;
+HANDLERS[EV_HEDGE] = onHedge;
+HANDLERS[EV_PLAN] = onPlanWait;
+HANDLERS[EV_VALIDATE] = onValidated;
+/** Two ids no event has. */
+const NO_EVENT = HANDLERS.indexOf(none);
+const NO_EVENT_TOO = HANDLERS.lastIndexOf(none);
+HANDLERS[NO_EVENT_TOO] = noneToo;
+
+/**
+ * Runs an event's handler: one call site for every kind the loop does not run itself.
+ *
+ * Why one site, and why it is called with two do-nothing handlers at load time: V8 optimizes
+ * `loop` on the stack (it is entered once per run) a few thousand events in, when code that has
+ * not run yet has no type feedback. The first tick (a minute in), the first backoff, the first
+ * client timeout each threw the optimized loop away to be compiled again, in every fresh
+ * process. A call site that has seen two targets is a plain indirect call, which no new kind
+ * invalidates; the handlers are optimized on their own.
+ */
+function dispatch(s: SimState, kind: number, ref: number): void {
+  HANDLERS[kind]!(s, ref);
+}
+const nothing = undefined as unknown as SimState;
+for (let i = 0; i < 64; i++) dispatch(nothing, (i & 1) === 0 ? NO_EVENT : NO_EVENT_TOO, 0);
+
 /**
  * Processes events in time order: arrivals before `untilMs`, other events up to it.
  * @param untilMs - Infinity to run until nothing is left
  * @param onProgress - progress callback
  */
 function loop(s: SimState, untilMs: number, onProgress?: ProgressFn): void {
-  const { startMs, endMs } = s.scenario;
   const heap = s.heap;
-  let progressAt = 0;
+  s.onProgress = onProgress;
+  s.progressAt = 0;
+  let due = false;
   for (;;) {
-    // The next arrival waits outside the heap; at equal times, events already scheduled
-    // (answers, freed slots) happen before the new arrival. Ticks wait outside too.
-    const arrival = s.pendingArrival;
-    const heapMs = heap.peekTime();
-    const tickMs = s.nextTickMs;
-    const tickFirst = tickMs <= heapMs && (tickMs < heapMs || s.nextTickSeq < heap.peekSeq());
-    if (arrival !== undefined && arrival.arrivalMs < (tickFirst ? tickMs : heapMs)) {
-      if (arrival.arrivalMs >= untilMs) break;
-      s.clock.now = arrival.arrivalMs;
-      s.events++;
-      route(s, allocRequest(s, arrival));
-      pullArrival(s);
-    } else if (tickFirst) {
-      if (tickMs > untilMs) break;
-      s.clock.now = tickMs;
-      s.events++;
-      onTick(s, s.nextTick);
-    } else {
-      if (heap.peekTime() > untilMs) break;
-      if (!heap.pop()) break;
-      s.clock.now = heap.time;
-      s.events++;
-      switch (heap.kind) {
-        case EV_ROUTE:
-          route(s, heap.ref);
-          break;
-        case EV_SEND:
-          onSendEvent(s, heap.ref);
-          break;
-        case EV_DONE:
-          onDoneEvent(s, heap.ref);
-          break;
-        case EV_ANSWER:
-          onAnswerEvent(s, heap.ref);
-          break;
-        case EV_TIMEOUT:
-          onTimeoutEvent(s, heap.ref);
-          break;
-        case EV_HEDGE:
-          onHedge(s, heap.ref);
-          break;
-        case EV_PLAN:
-          onPlanWait(s, heap.ref);
-          break;
-        case EV_VALIDATE:
-          onValidated(s, heap.ref);
-          break;
-        default:
-          break;
+    let kind = EV_PERIODIC;
+    let ref = 0;
+    if (due) due = false;
+    else {
+      // The next arrival waits outside the heap; at equal times, events already scheduled
+      // (answers, freed slots) happen before the new arrival. Ticks wait outside too. Every
+      // value is read on every event (the sequence test decides only ties): optimized code
+      // keeps its type feedback for all of them.
+      const arrival = s.pendingArrival;
+      const heapMs = heap.peekTime();
+      const tickMs = s.nextTickMs;
+      const tick = s.nextTick;
+      const tickBeforeSeq = s.nextTickSeq < heap.peekSeq();
+      const tickFirst = tickMs < heapMs || (tickMs === heapMs && tickBeforeSeq);
+      const nextMs = tickFirst ? tickMs : heapMs;
+      if (arrival !== undefined && arrival.arrivalMs < nextMs) {
+        if (arrival.arrivalMs >= untilMs) break;
+        s.clock.now = arrival.arrivalMs;
+        due = (++s.events & 0xffff) === 0;
+        route(s, allocRequest(s, arrival));
+        pullArrival(s);
+        continue;
+      }
+      if (nextMs > untilMs) break;
+      kind = EV_TICK;
+      ref = tick;
+      if (!tickFirst) {
+        if (!heap.pop()) break;
+        kind = heap.kind;
+        ref = heap.ref;
+      }
+      s.clock.now = nextMs;
+      due = (++s.events & 0xffff) === 0;
+      if (kind === EV_DONE) {
+        onDoneEvent(s, ref);
+        continue;
       }
     }
-    if ((s.events & 0xffff) === 0) {
-      // The oracle's thread reads final service levels while the run goes on.
-      s.serviceLog?.flush();
-      if (onProgress && s.clock.now - startMs > progressAt) {
-        progressAt = s.clock.now - startMs;
-        onProgress(Math.min(progressAt, endMs - startMs));
-      }
-    }
+    // Every other kind, the periodic work included, through this one call site.
+    dispatch(s, kind, ref);
   }
 }
 

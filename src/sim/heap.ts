@@ -60,7 +60,11 @@ export class EventHeap {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const pt = this.times[parent]!;
-      if (pt < timeMs || (pt === timeMs && this.seqs[parent]! < seq)) break;
+      // Sequence numbers only break ties, which are rare; they are read and compared at every
+      // step all the same, so that optimized code has type feedback for the test and is not
+      // thrown away at the first tie of a run.
+      const parentFirst = this.seqs[parent]! < seq;
+      if (pt < timeMs || (pt === timeMs && parentFirst)) break;
       this.move(parent, i);
       i = parent;
     }
@@ -94,10 +98,13 @@ export class EventHeap {
       if (right < last) {
         const ct = this.times[child]!;
         const rt = this.times[right]!;
-        if (rt < ct || (rt === ct && this.seqs[right]! < this.seqs[child]!)) child = right;
+        // As in `push`: the tie test is taken at every step.
+        const rightFirst = this.seqs[right]! < this.seqs[child]!;
+        if (rt < ct || (rt === ct && rightFirst)) child = right;
       }
       const ct = this.times[child]!;
-      if (t < ct || (t === ct && s < this.seqs[child]!)) break;
+      const lastFirst = s < this.seqs[child]!;
+      if (t < ct || (t === ct && lastFirst)) break;
       this.move(child, i);
       i = child;
     }

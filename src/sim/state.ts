@@ -58,7 +58,9 @@ const SCAN_PROVIDERS_MAX = 8;
  */
 class NumberBlocks {
   private block = new Float64Array(0);
-  private used = NUMBER_BLOCK;
+  /** Records the current block holds, and how many of them are taken. */
+  private size = FIRST_BLOCK / 2;
+  private used = FIRST_BLOCK / 2;
 
   /** @param stride - numbers per record */
   constructor(private readonly stride: number) {}
@@ -68,15 +70,21 @@ class NumberBlocks {
    * @returns the block and the offset of the record's first number in it
    */
   take(): { readonly nums: Float64Array; readonly at: number } {
-    if (this.used === NUMBER_BLOCK) {
-      this.block = new Float64Array(NUMBER_BLOCK * this.stride);
+    if (this.used === this.size) {
+      // Blocks double up to NUMBER_BLOCK records: a run takes its first few new blocks early,
+      // before its hot code is optimized, which then knows this path (with blocks of 1,024
+      // from the start, the second one came after and threw the optimized code away).
+      this.size = Math.min(NUMBER_BLOCK, 2 * this.size);
+      this.block = new Float64Array(this.size * this.stride);
       this.used = 0;
     }
     return { nums: this.block, at: this.stride * this.used++ };
   }
 }
 
-/** Records per block of {@link NumberBlocks}. */
+/** Records in the first block of {@link NumberBlocks}. */
+const FIRST_BLOCK = 16;
+/** Records per block of {@link NumberBlocks} at most. */
 const NUMBER_BLOCK = 1_024;
 
 /** One request while it is routed and attempted (a pooled record, reused once released). */
@@ -312,6 +320,9 @@ export class SimState {
   readonly validation: ValidationStep | undefined;
   /** Events processed (arrivals and ticks included). */
   events = 0;
+  /** The run's progress callback (engine.ts), and the simulated ms since start it was last given. */
+  onProgress: ((simulatedMs: number) => void) | undefined = undefined;
+  progressAt = 0;
   /** The next arrival (it waits outside the heap: only one is ever pending). */
   pendingArrival: ImageRequest | undefined = undefined;
   // Provider ticks live outside the heap, one per provider, all on the grid fromMs + k·TICK_MS:
