@@ -63,6 +63,9 @@ export function mix32(a: number, b: number): number {
   return fmix32(h ^ 4); // 4 = input length in bytes, as murmur3 does
 }
 
+/** Numbers in a generator's saved state ({@link Rng.save}). */
+export const RNG_STATE_LENGTH = 6;
+
 /**
  * A fast seeded PRNG: sfc32 (Chris Doty-Humphrey's Small Fast Counting generator) on 32-bit
  * integers. Its counter guarantees a period of at least 2^32; it passes PractRand to 2^40+.
@@ -102,6 +105,35 @@ export class Rng {
     this.spare = 0;
     for (let i = 0; i < WARMUP_ROUNDS; i++) this.nextU32();
     return this;
+  }
+
+  /**
+   * Writes the generator's state (its words and any cached normal spare) into `out` from `at`,
+   * {@link RNG_STATE_LENGTH} numbers, for {@link restore}.
+   * @param out - where to write
+   * @param at - first index written
+   */
+  save(out: Float64Array, at: number): void {
+    out[at] = this.a;
+    out[at + 1] = this.b;
+    out[at + 2] = this.c;
+    out[at + 3] = this.d;
+    out[at + 4] = this.spare;
+    out[at + 5] = this.hasSpare ? 1 : 0;
+  }
+
+  /**
+   * Takes up a state {@link save} wrote: the same draws follow.
+   * @param from - the saved state
+   * @param at - its first index
+   */
+  restore(from: Float64Array, at: number): void {
+    this.a = from[at]! | 0;
+    this.b = from[at + 1]! | 0;
+    this.c = from[at + 2]! | 0;
+    this.d = from[at + 3]! | 0;
+    this.spare = from[at + 4]!;
+    this.hasSpare = from[at + 5] === 1;
   }
 
   /** @returns the next unsigned 32-bit integer */

@@ -6,7 +6,8 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { LEVEL_MASK, SERVICE_NONE, type ServiceLevel, type ServiceLevels } from '../metrics/service-log.js';
 import { ImgsimError } from '../scenario/errors.js';
-import { openTraffic } from '../traffic/traffic.js';
+import { RingProducer, TrafficRing } from '../traffic/ring.js';
+import { ArrivalStream, openTraffic, type RequestSource } from '../traffic/traffic.js';
 import { availabilityCurves } from './engine.js';
 import { runOracle } from './oracle.js';
 import type { LevelsMessage, OracleThreadInit, OracleThreadReply } from './oracle-thread.js';
@@ -49,6 +50,35 @@ class RemoteLevels implements ServiceLevels {
 
 const logs = Array.from({ length: init.logs }, () => new RemoteLevels());
 
+/** Draws the main thread's traffic into the ring while there is room (synthetic traffic only). */
+const producer = (() => {
+  const { scenario, ring } = init;
+  const traffic = scenario.traffic;
+  if (ring === undefined || traffic.kind !== 'synthetic') return undefined;
+  return new RingProducer(new TrafficRing(ring), () => new ArrivalStream(traffic, scenario.seed, scenario.startMs, scenario.endMs));
+})();
+
+/** The oracle tops up the ring once per 1024 requests it reads (a mask). */
+const FILL_EVERY = 0x3ff;
+
+/** The oracle's own requests, topping up the ring every so often as it reads them. */
+class FillingSource implements RequestSource {
+  private n = 0;
+  constructor(
+    private readonly inner: RequestSource,
+    private readonly ring: RingProducer,
+  ) {}
+
+  next(): ReturnType<RequestSource['next']> {
+    if ((++this.n & FILL_EVERY) === 0) this.ring.fill();
+    return this.inner.next();
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
+
 /** Blocks until the main thread sends something, and files it. */
 function waitForMessage(): void {
   for (;;) {
@@ -61,6 +91,7 @@ function waitForMessage(): void {
       else logs[m.log]!.push(m.from, m.entries);
       return;
     }
+    producer?.fill();
     Atomics.wait(signal, 0, seen);
   }
 }
@@ -71,7 +102,9 @@ const reply = (message: OracleThreadReply): void => {
 
 try {
   const scenario = init.scenario;
-  const source = openTraffic(scenario.traffic, scenario.seed, scenario.startMs, scenario.endMs);
+  producer?.fill();
+  const own = openTraffic(scenario.traffic, scenario.seed, scenario.startMs, scenario.endMs);
+  const source = producer ? new FillingSource(own, producer) : own;
   try {
     let last = 0;
     const run = runOracle(scenario, availabilityCurves(scenario), source, {

@@ -17,6 +17,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { ServiceLogSink } from '../metrics/service-log.js';
 import { ImgsimError, type ErrorCode } from '../scenario/errors.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
+import { RingSource, TrafficRing } from '../traffic/ring.js';
+import { ArrivalStream, type RequestSource } from '../traffic/traffic.js';
 import type { OracleRun } from './oracle.js';
 
 /** Expected requests from which a run's oracle gets its own thread (below, its start-up costs more than it saves). */
@@ -31,8 +33,10 @@ export interface OracleThreadInit {
   readonly logs: number;
   /** Where the levels come (read synchronously). */
   readonly port: MessagePort;
-  /** Int32 counter, bumped after every message on `port`. */
+  /** Int32 counter, bumped after every message on `port` (and when the main thread has taken traffic from the ring). */
   readonly signal: SharedArrayBuffer;
+  /** The {@link TrafficRing} the thread draws the main thread's synthetic traffic into. */
+  readonly ring: SharedArrayBuffer | undefined;
 }
 
 /** Messages on the levels port. */
@@ -75,6 +79,7 @@ export class OracleThread {
     private readonly worker: Worker,
     port: MessagePort,
     signal: SharedArrayBuffer,
+    private readonly ring: TrafficRing | undefined,
   ) {
     this.port = port;
     this.signal = new Int32Array(signal);
@@ -104,10 +109,25 @@ export class OracleThread {
     if (!existsSync(fileURLToPath(ENTRY))) return undefined;
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
-    const init: OracleThreadInit = { scenario, logs, port: port2, signal };
+    const ring = scenario.traffic.kind === 'synthetic' ? TrafficRing.create() : undefined;
+    const init: OracleThreadInit = { scenario, logs, port: port2, signal, ring: ring?.buffer };
     const worker = new Worker(ENTRY, { workerData: init, transferList: [port2] });
     worker.unref();
-    return new OracleThread(worker, port1, signal);
+    return new OracleThread(worker, port1, signal, ring);
+  }
+
+  /**
+   * One strategy run's requests: its synthetic traffic drawn by the thread (see ring.ts), else
+   * the source as it is. Call once per run, in run order.
+   * @param log - the run's index (its log's)
+   * @param source - a fresh source of the run's traffic
+   * @returns a source of the same requests
+   */
+  traffic(log: number, source: RequestSource): RequestSource {
+    if (this.ring === undefined || !(source instanceof ArrivalStream)) return source;
+    return new RingSource(this.ring, log, source, () => {
+      this.poke();
+    });
   }
 
   /**
@@ -155,6 +175,11 @@ export class OracleThread {
   private send(message: LevelsMessage, transfer: ArrayBuffer[] = []): void {
     if (this.settled) return;
     this.port.postMessage(message, transfer);
+    this.poke();
+  }
+
+  /** Wakes the thread (a message, or room in the ring). */
+  private poke(): void {
     Atomics.add(this.signal, 0, 1);
     Atomics.notify(this.signal, 0);
   }

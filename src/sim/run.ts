@@ -99,7 +99,8 @@ export async function simulate(scenario: ResolvedScenario, opts: SimulateOptions
   try {
     refs.forEach((ref, i) => {
       const strategy = buildStrategy(ref, { scenario: s, files });
-      const source = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+      const own = openTraffic(s.traffic, s.seed, s.startMs, s.endMs);
+      const source = thread ? thread.traffic(i, own) : own;
       try {
         const log = withOracle ? new ServiceLog(thread?.sink(i)) : undefined;
         if (log) logs.push(log);

@@ -22,7 +22,7 @@
 import type { Faker } from '@faker-js/faker';
 import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { ImageRequest } from '../model/request.js';
-import { rngFor, streamKey, type Rng } from '../model/random.js';
+import { RNG_STATE_LENGTH, rngFor, streamKey, type Rng } from '../model/random.js';
 import { tzOffsetMs } from '../model/time.js';
 import { ImgsimError } from '../scenario/errors.js';
 import type { ResolvedArrivals, ResolvedTraffic } from '../scenario/resolve.js';
@@ -50,6 +50,9 @@ const DEFAULT_PROMPT_WORDS = { min: 8, max: 40 } as const;
 const GROWTH_PER_SEGMENT = Math.log(1.01);
 /** Uniform arrivals at a zero rate probe forward this far for the rate to come back. */
 const ZERO_RATE_PROBE_MS = MINUTE_MS;
+
+/** Numbers in an {@link ArrivalStream}'s saved state (`save`, `restore`). */
+export const STREAM_STATE_LENGTH = 9 + 3 * RNG_STATE_LENGTH;
 
 /** Synthetic traffic as resolved: arrivals and the class mix. */
 export interface SyntheticTraffic {
@@ -292,6 +295,11 @@ export class ArrivalStream implements RequestSource {
   private segmentBursts = 1;
   private nextId = 0;
   private done = false;
+  /** The last request's draws (see {@link advance}). */
+  drawnClass = 0;
+  drawnSteps = 0;
+  drawnPrompt = 0;
+  drawnProject = 0;
 
   /**
    * @param traffic - resolved synthetic traffic (arrivals and mix)
@@ -394,13 +402,44 @@ export class ArrivalStream implements RequestSource {
 
   /** @returns the next request in arrival order, or undefined once the window has ended */
   next(): ImageRequest | undefined {
-    if (this.done) return undefined;
+    const arrivalMs = this.advance();
+    return arrivalMs < 0 ? undefined : this.build(this.nextId - 1, arrivalMs, this.drawnClass, this.drawnSteps, this.drawnPrompt, this.drawnProject);
+  }
+
+  /**
+   * Draws the next request without making it: its arrival (returned) and its class, steps,
+   * prompt and project (in `drawnClass`, `drawnSteps`, `drawnPrompt`, `drawnProject`; its id is
+   * `emitted - 1`). {@link build} makes the request; the traffic ring (ring.ts) carries the
+   * draws to another thread, which builds the same request.
+   * @returns the arrival, epoch ms, or -1 once the window has ended
+   */
+  advance(): number {
+    if (this.done) return -1;
     const arrivalMs = this.poisson ? this.nextPoisson() : this.nextUniform();
     if (arrivalMs >= this.endMs) {
       this.done = true;
-      return undefined;
+      return -1;
     }
-    return this.makeRequest(arrivalMs);
+    const mixRng = this.mixRng;
+    const u = mixRng.next() * this.totalWeight;
+    const cumulative = this.cumulativeWeight;
+    // Binary search: the first class whose cumulative weight exceeds u (zero weights never win).
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cumulative[mid]! > u) hi = mid;
+      else lo = mid + 1;
+    }
+    const classIndex = cumulative[lo]! > u ? lo : this.lastPositiveClass;
+    const c = this.classes[classIndex]!;
+    this.drawnClass = classIndex;
+    this.drawnSteps = c.stepsMin + mixRng.int(c.stepsSpan);
+    const promptRng = this.promptRng;
+    this.drawnPrompt = promptRng.int(c.prompts.length);
+    this.drawnProject = promptRng.int(this.projects.length);
+    this.nextId++;
+    return arrivalMs;
   }
 
   /** Lewis–Shedler thinning against the segment's bound; returns endMs when none is left. */
@@ -441,25 +480,21 @@ export class ArrivalStream implements RequestSource {
     }
   }
 
-  private makeRequest(arrivalMs: number): ImageRequest {
-    const mixRng = this.mixRng;
-    const u = mixRng.next() * this.totalWeight;
-    const cumulative = this.cumulativeWeight;
-    // Binary search: the first class whose cumulative weight exceeds u (zero weights never win).
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cumulative[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    const c = this.classes[cumulative[lo]! > u ? lo : this.lastPositiveClass]!;
-    const steps = c.stepsMin + mixRng.int(c.stepsSpan);
-    const promptRng = this.promptRng;
-    const prompt = c.prompts[promptRng.int(c.prompts.length)]!;
-    const projectIndex = promptRng.int(this.projects.length);
+  /**
+   * Makes a request from its draws (see {@link advance}).
+   * @param id - its id
+   * @param arrivalMs - its arrival, epoch ms
+   * @param classIndex - its class, an index into the mix
+   * @param steps - its steps
+   * @param promptIndex - its prompt, an index into its class's prompt pool
+   * @param projectIndex - its fallback project, an index into the project pool
+   * @returns the request
+   */
+  build(id: number, arrivalMs: number, classIndex: number, steps: number, promptIndex: number, projectIndex: number): ImageRequest {
+    const c = this.classes[classIndex]!;
+    const prompt = c.prompts[promptIndex]!;
     return {
-      id: this.nextId++,
+      id,
       arrivalMs,
       className: c.name,
       size: c.size,
@@ -476,6 +511,48 @@ export class ArrivalStream implements RequestSource {
       prompt,
       tier: c.tier,
     };
+  }
+
+  /**
+   * Writes where the stream stands (position, segment and random streams) into `out` from
+   * `at`, {@link STREAM_STATE_LENGTH} numbers: {@link restore} on a stream of the same traffic
+   * carries on from there, with the same draws.
+   * @param out - where to write
+   * @param at - first index written
+   */
+  save(out: Float64Array, at: number): void {
+    out[at] = this.nextId;
+    out[at + 1] = this.done ? 1 : 0;
+    out[at + 2] = this.tMs;
+    out[at + 3] = this.segmentEndMs;
+    out[at + 4] = this.boundPerMs;
+    out[at + 5] = this.segmentBursts;
+    out[at + 6] = this.edgeIndex;
+    out[at + 7] = this.gridIndex;
+    out[at + 8] = this.nextGridMs;
+    this.arrivalRng.save(out, at + 9);
+    this.mixRng.save(out, at + 9 + RNG_STATE_LENGTH);
+    this.promptRng.save(out, at + 9 + 2 * RNG_STATE_LENGTH);
+  }
+
+  /**
+   * Carries on from a state {@link save} wrote (from a stream of the same traffic, seed and window).
+   * @param from - the saved state
+   * @param at - its first index
+   */
+  restore(from: Float64Array, at: number): void {
+    this.nextId = from[at]!;
+    this.done = from[at + 1] === 1;
+    this.tMs = from[at + 2]!;
+    this.segmentEndMs = from[at + 3]!;
+    this.boundPerMs = from[at + 4]!;
+    this.segmentBursts = from[at + 5]!;
+    this.edgeIndex = from[at + 6]!;
+    this.gridIndex = from[at + 7]!;
+    this.nextGridMs = from[at + 8]!;
+    this.arrivalRng.restore(from, at + 9);
+    this.mixRng.restore(from, at + 9 + RNG_STATE_LENGTH);
+    this.promptRng.restore(from, at + 9 + 2 * RNG_STATE_LENGTH);
   }
 
   /** Nothing to release; present so every {@link RequestSource} can be closed alike. */
