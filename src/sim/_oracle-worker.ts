@@ -33,17 +33,30 @@ class RemoteLevels implements ServiceLevels {
 
   at(requestId: number): ServiceLevel {
     for (;;) {
-      const k = requestId - this.from;
-      if (k >= 0 && k < this.entries.length) return (this.entries[k]! & LEVEL_MASK) as ServiceLevel;
-      const next = this.queue.shift();
-      if (next !== undefined) {
-        this.from = next.from;
-        this.entries = next.entries;
-        continue;
-      }
+      if (this.reach(requestId)) return (this.entries[requestId - this.from]! & LEVEL_MASK) as ServiceLevel;
       // Everything sent was read, and the run is over: this request got nothing.
       if (this.ended) return SERVICE_NONE;
       waitForMessage();
+    }
+  }
+
+  /** Whether {@link at} would answer without waiting (reads what has come meanwhile). */
+  ready(requestId: number): boolean {
+    for (;;) {
+      if (this.reach(requestId) || this.ended) return true;
+      if (!takeMessage()) return false;
+    }
+  }
+
+  /** Moves on to the chunk holding the request, among those come; @returns whether it has come */
+  private reach(requestId: number): boolean {
+    for (;;) {
+      const k = requestId - this.from;
+      if (k >= 0 && k < this.entries.length) return true;
+      const next = this.queue.shift();
+      if (next === undefined) return false;
+      this.from = next.from;
+      this.entries = next.entries;
     }
   }
 }
@@ -79,18 +92,22 @@ class FillingSource implements RequestSource {
   }
 }
 
+/** Files a message the main thread has sent, if any; @returns whether there was one */
+function takeMessage(): boolean {
+  const received = receiveMessageOnPort(init.port);
+  if (received === undefined) return false;
+  const m = received.message as LevelsMessage;
+  if (m.kind === 'abort') throw new Aborted();
+  if (m.kind === 'end') logs[m.log]!.ended = true;
+  else logs[m.log]!.push(m.from, m.entries);
+  return true;
+}
+
 /** Blocks until the main thread sends something, and files it. */
 function waitForMessage(): void {
   for (;;) {
     const seen = Atomics.load(signal, 0);
-    const received = receiveMessageOnPort(init.port);
-    if (received !== undefined) {
-      const m = received.message as LevelsMessage;
-      if (m.kind === 'abort') throw new Aborted();
-      if (m.kind === 'end') logs[m.log]!.ended = true;
-      else logs[m.log]!.push(m.from, m.entries);
-      return;
-    }
+    if (takeMessage()) return;
     producer?.fill();
     Atomics.wait(signal, 0, seen);
   }
@@ -109,6 +126,7 @@ try {
     let last = 0;
     const run = runOracle(scenario, availabilityCurves(scenario), source, {
       logs,
+      ready: (id) => logs.every((log) => log.ready(id)),
       onProgress: (fraction) => {
         if (fraction - last < 0.01) return;
         last = fraction;

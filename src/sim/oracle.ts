@@ -82,7 +82,19 @@ export interface OracleOptions {
   readonly logs?: readonly ServiceLevels[];
   /** Called now and then with the fraction of the window done. */
   readonly onProgress?: (fraction: number) => void;
+  /**
+   * Whether every log holds its final level of a request already, without waiting (logs that
+   * come in as their run goes on, on the oracle's thread). The oracle then works ahead of the
+   * logs, keeping each request's minima until its levels come, and sums the bounds in the same
+   * order. Absent: the logs are complete.
+   */
+  readonly ready?: (requestId: number) => boolean;
 }
+
+/** Requests whose minima wait for their levels, at most (then the oracle waits for the logs). */
+const MAX_WAITING_BOUNDS = 1 << 20;
+/** The oracle looks whether levels have come once per this many requests (+1; a mask). */
+const BOUNDS_EVERY = 0xff;
 
 /** One provider as the oracle uses it. */
 class OracleProvider {
@@ -141,6 +153,61 @@ class OracleProvider {
     this.memoQuality[i] = request.quality;
     this.memoOk[i] = ok;
     return ok;
+  }
+}
+
+/** Per request, in order: its id and minima (within SLO, at all), waiting for its levels. A FIFO of columns. */
+class WaitingBounds {
+  private ids = new Float64Array(1024);
+  private slo = new Float64Array(1024);
+  private any = new Float64Array(1024);
+  private head = 0;
+  private tail = 0;
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  push(id: number, sloUsd: number, anyUsd: number): void {
+    if (this.tail === this.ids.length) this.makeRoom();
+    const t = this.tail++;
+    this.ids[t] = id;
+    this.slo[t] = sloUsd;
+    this.any[t] = anyUsd;
+  }
+
+  headId(): number {
+    return this.ids[this.head]!;
+  }
+
+  headSlo(): number {
+    return this.slo[this.head]!;
+  }
+
+  headAny(): number {
+    return this.any[this.head]!;
+  }
+
+  shift(): void {
+    this.head++;
+    if (this.head === this.tail) this.head = this.tail = 0;
+  }
+
+  /** Moves the entries to the front, or into columns twice as long when more than half full. */
+  private makeRoom(): void {
+    const n = this.size;
+    const grow = 2 * n > this.ids.length;
+    const move = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      if (!grow) return a.copyWithin(0, this.head, this.tail);
+      const to = new Float64Array(2 * a.length);
+      to.set(a.subarray(this.head, this.tail));
+      return to;
+    };
+    this.ids = move(this.ids);
+    this.slo = move(this.slo);
+    this.any = move(this.any);
+    this.head = 0;
+    this.tail = n;
   }
 }
 
@@ -232,6 +299,24 @@ export class HindsightOracle {
     const unconstrained = { withinSlo: 0, late: 0, unservable: 0 };
     const pending = this.pending;
     let progressAt = 0;
+    const ready = opts.ready;
+    const waiting = new WaitingBounds();
+    /** Sums the waiting minima into the bounds, in request order, while their levels are there (all of them when `isReady` is undefined). */
+    const settle = (isReady: ((requestId: number) => boolean) | undefined): void => {
+      while (waiting.size > 0) {
+        const id = waiting.headId();
+        if (isReady !== undefined && waiting.size < MAX_WAITING_BOUNDS && !isReady(id)) return;
+        const sloUsd = waiting.headSlo();
+        const anyUsd = waiting.headAny();
+        waiting.shift();
+        for (let j = 0; j < logs.length; j++) {
+          const level = logs[j]!.at(id);
+          const usd = level === SERVICE_WITHIN_SLO ? sloUsd : level === SERVICE_LATE ? anyUsd : 0;
+          if (usd < Infinity) lowerBounds[j]! += usd;
+          else mismatches++;
+        }
+      }
+    };
     for (;;) {
       const request = source.next();
       if (request === undefined || request.arrivalMs >= endMs) break;
@@ -252,11 +337,9 @@ export class HindsightOracle {
         unconstrained.late++;
         unconstrainedUsd += anyUsd;
       } else unconstrained.unservable++;
-      for (let j = 0; j < logs.length; j++) {
-        const level = logs[j]!.at(request.id);
-        const usd = level === SERVICE_WITHIN_SLO ? sloUsd : level === SERVICE_LATE ? anyUsd : 0;
-        if (usd < Infinity) lowerBounds[j]! += usd;
-        else mismatches++;
+      if (logs.length > 0) {
+        waiting.push(request.id, sloUsd, anyUsd);
+        if (ready === undefined || (total & BOUNDS_EVERY) === 0 || waiting.size >= MAX_WAITING_BOUNDS) settle(ready);
       }
       this.plan(request, deadlineMs);
       if (opts.onProgress && (total & 0x3fff) === 0 && now - startMs > progressAt) {
@@ -264,6 +347,7 @@ export class HindsightOracle {
         opts.onProgress(Math.min(1, progressAt / durationMs));
       }
     }
+    settle(undefined);
     while (pending.pop()) this.settleHeld(pending.ref, pending.time);
     let requests: OracleResult['requests'] = { total, withinSlo: this.withinSlo, late: this.late, unserved: this.unserved };
     if (this.budgeted) {
