@@ -217,3 +217,20 @@ export function collectServable(
     if (tier !== undefined && view.canServe(request, tier)) ranking.add(i, tier);
   }
 }
+
+/**
+ * {@link collectServable} with each provider's price now (`price(request, tier)`) as its sort
+ * key, in one pass over the providers.
+ * @param ranking - scratch space to fill
+ * @param request - the request
+ * @param providers - the context's providers
+ * @param strategyTier - the strategy's `tier` option
+ */
+export function collectPriced(ranking: Ranking, request: ImageRequest, providers: readonly ProviderView[], strategyTier: string | undefined): void {
+  ranking.reset(providers.length);
+  for (let i = 0; i < providers.length; i++) {
+    const view = providers[i]!;
+    const tier = tierFor(view, request, strategyTier);
+    if (tier !== undefined && view.canServe(request, tier)) ranking.add(i, tier, view.price(request, tier));
+  }
+}

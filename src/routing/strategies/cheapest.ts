@@ -5,7 +5,7 @@ import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { noCandidates, usdText, withTier } from './_explain.js';
 import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
-import { Ranking, collectServable, noProvider } from './_ranking.js';
+import { Ranking, collectPriced, noProvider } from './_ranking.js';
 
 const schema = builtinSchema('cheapest', {});
 
@@ -22,12 +22,8 @@ export function cheapestStrategy(options: CheapestOptions = {}): Strategy {
   const ranking = new Ranking();
   const route = (request: ImageRequest, ctx: RoutingContext): RouteDecision => {
     const providers = ctx.providers;
-    collectServable(ranking, request, providers, strategyTier);
+    collectPriced(ranking, request, providers, strategyTier);
     if (ranking.size === 0) return noProvider(request);
-    for (let k = 0; k < ranking.size; k++) {
-      const pos = ranking.order[k]!;
-      ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
-    }
     ranking.sort();
     return ranking.decision(providers);
   };

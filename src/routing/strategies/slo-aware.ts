@@ -6,7 +6,7 @@ import type { ImageRequest } from '../../model/request.js';
 import type { RouteDecision, RouteExplanation, RoutingContext, Strategy } from '../strategy.js';
 import { msText, noCandidates, usdText, withTier } from './_explain.js';
 import { builtinSchema, type BuiltinDescriptor, defineBuiltin, type OptionsOf } from './_builtin.js';
-import { Ranking, collectServable, noProvider } from './_ranking.js';
+import { Ranking, collectPriced, noProvider } from './_ranking.js';
 
 const schema = builtinSchema('slo-aware', { margin: positive().default(1) });
 
@@ -58,12 +58,8 @@ export function sloAwareStrategy(options: SloAwareOptions): Strategy {
     const bound = request.urgency === 'interactive' ? interactiveBoundMs(ctx) : undefined;
     const q = bound === undefined ? 0.5 : boundQuantile(ctx);
     if (bound === undefined) {
-      collectServable(ranking, request, providers, strategyTier);
+      collectPriced(ranking, request, providers, strategyTier);
       if (ranking.size === 0) return noProvider(request);
-      for (let k = 0; k < ranking.size; k++) {
-        const pos = ranking.order[k]!;
-        ranking.setKey(pos, providers[pos]!.price(request, ranking.tier[pos]));
-      }
     } else {
       ranking.reset(providers.length);
       for (let i = 0; i < providers.length; i++) {
