@@ -30,9 +30,20 @@ function newestMtimeMs(dir: string): number {
   return newest;
 }
 
+/**
+ * When dist/ was last built: the STAMP's mtime, or, with no STAMP (a build this setup did not
+ * run, such as the `npm run build` of `npm ci`'s prepare on a fresh clone), the older of the
+ * compiled CLI and its bundle, which are written at the end of their steps.
+ */
+function builtAtMs(): number | undefined {
+  const outputs = ['dist/cli/main.js', 'dist/bundle/imgsim.js'].map((f) => statSync(path.join(ROOT, f), { throwIfNoEntry: false }));
+  if (outputs.some((s) => s === undefined)) return undefined;
+  return statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? Math.min(...outputs.map((s) => s!.mtimeMs));
+}
+
 function isStale(): boolean {
-  if (!existsSync(path.join(ROOT, 'dist/cli/main.js')) || !existsSync(path.join(ROOT, 'dist/bundle/imgsim.js')) || !existsSync(STAMP)) return true;
-  const built = statSync(STAMP).mtimeMs;
+  const built = builtAtMs();
+  if (built === undefined) return true;
   const sources = Math.max(newestMtimeMs(path.join(ROOT, 'src')), ...CONFIGS.map((f) => statSync(path.join(ROOT, f)).mtimeMs));
   return sources > built;
 }
