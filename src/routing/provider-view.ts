@@ -25,6 +25,14 @@ interface Memo {
   ok: boolean;
 }
 
+/** What a provider's price of a request reads besides its shape (`ProviderHandle.shapePricing`). */
+export interface ShapePricing {
+  /** The prompt's length (pricing by prompt tokens). */
+  readonly promptChars: boolean;
+  /** The urgency (a validation bundle discount for some urgencies). */
+  readonly urgency: boolean;
+}
+
 /** Smoothing of the latency EWMA that `ProviderStats.ewmaLatencyMs` reports. */
 const LATENCY_ALPHA = 0.2;
 /** What `priceAt` passes as a(t) to pricing that does not read it (no dynamic pricing). */
@@ -89,6 +97,7 @@ export class ProviderHandle implements ProviderView, ProviderStats {
     this.tiers = spec.tierList.map((t) => t.name);
     this.compiled = compilePricing(spec);
     this.shapes = new ShapeMemo(this.compiled);
+    this.shapeReads = Object.freeze({ promptChars: this.compiled.pricer.readsPrompt, urgency: this.compiled.bundleDiscount > 0 });
     this.circuit = policy.circuitBreaker ? new CircuitBreaker(policy.circuitBreaker) : undefined;
     this.samplerByTier = new Map(spec.tierList.map((t) => [t.name, makeSampler(t.latency)]));
   }
@@ -185,6 +194,20 @@ export class ProviderHandle implements ProviderView, ProviderStats {
   canServe(request: ImageRequest, tier?: string): boolean {
     return this.servable(request, tier);
   }
+
+  /**
+   * How `price` and `canServe` can change from one request to the next: undefined when the price
+   * depends on the instant too (a price schedule, off-peak windows, dynamic pricing, credits);
+   * else which request fields beyond the shape it reads (`RequestShape`): then two requests of
+   * one shape get the same answers at every instant. Undefined as well when a validator's call
+   * is priced in (rare; not worth the case).
+   * @returns the fields, or undefined
+   */
+  shapePricing(): ShapePricing | undefined {
+    return this.shapes.timeless && this.validator === undefined ? this.shapeReads : undefined;
+  }
+
+  private readonly shapeReads: ShapePricing;
 
   // A two-entry memo of `refusal`: synthetic requests of one class share their size, feature
   // array and quality, so checks mostly repeat; steps matter only under `supports.maxSteps`.

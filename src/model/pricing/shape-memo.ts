@@ -19,9 +19,12 @@ const SLOTS = 4;
 
 const NO_FEATURES: readonly Feature[] = Object.freeze([]);
 
-/** One remembered shape and its amounts. */
-export class ShapeEntry {
-  entry: CompiledPricing | undefined = undefined;
+/**
+ * A request's shape as far as a price or a refusal reads it: the fields of `QuoteRequest` and
+ * the tier, with the prompt's length and the urgency as the caller reads them (0 and undefined
+ * when the price does not). Kept by copy: request records may be reused.
+ */
+export class RequestShape {
   tier: string | undefined = undefined;
   size = '';
   width = 0;
@@ -32,6 +35,54 @@ export class ShapeEntry {
   validate = false;
   urgency: Urgency | undefined = undefined;
   promptChars = 0;
+
+  /**
+   * Whether `request` in `tier` has this shape.
+   * @param request - the request
+   * @param tier - the tier
+   * @param promptChars - its prompt length as read (0 when not)
+   * @param urgency - its urgency as read (undefined when not)
+   * @returns true when every field read is equal (features by content)
+   */
+  matches(request: QuoteRequest, tier: string | undefined, promptChars: number, urgency: Urgency | undefined): boolean {
+    return (
+      this.tier === tier &&
+      this.size === request.size &&
+      this.width === request.width &&
+      this.height === request.height &&
+      this.steps === request.steps &&
+      this.quality === request.quality &&
+      this.validate === request.validate &&
+      this.urgency === urgency &&
+      this.promptChars === promptChars &&
+      sameFeatures(this.features, request.features)
+    );
+  }
+
+  /**
+   * Takes `request`'s shape in `tier`.
+   * @param request - the request
+   * @param tier - the tier
+   * @param promptChars - its prompt length as read (0 when not)
+   * @param urgency - its urgency as read (undefined when not)
+   */
+  copy(request: QuoteRequest, tier: string | undefined, promptChars: number, urgency: Urgency | undefined): void {
+    this.tier = tier;
+    this.size = request.size;
+    this.width = request.width;
+    this.height = request.height;
+    this.steps = request.steps;
+    this.quality = request.quality;
+    this.validate = request.validate;
+    this.urgency = urgency;
+    this.promptChars = promptChars;
+    this.features = request.features;
+  }
+}
+
+/** One remembered shape and its amounts. */
+export class ShapeEntry extends RequestShape {
+  entry: CompiledPricing | undefined = undefined;
   /** {@link untimedPrice} of the shape at `entry` in `tier`. */
   untimed = 0;
   /** The whole USD price when it does not depend on the instant ({@link timeless}), else NaN. */
@@ -83,35 +134,12 @@ export class ShapeMemo {
     const slots = this.slots;
     for (let i = 0; i < SLOTS; i++) {
       const m = slots[i]!;
-      if (
-        m.entry === entry &&
-        m.tier === tier &&
-        m.size === request.size &&
-        m.width === request.width &&
-        m.height === request.height &&
-        m.steps === request.steps &&
-        m.quality === request.quality &&
-        m.validate === request.validate &&
-        m.urgency === urgency &&
-        m.promptChars === promptChars &&
-        sameFeatures(m.features, request.features)
-      ) {
-        return m;
-      }
+      if (m.entry === entry && m.matches(request, tier, promptChars, urgency)) return m;
     }
     const m = slots[this.victim]!;
     this.victim = this.victim + 1 === SLOTS ? 0 : this.victim + 1;
     m.entry = entry;
-    m.tier = tier;
-    m.size = request.size;
-    m.width = request.width;
-    m.height = request.height;
-    m.steps = request.steps;
-    m.quality = request.quality;
-    m.validate = request.validate;
-    m.urgency = urgency;
-    m.promptChars = promptChars;
-    m.features = request.features;
+    m.copy(request, tier, promptChars, urgency);
     m.untimed = untimedPrice(entry, request, tier);
     this.opts.tier = tier;
     m.usd = this.timeless ? priceFromUntimed(this.compiled, request, m.untimed, this.opts) : Number.NaN;

@@ -10,7 +10,9 @@
  * ranking comes out the same (both frozen: a walk keeps them for its request's life), so a
  * request usually allocates nothing here.
  */
+import { RequestShape } from '../../model/pricing/shape-memo.js';
 import type { ImageRequest } from '../../model/request.js';
+import { ProviderHandle } from '../provider-view.js';
 import type { Candidate, ProviderView, RouteDecision } from '../strategy.js';
 
 /** Above this many servable providers `sort()` uses `TypedArray#sort`; below, insertion sort is faster. */
@@ -65,6 +67,49 @@ export class Ranking {
   /** The decision `decision` returned last, holding `lastList`. */
   private lastDecision: { readonly candidates: readonly Candidate[] } = Object.freeze({ candidates: this.lastList });
 
+  /** Whether the ranking holds for the requests of `shape` ({@link collectPriced}). */
+  private held = false;
+  /** The shape of the request the ranking was made for, as its prices read it. */
+  private readonly shape = new RequestShape();
+  private heldProviders: readonly ProviderView[] = [];
+  private heldTier: string | undefined = undefined;
+  private heldPrompt = false;
+  private heldUrgency = false;
+
+  /**
+   * Whether the ranking {@link collectPriced} made last holds for a request: the same providers
+   * and strategy tier, prices that depend on the request's shape only, and a request of that shape.
+   * @param request - the request
+   * @param providers - the context's providers
+   * @param strategyTier - the strategy's `tier` option
+   * @returns true when the ranking (before sorting) is what a new pass would make
+   */
+  holds(request: ImageRequest, providers: readonly ProviderView[], strategyTier: string | undefined): boolean {
+    return (
+      this.held &&
+      providers === this.heldProviders &&
+      strategyTier === this.heldTier &&
+      this.shape.matches(request, request.tier, this.heldPrompt ? request.promptChars : 0, this.heldUrgency ? request.urgency : undefined)
+    );
+  }
+
+  /**
+   * Keeps the ranking just made for the requests of `request`'s shape (see {@link holds}).
+   * @param request - the request ranked
+   * @param providers - the context's providers
+   * @param strategyTier - the strategy's `tier` option
+   * @param promptChars - some provider's price reads the prompt's length
+   * @param urgency - some provider's price reads the urgency
+   */
+  hold(request: ImageRequest, providers: readonly ProviderView[], strategyTier: string | undefined, promptChars: boolean, urgency: boolean): void {
+    this.shape.copy(request, request.tier, promptChars ? request.promptChars : 0, urgency ? request.urgency : undefined);
+    this.held = true;
+    this.heldProviders = providers;
+    this.heldTier = strategyTier;
+    this.heldPrompt = promptChars;
+    this.heldUrgency = urgency;
+  }
+
   /** Ascending by `key`, then `key2`, then provider position: defined once, used by `sort()`. */
   private readonly compare = (a: number, b: number): number => {
     const ka = this.key[a]!;
@@ -82,6 +127,7 @@ export class Ranking {
    */
   reset(n: number): void {
     this.size = 0;
+    this.held = false;
     if (this.order.length < n) {
       const cap = Math.max(n, this.order.length * 2);
       this.order = new Int32Array(cap);
@@ -110,6 +156,7 @@ export class Ranking {
    * @param key - the key
    */
   setKey(pos: number, key: number): void {
+    this.held = false;
     this.key[pos] = Number.isNaN(key) ? Infinity : key;
   }
 
@@ -119,6 +166,7 @@ export class Ranking {
    * @param key2 - the key
    */
   setKey2(pos: number, key2: number): void {
+    this.held = false;
     this.key2[pos] = Number.isNaN(key2) ? Infinity : key2;
   }
 
@@ -227,10 +275,24 @@ export function collectServable(
  * @param strategyTier - the strategy's `tier` option
  */
 export function collectPriced(ranking: Ranking, request: ImageRequest, providers: readonly ProviderView[], strategyTier: string | undefined): void {
+  // Requests of one traffic class mostly follow one another with one shape: while every price
+  // depends on the shape alone (no schedule, off-peak, dynamic pricing or credits), the
+  // ranking made for the last of them holds (`hold` copies the shape it was made for).
+  if (ranking.holds(request, providers, strategyTier)) return;
   ranking.reset(providers.length);
+  let shaped = true;
+  let promptChars = false;
+  let urgency = false;
   for (let i = 0; i < providers.length; i++) {
     const view = providers[i]!;
     const tier = tierFor(view, request, strategyTier);
     if (tier !== undefined && view.canServe(request, tier)) ranking.add(i, tier, view.price(request, tier));
+    const reads = view instanceof ProviderHandle ? view.shapePricing() : undefined;
+    if (reads === undefined) shaped = false;
+    else {
+      promptChars ||= reads.promptChars;
+      urgency ||= reads.urgency;
+    }
   }
+  if (shaped) ranking.hold(request, providers, strategyTier, promptChars, urgency);
 }
