@@ -24,8 +24,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const temp = join(dir, `.${basename(path)}.${process.pid}.${tempCounter++}.tmp`);
   let fd: number | undefined;
   try {
+    registerTempFile(temp); // before the file exists, as in line-file.ts
     fd = openSync(temp, 'wx');
-    registerTempFile(temp);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);

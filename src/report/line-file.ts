@@ -30,8 +30,15 @@ export class LineFileWriter {
     mkdirSync(dir, { recursive: true });
     removeStaleTempFiles(path);
     this.temp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-    this.fd = openSync(this.temp, 'w');
+    // Registered before it exists: the CLI's signal handlers are in place by the time anyone
+    // can see the file (a signal in between would end the process and leave it behind).
     registerTempFile(this.temp);
+    try {
+      this.fd = openSync(this.temp, 'w');
+    } catch (err) {
+      releaseTempFile(this.temp);
+      throw err;
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/report/atomic.js';
 import { LineFileWriter } from '../../src/report/line-file.js';
-import { registerTempFile, removeOpenTempFiles } from '../../src/report/temp-files.js';
+import { registerTempFile, removeOpenTempFiles, setTempFileHook } from '../../src/report/temp-files.js';
 
 let dir: string;
 beforeEach(() => {
@@ -53,5 +53,19 @@ describe('temp files of killed runs', () => {
     expect(readdirSync(dir)).toEqual([]);
     log.abort();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('registers a temp file before creating it: the CLI hook (its signal handlers) runs while the file does not exist yet', () => {
+    const seen: boolean[] = [];
+    setTempFileHook(() => seen.push(readdirSync(dir).some((f) => f.endsWith('.tmp'))));
+    try {
+      const log = new LineFileWriter(join(dir, 'a.jsonl'));
+      log.close();
+      writeFileAtomic(join(dir, 'r.json'), '{}\n');
+    } finally {
+      setTempFileHook(undefined);
+    }
+    expect(seen).toEqual([false, false]);
+    expect(readdirSync(dir).sort()).toEqual(['a.jsonl', 'r.json']);
   });
 });
