@@ -291,8 +291,12 @@ export class SimState {
   /** Passed for first attempts, which are never retries and so draw no jitter (no reseed needed). */
   readonly firstAttemptRng: Rng;
   readonly retryOn: ReadonlySet<OutcomeKind>;
-  /** The policy's next-attempt answer (reused). */
-  readonly next: NextAttempt = { index: -1, delayMs: 0, retry: false };
+  /**
+   * The policy's next-attempt answer (reused). `delayMs` starts as -0, a double: the first backoff
+   * (a fraction of a ms) would otherwise change the object's field from small integer to double
+   * mid-run and throw away the optimized code of everything that reads it (see `progressAt`).
+   */
+  readonly next: NextAttempt = { index: -1, delayMs: -0, retry: false };
   /** The decoded draw of the attempt being sent (reused). */
   readonly draw: AttemptDraw = { kind: 'success', ms: 0 };
   readonly priceOpts: { -readonly [K in keyof PriceOptions]: PriceOptions[K] } = { atMs: 0 };
@@ -322,7 +326,13 @@ export class SimState {
   events = 0;
   /** The run's progress callback (engine.ts), and the simulated ms since start it was last given. */
   onProgress: ((simulatedMs: number) => void) | undefined = undefined;
-  progressAt = 0;
+  /**
+   * Starts as -0 (equal to 0), which V8 stores as a double: the first progress report (a
+   * fraction of a ms since start) then keeps the state's shape. From 0, a small integer, it
+   * changed the field's representation, a new shape for the state, and every optimized function
+   * that reads the state was thrown away a few percent into the run (`node --trace-deopt`).
+   */
+  progressAt = -0;
   /** The next arrival (it waits outside the heap: only one is ever pending). */
   pendingArrival: ImageRequest | undefined = undefined;
   // Provider ticks live outside the heap, one per provider, all on the grid fromMs + k·TICK_MS:
