@@ -75,7 +75,12 @@ export class Rng {
   private b = 0;
   private c = 0;
   private d = 0;
-  private spare = 0;
+  /**
+   * The cached second normal draw (read only while `hasSpare`). Always stored as -0 when empty,
+   * a double as the draws are: from 0, a small integer, the first `normal()` changed the field's
+   * representation and every optimized function reading a generator was thrown away.
+   */
+  private spare = -0;
   private hasSpare = false;
 
   /**
@@ -102,7 +107,7 @@ export class Rng {
     this.c = c | 0;
     this.d = d | 0;
     this.hasSpare = false;
-    this.spare = 0;
+    this.spare = -0;
     for (let i = 0; i < WARMUP_ROUNDS; i++) this.nextU32();
     return this;
   }

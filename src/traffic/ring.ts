@@ -46,10 +46,15 @@ const HEADER_BYTES = 32;
 export class TrafficRing {
   readonly header: Int32Array;
   readonly arrivalMs: Float64Array;
-  readonly steps: Float64Array;
   /** Stream states, {@link STREAM_STATE_LENGTH} numbers per batch. */
   readonly states: Float64Array;
   readonly classIndex: Int32Array;
+  /**
+   * Whole numbers (at most `MAX_STEPS`), kept as such: a request built from a float column had
+   * its steps stored as a double, a new shape for request objects, which threw away the optimized
+   * code reading them once the main thread went from its own draws to the ring's.
+   */
+  readonly steps: Int32Array;
   readonly promptIndex: Int32Array;
   readonly projectIndex: Int32Array;
 
@@ -63,16 +68,16 @@ export class TrafficRing {
     };
     this.header = new Int32Array(buffer, take(HEADER_BYTES), HEADER_BYTES / 4);
     this.arrivalMs = new Float64Array(buffer, take(8 * RING_ENTRIES), RING_ENTRIES);
-    this.steps = new Float64Array(buffer, take(8 * RING_ENTRIES), RING_ENTRIES);
     this.states = new Float64Array(buffer, take(8 * STATES * STREAM_STATE_LENGTH), STATES * STREAM_STATE_LENGTH);
     this.classIndex = new Int32Array(buffer, take(4 * RING_ENTRIES), RING_ENTRIES);
+    this.steps = new Int32Array(buffer, take(4 * RING_ENTRIES), RING_ENTRIES);
     this.promptIndex = new Int32Array(buffer, take(4 * RING_ENTRIES), RING_ENTRIES);
     this.projectIndex = new Int32Array(buffer, take(4 * RING_ENTRIES), RING_ENTRIES);
   }
 
   /** @returns a new, empty ring */
   static create(): TrafficRing {
-    const bytes = HEADER_BYTES + (8 + 8 + 4 + 4 + 4) * RING_ENTRIES + 8 * STATES * STREAM_STATE_LENGTH;
+    const bytes = HEADER_BYTES + (8 + 4 + 4 + 4 + 4) * RING_ENTRIES + 8 * STATES * STREAM_STATE_LENGTH;
     const ring = new TrafficRing(new SharedArrayBuffer(bytes));
     ring.header[H_PASS] = -1;
     ring.header[H_END] = -1;
