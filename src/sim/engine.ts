@@ -1,8 +1,8 @@
 /**
  * The discrete-event simulator: one strategy over one scenario's traffic on a virtual clock.
- * Events live in a binary heap of typed arrays; requests and attempts are pooled records; no
- * timers, no promise per event. Its cost grows with the number of events, not with simulated
- * time, and nothing per request outlives the request.
+ * Events live in a calendar queue of typed arrays (heap.ts); requests and attempts are pooled
+ * records; no timers, no promise per event. Its cost grows with the number of events, not with
+ * simulated time, and nothing per request outlives the request.
  *
  * This file is the event loop and its dispatch, and the provider ticks; the rest are plain
  * functions over one state record ({@link SimState}, state.ts):
