@@ -153,7 +153,9 @@ export class EventHeap {
     this.free = k;
     this.n--;
     const buckets = this.mask + 1;
-    if (buckets > MIN_BUCKETS && this.n < buckets / 4) this.rebuild(buckets / 2);
+    // Halved only well below the size it doubled at: a queue whose size swings (bursts, a day's
+    // traffic) would otherwise rebuild at every swing.
+    if (buckets > MIN_BUCKETS && this.n < buckets / 8) this.rebuild(buckets / 2);
     else this.check();
     return true;
   }
