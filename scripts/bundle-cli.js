@@ -1,4 +1,4 @@
-// Bundles the compiled CLI (dist/cli/main.js, with zod, yaml and faker) into dist/bundle/, run by
+// Bundles the compiled CLI (dist/cli/main.js, with zod and yaml) into dist/bundle/, run by
 // `npm run build` after tsc. A fresh `imgsim` process then loads ~35 files instead of ~230 (zod
 // alone is 95 modules, 75 of them locales the CLI never uses, and yaml is CommonJS), which takes
 // ~150 ms of CPU off every invocation. bin/imgsim.js starts the bundle, or dist/cli/main.js where

@@ -10,7 +10,7 @@ import { EXIT, reportError } from './output.js';
 type Command = (argv: string[]) => number | Promise<number>;
 
 // Each command's module is imported when it runs: `imgsim validate` need not load the
-// simulator, faker, autocannon or the HTTP server (startup time is paid by every invocation).
+// simulator, autocannon or the HTTP server (startup time is paid by every invocation).
 const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; summary: string }>> = {
   run: { load: async () => (await import('./run.js')).runCommand, summary: 'simulate every strategy of a scenario and write the reports' },
   compare: { load: async () => (await import('./compare.js')).compareCommand, summary: 'compare two report.json files metric by metric; exit 1 on a regression' },

@@ -5,7 +5,7 @@
  * entry point, one run per seed.
  */
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import { availabilityCurves } from '../sim/engine.js';
+import { availabilityCurves } from '../model/availability.js';
 import { runOracle, type OracleResult } from '../sim/oracle.js';
 import { withOverrides } from '../sim/run.js';
 import { openTraffic } from '../traffic/traffic.js';

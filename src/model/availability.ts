@@ -22,7 +22,7 @@
  * hold their value at the start for earlier t; the diurnal term and scheduled outages are
  * evaluated at t itself.
  */
-import type { ResolvedProvider, Span } from '../scenario/resolve.js';
+import type { ResolvedProvider, ResolvedScenario, Span } from '../scenario/resolve.js';
 import { localMsOfDay, tzOffsetMs } from './time.js';
 import { rngFor, type Rng } from './random.js';
 
@@ -47,6 +47,23 @@ const NOISE_BLOCK_BITS = 6;
  * daylight-saving change inside the span shifts local time by up to an hour.
  */
 const DST_SLACK_MS = 3_600_000;
+
+/**
+ * How long after the window's end a(t) keeps its noise and random outages: in-flight work drains
+ * well within it; work ending later (a valid but years-long service time) sees them held/stopped,
+ * so computing a(t) then costs nothing (see {@link AvailabilityCurve}).
+ */
+const STOCHASTIC_TAIL_MS = 30 * DAY_MS;
+
+/**
+ * Creates a scenario's availability curves, one per provider, shared by every strategy's run and
+ * the oracle (a(t) is the same for all).
+ * @param scenario - the resolved scenario
+ * @returns the curves, in provider order
+ */
+export function availabilityCurves(scenario: ResolvedScenario): AvailabilityCurve[] {
+  return scenario.providers.map((p) => new AvailabilityCurve(p.availability, scenario.seed, p.id, scenario.startMs, scenario.endMs + STOCHASTIC_TAIL_MS));
+}
 
 /** The availability curve a(t) of one provider; see the module comment for the definition. */
 export class AvailabilityCurve {

@@ -1,7 +1,15 @@
 /**
  * One image-generation request as the models, strategies and engine see it.
  */
-import type { Feature, Urgency } from '../scenario/schema.js';
+/** Request urgency classes; SLOs are set per class. */
+export const URGENCIES = ['interactive', 'batch'] as const;
+/** An urgency class. */
+export type Urgency = (typeof URGENCIES)[number];
+
+/** Features a request may ask for and a provider may support or surcharge. */
+export const FEATURES = ['inpainting', 'outpainting', 'lora', 'controlnet', 'ip-adapter'] as const;
+/** A feature name. */
+export type Feature = (typeof FEATURES)[number];
 
 /** A request for one image. Synthetic traffic, traces and live HTTP all produce this shape. */
 export interface ImageRequest {

@@ -5,6 +5,7 @@
  * option schemas from them without importing `schema.ts`, which imports those descriptors.
  */
 import { z } from 'zod';
+import { FEATURES, URGENCIES } from '../model/request.js';
 import { suggest } from './errors.js';
 import { MAX_CREDITS, MAX_FACTOR, MAX_STEPS } from './limits.js';
 import {
@@ -182,10 +183,9 @@ export const pointInTime = shared(() =>
     error: `expected ${INSTANT_EXPECTED}, or ${DURATION_EXPECTED} after start`,
   }));
 
-/** Features a request may ask for and a provider may support or surcharge. */
-export const FEATURES = ['inpainting', 'outpainting', 'lora', 'controlnet', 'ip-adapter'] as const;
-/** A feature name. */
-export type Feature = (typeof FEATURES)[number];
+// The features and urgencies are the request model's (model/request.ts): modules that need only
+// the lists, such as the trace reader and the pricing on the oracle's thread, need not load zod.
+export { FEATURES, URGENCIES, type Feature, type Urgency } from '../model/request.js';
 /** A feature field. */
 export const feature = shared(() => z.enum(FEATURES, { error: `expected a feature: ${FEATURES.join(', ')}` }));
 
@@ -202,11 +202,6 @@ export const OUTCOME_KINDS = [
 ] as const;
 /** An attempt outcome kind. */
 export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
-
-/** Request urgency classes; SLOs are set per class. */
-export const URGENCIES = ['interactive', 'batch'] as const;
-/** An urgency class. */
-export type Urgency = (typeof URGENCIES)[number];
 
 /** Conditions on a request's attributes (`conditional` rules, `litellm` model rules). */
 export const whenSchema = obj({

@@ -13,7 +13,7 @@
  * The rules of the provider model they apply (admission, billing, SLO membership) live in
  * src/model/rules/, shared with live mode.
  */
-import { AvailabilityCurve } from '../model/availability.js';
+import type { AvailabilityCurve } from '../model/availability.js';
 import type { AttemptSink } from '../metrics/attempt-log.js';
 import type { FeeSchedule } from '../model/pricing/fees.js';
 import type { RunCollector } from '../metrics/collector.js';
@@ -33,18 +33,6 @@ import { onValidated } from './validation.js';
 
 /** How often each provider re-reads a(t) to start queued work when slots open up, ms. */
 const TICK_MS = 60_000;
-
-/**
- * How long after the window's end a(t) keeps its noise and random outages: in-flight work drains
- * well within it; work ending later (a valid but years-long service time) sees them held/stopped,
- * so computing a(t) then costs nothing (see `AvailabilityCurve`).
- */
-const STOCHASTIC_TAIL_MS = 30 * 86_400_000;
-
-/** Creates the availability curves shared by every strategy's run (a(t) is the same for all). */
-export function availabilityCurves(scenario: ResolvedScenario): AvailabilityCurve[] {
-  return scenario.providers.map((p) => new AvailabilityCurve(p.availability, scenario.seed, p.id, scenario.startMs, scenario.endMs + STOCHASTIC_TAIL_MS));
-}
 
 /** The result of one strategy's run, before thresholds. */
 export interface EngineResult {

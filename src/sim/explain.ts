@@ -15,7 +15,8 @@ import { loadScenarioStrategyFiles, selectStrategyRefs, strategyFees } from '../
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { openTraffic, type RequestSource } from '../traffic/traffic.js';
-import { availabilityCurves, Simulation } from './engine.js';
+import { availabilityCurves } from '../model/availability.js';
+import { Simulation } from './engine.js';
 
 /** Options of {@link explainRequest}. */
 export interface ExplainOptions {

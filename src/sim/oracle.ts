@@ -34,7 +34,8 @@
  * slot booking is in slot-book.ts and its SLO rule in src/model/rules/slo.ts. The rest reads as one pass.
  */
 import { cheapestCreditUsd } from '../model/credits.js';
-import { cheapestInstantsIn, creditsFor, compilePricing, offPeakBestIn, price, refusal, type CompiledPricing } from '../model/pricing/quote.js';
+import { cheapestInstantsIn, creditsFor, compilePricing, offPeakBestIn, price, priceFromUntimed, pricingInForce, refusal, type CompiledPricing } from '../model/pricing/quote.js';
+import { ShapeMemo } from '../model/pricing/shape-memo.js';
 import type { PriceOptions } from '../model/pricing/types.js';
 import type { ImageRequest } from '../model/request.js';
 import { sloDeadlineMs } from '../model/rules/slo.js';
@@ -111,6 +112,8 @@ class OracleProvider {
   /** USD per credit when the account keeps credits (the cheapest it buys), else NaN. */
   readonly creditUsd: number;
   readonly book: SlotBook;
+  /** The untimed part of each request shape's price (the oracle prices every candidate of every request). */
+  readonly shapes: ShapeMemo;
   // A small memo of `refusal`: synthetic requests of one class share their size, feature array
   // and quality, so checks repeat; steps matter only under `supports.maxSteps`.
   private readonly memoSize: string[] = [];
@@ -133,6 +136,7 @@ class OracleProvider {
     const ledgerPricing = rt.account.ledger ? rt.account.provider.pricing : undefined;
     this.creditUsd = ledgerPricing?.model === 'credits' ? cheapestCreditUsd(ledgerPricing) : Number.NaN;
     this.book = new SlotBook(spec.capacity.queue);
+    this.shapes = new ShapeMemo(this.compiled);
   }
 
   canServe(request: ImageRequest): boolean {
@@ -526,7 +530,13 @@ export class HindsightOracle {
     o.availability = availability;
     o.serviceMs = serviceMs;
     o.creditValueUsd = undefined;
-    return Number.isNaN(p.creditUsd) ? price(p.compiled, request, o) : creditsFor(p.compiled, request, o) * p.creditUsd;
+    const usd = Number.isNaN(p.creditUsd);
+    const entry = pricingInForce(p.compiled, atMs);
+    if (entry.pricer.usesServiceTime) return usd ? price(p.compiled, request, o) : creditsFor(p.compiled, request, o) * p.creditUsd;
+    // The same amounts from the shape's untimed part, computed once per shape (shape-memo.ts).
+    const m = p.shapes.lookup(entry, request, o.tier);
+    if (usd && p.shapes.timeless) return m.usd;
+    return usd ? priceFromUntimed(p.compiled, request, m.untimed, o) : priceFromUntimed(p.compiled, request, m.untimed, o, false) * p.creditUsd;
   }
 
   // --- the capacity-aware plan -----------------------------------------------------------------

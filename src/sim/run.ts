@@ -11,7 +11,8 @@ import { DEFAULT_STRATEGY_TIMEOUT_MS, runWatched, setStrategyTimeout } from '../
 import { loadScenarioStrategyFiles, selectStrategyRefs, strategyFees } from '../routing/strategy-refs.js';
 import { buildStrategy } from '../routing/strategies/registry.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
-import { availabilityCurves, Simulation } from './engine.js';
+import { availabilityCurves } from '../model/availability.js';
+import { Simulation } from './engine.js';
 import { regretReport, runOracle, type OracleRun } from './oracle.js';
 import { hasReservation } from './reserved.js';
 import { OracleThread, oracleThreadPays } from './oracle-thread.js';

@@ -30,10 +30,10 @@
  * the start are skipped (counted in `rowsBeforeStart`) and the first row at or after the end
  * ends the stream ("a replayed trace also stops here").
  */
-import type { ImageRequest } from '../model/request.js';
+import { FEATURES, type Feature, type ImageRequest } from '../model/request.js';
 import { ImgsimError, suggest } from '../scenario/errors.js';
 import type { ResolvedTrace } from '../scenario/resolve.js';
-import { FEATURES, type Feature, type TimeFormat, type TraceField, type Urgency } from '../scenario/schema.js';
+import type { TimeFormat, TraceField, Urgency } from '../scenario/schema.js';
 import { MAX_STEPS } from '../scenario/limits.js';
 import { SIZE_EXPECTED, isUnitError, parseDurationMs, parseSize, type Size } from '../scenario/units.js';
 import { splitCsv } from './csv.js';

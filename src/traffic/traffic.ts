@@ -16,11 +16,10 @@
  * - `traffic/mix`: two draws per request, the class and then its step count (drawn even when
  *   the class has fixed steps, so editing one class never shifts another request's draws);
  * - `traffic/prompts`: two draws per request, the prompt and then the project pool index.
- * Prompts and fallback project names come from a Faker seeded from the scenario seed; pools are
- * built once at construction and requests pick from them by index.
+ * Prompts (and the project slugs drawn before them) are Faker's English words as a Faker seeded
+ * from the scenario seed draws them (words.ts); pools are built once at construction and requests
+ * pick from them by index.
  */
-import type { Faker } from '@faker-js/faker';
-import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { ImageRequest } from '../model/request.js';
 import { RNG_STATE_LENGTH, rngFor, streamKey, type Rng } from '../model/random.js';
 import { tzOffsetMs } from '../model/time.js';
@@ -29,6 +28,7 @@ import type { ResolvedArrivals, ResolvedTraffic } from '../scenario/resolve.js';
 import type { Feature, MixItem, Urgency } from '../scenario/schema.js';
 import { isUnitError, parseSize } from '../scenario/units.js';
 import { TraceReader } from './trace.js';
+import { WordDraws } from './words.js';
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -183,21 +183,21 @@ interface CompiledClass {
 }
 
 /**
- * Builds one prompt pool from faker words.
- * @param faker - the seeded faker (advanced by this call)
+ * Builds one prompt pool from Faker's words (words.ts draws them as Faker does).
+ * @param faker - the seeded draws (advanced by this call)
  * @param minWords - fewest words per prompt
  * @param maxWords - most words per prompt
  * @returns PROMPT_POOL_SIZE prompts
  */
-function buildPromptPool(faker: Faker, minWords: number, maxWords: number): string[] {
+function buildPromptPool(faker: WordDraws, minWords: number, maxWords: number): string[] {
   const pool: string[] = [];
   for (let p = 0; p < PROMPT_POOL_SIZE; p++) {
-    const n = faker.number.int({ min: minWords, max: maxWords });
+    const n = faker.int(minWords, maxWords);
     const words: string[] = [];
     for (let i = 0; i < n; i++) {
       // Adjective-noun pairs joined by the odd preposition read like an image prompt.
       const slot = i % 3;
-      words.push(slot === 0 ? faker.word.adjective() : slot === 1 ? faker.word.noun() : faker.word.preposition());
+      words.push(slot === 0 ? faker.adjective() : slot === 1 ? faker.noun() : faker.preposition());
     }
     pool.push(words.join(' '));
   }
@@ -236,16 +236,14 @@ function fakerPools(seed: number, mix: readonly MixItem[]): FakerPools {
   }
   const key = `${seed}|${ranges.join(',')}`;
   if (lastPools?.key === key) return lastPools.pools;
-  // One shared en Faker, reseeded here and used up before this returns: the same draws as a
-  // fresh `new Faker({ locale: [en] })` (the en word lists), without loading every locale.
-  const faker = enFaker;
-  faker.seed(streamKey(seed, 'traffic/faker'));
+  // The draws of a Faker with the en word lists seeded with the stream's key (words.ts).
+  const faker = new WordDraws(streamKey(seed, 'traffic/faker'));
   // Default projects are named project-1 ... project-8 (they were drawn slugs, "brave-lantern",
   // which read like nothing in a report). The slugs are still drawn, and thrown away: the prompt
   // pools are drawn after them, and so stay the prompts they were.
   const slugs = new Set<string>();
   for (let attempt = 0; slugs.size < PROJECT_POOL_SIZE && attempt < 100 * PROJECT_POOL_SIZE; attempt++) {
-    slugs.add(`${faker.word.adjective()}-${faker.word.noun()}`.toLowerCase().replace(/\s+/g, '-'));
+    slugs.add(`${faker.adjective()}-${faker.noun()}`.toLowerCase().replace(/\s+/g, '-'));
   }
   const projects = Array.from({ length: PROJECT_POOL_SIZE }, (_, i) => `project-${i + 1}`);
   const pools = new Map<string, readonly string[]>();

@@ -10,7 +10,8 @@ import { buildStrategy } from '../../src/routing/strategies/registry.js';
 import { ImgsimError } from '../../src/scenario/errors.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
 import type { ScenarioInput } from '../../src/scenario/schema.js';
-import { availabilityCurves, Simulation } from '../../src/sim/engine.js';
+import { availabilityCurves } from '../../src/model/availability.js';
+import { Simulation } from '../../src/sim/engine.js';
 import { simulate } from '../../src/sim/run.js';
 import { openTraffic } from '../../src/traffic/traffic.js';
 

@@ -4,7 +4,7 @@
  * validation bundle may be limited to `batch` work. Compiled to a bit mask so the hot path tests
  * one AND.
  */
-import { URGENCIES, type Urgency } from '../../scenario/schema-parts.js';
+import { URGENCIES, type Urgency } from '../request.js';
 
 /** A set of urgencies as bits: bit i is `URGENCIES[i]`. */
 export type UrgencyMask = number;
