@@ -57,15 +57,16 @@ describe('lowerThreadPriority', () => {
       return;
     }
     expect(ORACLE_THREAD_NICE).toBe(10);
-    expect(returned).toBe(ORACLE_THREAD_NICE);
-    expect(seen).toBe(ORACLE_THREAD_NICE);
+    // A test run that is itself niced (say at 15) keeps its value: the helper only raises it.
+    expect(returned).toBe(Math.max(before!, ORACLE_THREAD_NICE));
+    expect(seen).toBe(returned);
     // This thread (and so the process's other threads) kept its priority.
     expect(niceOf('/proc/thread-self/stat')).toBe(before);
   });
 
   it('only ever raises a nice value (lowering it needs privileges)', async () => {
     const { returned } = await inThread(19);
-    expect(returned).toBe(LINUX ? 19 : null);
+    expect(returned).toBe(LINUX ? 19 : null); // 19 is the highest nice value there is
     // A thread at 19 asked for 10 keeps 19.
     const { returned: again } = await inThread(19, 10);
     expect(again).toBe(LINUX ? 19 : null);
@@ -73,7 +74,7 @@ describe('lowerThreadPriority', () => {
 });
 
 describe("the oracle's thread in a run", () => {
-  it.runIf(LINUX)('runs at nice 10 beside the run, whose threads keep theirs', async () => {
+  it.runIf(LINUX)('runs at nice 10 beside the run, whose other threads keep theirs', async () => {
     // 150,000 requests: above the thread's threshold (100,000), about half a second of run.
     const scenario = path.join(ROOT, 'bench/inflight.yaml');
     const out = mkdtempSync(path.join(tmpdir(), 'imgsim-nice-'));
@@ -90,8 +91,10 @@ describe("the oracle's thread in a run", () => {
     clearInterval(poll);
     expect(code).toBe(0);
     const nices = [...seen.values()];
-    expect(nices.filter((n) => n === ORACLE_THREAD_NICE)).toHaveLength(1);
-    expect(nices.filter((n) => n !== 0 && n !== ORACLE_THREAD_NICE)).toEqual([]);
-    expect(seen.get(String(child.pid))).toBe(0);
+    // Relative to the process's own nice value (0 unless the tests themselves run niced).
+    const base = seen.get(String(child.pid))!;
+    const oracle = Math.max(base, ORACLE_THREAD_NICE);
+    if (oracle > base) expect(nices.filter((n) => n === oracle)).toHaveLength(1);
+    expect(nices.filter((n) => n !== base && n !== oracle)).toEqual([]);
   });
 });
