@@ -23,12 +23,23 @@ const WARMUP_ROUNDS = 12;
  * @returns 32-bit unsigned output
  */
 function fmix32(h: number): number {
+  return fmix32Signed(h) >>> 0;
+}
+
+/**
+ * {@link fmix32} as a signed 32-bit integer (the same bits). Node's V8 (no pointer
+ * compression) keeps any signed 32-bit value as a small integer, while an unsigned one of 2^31
+ * or more, returned where the call is not inlined, is a new heap number; a keyed draw
+ * ({@link DrawSource.at}) mixes three words per attempt.
+ * @param h - 32-bit input
+ * @returns signed 32-bit output
+ */
+function fmix32Signed(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85eb_ca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2_ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 /**
@@ -54,13 +65,23 @@ export function hashString(s: string): number {
  * @returns unsigned 32-bit result
  */
 export function mix32(a: number, b: number): number {
+  return mix32Signed(a, b) >>> 0;
+}
+
+/**
+ * {@link mix32} as a signed 32-bit integer (the same bits; see {@link fmix32Signed}).
+ * @param a - first word (the seed)
+ * @param b - second word
+ * @returns signed 32-bit result
+ */
+function mix32Signed(a: number, b: number): number {
   let k = Math.imul(b, 0xcc9e_2d51);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, 0x1b87_3593);
   let h = a ^ k;
   h = (h << 13) | (h >>> 19);
   h = (Math.imul(h, 5) + 0xe654_6b64) | 0;
-  return fmix32(h ^ 4); // 4 = input length in bytes, as murmur3 does
+  return fmix32Signed(h ^ 4); // 4 = input length in bytes, as murmur3 does
 }
 
 /** Numbers in a generator's saved state ({@link Rng.save}). */
@@ -156,20 +177,28 @@ export class Rng {
 
   /** @returns the next unsigned 32-bit integer */
   nextU32(): number {
-    // sfc32 step
+    return this.step() >>> 0;
+  }
+
+  /**
+   * The sfc32 step.
+   * @returns the next output as a signed 32-bit integer (the bits {@link nextU32} returns; a
+   *   small integer to V8, never a heap number, see {@link fmix32Signed})
+   */
+  private step(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;
     this.a = this.b ^ (this.b >>> 9);
     this.b = (this.c + (this.c << 3)) | 0;
     this.c = (this.c << 21) | (this.c >>> 11);
     this.c = (this.c + t) | 0;
-    return t >>> 0;
+    return t;
   }
 
   /** @returns a uniform fraction in [0, 1) with 53 bits of resolution (never 1) */
   next(): number {
-    const hi = this.nextU32() >>> 5; // 27 bits
-    const lo = this.nextU32() >>> 6; // 26 bits
+    const hi = this.step() >>> 5; // 27 bits
+    const lo = this.step() >>> 6; // 26 bits
     return (hi * TWO_POW_26 + lo) * TWO_POW_MINUS_53;
   }
 
@@ -261,9 +290,9 @@ export class DrawSource {
   at(requestId: number, attempt: number): Rng {
     const lo = requestId >>> 0;
     const hi = Math.floor(requestId / TWO_POW_32) >>> 0;
-    const a = mix32(this.key, lo);
-    const b = mix32(a, attempt >>> 0);
-    const c = mix32(b, hi);
+    const a = mix32Signed(this.key, lo);
+    const b = mix32Signed(a, attempt >>> 0);
+    const c = mix32Signed(b, hi);
     return this.rng.reseed(a, b, c, 1);
   }
 }
