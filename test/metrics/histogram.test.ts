@@ -123,8 +123,8 @@ describe('LatencyHistogram', () => {
   it('merging equals recording both', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: 0, max: 5e6, noNaN: true }), { maxLength: 60 }),
-        fc.array(fc.double({ min: 0, max: 5e6, noNaN: true }), { maxLength: 60 }),
+        fc.array(fc.double({ min: 0, max: 5e6, noNaN: true }), { maxLength: 60, size: 'max' }),
+        fc.array(fc.double({ min: 0, max: 5e6, noNaN: true }), { maxLength: 60, size: 'max' }),
         (xs, ys) => {
           const merged = histogramOf(xs);
           merged.merge(histogramOf(ys));
@@ -159,7 +159,7 @@ describe('LatencyHistogram', () => {
 
   it('is exact against a sorted array for integer ms below 16,384', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 16_383 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 0, max: 100 }), (xs, p) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: 16_383 }), { minLength: 1, maxLength: 200, size: 'max' }), fc.integer({ min: 0, max: 100 }), (xs, p) => {
         expect(histogramOf(xs).percentile(p)).toBe(nearestRank(xs, p));
       }),
     );
@@ -168,7 +168,7 @@ describe('LatencyHistogram', () => {
   it('is monotone in p and stays within [min, max]', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: 0, max: 3e8, noNaN: true }), { minLength: 1, maxLength: 100 }),
+        fc.array(fc.double({ min: 0, max: 3e8, noNaN: true }), { minLength: 1, maxLength: 100, size: 'max' }),
         fc.double({ min: 0, max: 100, noNaN: true }),
         fc.double({ min: 0, max: 100, noNaN: true }),
         (xs, p, q) => {
@@ -202,7 +202,7 @@ describe('LatencyHistogram', () => {
 
     it('agrees with the percentiles and increases in both coordinates', () => {
       fc.assert(
-        fc.property(fc.array(fc.double({ min: 0, max: 200_000, noNaN: true }), { minLength: 1, maxLength: 300 }), (values) => {
+        fc.property(fc.array(fc.double({ min: 0, max: 200_000, noNaN: true }), { minLength: 1, maxLength: 300, size: 'max' }), (values) => {
           const h = histogramOf(values);
           const points = h.cdf();
           expect(points.length).toBeLessThanOrEqual(64 + 3 + 2);

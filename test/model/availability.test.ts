@@ -51,7 +51,7 @@ describe('AvailabilityCurve', () => {
       }),
     });
     fc.assert(
-      fc.property(arbSpec, fc.integer({ min: 0, max: 1000 }), fc.array(fc.integer({ min: -DAY, max: 2 * DAY }), { maxLength: 20 }), (s, seed, ts) => {
+      fc.property(arbSpec, fc.integer({ min: 0, max: 1000 }), fc.array(fc.integer({ min: -DAY, max: 2 * DAY }), { maxLength: 20, size: 'max' }), (s, seed, ts) => {
         const curve = new AvailabilityCurve(s, seed, 'lumen', START);
         return ts.every((t) => {
           const a = curve.at(START + t);

@@ -140,6 +140,7 @@ describe('credits ledger properties', () => {
     .map((p) => credits({ ...p, upfront: p.upfront.filter((u) => u.bundle < p.bundles.length) }));
   const steps = fc.array(fc.record({ afterMs: fc.integer({ min: 0, max: 3 * DAY }), credits: fc.double({ min: 0, max: 400, noNaN: true }) }), {
     maxLength: 60,
+    size: 'max',
   });
 
   it('never goes negative, and used + expired + balance = bought after every step', () => {
