@@ -133,8 +133,11 @@ export class AvailabilityCurve {
    * @returns a(t) in [0, 1]
    */
   at(tMs: number): number {
-    // The engine and the provider views ask several times at one instant.
-    if (tMs === this.lastAtMs) return this.lastA;
+    // The engine and the provider views ask several times at one instant. `lastA` is read on
+    // every call: a caller optimized before its first repeat had no type feedback for it and was
+    // thrown away at that repeat.
+    const last = this.lastA;
+    if (tMs === this.lastAtMs) return last;
     const a = this.compute(tMs);
     this.lastAtMs = tMs;
     this.lastA = a;
