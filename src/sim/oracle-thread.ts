@@ -137,7 +137,10 @@ export class OracleThread {
    */
   sink(log: number): ServiceLogSink {
     return (from, entries) => {
-      this.send({ kind: 'levels', log, from, entries }, [entries.buffer]);
+      // Copied, not transferred: detaching an ArrayBuffer (a transfer does) breaks V8's "no
+      // buffer was ever detached" assumption for the whole isolate, and every optimized function
+      // that reads a typed array, the event loop's included, was thrown away at the first flush.
+      this.send({ kind: 'levels', log, from, entries });
     };
   }
 

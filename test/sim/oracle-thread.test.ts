@@ -8,7 +8,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { MessagePort } from 'node:worker_threads';
+import { describe, expect, it, vi } from 'vitest';
 import { loadScenario, serializeReport, simulate } from '../../dist/index.js';
 import { ServiceLog, SERVICE_LATE, SERVICE_NONE, SERVICE_WITHIN_SLO, RECORDED } from '../../src/metrics/service-log.js';
 import { scenarioFromObject } from '../../src/scenario/load.js';
@@ -126,5 +127,29 @@ strategies:
     // And the next run is unaffected.
     const ok = await simulate(s, { oracleThread: true, strategies: ['cheapest'] });
     expect(ok.oracle?.requests.total).toBe(ok.strategies[0]!.requests.total);
+  }, 60_000);
+});
+
+describe('the run thread never detaches a buffer', () => {
+  // A transferred ArrayBuffer is detached, and the first detach in an isolate throws away every
+  // optimized function that reads a typed array (V8's detaching protector): the event loop
+  // among them, at the service log's first flush, 65,536 events into every run with the thread.
+  it('hands the service levels on by copy', async () => {
+    const posted: { kind?: unknown; transfer: unknown[] }[] = [];
+    const original = Object.getOwnPropertyDescriptor(MessagePort.prototype, 'postMessage')!.value as (this: MessagePort, message: unknown, transfer?: unknown) => void;
+    const spy = vi.spyOn(MessagePort.prototype, 'postMessage').mockImplementation(function (this: MessagePort, message: unknown, transfer?: unknown) {
+      posted.push({ kind: (message as { kind?: unknown } | null)?.kind, transfer: Array.isArray(transfer) ? transfer : [] });
+      original.call(this, message, transfer);
+    });
+    try {
+      const s = loadScenario(path.join(ROOT, 'bench/million.yaml'));
+      const run = await simulate(s, { durationMs: 1_800_000, oracleThread: true }); // 180,000 requests
+      expect(run.oracle?.requests.total).toBe(run.strategies[0]!.requests.total);
+    } finally {
+      spy.mockRestore();
+    }
+    const levels = posted.filter((p) => p.kind === 'levels');
+    expect(levels.length).toBeGreaterThan(1); // flushed during the run, not only at its end
+    expect(posted.flatMap((p) => p.transfer).filter((t) => t instanceof ArrayBuffer)).toEqual([]);
   }, 60_000);
 });
