@@ -186,16 +186,43 @@ export class RingSource implements RequestSource {
     this.ring = ring;
     Atomics.store(ring.header, H_CONSUMED, 0);
     Atomics.store(ring.header, H_WANTED, pass);
-    wake();
+    // Publishes "none taken" and wakes the producer through `take`, so its rare branches (once a
+    // batch, once a quarter ring) have run before optimized code inlines it (see `next`).
+    this.wokeAt = -WAKE_EVERY;
+    this.take(-1);
   }
 
   /** @returns the next request in arrival order, or undefined once the window has ended */
   next(): ImageRequest | undefined {
     const id = this.taken;
-    if (id >= this.written && (id < this.lookAt || !this.refresh(id))) return this.draw(id);
+    const own = id >= this.written && (id < this.lookAt || !this.refresh(id));
+    const drawnMs = own ? this.drawOwn(id) : 0;
+    if (drawnMs < 0) return undefined;
+    // One path for both sources, each read on every call (the ring's slot stale while drawing
+    // here, the stream's last draws old while reading the ring): optimized code has type
+    // feedback for both whichever the run began with, and is not thrown away, with the event
+    // loop that inlined it, when the run moves from its own draws to the ring. The ring's slot
+    // is read after `refresh`, which saw it written.
     const ring = this.ring;
+    const stream = this.stream;
     const k = id & (RING_ENTRIES - 1);
-    const request = this.stream.build(id, ring.arrivalMs[k]!, ring.classIndex[k]!, ring.steps[k]!, ring.promptIndex[k]!, ring.projectIndex[k]!);
+    const ringMs = ring.arrivalMs[k]!;
+    const ringClass = ring.classIndex[k]!;
+    const ringSteps = ring.steps[k]!;
+    const ringPrompt = ring.promptIndex[k]!;
+    const ringProject = ring.projectIndex[k]!;
+    const ownClass = stream.drawnClass;
+    const ownSteps = stream.drawnSteps;
+    const ownPrompt = stream.drawnPrompt;
+    const ownProject = stream.drawnProject;
+    const request = stream.build(
+      id,
+      own ? drawnMs : ringMs,
+      own ? ownClass : ringClass,
+      own ? ownSteps : ringSteps,
+      own ? ownPrompt : ringPrompt,
+      own ? ownProject : ringProject,
+    );
     // Taken (and maybe published) once read: the producer may write over it from then on.
     this.take(id);
     return request;
@@ -210,9 +237,13 @@ export class RingSource implements RequestSource {
     return false;
   }
 
-  /** The ring does not hold `id`: the own stream draws it, from the ring's last state if it was behind. */
-  private draw(id: number): ImageRequest | undefined {
-    if (this.done) return undefined;
+  /**
+   * The ring does not hold `id`: the own stream draws it (its draws in `drawnClass`...), from the
+   * ring's last state if it was behind.
+   * @returns its arrival, epoch ms, or -1 once the window has ended
+   */
+  private drawOwn(id: number): number {
+    if (this.done) return -1;
     const stream = this.stream;
     if (stream.emitted !== id) {
       // The ring gave every request up to id - 1, and stops at a batch boundary (or its end).
@@ -220,24 +251,25 @@ export class RingSource implements RequestSource {
       const end = Atomics.load(h, H_PASS) === this.pass ? Atomics.load(h, H_END) : -1;
       if (end >= 0 && id >= end) {
         this.done = true;
-        return undefined;
+        return -1;
       }
       const at = ((id / BATCH) % STATES) * STREAM_STATE_LENGTH;
       if (id % BATCH !== 0 || this.ring.states[at] !== id) throw new Error(`traffic ring: no saved state for request ${id}`);
       stream.restore(this.ring.states, at);
     }
-    const request = stream.next();
-    if (request === undefined) this.done = true;
-    else this.take(id);
-    return request;
+    const arrivalMs = stream.advance();
+    if (arrivalMs < 0) this.done = true;
+    return arrivalMs;
   }
 
   private take(id: number): void {
     const taken = id + 1;
+    // Read on every call, as in `next`: the first batch boundary found optimized code without it.
+    const wokeAt = this.wokeAt;
     this.taken = taken;
     if ((taken & (BATCH - 1)) !== 0) return;
     Atomics.store(this.ring.header, H_CONSUMED, taken);
-    if (taken - this.wokeAt >= WAKE_EVERY) {
+    if (taken - wokeAt >= WAKE_EVERY) {
       this.wokeAt = taken;
       this.wake();
     }
